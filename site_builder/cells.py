@@ -1,0 +1,184 @@
+"""Run an article's Python at build time in a child process, with a time limit and a cache."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from .errors import Diagnostic
+from .model import Article, Executed
+from .widgets import input_spec, output_spec
+
+log = logging.getLogger(__name__)
+RUNTIME_DIR = Path(__file__).parent / "runtime"
+
+
+def make_job(article: Article) -> dict[str, Any]:
+    """Describe what the runner must execute for *article* (JSON-ready)."""
+    names = {i.name for w in article.widgets for i in w.inputs}
+    inputs = [i for w in article.widgets for i in w.inputs]
+    return {
+        "article": str(article.source.path),
+        "bundle": str(article.source.bundle) if article.source.bundle else None,
+        "cells": [
+            {"index": c.index, "code": c.code, "line": c.line, "browser": c.browser,
+             "export": list(c.export)}
+            for c in article.cells
+        ],
+        "inlines": [{"expr": i.expr, "line": i.line} for i in article.inlines],
+        "inputs": [input_spec(i) for i in inputs],
+        "rows": [{"name": i.name, "expr": i.options["rows"], "line": i.line}
+                 for i in inputs if i.type == "rows"],
+        "outputs": [output_spec(o, names) for w in article.widgets for o in w.outputs],
+    }
+
+
+def _fingerprint(job: dict[str, Any], bundle: Path | None) -> str:
+    """Hash everything a run depends on: the job, the bundle's files, our runtime, Python."""
+    h = hashlib.sha256(json.dumps(job, sort_keys=True).encode())
+    h.update(sys.version.encode())
+    roots = [RUNTIME_DIR, Path(__file__).with_name("runner.py")]
+    if bundle:
+        roots.append(bundle)
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()
+                                                     and "__pycache__" not in p.parts)
+        for path in files:
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _load_cached(path: Path, key: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # missing or corrupt: never trusted, simply re-run
+    if not isinstance(data, dict) or data.get("key") != key or "result" not in data:
+        return None
+    return data["result"]
+
+
+def _store(path: Path, key: str, result: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"key": key, "result": result}), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def run_article(
+    article: Article, timeout: float, cache_dir: Path | None
+) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    """Execute *article*'s cells (or reuse a cached run); return the raw result or diagnostics."""
+    job = make_job(article)
+    if not (job["cells"] or job["inlines"] or job["outputs"] or job["rows"]):
+        return {"cells": [], "inlines": [], "exports": {}, "rows": {}, "initial": {}}, []
+    key = _fingerprint(job, article.source.bundle)
+    cache_file = cache_dir / "cells" / f"{key[:2]}/{key}.json" if cache_dir else None
+    if cache_file and (cached := _load_cached(cache_file, key)) is not None:
+        return cached, []
+    where = article.source.rel
+    with tempfile.TemporaryDirectory(prefix="site-builder-") as tmp:
+        work = Path(tmp) / "work"
+        if article.source.bundle:
+            shutil.copytree(article.source.bundle, work, symlinks=True)
+        else:
+            work.mkdir()
+        job_file, result_file = Path(tmp) / "job.json", Path(tmp) / "result.json"
+        job_file.write_text(json.dumps(job), encoding="utf-8")
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+               "PYTHONPATH": str(Path(__file__).parent.parent), "MPLBACKEND": "Agg"}
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)],
+                cwd=work, env=env, timeout=timeout, capture_output=True, text=True,
+                errors="replace",
+            )
+        except subprocess.TimeoutExpired:
+            line = _progress_line(article, result_file)
+            return None, [Diagnostic(
+                where, line, 0,
+                f"Python did not finish within {timeout:g} s (the article's time limit); stopped",
+                hint="an infinite loop? or raise the limit with 'timeout:' in the front matter",
+            )]
+        log.debug("ran %s in %.2f s", where, time.perf_counter() - start)
+        if proc.returncode != 0 or not result_file.exists():
+            line = _progress_line(article, result_file)
+            detail = proc.stderr.strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
+            return None, [Diagnostic(
+                where, line, 0, f"Python exited the build process ({detail[0]})",
+                hint="cells must not call os._exit() or kill their own process",
+            )]
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+    if result.get("error"):
+        return None, [_diagnostic(article, result["error"])]
+    if cache_file:
+        _store(cache_file, key, result)
+    return result, []
+
+
+def _progress_line(article: Article, result_file: Path) -> int:
+    """The line of the cell that was running when the child process stopped."""
+    try:
+        last = Path(str(result_file) + ".progress").read_text().split()[-1]
+        return article.cells[int(last)].line
+    except (OSError, ValueError, IndexError):
+        return article.cells[0].line if article.cells else 0
+
+
+def _diagnostic(article: Article, error: dict[str, Any]) -> Diagnostic:
+    path = error["path"]
+    if path.startswith("BUNDLE:") and article.source.bundle:
+        path = str(Path(article.source.rel).parent / path[len("BUNDLE:"):])
+    elif path == str(article.source.path):
+        path = article.source.rel
+    hint = error.get("hint", "")
+    if error.get("trace"):
+        trace = error["trace"].replace(str(article.source.path), article.source.rel).rstrip()
+        hint = (hint + "\n" if hint else "") + "traceback (author code only):\n" + trace
+    return Diagnostic(path, error["line"], error.get("col", 0), error["message"], hint)
+
+
+_FORMATTER = HtmlFormatter(cssclass="highlight")
+
+
+def render_code(code: str) -> str:
+    """Highlight Python at build time."""
+    return highlight(code, PythonLexer(), _FORMATTER)
+
+
+def to_executed(article: Article, result: dict[str, Any], problems: list[Diagnostic]) -> Executed:
+    """Turn a runner result into the HTML pieces of the page; output errors become diagnostics."""
+    html_cells = []
+    for cell, out in zip(article.cells, result["cells"], strict=True):
+        parts = [] if cell.hide else [f'<div class="xw-code">{render_code(cell.code)}</div>']
+        for stream in ("stdout", "stderr"):
+            if out[stream]:
+                parts.append(f'<pre class="xw-{stream}">{html.escape(out[stream])}</pre>')
+        if out["display"]:
+            parts.append(f'<div class="xw-display">{out["display"]}</div>')
+        kind = "exec" if cell.browser else "build"
+        html_cells.append(f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>'
+                          if parts else "")
+    lines = {o.id: o.line for w in article.widgets for o in w.outputs}
+    for oid, res in result["initial"].items():
+        if not res["ok"]:
+            problems.append(Diagnostic(article.source.rel, lines[oid], 0,
+                                       f"output failed: {res['error']}"))
+    return Executed(html_cells, result["inlines"], result["exports"], result["initial"],
+                    result["rows"])

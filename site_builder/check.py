@@ -1,0 +1,99 @@
+"""Prove every internal link, anchor and asset of the built site resolves."""
+
+from __future__ import annotations
+
+import difflib
+from html.parser import HTMLParser
+from posixpath import dirname, join, normpath
+from urllib.parse import unquote, urlsplit
+
+from .errors import Diagnostic
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (tag == "a" and name == "name"):
+                self.ids.add(value)
+            elif name in ("href", "src") and not (tag == "link" and ("rel", "preconnect") in attrs):
+                self.links.append(value)
+            elif name == "srcset":
+                self.links.extend(part.split()[0] for part in value.split(",") if part.strip())
+
+
+def _target(page: str, link: str, base_path: str) -> tuple[str, str] | None:
+    """Map a link on *page* to (output file, fragment), or None when it leaves the site."""
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc or link.startswith("data:"):
+        return None
+    path = unquote(parts.path)
+    if not path:
+        return page, parts.fragment
+    if path.startswith("/"):
+        if not path.startswith(base_path):
+            return "\0outside:" + path, ""
+        path = path[len(base_path):]
+    else:
+        path = join(dirname(page), path)
+    path = normpath(path) if path not in ("", ".") else ""
+    if path in (".", ""):
+        path = ""
+    if path.startswith(".."):
+        return "\0outside:" + link, ""
+    if path == "" or link.split("#")[0].split("?")[0].endswith("/"):
+        path = (path + "/index.html").lstrip("/")
+    return path, parts.fragment
+
+
+def check_links(
+    pages: dict[str, bytes], files: set[str], owners: dict[str, str], base_path: str,
+    sources: dict[str, str],
+) -> list[Diagnostic]:
+    """Return a diagnostic per broken internal link or anchor in *pages*, with a 'did you mean'."""
+    parsed: dict[str, _Links] = {}
+    for path, data in pages.items():
+        parser = _Links()
+        parser.feed(data.decode("utf-8", "replace"))
+        parsed[path] = parser
+    problems = []
+    known = sorted(files)
+    for page, links in parsed.items():
+        for link in sorted(set(links.links)):
+            target = _target(page, link, base_path)
+            if target is None:
+                continue
+            path, fragment = target
+            message = ""
+            if path.startswith("\0outside:"):
+                message = f"link {link!r} points outside the site (base path {base_path})"
+            elif path not in files and path + "/index.html" not in files:
+                close = difflib.get_close_matches(path, known, n=1)
+                message = f"broken link {link!r}: no file {path!r} in the site"
+                if close:
+                    message += f" (did you mean {base_path}{close[0].removesuffix('index.html')!r}?)"
+            elif fragment and path in parsed and fragment not in parsed[path].ids:
+                close = difflib.get_close_matches(fragment, sorted(parsed[path].ids), n=1)
+                message = f"broken anchor {link!r}: {path} has no id {fragment!r}"
+                if close:
+                    message += f" (did you mean #{close[0]}?)"
+            if message:
+                owner = owners.get(page, page)
+                line = _line_of(sources.get(owner, ""), link, base_path)
+                problems.append(Diagnostic(owner, line, 0, message))
+    return problems
+
+
+def _line_of(text: str, link: str, base_path: str) -> int:
+    """The first source line that contains *link* as the author wrote it."""
+    written = "/" + link[len(base_path):] if link.startswith(base_path) else link
+    for number, line in enumerate(text.split("\n"), 1):
+        if link in line or written in line:
+            return number
+    return 0

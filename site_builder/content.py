@@ -1,0 +1,197 @@
+"""Find article sources, split front matter, and normalise it into typed values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Collector, rel
+from .model import FrontMatter, Source
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
+KNOWN_KEYS = {"title", "date", "summary", "authors", "tags", "draft", "template", "slug", "timeout"}
+
+
+def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:
+    """Return every article under *content_dir*, refusing links that leave the project."""
+    sources: list[Source] = []
+    if not content_dir.is_dir():
+        problems.error(rel(content_dir, root), 0, "content folder not found")
+        return sources
+    project = root.resolve()
+    for folder, dirs, files in os.walk(content_dir, followlinks=False):
+        here = Path(folder)
+        for name in sorted(dirs + files):
+            path = here / name
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(project):
+                    problems.error(
+                        rel(path, root), 0,
+                        f"symlink points outside the project (to {os.readlink(path)}); refused",
+                        hint="copy the file into the project instead",
+                    )
+                    if name in dirs:
+                        dirs.remove(name)
+        dirs.sort()
+        if here != content_dir and (here / "index.md").is_file():
+            bundle: Path | None = here
+        else:
+            bundle = None
+        in_bundle = any(
+            (parent / "index.md").is_file()
+            for parent in [here, *here.parents]
+            if parent != content_dir and parent.is_relative_to(content_dir)
+        )
+        for name in sorted(files):
+            if not name.endswith(".md"):
+                continue
+            path = here / name
+            if path.is_symlink() and not path.resolve().is_relative_to(project):
+                continue
+            if in_bundle and not (bundle and name == "index.md"):
+                continue  # Markdown beside a bundle's index.md is one of its files
+            relative = path.relative_to(content_dir).as_posix()
+            slug = relative[: -len("/index.md")] if bundle else relative[: -len(".md")]
+            sources.append(Source(path, rel(path, root), slug, bundle))
+    return sources
+
+
+def read_text(path: Path, where: str, problems: Collector) -> str | None:
+    """Read a UTF-8 text file, reporting binary or wrongly encoded input at its line."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        problems.error(where, 1, "this is a binary file, not a Markdown article")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.error(
+            where, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", col,
+            hint="save the file as UTF-8",
+        )
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def split_front_matter(
+    text: str, where: str, problems: Collector
+) -> tuple[dict[str, Any], dict[str, int], str, int] | None:
+    """Split ``---`` YAML front matter from the body; return (data, key lines, body, body line)."""
+    if not text.strip():
+        problems.error(where, 1, "empty file", hint="start with front matter:\n---\ntitle: ...\n---")
+        return None
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        problems.error(
+            where, 1, "missing front matter", hint="start the file with:\n---\ntitle: ...\n---"
+        )
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        problems.error(where, 1, "front matter opened here is never closed with '---'")
+        return None
+    yaml_text = "\n".join(lines[1:end])
+    try:
+        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(yaml_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark else 1
+        col = mark.column + 1 if mark else 0
+        problem = getattr(exc, "problem", None) or str(exc)
+        problems.error(where, line, f"invalid YAML in front matter: {problem}", col)
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.error(where, 2, "front matter must be a mapping of keys to values")
+        return None
+    key_lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    body = "\n".join(lines[end + 1 :])
+    return data, key_lines, body, end + 2
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def normalize_front_matter(
+    data: dict[str, Any], key_lines: dict[str, int], where: str, problems: Collector
+) -> FrontMatter | None:
+    """Turn raw front matter into a FrontMatter, naming the key and the bad value on error."""
+    before = len(problems.errors)
+
+    def bad(key: str, expected: str) -> None:
+        problems.error(
+            where, key_lines.get(key, 1), f"front matter '{key}': expected {expected}, "
+            f"got {data[key]!r}"
+        )
+
+    for key in data:
+        if key not in KNOWN_KEYS:
+            problems.warn(
+                where, key_lines.get(str(key), 1), f"unknown front matter key '{key}' (ignored)",
+                hint="known keys: " + ", ".join(sorted(KNOWN_KEYS)),
+            )
+    title = data.get("title")
+    if "title" not in data:
+        problems.error(where, 1, "front matter has no 'title'", hint="add a line: title: My article")
+    elif not isinstance(title, str) or not title.strip():
+        bad("title", "a non-empty string")
+    values: dict[str, Any] = {}
+    if "date" in data:
+        date = data["date"]
+        if isinstance(date, dt.datetime):
+            values["date"] = date.date()
+        elif isinstance(date, dt.date):
+            values["date"] = date
+        else:
+            bad("date", "a date as YYYY-MM-DD")
+    for key in ("summary", "template"):
+        if key in data:
+            if isinstance(data[key], str):
+                values[key] = data[key]
+            else:
+                bad(key, "a string")
+    for key in ("authors", "tags"):
+        if key in data:
+            items = _strings(data[key])
+            if items is None:
+                bad(key, "a string or a list of strings")
+            else:
+                values[key] = items
+    if "draft" in data:
+        if isinstance(data["draft"], bool):
+            values["draft"] = data["draft"]
+        else:
+            bad("draft", "true or false")
+    if "slug" in data:
+        slug = data["slug"]
+        if not isinstance(slug, str) or not SLUG_RE.match(slug):
+            bad("slug", "lowercase words separated by '-' or '/', with no '..' (e.g. my-article)")
+        else:
+            values["slug"] = slug
+    if "timeout" in data:
+        timeout = data["timeout"]
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            bad("timeout", "a positive number of seconds")
+        else:
+            values["timeout"] = float(timeout)
+    if len(problems.errors) > before:
+        return None
+    return FrontMatter(title=str(title).strip(), **values)

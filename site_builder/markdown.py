@@ -1,0 +1,263 @@
+"""Python-Markdown setup and our syntax: Python cells, widgets, math and inline values.
+
+Our blocks are cut out of the Markdown *before* Python-Markdown sees it, because only here
+do we still know their line numbers. Each becomes a placeholder that ``render_body``
+swaps for HTML afterwards.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any
+from xml.etree import ElementTree
+
+import markdown as md_lib
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import Collector
+from .model import Cell, Inline, Widget
+from .widgets import parse_widget
+
+FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
+INLINE_RE = re.compile(r"\{py\}`([^`\n]+)`")
+CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+DISPLAY_MATH_RE = re.compile(r"\$\$(.+?)\$\$", re.S)
+INLINE_MATH_RE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\w$])")
+PLACEHOLDER = "XWPLACEHOLDER{kind}{n}X"
+PLACEHOLDER_RE = re.compile(r"(<p>)?XWPLACEHOLDER([A-Z]+)(\d+)X(</p>)?")
+
+
+@dataclass
+class Blocks:
+    """What split_blocks cut out of one article body."""
+
+    body: str
+    cells: list[Cell]
+    widgets: list[Widget]
+    inlines: list[Inline]
+    math: list[tuple[str, bool, int]]
+
+
+def _parse_info(info: str, where: str, line: int, problems: Collector) -> dict[str, Any] | None:
+    """Parse ``python build hide export=a,b`` into flags; None for a plain code block."""
+    try:
+        words = shlex.split(info)
+    except ValueError as exc:
+        problems.error(where, line, f"cannot read the fence's options: {exc}")
+        return None
+    if not words or words[0] not in ("python", "py", "widget"):
+        return None
+    lang, flags = words[0], words[1:]
+    if lang == "widget":
+        return {"widget": True}
+    if not flags or flags[0] not in ("exec", "build"):
+        return None  # plain highlighted Python
+    result: dict[str, Any] = {"browser": flags[0] == "exec", "hide": False, "export": ()}
+    for flag in flags[1:]:
+        if flag == "hide":
+            result["hide"] = True
+        elif flag.startswith("export="):
+            names = tuple(n for n in re.split(r"[,\s]+", flag[len("export=") :]) if n)
+            bad = [n for n in names if not n.isidentifier()]
+            if bad or not names:
+                problems.error(where, line, f"export= needs Python names, got {flag[7:]!r}")
+            result["export"] = names
+        else:
+            problems.error(
+                where, line, f"unknown cell option '{flag}'",
+                hint="cell fences look like ```python exec|build [hide] [export=a,b]",
+            )
+    return result
+
+
+def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> Blocks:
+    """Cut cells, widgets, inline values and math out of *body*, leaving placeholders."""
+    lines = body.split("\n")
+    out: list[str] = []
+    cells: list[Cell] = []
+    widgets: list[Widget] = []
+    inlines: list[Inline] = []
+    math: list[tuple[str, bool, int]] = []
+    prose: list[tuple[int, str]] = []  # (file line, text) of the run of prose being collected
+
+    def flush_prose() -> None:
+        if prose:
+            out.extend(_replace_inline(prose, where, inlines, math, problems))
+            prose.clear()
+
+    i = 0
+    while i < len(lines):
+        match = FENCE_RE.match(lines[i])
+        if not match:
+            prose.append((body_line + i, lines[i]))
+            i += 1
+            continue
+        flush_prose()
+        fence, start = match["fence"], i
+        close = re.compile(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}\s*$")
+        end = next((j for j in range(i + 1, len(lines)) if close.match(lines[j])), None)
+        open_line = body_line + start
+        if end is None:
+            problems.error(
+                where, open_line, f"fenced block opened with {fence} is never closed",
+                hint=f"add a line with {fence} after the block",
+            )
+            end = len(lines)
+        inner = "\n".join(lines[start + 1 : end])
+        info = _parse_info(match["info"].strip(), where, open_line, problems)
+        if info is None:
+            out.extend(lines[start : end + 1])
+        elif info.get("widget"):
+            widget = parse_widget(inner, len(widgets), open_line, where, problems)
+            if widget is not None:
+                out.extend(["", PLACEHOLDER.format(kind="WIDGET", n=len(widgets)), ""])
+                widgets.append(widget)
+        else:
+            out.extend(["", PLACEHOLDER.format(kind="CELL", n=len(cells)), ""])
+            cells.append(
+                Cell(
+                    index=len(cells), code=inner, line=open_line + 1, browser=info["browser"],
+                    hide=info["hide"], export=info["export"],
+                )
+            )
+        i = end + 1
+    flush_prose()
+    return Blocks("\n".join(out), cells, widgets, inlines, math)
+
+
+def _replace_inline(
+    prose: list[tuple[int, str]],
+    where: str,
+    inlines: list[Inline],
+    math: list[tuple[str, bool, int]],
+    problems: Collector,
+) -> list[str]:
+    """Replace math and {py}`expr` in a run of prose lines, leaving code spans alone."""
+    text = "\n".join(line for _, line in prose)
+    first = prose[0][0]
+    pieces: list[str] = []
+    last = 0
+    # Code spans are copied verbatim; everything between them is scanned.
+    for span in CODE_SPAN_RE.finditer(text):
+        before = text[span.start() - 4 : span.start()]
+        if before == "{py}":
+            continue  # an inline value, handled below
+        pieces.append(_scan(text[last : span.start()], first + text.count("\n", 0, last),
+                            where, inlines, math, problems))
+        pieces.append(span.group())
+        last = span.end()
+    pieces.append(_scan(text[last:], first + text.count("\n", 0, last), where, inlines, math,
+                        problems))
+    return "".join(pieces).split("\n")
+
+
+def _scan(
+    text: str,
+    line: int,
+    where: str,
+    inlines: list[Inline],
+    math: list[tuple[str, bool, int]],
+    problems: Collector,
+) -> str:
+    def inline_value(m: re.Match[str]) -> str:
+        inlines.append(Inline(len(inlines), m[1].strip(), line + text.count("\n", 0, m.start())))
+        return PLACEHOLDER.format(kind="INLINE", n=len(inlines) - 1)
+
+    def display(m: re.Match[str]) -> str:
+        math.append((m[1].strip(), True, line + text.count("\n", 0, m.start())))
+        return "\n\n" + PLACEHOLDER.format(kind="MATH", n=len(math) - 1) + "\n\n"
+
+    def inline(m: re.Match[str]) -> str:
+        math.append((m[1], False, line + text.count("\n", 0, m.start())))
+        return PLACEHOLDER.format(kind="MATH", n=len(math) - 1)
+
+    text = INLINE_RE.sub(inline_value, text)
+    # Display math may swallow newlines; count lines against the text as it was.
+    text = DISPLAY_MATH_RE.sub(display, text)
+    return INLINE_MATH_RE.sub(inline, text)
+
+
+class _PrefixLinks(Treeprocessor):
+    """Prefix site-absolute links with the base path; neutralise script URLs."""
+
+    def __init__(self, md: md_lib.Markdown, base_path: str):
+        super().__init__(md)
+        self.base_path = base_path
+
+    def run(self, root: ElementTree.Element) -> None:
+        for element in root.iter():
+            for attr in ("href", "src"):
+                value = element.get(attr)
+                if value is None:
+                    continue
+                scheme = value.strip().split(":", 1)[0].lower() if ":" in value else ""
+                if scheme in ("javascript", "vbscript", "data") and not (
+                    scheme == "data" and attr == "src" and value.startswith("data:image/")
+                ):
+                    element.set(attr, "#")
+                    element.set("data-blocked-url", "true")
+                elif value.startswith("/") and not value.startswith("//"):
+                    element.set(attr, self.base_path + value.lstrip("/"))
+
+
+class _SiteExtension(Extension):
+    def __init__(self, base_path: str):
+        super().__init__()
+        self.base_path = base_path
+
+    def extendMarkdown(self, md: md_lib.Markdown) -> None:  # noqa: N802 (Python-Markdown API)
+        md.treeprocessors.register(_PrefixLinks(md, self.base_path), "xw_links", 0)
+
+
+def make_markdown(base_path: str) -> md_lib.Markdown:
+    """Return a Markdown converter with the extensions authors expect."""
+    return md_lib.Markdown(
+        extensions=[
+            "extra",  # tables, footnotes, attribute lists, fenced code, abbreviations
+            "admonition",
+            "sane_lists",
+            "toc",
+            "codehilite",
+            _SiteExtension(base_path),
+        ],
+        extension_configs={
+            "codehilite": {"guess_lang": False, "css_class": "highlight"},
+            "toc": {"permalink": "#", "permalink_title": "Link to this section", "toc_depth": "2-3"},
+            "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
+        },
+        output_format="html",
+    )
+
+
+def render_math(tex: str, display: bool, where: str, line: int, problems: Collector) -> str:
+    """Typeset TeX as MathML so it reads without JavaScript."""
+    from latex2mathml.converter import convert
+
+    try:
+        mathml = convert(tex, display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises many exception types
+        problems.error(where, line, f"cannot typeset math ${tex}$: {exc}")
+        return html.escape(tex)
+    alt = html.escape(tex, quote=True)
+    return mathml.replace("<math ", f'<math alttext="{alt}" ', 1)
+
+
+def render_body(
+    converter: md_lib.Markdown, body: str, parts: dict[str, list[str]]
+) -> tuple[str, list[dict[str, Any]]]:
+    """Convert Markdown to HTML, fill in the placeholders, and return (html, toc tokens)."""
+    converter.reset()
+    text = converter.convert(body)
+
+    def fill(m: re.Match[str]) -> str:
+        content = parts[m[2]][int(m[3])]
+        if m[1] and m[4]:
+            return content
+        return (m[1] or "") + content + (m[4] or "")
+
+    toc = getattr(converter, "toc_tokens", [])
+    return PLACEHOLDER_RE.sub(fill, text), toc

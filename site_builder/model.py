@@ -1,0 +1,126 @@
+"""Plain data passed between the build phases; each field says which phase fills it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """Typed front matter (content.normalize_front_matter)."""
+
+    title: str
+    date: dt.date | None = None
+    summary: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    draft: bool = False
+    template: str = "article.html"
+    slug: str | None = None
+    # Seconds the article's build-time Python may run; None means the site default.
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One article file as found on disk (content.find_sources)."""
+
+    path: Path  # absolute
+    rel: str  # relative to the project root, used in every diagnostic
+    slug: str
+    bundle: Path | None  # folder of a bundle article (content/<slug>/index.md)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A fenced Python block that runs at build time (markdown.split_blocks)."""
+
+    index: int
+    code: str
+    line: int  # line of the first code line in the article file
+    browser: bool  # also runs in the reader's browser
+    hide: bool = False
+    export: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Option:
+    """A widget option value with the file line it was written on."""
+
+    value: Any
+    line: int
+
+
+@dataclass(frozen=True)
+class Input:
+    """A reader-facing control bound to a Python name (widgets.parse_widget)."""
+
+    name: str
+    type: str  # range | number | select | checkbox | rows
+    line: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A view computed by Python from inputs (widgets.parse_widget)."""
+
+    id: str
+    type: str  # value | html | plot | formula | table
+    line: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Widget:
+    """One ```widget block: inputs and outputs rendered together."""
+
+    index: int
+    line: int
+    inputs: tuple[Input, ...]
+    outputs: tuple[Output, ...]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Inline:
+    """An inline {py}`expr` value, evaluated at build time."""
+
+    index: int
+    expr: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article after parsing (content + markdown phases)."""
+
+    source: Source
+    meta: FrontMatter
+    body: str  # Markdown with placeholders where cells, widgets, math and inline values were
+    cells: tuple[Cell, ...]
+    widgets: tuple[Widget, ...]
+    inlines: tuple[Inline, ...]
+    math: tuple[tuple[str, bool, int], ...]  # (tex, display, line)
+    body_line: int  # file line of the body's first line
+    raw: str  # the whole file text, for line lookups
+
+    @property
+    def url(self) -> str:
+        """Path of the article relative to the site root, e.g. ``titanic/``."""
+        return self.source.slug + "/"
+
+
+@dataclass
+class Executed:
+    """What running an article's Python produced (cells.run_article)."""
+
+    cell_html: list[str]
+    inline_text: list[str]
+    exports: dict[str, Any]
+    initial: dict[str, Any]  # output id -> result
+    rows: dict[str, list[dict[str, Any]]]  # rows input name -> rows
+    elapsed: float = 0.0

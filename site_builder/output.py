@@ -1,0 +1,70 @@
+"""Where the build writes: a staging folder swapped in whole, or memory for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+
+class FileConflict(Exception):
+    """Two sources want to write the same output path."""
+
+    def __init__(self, path: str, first: str, second: str):
+        super().__init__(f"file conflict: {path} is written by both {first} and {second}")
+        self.path, self.first, self.second = path, first, second
+
+
+class Output:
+    """Collect the site's files by relative path; refuse two writers for one path."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes | Path] = {}
+        self.owners: dict[str, str] = {}
+
+    def write(self, path: str, data: bytes | str | Path, owner: str) -> None:
+        """Record a file (bytes, text, or a file to copy); *owner* names its source."""
+        path = path.lstrip("/")
+        if path in self.owners and self.owners[path] != owner:
+            raise FileConflict(path, self.owners[path], owner)
+        self.owners[path] = owner
+        self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
+
+    def read(self, path: str) -> bytes:
+        data = self.files[path]
+        return data.read_bytes() if isinstance(data, Path) else data
+
+    def hashed(self, path: str, data: bytes, owner: str) -> str:
+        """Write *data* under a content-hashed name; return that name."""
+        stem, dot, ext = path.rpartition(".")
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        name = f"{stem}.{digest}.{ext}" if dot else f"{path}.{digest}"
+        self.write(name, data, owner)
+        return name
+
+    def commit(self, target: Path) -> None:
+        """Write everything to a staging folder beside *target*, then swap it in."""
+        parent = target.parent
+        staging = parent / f".{target.name}.staging-{os.getpid()}"
+        old = parent / f".{target.name}.old-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            for rel in sorted(self.files):
+                dest = staging / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                data = self.files[rel]
+                if isinstance(data, Path):
+                    try:
+                        os.link(data, dest)  # large runtime files: no copy when we can
+                    except OSError:
+                        shutil.copyfile(data, dest)
+                else:
+                    dest.write_bytes(data)
+            # The swap: two renames; the previous site survives until the new one is complete.
+            if target.exists():
+                os.replace(target, old)
+            os.replace(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)

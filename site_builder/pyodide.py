@@ -1,0 +1,69 @@
+"""The Pyodide runtime: fetched once from npm, pinned here and nowhere else."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PYODIDE_VERSION = "314.0.7"
+# The files a page loads; the npm package's other files (types, maps, consoles) are not shipped.
+RUNTIME_FILES = (
+    "pyodide.mjs",
+    "pyodide.asm.mjs",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+)
+CDN_URL = f"https://cdn.jsdelivr.net/npm/pyodide@{PYODIDE_VERSION}/"
+
+
+class RuntimeMissing(Exception):
+    """Pyodide could not be fetched."""
+
+
+def runtime_dir(cache_root: Path) -> Path:
+    return cache_root / f"pyodide-{PYODIDE_VERSION}"
+
+
+def ensure_runtime(cache_root: Path) -> Path:
+    """Return a folder with the pinned Pyodide files, running ``npm pack`` if needed."""
+    folder = runtime_dir(cache_root)
+    if all((folder / name).is_file() for name in RUNTIME_FILES):
+        return folder
+    if shutil.which("npm") is None:
+        raise RuntimeMissing("npm is needed once to fetch Pyodide; install Node.js and npm")
+    log.info("fetching pyodide@%s from npm", PYODIDE_VERSION)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run(
+            ["npm", "pack", f"pyodide@{PYODIDE_VERSION}", "--silent"],
+            cwd=tmp, capture_output=True, text=True,
+        )
+        tarballs = list(Path(tmp).glob("pyodide-*.tgz"))
+        if proc.returncode != 0 or not tarballs:
+            raise RuntimeMissing(f"npm pack pyodide@{PYODIDE_VERSION} failed: {proc.stderr.strip()}")
+        staging = Path(tmp) / "out"
+        staging.mkdir()
+        with tarfile.open(tarballs[0]) as tar:
+            for name in RUNTIME_FILES:
+                member = tar.getmember(f"package/{name}")
+                extracted = tar.extractfile(member)
+                assert extracted is not None
+                (staging / name).write_bytes(extracted.read())
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.move(staging, folder)
+    return folder
+
+
+def sri(path: Path) -> str:
+    """Subresource Integrity value (sha384) of a file."""
+    digest = hashlib.sha384(path.read_bytes()).digest()
+    return "sha384-" + base64.b64encode(digest).decode()

@@ -1,0 +1,213 @@
+// Main thread: owns the DOM. Starts the Python worker, sends input changes, applies results.
+// Messages: docs/protocol.md. DOM contract (classes, data attributes): README, "Widget DOM".
+// The page is complete before this runs; if anything here fails, it stays as built.
+
+const article = document.querySelector("[data-xw-spec]");
+if (article) start(article);
+
+function start(article) {
+  const root = document.documentElement;
+  const statusEl = document.querySelector(".xw-status");
+  const outputs = new Map();
+  for (const el of document.querySelectorAll("[data-xw-output]")) outputs.set(el.dataset.xwOutput, el);
+  const waiting = new Map(); // request id -> resolve, for renderAll()
+  let ready = false;
+  let inFlight = null; // id of the update being computed
+  let pending = {}; // latest value per input, not yet sent: the latest value always wins
+  let nextId = 1;
+  let busyTimer = 0;
+
+  function setStatus(state, text) {
+    root.dataset.xwState = state;
+    if (!statusEl) return;
+    statusEl.hidden = false;
+    statusEl.dataset.state = state;
+    statusEl.querySelector(".xw-status-text").textContent = text;
+  }
+
+  let worker;
+  try {
+    worker = new Worker(article.dataset.xwWorker, { type: "module" });
+  } catch (err) {
+    setStatus("error", `Interactive figures are unavailable: ${err.message || err}`);
+    return;
+  }
+  setStatus("loading", "Loading Python to make the figures interactive…");
+  worker.onerror = (event) => {
+    event.preventDefault();
+    ready = false;
+    setStatus("error", `Interactive figures stopped: the Python worker failed (${event.message || "unknown error"}).`);
+  };
+  worker.onmessage = ({ data }) => handle(data);
+  worker.postMessage({
+    type: "init",
+    spec: new URL(article.dataset.xwSpec, location.href).href,
+    indexURL: new URL(article.dataset.xwRuntime, location.href).href,
+  });
+
+  function handle(msg) {
+    if (msg.type === "status") {
+      const text = msg.state === "error" ? `Interactive figures are unavailable: ${msg.message}` : msg.message;
+      setStatus(msg.state, text);
+    } else if (msg.type === "ready") {
+      ready = true;
+      performance.mark("xw-ready");
+      setStatus("ready", `Interactive: Python ${msg.python} is running in your browser.`);
+      send();
+    } else if (msg.type === "result") {
+      if (waiting.has(msg.id)) {
+        waiting.get(msg.id)(msg);
+        waiting.delete(msg.id);
+        return;
+      }
+      clearTimeout(busyTimer);
+      for (const el of outputs.values()) delete el.dataset.busy;
+      inFlight = null;
+      if (msg.error) setStatus("error", `Interactive figures hit an error: ${msg.error}`);
+      else apply(msg.outputs);
+      root.dataset.xwUpdates = String(Number(root.dataset.xwUpdates || 0) + 1);
+      send();
+    }
+  }
+
+  function send() {
+    if (!ready || inFlight !== null || Object.keys(pending).length === 0) return;
+    const changes = pending;
+    pending = {};
+    inFlight = nextId++;
+    // A call still running after a second says so at its outputs; the page stays usable.
+    busyTimer = setTimeout(() => {
+      for (const el of outputs.values()) el.dataset.busy = "true";
+    }, 1000);
+    worker.postMessage({ type: "update", id: inFlight, changes });
+  }
+
+  function change(name, value) {
+    pending[name] = value;
+    send();
+  }
+
+  function apply(results) {
+    for (const [id, result] of Object.entries(results)) {
+      const el = outputs.get(id);
+      if (!el) continue;
+      const error = el.querySelector(".xw-error");
+      if (!result.ok) {
+        error.textContent = result.error;
+        error.hidden = false;
+        continue;
+      }
+      error.hidden = true;
+      error.textContent = "";
+      const target = el.querySelector(".xw-result");
+      if (el.classList.contains("xw-formula")) {
+        for (const slot of el.querySelectorAll("[data-slot]")) slot.textContent = result.value[Number(slot.dataset.slot)];
+      } else if (el.classList.contains("xw-value")) {
+        target.textContent = result.value;
+      } else {
+        target.innerHTML = result.value; // html, plot and table outputs: markup from Python
+      }
+    }
+  }
+
+  // Test and debugging hook: recompute every output in the browser without touching the page.
+  window.xw = {
+    renderAll: () =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        waiting.set(id, resolve);
+        worker.postMessage({ type: "render_all", id });
+      }),
+  };
+
+  for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change);
+}
+
+function decimals(step) {
+  const text = String(step || "1");
+  return text.includes(".") ? text.split(".")[1].length : 0;
+}
+
+function bindInput(box, change) {
+  const name = box.dataset.xwInput;
+  const type = box.dataset.xwType;
+  if (type === "rows") return bindRows(box, name, change);
+  const input = box.querySelector("input, select");
+  if (type === "range") {
+    const readout = box.querySelector("output");
+    input.addEventListener("input", () => {
+      readout.textContent = Number(input.value).toFixed(decimals(input.step));
+      change(name, input.value);
+    });
+  } else if (type === "number") {
+    input.addEventListener("input", () => {
+      if (input.value !== "" && input.checkValidity()) change(name, input.value);
+    });
+  } else if (type === "checkbox") {
+    input.addEventListener("change", () => change(name, input.checked));
+  } else {
+    input.addEventListener("change", () => change(name, input.value));
+  }
+}
+
+function bindRows(box, name, change) {
+  const body = box.querySelector("tbody");
+  const rows = [...body.rows];
+  const search = box.querySelector(".xw-rows-search");
+  const count = box.querySelector(".xw-rows-count");
+  let chosen = rows.find((tr) => tr.getAttribute("aria-selected") === "true") || rows[0];
+  for (const tr of rows) tr.tabIndex = tr === chosen ? 0 : -1;
+  const table = box.querySelector("table");
+  table.setAttribute("role", "grid");
+  table.setAttribute("aria-readonly", "true");
+
+  function choose(tr, focus) {
+    if (!tr) return;
+    if (chosen) {
+      chosen.setAttribute("aria-selected", "false");
+      chosen.tabIndex = -1;
+    }
+    chosen = tr;
+    tr.setAttribute("aria-selected", "true");
+    tr.tabIndex = 0;
+    if (focus) tr.focus();
+    change(name, tr.dataset.key);
+  }
+  body.addEventListener("click", (e) => choose(e.target.closest("tr"), true));
+  body.addEventListener("focusin", (e) => {
+    const tr = e.target.closest("tr");
+    if (tr && tr !== chosen) choose(tr, false);
+  });
+  // Hovering previews a row; leaving the table returns to the chosen one.
+  body.addEventListener("mouseover", (e) => {
+    const tr = e.target.closest("tr");
+    if (tr) change(name, tr.dataset.key);
+  });
+  body.addEventListener("mouseleave", () => chosen && change(name, chosen.dataset.key));
+  body.addEventListener("keydown", (e) => {
+    const visible = rows.filter((tr) => !tr.hidden);
+    const at = visible.indexOf(chosen);
+    const step = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10 }[e.key];
+    let next = null;
+    if (step) next = visible[Math.min(Math.max(at + step, 0), visible.length - 1)];
+    else if (e.key === "Home") next = visible[0];
+    else if (e.key === "End") next = visible[visible.length - 1];
+    if (next) {
+      e.preventDefault();
+      choose(next, true);
+    }
+  });
+  search.hidden = false;
+  count.hidden = false;
+  const field = search.querySelector("input");
+  const total = rows.length;
+  field.addEventListener("input", () => {
+    const needle = field.value.trim().toLowerCase();
+    let shown = 0;
+    for (const tr of rows) {
+      tr.hidden = needle !== "" && !tr.textContent.toLowerCase().includes(needle);
+      if (!tr.hidden) shown++;
+    }
+    count.textContent = needle ? `${shown} of ${total} rows match “${field.value.trim()}”` : "";
+  });
+}

@@ -1,0 +1,70 @@
+// The Python worker: the only code that touches Pyodide. Messages: docs/protocol.md.
+// It loads the runtime, the article's modules and browser cells once, then holds a handle
+// to Page.update and answers each "update" with one call (never runPython per call).
+
+let update = null; // PyProxy of Page.update
+let renderAll = null; // PyProxy of Page.render_all_json
+
+const post = (message) => self.postMessage(message);
+const status = (state, message) => post({ type: "status", state, message });
+
+async function fetchJSON(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.json();
+}
+
+async function init({ spec: specURL, indexURL }) {
+  const t0 = performance.now();
+  status("loading", "Loading Python…");
+  let loadPyodide;
+  try {
+    ({ loadPyodide } = await import(`${indexURL}pyodide.mjs`));
+  } catch (err) {
+    throw new Error(`the Python runtime could not be downloaded (${err.message || err})`);
+  }
+  const [py, spec] = await Promise.all([loadPyodide({ indexURL }), fetchJSON(specURL)]);
+  const tLoaded = performance.now();
+  const home = "/home/pyodide/xw";
+  for (const [path, source] of Object.entries(spec.modules)) {
+    const parts = path.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = `${home}/${parts.slice(0, i).join("/")}`;
+      if (!py.FS.analyzePath(dir).exists) py.FS.mkdirTree(dir);
+    }
+    py.FS.writeFile(`${home}/${path}`, source);
+  }
+  const reactive = py.runPython(
+    `import sys\nsys.path.insert(0, ${JSON.stringify(home)})\n` +
+      "from site_builder.runtime import reactive\nreactive",
+  );
+  const ns = reactive.new_namespace(JSON.stringify(spec.exports));
+  for (const cell of spec.cells) {
+    // Pad with newlines so tracebacks name the Markdown file's own line numbers.
+    py.runPython("\n".repeat(cell.line - 1) + cell.code, { globals: ns, filename: spec.article });
+  }
+  const page = reactive.Page.from_json(ns, JSON.stringify(spec.inputs), JSON.stringify(spec.outputs));
+  update = page.update;
+  renderAll = page.render_all_json;
+  post({
+    type: "ready",
+    python: py.runPython("import sys; sys.version.split()[0]"),
+    timings: { load: tLoaded - t0, setup: performance.now() - tLoaded },
+  });
+}
+
+self.onmessage = async ({ data }) => {
+  try {
+    if (data.type === "init") {
+      await init(data);
+    } else if (data.type === "update") {
+      post({ type: "result", id: data.id, ...JSON.parse(update(JSON.stringify(data.changes))) });
+    } else if (data.type === "render_all") {
+      post({ type: "result", id: data.id, ...JSON.parse(renderAll()) });
+    }
+  } catch (err) {
+    const message = String(err && err.message ? err.message : err);
+    if (data.type === "init") status("error", message.trim().split("\n").slice(-1)[0]);
+    else post({ type: "result", id: data.id, error: message });
+  }
+};
