@@ -315,7 +315,7 @@ def render_pages(
                tag_slug=tag_slug)
         if article.source.bundle:
             for path in sorted(article.source.bundle.rglob("*")):
-                if path.is_file() and path.suffix not in (".md",) and "__pycache__" not in \
+                if path.is_file() and path != article.source.path and "__pycache__" not in \
                         path.parts:
                     rel = path.relative_to(article.source.bundle).as_posix()
                     try:

@@ -31,7 +31,7 @@ class _Links(HTMLParser):
 def _target(page: str, link: str, base_path: str) -> tuple[str, str] | None:
     """Map a link on *page* to (output file, fragment), or None when it leaves the site."""
     parts = urlsplit(link)
-    if parts.scheme or parts.netloc or link.startswith("data:"):
+    if parts.scheme or parts.netloc or link.startswith(("data:", "/__dev/")):
         return None
     path = unquote(parts.path)
     if not path:
@@ -77,7 +77,7 @@ def check_links(
                 close = difflib.get_close_matches(path, known, n=1)
                 message = f"broken link {link!r}: no file {path!r} in the site"
                 if close:
-                    message += f" (did you mean {base_path}{close[0].removesuffix('index.html')!r}?)"
+                    message += f" (did you mean '{base_path}{close[0].removesuffix('index.html')}'?)"
             elif fragment and path in parsed and fragment not in parsed[path].ids:
                 close = difflib.get_close_matches(fragment, sorted(parsed[path].ids), n=1)
                 message = f"broken anchor {link!r}: {path} has no id {fragment!r}"

@@ -17,6 +17,19 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
 KNOWN_KEYS = {"title", "date", "summary", "authors", "tags", "draft", "template", "slug", "timeout"}
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps an impossible date (2024-13-01) as text, to report it by key."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[arg-type]
+        except ValueError:
+            return self.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:
     """Return every article under *content_dir*, refusing links that leave the project."""
     sources: list[Source] = []
@@ -59,7 +72,7 @@ def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Sou
             relative = path.relative_to(content_dir).as_posix()
             slug = relative[: -len("/index.md")] if bundle else relative[: -len(".md")]
             sources.append(Source(path, rel(path, root), slug, bundle))
-    return sources
+    return sorted(sources, key=lambda s: s.slug)
 
 
 def read_text(path: Path, where: str, problems: Collector) -> str | None:
@@ -101,7 +114,7 @@ def split_front_matter(
     yaml_text = "\n".join(lines[1:end])
     try:
         node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(yaml_text)
+        data = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +42,11 @@ class BuildError(Exception):
 
 def rel(path: Path | str, root: Path) -> str:
     """Return *path* relative to *root* for messages, or as given when outside it."""
-    try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    absolute = Path(os.path.abspath(path))  # not resolve(): a symlink is named, not followed
+    for base in (Path(os.path.abspath(root)), root.resolve()):
+        if absolute.is_relative_to(base):
+            return absolute.relative_to(base).as_posix()
+    return str(path)
 
 
 class Collector:

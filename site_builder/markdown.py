@@ -139,19 +139,19 @@ def _replace_inline(
     """Replace math and {py}`expr` in a run of prose lines, leaving code spans alone."""
     text = "\n".join(line for _, line in prose)
     first = prose[0][0]
+    if "`" not in text and "$" not in text:
+        return [line for _, line in prose]
     pieces: list[str] = []
-    last = 0
+    last, line = 0, first
     # Code spans are copied verbatim; everything between them is scanned.
     for span in CODE_SPAN_RE.finditer(text):
-        before = text[span.start() - 4 : span.start()]
-        if before == "{py}":
-            continue  # an inline value, handled below
-        pieces.append(_scan(text[last : span.start()], first + text.count("\n", 0, last),
-                            where, inlines, math, problems))
+        if text[span.start() - 4 : span.start()] == "{py}":
+            continue  # an inline value, handled by _scan
+        pieces.append(_scan(text[last : span.start()], line, where, inlines, math, problems))
         pieces.append(span.group())
+        line += text.count("\n", last, span.end())
         last = span.end()
-    pieces.append(_scan(text[last:], first + text.count("\n", 0, last), where, inlines, math,
-                        problems))
+    pieces.append(_scan(text[last:], line, where, inlines, math, problems))
     return "".join(pieces).split("\n")
 
 

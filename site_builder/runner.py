@@ -20,6 +20,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import traceback
 from contextlib import redirect_stderr, redirect_stdout
@@ -94,6 +95,21 @@ class _BrowserImports(importlib.abc.MetaPathFinder):
         return None
 
 
+def _limited_builtins(finder: _BrowserImports) -> dict[str, Any]:
+    """Builtins whose __import__ refuses modules the browser lacks, even if already loaded."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def checked_import(name: str, globals: Any = None, locals: Any = None,  # noqa: A002
+                       fromlist: Any = (), level: int = 0) -> Any:
+        if level == 0:
+            finder.find_spec(name)
+        return real_import(name, globals, locals, fromlist, level)
+
+    return {**vars(builtins), "__import__": checked_import}
+
+
 def _author_frames(tb: Any, article: str, bundle: str | None) -> list[traceback.FrameSummary]:
     frames = traceback.extract_tb(tb)
     return [f for f in frames if f.filename == article
@@ -125,16 +141,24 @@ def _split_last_expr(code: str, line: int, article: str) -> tuple[Any, Any]:
     return body, (compile(last, article, "eval") if last else None)
 
 
+STYLE_BLOCK_RE = re.compile(r"<style\b.*?</style>", re.S | re.I)
+STYLE_ATTR_RE = re.compile(r"""\sstyle=("[^"]*"|'[^']*')""", re.I)
+
+
 def _display(value: Any) -> str:
+    """The HTML for a cell's last value. Inline styles are dropped: the site's
+    Content-Security-Policy forbids them (pandas adds some to every DataFrame)."""
     import html
 
     if value is None:
         return ""
     if hasattr(value, "_repr_html_"):
-        return str(value._repr_html_())
-    if hasattr(value, "_repr_svg_"):
-        return str(value._repr_svg_())
-    return f'<pre class="xw-value">{html.escape(repr(value))}</pre>'
+        markup = str(value._repr_html_())
+    elif hasattr(value, "_repr_svg_"):
+        markup = str(value._repr_svg_())
+    else:
+        return f'<pre class="xw-value">{html.escape(repr(value))}</pre>'
+    return STYLE_ATTR_RE.sub("", STYLE_BLOCK_RE.sub("", markup))
 
 
 def to_plain(value: Any) -> Any:
@@ -217,8 +241,10 @@ def run(job: dict[str, Any], progress: Any) -> dict[str, Any]:
 
     # Phase 3: what the browser will do, with only the standard library and local modules.
     local = {p.stem for p in Path(bundle).glob("*.py")} if bundle else set()
-    sys.meta_path.insert(0, _BrowserImports(local))
+    finder = _BrowserImports(local)
+    sys.meta_path.insert(0, finder)
     browser: dict[str, Any] = {"__name__": "__main__", **json.loads(json.dumps(result["exports"]))}
+    browser["__builtins__"] = _limited_builtins(finder)
     for cell in job["cells"]:
         if not cell["browser"]:
             continue

@@ -23,6 +23,7 @@ import ast
 import html
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -163,6 +164,12 @@ def _check_input(
         value = values.setdefault("value", lo if math.isfinite(lo) else 0)
         if not lo <= value <= hi:
             err("value", f"value {value} is outside [{lo}, {hi}]")
+        elif step > 0 and math.isfinite(lo):
+            # The browser snaps a slider to min + k * step; an initial value off that grid
+            # would show one value and compute another.
+            k = (Decimal(repr(value)) - Decimal(repr(lo))) / Decimal(repr(step))
+            if k != k.to_integral_value():
+                err("value", f"value {value} is not on the step grid (min {lo}, step {step})")
     elif kind == "select":
         options = values.get("options")
         if isinstance(options, list):
@@ -343,9 +350,15 @@ def _attr(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _plain_number(value: Any) -> str:
+    """A number as HTML attributes and readers want it: no exponent (1e-06 -> 0.000001)."""
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _decimals(step: Any) -> int:
-    text = repr(float(step))
-    return 0 if float(step).is_integer() else len(text.split(".")[1].rstrip("0"))
+    text = _plain_number(step)
+    return len(text.split(".")[1]) if "." in text else 0
 
 
 def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
@@ -354,7 +367,9 @@ def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
     ident = f"xw-in-{name}"
     label = _attr(o.get("label", name))
     if inp.type in ("range", "number"):
-        attrs = "".join(f' {k}="{_attr(o[k])}"' for k in ("min", "max", "step") if k in o)
+        attrs = "".join(
+            f' {k}="{_plain_number(o[k])}"' for k in ("min", "max", "step") if k in o
+        )
         value = o["value"]
         shown = f"{float(value):.{_decimals(o.get('step', 1))}f}"
         readout = (
@@ -364,7 +379,8 @@ def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
         return (
             f'<div class="xw-input xw-{inp.type}" data-xw-input="{name}" data-xw-type="{inp.type}">'
             f'<label for="{ident}">{label}</label>'
-            f'<input type="{inp.type}" id="{ident}" name="{name}"{attrs} value="{_attr(value)}">'
+            f'<input type="{inp.type}" id="{ident}" name="{name}"{attrs} '
+            f'value="{_plain_number(value)}">'
             f"{readout}</div>"
         )
     if inp.type == "select":

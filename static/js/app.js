@@ -66,6 +66,7 @@ function start(article) {
       if (msg.error) setStatus("error", `Interactive figures hit an error: ${msg.error}`);
       else apply(msg.outputs);
       root.dataset.xwUpdates = String(Number(root.dataset.xwUpdates || 0) + 1);
+      if (Object.keys(pending).length === 0) delete root.dataset.xwPending;
       send();
     }
   }
@@ -84,6 +85,7 @@ function start(article) {
 
   function change(name, value) {
     pending[name] = value;
+    root.dataset.xwPending = "true";
     send();
   }
 

@@ -27,12 +27,9 @@ async function init({ spec: specURL, indexURL }) {
   const tLoaded = performance.now();
   const home = "/home/pyodide/xw";
   for (const [path, source] of Object.entries(spec.modules)) {
-    const parts = path.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const dir = `${home}/${parts.slice(0, i).join("/")}`;
-      if (!py.FS.analyzePath(dir).exists) py.FS.mkdirTree(dir);
-    }
-    py.FS.writeFile(`${home}/${path}`, source);
+    const file = `${home}/${path}`;
+    py.FS.mkdirTree(file.slice(0, file.lastIndexOf("/")));
+    py.FS.writeFile(file, source);
   }
   const reactive = py.runPython(
     `import sys\nsys.path.insert(0, ${JSON.stringify(home)})\n` +
@@ -63,7 +60,8 @@ self.onmessage = async ({ data }) => {
       post({ type: "result", id: data.id, ...JSON.parse(renderAll()) });
     }
   } catch (err) {
-    const message = String(err && err.message ? err.message : err);
+    const message = err instanceof Error ? err.message : typeof err === "object" ? JSON.stringify(err) : String(err);
+    console.error("worker:", message);
     if (data.type === "init") status("error", message.trim().split("\n").slice(-1)[0]);
     else post({ type: "result", id: data.id, error: message });
   }

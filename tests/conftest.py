@@ -1,0 +1,118 @@
+"""Shared fixtures: tiny sites in temporary folders, the built example site, a static server
+on 127.0.0.1, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from site_builder.build import build
+from site_builder.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Create a project at *root* with the real templates and static files plus *files*."""
+    shutil.copytree(ROOT / "templates", root / "templates", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "static", root / "static", dirs_exist_ok=True)
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    cache = root / ".cache"
+    if not cache.exists() and (ROOT / ".cache").is_dir():
+        cache.symlink_to(ROOT / ".cache")  # share the downloaded Pyodide runtime
+    files = {"site.toml": 'title = "Test site"\nbase_url = "http://127.0.0.1:8000/"\n', **files}
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path: Path):
+    """Return a function that writes a small site and returns its root."""
+    return lambda files: write_site(tmp_path / "site", files)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under *folder* by relative path, for byte-for-byte comparisons."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".mjs": "text/javascript",
+                      ".js": "text/javascript"}
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except ConnectionError:
+            pass
+
+
+def serve_folder(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve *folder* on 127.0.0.1 at a free port; return (server, base URL)."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's own example site, built from scratch (fresh cell cache)."""
+    out = tmp_path_factory.mktemp("example")
+    config = load_config(ROOT, {"output_dir": str(out / "_site"),
+                                "cache_dir": str(out / "cache")})
+    build(config)
+    return out / "_site"
+
+
+@pytest.fixture(scope="session")
+def example_url(example_site: Path) -> Iterator[str]:
+    server, url = serve_folder(example_site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records uncaught errors in ``page.errors``."""
+    context = browser.new_context()
+    p = context.new_page()
+    p.errors = []
+    p.on("pageerror", lambda exc: p.errors.append(str(exc)))
+    yield p
+    context.close()

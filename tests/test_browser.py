@@ -1,0 +1,280 @@
+"""Real Chromium against built sites served on 127.0.0.1: what a reader sees and can do."""
+
+import math
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from site_builder.build import build
+from site_builder.config import load_config
+from tests.conftest import ROOT, serve_folder
+
+pytestmark = pytest.mark.browser
+ARTICLE = "neural-network-math/"
+POST = (-0.016852, 0.704039, -0.116309)
+READY = "html[data-xw-state=ready]"
+
+sys.path.insert(0, str(ROOT / "content" / "neural-network-math"))
+import nn  # noqa: E402  (the article's own module, run here in CPython as the oracle)
+
+PEOPLE = None
+
+
+def people():
+    """[id, name, age or None, sex, survived] per passenger, read with the csv module."""
+    global PEOPLE
+    if PEOPLE is None:
+        import csv
+
+        with open(ROOT / "content" / "neural-network-math" / "data" / "train.csv") as f:
+            PEOPLE = [[int(r["PassengerId"]), r["Name"], float(r["Age"]) if r["Age"] else None,
+                       int(r["Sex"] == "female"), int(r["Survived"])] for r in csv.DictReader(f)]
+    return PEOPLE
+
+
+def open_ready(page, url):
+    page.goto(url)
+    page.wait_for_selector(READY, state="attached", timeout=90_000)
+
+
+def updates(page):
+    return int(page.evaluate("document.documentElement.dataset.xwUpdates || '0'"))
+
+
+def wait_update(page, before, timeout=30.0):
+    """Wait until the page has applied an update after *before* and has nothing pending."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if updates(page) > before and page.evaluate(
+                "!('xwPending' in document.documentElement.dataset)"):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the page did not finish updating")
+
+
+def text(page, output):
+    return page.inner_text(f"[data-xw-output={output}] .xw-result")
+
+
+def set_range(page, name, value):
+    before = updates(page)
+    page.eval_on_selector(f"#xw-in-{name}", "(e, v) => { e.value = v; e.dispatchEvent("
+                          "new Event('input', {bubbles: true})); }", str(value))
+    wait_update(page, before)
+
+
+def test_static_page_is_complete_without_javascript(browser, example_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(example_url + ARTICLE)
+    assert text(page, "w0o1") == "0.500000"  # sigmoid(0), computed at build time
+    assert page.locator(".xw-rows-table tbody tr").count() == 891
+    assert "38.1%" in page.inner_text("[data-xw-output=w1o0]")
+    assert page.locator("svg.xw-plot").count() >= 3
+    assert "73.20%: 213 of the 291 held-out passengers" in page.inner_text("article")
+    context.close()
+
+
+def test_sigmoid_slider_by_keyboard_and_by_value(page, example_url):
+    open_ready(page, example_url + ARTICLE)
+    page.focus("#xw-in-x")
+    before = updates(page)
+    page.keyboard.press("ArrowRight")
+    wait_update(page, before)
+    assert page.input_value("#xw-in-x") == "0.01"
+    assert text(page, "w0o1") == f"{nn.sigmoid(0.01):.6f}"
+    for x in (2, -7.5, 19.99):
+        set_range(page, "x", x)
+        assert text(page, "w0o1") == f"{nn.sigmoid(x):.6f}"
+        assert page.inner_text("#xw-in-x-readout") == f"{x:.2f}"
+        label = page.get_attribute("[data-xw-output=w0o2] svg", "aria-label")
+        assert f"at x = {x:.2f}, σ(x) = {nn.sigmoid(x):.4f}" in label
+    slots = page.locator("[data-xw-output=w0o0] [data-slot]").all_text_contents()
+    assert slots == ["19.99", "19.99", f"{nn.sigmoid(19.99):.6f}"]
+    assert page.errors == []
+
+
+def test_relu_explorer(page, example_url):
+    open_ready(page, example_url + ARTICLE)
+    for r in (-3.25, 0, 7.5):
+        set_range(page, "r", r)
+        assert text(page, "w3o1") == f"{max(0.0, r):.2f}"
+
+
+def test_browser_matches_build_for_every_widget(page, example_url):
+    """Parity: Pyodide's initial outputs equal what CPython rendered into the page."""
+    open_ready(page, example_url + ARTICLE)
+    results = page.evaluate("xw.renderAll()")["outputs"]
+    assert len(results) == page.locator("[data-xw-output]").count() > 5
+    for output_id, result in results.items():
+        assert result["ok"], (output_id, result)
+        element = page.locator(f"[data-xw-output={output_id}]")
+        classes = element.get_attribute("class")
+        if "xw-formula" in classes:
+            assert element.locator("[data-slot]").all_text_contents() == result["value"]
+        elif "xw-value" in classes:
+            assert element.locator(".xw-result").inner_text() == result["value"]
+        else:
+            rendered = element.locator(".xw-result").evaluate("e => e.innerHTML")
+            fresh = page.evaluate("html => { const d = document.createElement('div');"
+                                  " d.innerHTML = html; return d.innerHTML; }", result["value"])
+            assert rendered == fresh, output_id
+
+
+@pytest.mark.parametrize("pid", [1, 2, 6, 8, 891])  # 6 (Moran, Mr. James) has no age
+def test_choosing_a_passenger_shows_the_prediction(page, example_url, pid):
+    open_ready(page, example_url + ARTICLE)
+    person = people()[pid - 1]
+    before = updates(page)
+    row = page.locator(f".xw-rows-table tr[data-key='{pid}']")
+    row.scroll_into_view_if_needed()
+    row.click()
+    wait_update(page, before)
+    shown = page.inner_text("[data-xw-output=w1o0]")
+    assert person[1] in shown
+    if person[2] is None:
+        assert "No age was recorded" in shown
+    else:
+        p = nn.sigmoid(person[2] * POST[0] + person[3] * POST[1] + POST[2])
+        assert f"Probability of survival {p:.1%}: predicted {nn.verdict(p > 0.5)}" in shown
+    assert f"actually {nn.verdict(bool(person[4]))}" in shown.lower()
+    assert row.get_attribute("aria-selected") == "true"
+
+
+def test_keyboard_and_search_reach_any_passenger(page, example_url):
+    open_ready(page, example_url + ARTICLE)
+    page.fill(".xw-rows-search input", "Moran")
+    assert "rows match" in page.inner_text(".xw-rows-count")
+    first = page.locator(".xw-rows-table tbody tr:not([hidden])").first
+    before = updates(page)
+    first.focus()
+    wait_update(page, before)
+    before = updates(page)
+    page.keyboard.press("ArrowDown")
+    wait_update(page, before)
+    focused = page.evaluate("document.activeElement.dataset.key")
+    name = people()[int(focused) - 1][1]
+    assert "Moran" in name and name in page.inner_text("[data-xw-output=w1o0]")
+
+
+def test_weight_sliders_update_both_accuracies(page, example_url):
+    open_ready(page, example_url + ARTICLE)
+    assert text(page, "w2o1") == "73.20% (213 of 291)"
+    for w_sex in (2.5, 0.3):
+        set_range(page, "w_sex", w_sex)
+        for output, (first, last) in (("w2o0", (1, 600)), ("w2o1", (601, 891))):
+            assert text(page, output) == nn.score(people(), POST[0], w_sex, POST[2], first, last)
+    set_range(page, "w_age", 0)
+    assert text(page, "w2o0") == nn.score(people(), 0, 0.3, POST[2], 1, 600)
+    assert "women survive" in page.inner_text("[data-xw-output=w2o2]")
+
+
+def test_hidden_layer_prediction_follows_the_selected_passenger(page, example_url):
+    open_ready(page, example_url + ARTICLE)
+    spec_url = page.get_attribute("article", "data-xw-spec")
+    net = page.evaluate("url => fetch(url).then(r => r.json())", spec_url)["exports"]["hidden_net"]
+    for pid in (8, 6):  # a young boy; a passenger without an age
+        person = people()[pid - 1]
+        before = updates(page)
+        page.locator(f".xw-rows-table tr[data-key='{pid}']").click()
+        wait_update(page, before)
+        _, _, p = nn.forward(net, [net["fill_age"] if person[2] is None else person[2],
+                                   person[3]])
+        shown = page.inner_text("[data-xw-output=w4o0]")
+        assert f"Probability of survival {p:.1%}: predicted {nn.verdict(p > 0.5)}" in shown
+        assert math.isfinite(p)
+
+
+def test_runtime_blocked_leaves_the_page_readable(browser, example_url):
+    context = browser.new_context()
+    context.route(re.compile(r".*/_pyodide/.*"), lambda route: route.fulfill(status=404))
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(example_url + ARTICLE)
+    page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=60_000)
+    assert "Interactive figures are unavailable" in page.inner_text(".xw-status")
+    assert "could not be downloaded" in page.inner_text(".xw-status")
+    assert text(page, "w0o1") == "0.500000"
+    assert page.locator(".xw-rows-table tbody tr").count() == 891
+    assert errors == []
+    context.close()
+
+
+FAULTS = """---
+title: Faults
+---
+
+```python exec
+import time
+
+def slow(v):
+    if v > 5:
+        time.sleep(3)
+    return v
+```
+
+```widget
+inputs:
+  a: {type: range, min: 0, max: 10, step: 1, value: 0, label: a}
+outputs:
+  - value: 1 / (a - 3)
+    format: .3f
+  - value: a * 2
+  - value: slow(a)
+  - html: "'<b onmouseover=alert(1)>' + str(a)"
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def faults_url(tmp_path_factory):
+    from tests.conftest import write_site
+
+    root = write_site(tmp_path_factory.mktemp("faults"), {"content/faults.md": FAULTS})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    yield url + "faults/"
+    server.shutdown()
+
+
+def test_an_exception_in_one_output_leaves_the_others_working(page, faults_url):
+    open_ready(page, faults_url)
+    set_range(page, "a", 3)
+    assert page.is_visible("[data-xw-output=w0o0] .xw-error")
+    assert "ZeroDivisionError" in page.inner_text("[data-xw-output=w0o0] .xw-error")
+    assert text(page, "w0o1") == "6.0"
+    set_range(page, "a", 4)
+    assert page.is_hidden("[data-xw-output=w0o0] .xw-error")
+    assert text(page, "w0o0") == "1.000"
+
+
+def test_a_slow_call_never_freezes_the_page(page, faults_url):
+    open_ready(page, faults_url)
+    before = updates(page)
+    page.eval_on_selector("#xw-in-a", "e => { e.value = 9; e.dispatchEvent(new Event('input',"
+                          " {bubbles: true})); }")
+    # While Python sleeps in the worker, the main thread still answers and shows the wait.
+    page.wait_for_selector("[data-xw-output][data-busy=true]", state="attached")
+    assert page.evaluate("1 + 1") == 2
+    assert updates(page) == before
+    wait_update(page, before)
+    assert text(page, "w0o2") == "9.0"
+    assert page.locator("[data-busy]").count() == 0
+
+
+def test_author_html_output_and_csp(page, faults_url):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    open_ready(page, faults_url)
+    set_range(page, "a", 1)
+    page.hover("[data-xw-output=w0o3] b")
+    assert dialogs == []  # the site's CSP forbids inline handlers even in author HTML
+    assert violations and all("inline event handler" in v or "script-src" in v
+                              for v in violations)
+    assert page.errors == []

@@ -1,0 +1,110 @@
+"""Build-time execution: results, errors at file:line, time limit, sandbox, cache."""
+
+import pytest
+
+from site_builder.build import load_articles
+from site_builder.cells import run_article
+from site_builder.config import load_config
+from site_builder.errors import Collector
+
+HEAD = "---\ntitle: T\n---\n"
+
+
+def run(make_site, body, timeout=20.0, files=None, cache=False):
+    root = make_site({"content/a/index.md": HEAD + body, **(files or {})})
+    config = load_config(root)
+    problems = Collector()
+    [article] = load_articles(config, problems, drafts=False)
+    assert problems.errors == []
+    result, diags = run_article(article, timeout, root / ".site-cache" if cache else None)
+    return result, [d.format() for d in diags]
+
+
+def test_outputs_values_and_bundle_modules(make_site):
+    result, diags = run(make_site, "```python build\nimport helper\nprint('hi')\nhelper.twice(21)"
+                        "\n```\n", files={"content/a/helper.py": "def twice(x):\n    return 2 * x\n"})
+    assert diags == []
+    assert result["cells"] == [{"stdout": "hi\n", "stderr": "", "display":
+                                '<pre class="xw-value">42</pre>'}]
+
+
+def test_exception_points_at_the_markdown_line(make_site):
+    body = "Text\n\n```python build\nx = 1\ny = x / 0\n```\n"
+    _, diags = run(make_site, body)
+    assert diags[0].split("\n")[0] == (
+        "content/a/index.md:8: error: ZeroDivisionError: division by zero")
+    assert 'File "content/a/index.md", line 8' in diags[0]
+    assert "runner.py" not in diags[0]
+
+
+def test_error_inside_a_bundle_module(make_site):
+    _, diags = run(make_site, "```python build\nimport helper\nhelper.boom()\n```\n",
+                   files={"content/a/helper.py": "def boom():\n    return [][1]\n"})
+    assert diags[0].split("\n")[0] == (
+        "content/a/helper.py:2: error: IndexError: list index out of range")
+
+
+def test_syntax_error_has_line_and_column(make_site):
+    _, diags = run(make_site, "```python build\nx = (1 +\n```\n")
+    assert diags[0].startswith("content/a/index.md:5:5: error: SyntaxError: '(' was never closed")
+
+
+def test_infinite_loop_is_stopped_at_the_time_limit(make_site):
+    _, diags = run(make_site, "```python build\nx = 1\n```\n\n```python build\nwhile True:\n"
+                   "    pass\n```\n", timeout=2)
+    assert diags[0].split("\n")[0] == (
+        "content/a/index.md:9: error: Python did not finish within 2 s (the article's time "
+        "limit); stopped")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("import os\nos._exit(3)", "content/a/index.md:5: error: Python exited the build "
+         "process (exit code 3)"),
+        ("import sys\nsys.exit(2)", "content/a/index.md:6: error: the cell called exit(2)"),
+        ("open('/tmp/../etc/site-builder-test', 'w')", "content/a/index.md:5: error: "
+         "PermissionError: build-time Python may only write inside its working folder, not "
+         "to /tmp/../etc/site-builder-test"),
+    ],
+)
+def test_cells_cannot_escape(make_site, code, expected):
+    _, diags = run(make_site, f"```python build\n{code}\n```\n")
+    assert diags[0].split("\n")[0] == expected
+
+
+def test_megabytes_of_output_are_truncated(make_site):
+    result, diags = run(make_site, "```python build\nprint('x' * 5_000_000)\n```\n")
+    assert diags == []
+    out = result["cells"][0]["stdout"]
+    assert len(out) < 210_000
+    assert out.endswith("output truncated: 5,000,001 characters printed, first 200,000 shown")
+
+
+def test_browser_cells_only_get_the_standard_library(make_site):
+    _, diags = run(make_site, "```python exec\nimport numpy\n```\n")
+    assert diags[0].split("\n")[0] == (
+        "content/a/index.md:5: error: in the browser runtime: ModuleNotFoundError: No module "
+        "named 'numpy' in the browser runtime (Pyodide has the standard library and this "
+        "article's own modules)")
+
+
+def test_exports_reach_browser_cells_and_widgets(make_site):
+    body = ("```python build hide export=table\nimport numpy as np\ntable = np.arange(3)\n```\n\n"
+            "```python exec\ntotal = sum(table)\n```\n\n```widget\noutputs:\n"
+            "  - value: total * 2\n```\n")
+    result, diags = run(make_site, body)
+    assert diags == []
+    assert result["exports"] == {"table": [0, 1, 2]}
+    assert result["initial"] == {"w0o0": {"ok": True, "value": "6"}}
+
+
+def test_cache_reuses_a_run_and_ignores_a_corrupt_entry(make_site, tmp_path):
+    body = "```python build\nimport random\nrandom.random()\n```\n"
+    first, _ = run(make_site, body, cache=True)
+    again, _ = run(make_site, body, cache=True)
+    assert first == again  # the random number was not drawn twice
+    for entry in (tmp_path / "site" / ".site-cache").rglob("*.json"):
+        entry.write_text("{not json")
+    fresh, diags = run(make_site, body, cache=True)
+    assert diags == [] and fresh != first

@@ -1,0 +1,53 @@
+from site_builder.errors import Collector
+from site_builder.markdown import make_markdown, render_body, split_blocks
+
+
+def split(body, line=5):
+    problems = Collector()
+    blocks = split_blocks(body, line, "a.md", problems)
+    return blocks, [d.format() for d in problems.errors]
+
+
+def test_cells_keep_their_file_lines():
+    body = "Intro\n\n```python build\nx = 1\n```\n\n```python exec hide export=a,b\ny = 2\n```\n"
+    blocks, errors = split(body)
+    assert errors == []
+    assert [(c.line, c.browser, c.hide, c.export) for c in blocks.cells] == [
+        (8, False, False, ()), (12, True, True, ("a", "b"))]
+    assert "XWPLACEHOLDERCELL0X" in blocks.body
+
+
+def test_plain_python_fence_is_only_highlighted():
+    blocks, _ = split("```python\nprint(1)\n```\n")
+    assert blocks.cells == [] and "print(1)" in blocks.body
+
+
+def test_unclosed_fence_is_an_error():
+    _, errors = split("text\n\n```python build\nx = 1\n")
+    assert errors == ["a.md:7: error: fenced block opened with ``` is never closed\n"
+                      "  hint: add a line with ``` after the block"]
+
+
+def test_unknown_cell_option():
+    _, errors = split("```python build hidden\nx=1\n```\n")
+    assert errors[0].startswith("a.md:5: error: unknown cell option 'hidden'")
+
+
+def test_math_and_inline_values_skip_code():
+    blocks, _ = split("Cost $5 and $x^2$ here, `$not math$`, {py}`n + 1` and\n$$a_1$$\n")
+    assert [(m[0], m[1], m[2]) for m in blocks.math] == [("x^2", False, 5), ("a_1", True, 6)]
+    assert [(i.expr, i.line) for i in blocks.inlines] == [("n + 1", 5)]
+    assert "`$not math$`" in blocks.body and "$5" in blocks.body
+
+
+def test_links_get_the_base_path_and_script_urls_are_neutralised():
+    converter = make_markdown("/repo/")
+    html, _ = render_body(converter, "[a](/x/) [b](rel/) [c](javascript:alert(1))", {})
+    assert 'href="/repo/x/"' in html and 'href="rel/"' in html
+    assert "javascript:" not in html
+
+
+def test_headings_get_anchors_and_toc():
+    html, toc = render_body(make_markdown("/"), "## First part\n\n### Sub\n", {})
+    assert 'id="first-part"' in html
+    assert toc[0]["id"] == "first-part" and toc[0]["children"][0]["id"] == "sub"
