@@ -23,9 +23,7 @@ from .pyodide import CDN_URL, PYODIDE_VERSION, RUNTIME_FILES, RuntimeMissing, en
 from .render import make_environment, render_feed, render_sitemap, tag_slug, template_diagnostic
 
 log = logging.getLogger(__name__)
-RUNTIME_SOURCES = sorted(
-    p for p in (Path(__file__).parent / "runtime").glob("*.py")
-)
+RUNTIME_SOURCES = sorted(p for p in (Path(__file__).parent / "runtime").glob("*.py"))
 
 
 @dataclass
@@ -68,8 +66,13 @@ def build(
     assets = copy_static(config, out)
     runtime = copy_runtime(config, out, problems)
     url = make_url(config)
-    env.globals.update(site=config, url=url, asset=lambda p: url(assets[p]), dev=dev,
-                       pyodide_version=PYODIDE_VERSION)
+    env.globals.update(
+        site=config,
+        url=url,
+        asset=lambda p: url(assets[p]),
+        dev=dev,
+        pyodide_version=PYODIDE_VERSION,
+    )
     sources: dict[str, str] = {}
     bodies = {}
     for article in articles:
@@ -116,28 +119,52 @@ def load_articles(config: SiteConfig, problems: Collector, drafts: bool) -> list
             continue
         slug = meta.slug or source.slug
         if not content.SLUG_RE.match(slug):
-            problems.error(where, 1, f"cannot make a URL from the file name ({slug!r})",
-                           hint="use lowercase letters, digits and '-', or set 'slug:'")
+            problems.error(
+                where,
+                1,
+                f"cannot make a URL from the file name ({slug!r})",
+                hint="use lowercase letters, digits and '-', or set 'slug:'",
+            )
             continue
         if slug in by_slug:
-            problems.error(where, key_lines.get("slug", 1),
-                           f"file conflict: {slug}/index.html is written by both "
-                           f"{by_slug[slug]} and {where}")
+            problems.error(
+                where,
+                key_lines.get("slug", 1),
+                f"file conflict: {slug}/index.html is written by both {by_slug[slug]} and {where}",
+            )
             continue
         by_slug[slug] = where
         if meta.template != "article.html":
             template = config.path("templates_dir") / meta.template
             if not template.is_file():
-                problems.error(where, key_lines.get("template", 1),
-                               f"unknown template {meta.template!r}",
-                               hint=f"templates live in {config.templates_dir}/")
+                problems.error(
+                    where,
+                    key_lines.get("template", 1),
+                    f"unknown template {meta.template!r}",
+                    hint=f"templates live in {config.templates_dir}/",
+                )
         _check_names(blocks.widgets, where, problems)
         source = type(source)(source.path, source.rel, slug, source.bundle)
-        articles.append(Article(source, meta, blocks.body, tuple(blocks.cells),
-                                tuple(blocks.widgets), tuple(blocks.inlines), tuple(blocks.math),
-                                body_line, text))
-    articles.sort(key=lambda a: (a.meta.date is None, -(a.meta.date.toordinal() if a.meta.date
-                                                        else 0), a.source.slug))
+        articles.append(
+            Article(
+                source,
+                meta,
+                blocks.body,
+                tuple(blocks.cells),
+                tuple(blocks.widgets),
+                tuple(blocks.inlines),
+                tuple(blocks.math),
+                body_line,
+                text,
+            )
+        )
+    articles.sort(
+        key=lambda a: (
+            a.meta.date is None,
+            -(a.meta.date.toordinal() if a.meta.date else 0),
+            a.source.slug,
+        )
+    )
     return articles
 
 
@@ -146,8 +173,11 @@ def _check_names(found: list[Any], where: str, problems: Collector) -> None:
     for widget in found:
         for inp in widget.inputs:
             if inp.name in seen:
-                problems.error(where, inp.line, f"input '{inp.name}' is already defined on line "
-                               f"{seen[inp.name]}")
+                problems.error(
+                    where,
+                    inp.line,
+                    f"input '{inp.name}' is already defined on line {seen[inp.name]}",
+                )
             seen[inp.name] = inp.line
 
 
@@ -194,8 +224,10 @@ def copy_runtime(config: SiteConfig, out: Output, problems: Collector) -> dict[s
         problems.error("site.toml", 0, str(exc))
         return {}
     if source == "cdn":
-        return {"index_url": CDN_URL,
-                "integrity": {name: sri(folder / name) for name in RUNTIME_FILES}}
+        return {
+            "index_url": CDN_URL,
+            "integrity": {name: sri(folder / name) for name in RUNTIME_FILES},
+        }
     prefix = f"_pyodide/{PYODIDE_VERSION}/"
     for name in RUNTIME_FILES:
         out.write(prefix + name, folder / name, f"pyodide@{PYODIDE_VERSION}")
@@ -221,8 +253,9 @@ def render_article_body(
 ) -> tuple[str, list[dict[str, Any]]]:
     """Markdown to HTML with cells, widgets, math and inline values filled in."""
     where = article.source.rel
-    math_html = [render_math(tex, display, where, line, problems)
-                 for tex, display, line in article.math]
+    math_html = [
+        render_math(tex, display, where, line, problems) for tex, display, line in article.math
+    ]
     run = run or Executed([], [], {}, {}, {})
     widget_html = []
     for w in article.widgets:
@@ -242,8 +275,7 @@ def render_article_body(
             + "</figure>"
         )
     inline_html = [widgets.html.escape(text) for text in run.inline_text]
-    parts = {"CELL": run.cell_html, "WIDGET": widget_html, "MATH": math_html,
-             "INLINE": inline_html}
+    parts = {"CELL": run.cell_html, "WIDGET": widget_html, "MATH": math_html, "INLINE": inline_html}
     converter = make_markdown(config.base_path)
     return render_body(converter, article.body, parts)
 
@@ -251,8 +283,9 @@ def render_article_body(
 def page_spec(article: Article, run: Executed) -> dict[str, Any]:
     """What the browser worker needs: modules, browser cells, exports, inputs and outputs."""
     names = {i.name for w in article.widgets for i in w.inputs}
-    modules = {f"site_builder/runtime/{p.name}": p.read_text(encoding="utf-8")
-               for p in RUNTIME_SOURCES}
+    modules = {
+        f"site_builder/runtime/{p.name}": p.read_text(encoding="utf-8") for p in RUNTIME_SOURCES
+    }
     modules["site_builder/__init__.py"] = ""
     if article.source.bundle:
         for path in sorted(article.source.bundle.glob("*.py")):
@@ -279,7 +312,7 @@ def render_pages(
     problems: Collector,
 ) -> None:
     """Write article pages, bundle files, the index, tag pages, 404, feed and sitemap."""
-    url = env.globals["url"]
+    url = make_url(config)
     tags: dict[str, list[Article]] = {}
     for article in articles:
         for tag in article.meta.tags:
@@ -289,8 +322,9 @@ def render_pages(
         try:
             html = env.get_template(template).render(**context)
         except (jinja2.TemplateError, TypeError, ValueError) as exc:
-            problems.extend([template_diagnostic(exc, config.path("templates_dir"),
-                                                 config.root, template)])
+            problems.extend(
+                [template_diagnostic(exc, config.path("templates_dir"), config.root, template)]
+            )
             return
         try:
             out.write(path, html, owner)
@@ -304,37 +338,62 @@ def render_pages(
         if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
             spec = json.dumps(page_spec(article, run), sort_keys=True, separators=(",", ":"))
             interactive = {
-                "spec": url(out.hashed(f"{article.url}page.json", spec.encode(),
-                                       article.source.rel)),
+                "spec": url(
+                    out.hashed(f"{article.url}page.json", spec.encode(), article.source.rel)
+                ),
                 "index_url": runtime["index_url"],
                 "worker": url(assets["js/worker.js"]),
                 "app": url(assets["js/app.js"]),
             }
-        render(article.meta.template, f"{article.url}index.html", article.source.rel,
-               article=article, page=article.meta, body=body, toc=toc, interactive=interactive,
-               tag_slug=tag_slug)
+        render(
+            article.meta.template,
+            f"{article.url}index.html",
+            article.source.rel,
+            article=article,
+            page=article.meta,
+            body=body,
+            toc=toc,
+            interactive=interactive,
+            tag_slug=tag_slug,
+        )
         if article.source.bundle:
             for path in sorted(article.source.bundle.rglob("*")):
-                if path.is_file() and path != article.source.path and "__pycache__" not in \
-                        path.parts:
+                if (
+                    path.is_file()
+                    and path != article.source.path
+                    and "__pycache__" not in path.parts
+                ):
                     rel = path.relative_to(article.source.bundle).as_posix()
                     try:
                         out.write(article.url + rel, path, article.source.rel)
                     except FileConflict as exc:
                         problems.error(article.source.rel, 0, str(exc))
-    render("index.html", "index.html", "templates/index.html", articles=articles, tags=tags,
-           tag_slug=tag_slug)
+    render(
+        "index.html",
+        "index.html",
+        "templates/index.html",
+        articles=articles,
+        tags=tags,
+        tag_slug=tag_slug,
+    )
     for tag, tagged in sorted(tags.items()):
-        render("tag.html", f"tags/{tag_slug(tag)}/index.html", "templates/tag.html", tag=tag,
-               articles=tagged, tag_slug=tag_slug)
+        render(
+            "tag.html",
+            f"tags/{tag_slug(tag)}/index.html",
+            "templates/tag.html",
+            tag=tag,
+            articles=tagged,
+            tag_slug=tag_slug,
+        )
     render("404.html", "404.html", "templates/404.html")
     out.write("feed.xml", render_feed(config, articles, url), "feed")
     pages = [("", max((a.meta.date for a in articles if a.meta.date), default=None))]
     pages += [(a.url, a.meta.date) for a in articles]
     pages += [(f"tags/{tag_slug(t)}/", None) for t in sorted(tags)]
     out.write("sitemap.xml", render_sitemap(pages, url), "sitemap")
-    out.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {url('sitemap.xml', True)}\n",
-              "robots")
+    out.write(
+        "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {url('sitemap.xml', True)}\n", "robots"
+    )
     out.write(".nojekyll", b"", "github-pages")
 
 

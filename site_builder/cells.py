@@ -35,14 +35,22 @@ def make_job(article: Article) -> dict[str, Any]:
         "article": str(article.source.path),
         "bundle": str(article.source.bundle) if article.source.bundle else None,
         "cells": [
-            {"index": c.index, "code": c.code, "line": c.line, "browser": c.browser,
-             "export": list(c.export)}
+            {
+                "index": c.index,
+                "code": c.code,
+                "line": c.line,
+                "browser": c.browser,
+                "export": list(c.export),
+            }
             for c in article.cells
         ],
         "inlines": [{"expr": i.expr, "line": i.line} for i in article.inlines],
         "inputs": [input_spec(i) for i in inputs],
-        "rows": [{"name": i.name, "expr": i.options["rows"], "line": i.line}
-                 for i in inputs if i.type == "rows"],
+        "rows": [
+            {"name": i.name, "expr": i.options["rows"], "line": i.line}
+            for i in inputs
+            if i.type == "rows"
+        ],
         "outputs": [output_spec(o, names) for w in article.widgets for o in w.outputs],
     }
 
@@ -55,8 +63,11 @@ def _fingerprint(job: dict[str, Any], bundle: Path | None) -> str:
     if bundle:
         roots.append(bundle)
     for root in roots:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()
-                                                     and "__pycache__" not in p.parts)
+        files = (
+            [root]
+            if root.is_file()
+            else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        )
         for path in files:
             h.update(path.name.encode())
             h.update(path.read_bytes())
@@ -100,30 +111,49 @@ def run_article(
             work.mkdir()
         job_file, result_file = Path(tmp) / "job.json", Path(tmp) / "result.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
-               "PYTHONPATH": str(Path(__file__).parent.parent), "MPLBACKEND": "Agg"}
+        env = {
+            **os.environ,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONPATH": str(Path(__file__).parent.parent),
+            "MPLBACKEND": "Agg",
+        }
         start = time.perf_counter()
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)],
-                cwd=work, env=env, timeout=timeout, capture_output=True, text=True,
+                cwd=work,
+                env=env,
+                timeout=timeout,
+                capture_output=True,
+                text=True,
                 errors="replace",
             )
         except subprocess.TimeoutExpired:
             line = _progress_line(article, result_file)
-            return None, [Diagnostic(
-                where, line, 0,
-                f"Python did not finish within {timeout:g} s (the article's time limit); stopped",
-                hint="an infinite loop? or raise the limit with 'timeout:' in the front matter",
-            )]
+            return None, [
+                Diagnostic(
+                    where,
+                    line,
+                    0,
+                    f"Python did not finish within {timeout:g} s (the article's time limit); "
+                    "stopped",
+                    hint="an infinite loop? or raise the limit with 'timeout:' in the front matter",
+                )
+            ]
         log.debug("ran %s in %.2f s", where, time.perf_counter() - start)
         if proc.returncode != 0 or not result_file.exists():
             line = _progress_line(article, result_file)
             detail = proc.stderr.strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
-            return None, [Diagnostic(
-                where, line, 0, f"Python exited the build process ({detail[0]})",
-                hint="cells must not call os._exit() or kill their own process",
-            )]
+            return None, [
+                Diagnostic(
+                    where,
+                    line,
+                    0,
+                    f"Python exited the build process ({detail[0]})",
+                    hint="cells must not call os._exit() or kill their own process",
+                )
+            ]
         result = json.loads(result_file.read_text(encoding="utf-8"))
     if result.get("error"):
         return None, [_diagnostic(article, result["error"])]
@@ -144,7 +174,7 @@ def _progress_line(article: Article, result_file: Path) -> int:
 def _diagnostic(article: Article, error: dict[str, Any]) -> Diagnostic:
     path = error["path"]
     if path.startswith("BUNDLE:") and article.source.bundle:
-        path = str(Path(article.source.rel).parent / path[len("BUNDLE:"):])
+        path = str(Path(article.source.rel).parent / path[len("BUNDLE:") :])
     elif path == str(article.source.path):
         path = article.source.rel
     hint = error.get("hint", "")
@@ -173,12 +203,15 @@ def to_executed(article: Article, result: dict[str, Any], problems: list[Diagnos
         if out["display"]:
             parts.append(f'<div class="xw-display">{out["display"]}</div>')
         kind = "exec" if cell.browser else "build"
-        html_cells.append(f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>'
-                          if parts else "")
+        html_cells.append(
+            f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>' if parts else ""
+        )
     lines = {o.id: o.line for w in article.widgets for o in w.outputs}
     for oid, res in result["initial"].items():
         if not res["ok"]:
-            problems.append(Diagnostic(article.source.rel, lines[oid], 0,
-                                       f"output failed: {res['error']}"))
-    return Executed(html_cells, result["inlines"], result["exports"], result["initial"],
-                    result["rows"])
+            problems.append(
+                Diagnostic(article.source.rel, lines[oid], 0, f"output failed: {res['error']}")
+            )
+    return Executed(
+        html_cells, result["inlines"], result["exports"], result["initial"], result["rows"]
+    )

@@ -39,7 +39,7 @@ def _target(page: str, link: str, base_path: str) -> tuple[str, str] | None:
     if path.startswith("/"):
         if not path.startswith(base_path):
             return "\0outside:" + path, ""
-        path = path[len(base_path):]
+        path = path[len(base_path) :]
     else:
         path = join(dirname(page), path)
     path = normpath(path) if path not in ("", ".") else ""
@@ -53,7 +53,10 @@ def _target(page: str, link: str, base_path: str) -> tuple[str, str] | None:
 
 
 def check_links(
-    pages: dict[str, bytes], files: set[str], owners: dict[str, str], base_path: str,
+    pages: dict[str, bytes],
+    files: set[str],
+    owners: dict[str, str],
+    base_path: str,
     sources: dict[str, str],
 ) -> list[Diagnostic]:
     """Return a diagnostic per broken internal link or anchor in *pages*, with a 'did you mean'."""
@@ -77,7 +80,9 @@ def check_links(
                 close = difflib.get_close_matches(path, known, n=1)
                 message = f"broken link {link!r}: no file {path!r} in the site"
                 if close:
-                    message += f" (did you mean '{base_path}{close[0].removesuffix('index.html')}'?)"
+                    message += (
+                        f" (did you mean '{base_path}{close[0].removesuffix('index.html')}'?)"
+                    )
             elif fragment and path in parsed and fragment not in parsed[path].ids:
                 close = difflib.get_close_matches(fragment, sorted(parsed[path].ids), n=1)
                 message = f"broken anchor {link!r}: {path} has no id {fragment!r}"
@@ -92,7 +97,7 @@ def check_links(
 
 def _line_of(text: str, link: str, base_path: str) -> int:
     """The first source line that contains *link* as the author wrote it."""
-    written = "/" + link[len(base_path):] if link.startswith(base_path) else link
+    written = "/" + link[len(base_path) :] if link.startswith(base_path) else link
     for number, line in enumerate(text.split("\n"), 1):
         if link in line or written in line:
             return number

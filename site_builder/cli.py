@@ -1,4 +1,4 @@
-"""Command line: build | serve | new | check | fetch-runtime. The only place that prints and exits."""
+"""Command line: build | serve | new | check | fetch-runtime; the only place that prints."""
 
 from __future__ import annotations
 
@@ -30,14 +30,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
         errors = sum(d.severity == "error" for d in exc.diagnostics)
-        print(f"build failed: {errors} error{'s' * (errors != 1)}; "
-              f"the previous output was left as it was", file=sys.stderr)
+        print(
+            f"build failed: {errors} error{'s' * (errors != 1)}; "
+            f"the previous output was left as it was",
+            file=sys.stderr,
+        )
         return 1
     for w in result.warnings:
         print(w.format(), file=sys.stderr)
     pages = sum(p.endswith(".html") for p in result.output.files)
-    print(f"built {len(result.articles)} article(s), {pages} pages into {config.output_dir}/ "
-          f"in {time.perf_counter() - start:.2f} s")
+    print(
+        f"built {len(result.articles)} article(s), {pages} pages into {config.output_dir}/ "
+        f"in {time.perf_counter() - start:.2f} s"
+    )
     return 0
 
 
@@ -120,8 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         func=cmd_fetch_runtime
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     return int(args.func(args))
 
 

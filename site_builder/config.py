@@ -111,12 +111,15 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
             continue
         if key not in _TOP_KEYS:
             problems.error(
-                name, _line_of(text, key), f"unknown key '{key}'",
+                name,
+                _line_of(text, key),
+                f"unknown key '{key}'",
                 hint="known keys: " + ", ".join(sorted([*_TOP_KEYS, "runtime"])),
             )
         elif not isinstance(value, _TOP_KEYS[key]):
             problems.error(
-                name, _line_of(text, key),
+                name,
+                _line_of(text, key),
                 f"'{key}': expected a string, got {value!r}",
             )
         else:
@@ -126,13 +129,15 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         problems.error(
-            name, _line_of(text, "base_url"),
+            name,
+            _line_of(text, "base_url"),
             f"'base_url': expected an absolute http(s) URL, got {base_url!r}",
-            hint="for a GitHub Pages project site: base_url = \"https://USER.github.io/REPO/\"",
+            hint='for a GitHub Pages project site: base_url = "https://USER.github.io/REPO/"',
         )
     elif parts.query or parts.fragment or ".." in parts.path.split("/") or "//" in parts.path:
         problems.error(
-            name, _line_of(text, "base_url"),
+            name,
+            _line_of(text, "base_url"),
             f"'base_url': the path must be a plain folder like /repo/, got {parts.path!r}",
         )
 
@@ -146,7 +151,8 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
         if key == "source":
             if value not in RUNTIME_SOURCES:
                 problems.error(
-                    name, line,
+                    name,
+                    line,
                     f"'runtime.source': expected one of {', '.join(RUNTIME_SOURCES)}, "
                     f"got {value!r}",
                 )
@@ -155,7 +161,8 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
         elif key == "timeout":
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 problems.error(
-                    name, line,
+                    name,
+                    line,
                     f"'runtime.timeout': expected a positive number of seconds, got {value!r}",
                 )
             else:
@@ -166,5 +173,3 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
             )
     problems.raise_if_errors()
     return SiteConfig(root=root, runtime=runtime, **values)
-
-

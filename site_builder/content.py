@@ -20,11 +20,11 @@ KNOWN_KEYS = {"title", "date", "summary", "authors", "tags", "draft", "template"
 class _Loader(yaml.SafeLoader):
     """SafeLoader that keeps an impossible date (2024-13-01) as text, to report it by key."""
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
-            return super().construct_yaml_timestamp(node)  # type: ignore[arg-type]
+            return super().construct_yaml_timestamp(node)
         except ValueError:
-            return self.construct_scalar(node)  # type: ignore[arg-type]
+            return self.construct_scalar(node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
@@ -45,7 +45,8 @@ def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Sou
                 target = path.resolve()
                 if not target.is_relative_to(project):
                     problems.error(
-                        rel(path, root), 0,
+                        rel(path, root),
+                        0,
                         f"symlink points outside the project (to {os.readlink(path)}); refused",
                         hint="copy the file into the project instead",
                     )
@@ -87,7 +88,10 @@ def read_text(path: Path, where: str, problems: Collector) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         problems.error(
-            where, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", col,
+            where,
+            line,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            col,
             hint="save the file as UTF-8",
         )
         return None
@@ -99,7 +103,9 @@ def split_front_matter(
 ) -> tuple[dict[str, Any], dict[str, int], str, int] | None:
     """Split ``---`` YAML front matter from the body; return (data, key lines, body, body line)."""
     if not text.strip():
-        problems.error(where, 1, "empty file", hint="start with front matter:\n---\ntitle: ...\n---")
+        problems.error(
+            where, 1, "empty file", hint="start with front matter:\n---\ntitle: ...\n---"
+        )
         return None
     lines = text.split("\n")
     if lines[0].strip() != "---":
@@ -151,19 +157,24 @@ def normalize_front_matter(
 
     def bad(key: str, expected: str) -> None:
         problems.error(
-            where, key_lines.get(key, 1), f"front matter '{key}': expected {expected}, "
-            f"got {data[key]!r}"
+            where,
+            key_lines.get(key, 1),
+            f"front matter '{key}': expected {expected}, got {data[key]!r}",
         )
 
     for key in data:
         if key not in KNOWN_KEYS:
             problems.warn(
-                where, key_lines.get(str(key), 1), f"unknown front matter key '{key}' (ignored)",
+                where,
+                key_lines.get(str(key), 1),
+                f"unknown front matter key '{key}' (ignored)",
                 hint="known keys: " + ", ".join(sorted(KNOWN_KEYS)),
             )
     title = data.get("title")
     if "title" not in data:
-        problems.error(where, 1, "front matter has no 'title'", hint="add a line: title: My article")
+        problems.error(
+            where, 1, "front matter has no 'title'", hint="add a line: title: My article"
+        )
     elif not isinstance(title, str) or not title.strip():
         bad("title", "a non-empty string")
     values: dict[str, Any] = {}

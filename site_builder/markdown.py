@@ -68,7 +68,9 @@ def _parse_info(info: str, where: str, line: int, problems: Collector) -> dict[s
             result["export"] = names
         else:
             problems.error(
-                where, line, f"unknown cell option '{flag}'",
+                where,
+                line,
+                f"unknown cell option '{flag}'",
                 hint="cell fences look like ```python exec|build [hide] [export=a,b]",
             )
     return result
@@ -103,7 +105,9 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
         open_line = body_line + start
         if end is None:
             problems.error(
-                where, open_line, f"fenced block opened with {fence} is never closed",
+                where,
+                open_line,
+                f"fenced block opened with {fence} is never closed",
                 hint=f"add a line with {fence} after the block",
             )
             end = len(lines)
@@ -120,8 +124,12 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
             out.extend(["", PLACEHOLDER.format(kind="CELL", n=len(cells)), ""])
             cells.append(
                 Cell(
-                    index=len(cells), code=inner, line=open_line + 1, browser=info["browser"],
-                    hide=info["hide"], export=info["export"],
+                    index=len(cells),
+                    code=inner,
+                    line=open_line + 1,
+                    browser=info["browser"],
+                    hide=info["hide"],
+                    export=info["export"],
                 )
             )
         i = end + 1
@@ -226,7 +234,11 @@ def make_markdown(base_path: str) -> md_lib.Markdown:
         ],
         extension_configs={
             "codehilite": {"guess_lang": False, "css_class": "highlight"},
-            "toc": {"permalink": "#", "permalink_title": "Link to this section", "toc_depth": "2-3"},
+            "toc": {
+                "permalink": "#",
+                "permalink_title": "Link to this section",
+                "toc_depth": "2-3",
+            },
             "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
         },
         output_format="html",

@@ -44,11 +44,15 @@ def ensure_runtime(cache_root: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.run(
             ["npm", "pack", f"pyodide@{PYODIDE_VERSION}", "--silent"],
-            cwd=tmp, capture_output=True, text=True,
+            cwd=tmp,
+            capture_output=True,
+            text=True,
         )
         tarballs = list(Path(tmp).glob("pyodide-*.tgz"))
         if proc.returncode != 0 or not tarballs:
-            raise RuntimeMissing(f"npm pack pyodide@{PYODIDE_VERSION} failed: {proc.stderr.strip()}")
+            raise RuntimeMissing(
+                f"npm pack pyodide@{PYODIDE_VERSION} failed: {proc.stderr.strip()}"
+            )
         staging = Path(tmp) / "out"
         staging.mkdir()
         with tarfile.open(tarballs[0]) as tar:

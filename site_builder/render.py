@@ -97,5 +97,6 @@ def render_sitemap(pages: list[tuple[str, dt.date | None]], url: Any) -> str:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        + "".join(items) + "</urlset>\n"
+        + "".join(items)
+        + "</urlset>\n"
     )

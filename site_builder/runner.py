@@ -55,8 +55,17 @@ class _Capped(io.StringIO):
 def _guard_writes(scratch: str) -> None:
     """Refuse file writes and deletions outside the scratch folder and the temp folder."""
     allowed = (os.path.realpath(scratch), os.path.realpath(os.environ.get("TMPDIR", "/tmp")))
-    write_events = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "shutil.rmtree",
-                    "os.truncate", "os.chmod", "os.symlink", "os.link"}
+    write_events = {
+        "os.remove",
+        "os.rename",
+        "os.rmdir",
+        "os.mkdir",
+        "shutil.rmtree",
+        "os.truncate",
+        "os.chmod",
+        "os.symlink",
+        "os.link",
+    }
 
     def inside(path: Any) -> bool:
         if isinstance(path, int):
@@ -71,11 +80,15 @@ def _guard_writes(scratch: str) -> None:
                 isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
             )
             if writing and not inside(args[0]):
-                raise PermissionError(f"build-time Python may only write inside its working "
-                                      f"folder, not to {os.fsdecode(args[0])}")
+                raise PermissionError(
+                    f"build-time Python may only write inside its working "
+                    f"folder, not to {os.fsdecode(args[0])}"
+                )
         elif event in write_events and args and not inside(args[0]):
-            raise PermissionError(f"build-time Python may only change files inside its working "
-                                  f"folder, not {os.fsdecode(args[0])}")
+            raise PermissionError(
+                f"build-time Python may only change files inside its working "
+                f"folder, not {os.fsdecode(args[0])}"
+            )
 
     sys.addaudithook(hook)
 
@@ -91,7 +104,9 @@ class _BrowserImports(importlib.abc.MetaPathFinder):
         if top not in self.allowed:
             raise ModuleNotFoundError(
                 f"No module named {top!r} in the browser runtime (Pyodide has the standard "
-                f"library and this article's own modules)", name=fullname)
+                f"library and this article's own modules)",
+                name=fullname,
+            )
         return None
 
 
@@ -101,8 +116,13 @@ def _limited_builtins(finder: _BrowserImports) -> dict[str, Any]:
 
     real_import = builtins.__import__
 
-    def checked_import(name: str, globals: Any = None, locals: Any = None,  # noqa: A002
-                       fromlist: Any = (), level: int = 0) -> Any:
+    def checked_import(
+        name: str,
+        globals: Any = None,
+        locals: Any = None,  # noqa: A002
+        fromlist: Any = (),
+        level: int = 0,
+    ) -> Any:
         if level == 0:
             finder.find_spec(name)
         return real_import(name, globals, locals, fromlist, level)
@@ -112,23 +132,36 @@ def _limited_builtins(finder: _BrowserImports) -> dict[str, Any]:
 
 def _author_frames(tb: Any, article: str, bundle: str | None) -> list[traceback.FrameSummary]:
     frames = traceback.extract_tb(tb)
-    return [f for f in frames if f.filename == article
-            or (bundle and f.filename.startswith(bundle + os.sep))]
+    return [
+        f
+        for f in frames
+        if f.filename == article or (bundle and f.filename.startswith(bundle + os.sep))
+    ]
 
 
 def _failure(exc: BaseException, article: str, bundle: str | None, scratch: str) -> dict:
     frames = _author_frames(exc.__traceback__, article, bundle)
     if isinstance(exc, SyntaxError) and exc.filename == article:
-        return {"path": article, "line": exc.lineno or 0, "col": exc.offset or 0,
-                "message": f"SyntaxError: {exc.msg}", "trace": ""}
+        return {
+            "path": article,
+            "line": exc.lineno or 0,
+            "col": exc.offset or 0,
+            "message": f"SyntaxError: {exc.msg}",
+            "trace": "",
+        }
     last = frames[-1] if frames else None
     path = last.filename if last else article
     if bundle and path.startswith(bundle + os.sep):
         path = "BUNDLE:" + os.path.relpath(path, bundle)
     message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     trace = "".join(traceback.format_list(frames)).replace(scratch + os.sep, "")
-    return {"path": path, "line": last.lineno if last else 0, "col": 0,
-            "message": message, "trace": trace}
+    return {
+        "path": path,
+        "line": last.lineno if last else 0,
+        "col": 0,
+        "message": message,
+        "trace": trace,
+    }
 
 
 def _split_last_expr(code: str, line: int, article: str) -> tuple[Any, Any]:
@@ -136,7 +169,8 @@ def _split_last_expr(code: str, line: int, article: str) -> tuple[Any, Any]:
     tree = ast.parse(source, article)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+        last = ast.Expression(tree.body[-1].value)
+        tree.body.pop()
     body = compile(tree, article, "exec")
     return body, (compile(last, article, "eval") if last else None)
 
@@ -188,8 +222,14 @@ def run(job: dict[str, Any], progress: Any) -> dict[str, Any]:
         progress.write(text + "\n")
         progress.flush()
 
-    result: dict[str, Any] = {"cells": [], "inlines": [], "exports": {}, "rows": {},
-                              "initial": {}, "error": None}
+    result: dict[str, Any] = {
+        "cells": [],
+        "inlines": [],
+        "exports": {},
+        "rows": {},
+        "initial": {},
+        "error": None,
+    }
     ns: dict[str, Any] = {"__name__": "__main__"}
     for cell in job["cells"]:
         mark(f"cell {cell['index']}")
@@ -212,7 +252,9 @@ def run(job: dict[str, Any], progress: Any) -> dict[str, Any]:
     mark("inline")
     for inline in job["inlines"]:
         try:
-            code = compile("\n" * (inline["line"] - 1) + "(" + inline["expr"] + ")", article, "eval")
+            code = compile(
+                "\n" * (inline["line"] - 1) + "(" + inline["expr"] + ")", article, "eval"
+            )
             result["inlines"].append(str(eval(code, ns)))
         except Exception as exc:
             result["error"] = _failure(exc, article, bundle, scratch)
@@ -225,9 +267,13 @@ def run(job: dict[str, Any], progress: Any) -> dict[str, Any]:
                 raise TypeError(f"rows must be a list of dicts, got {type(value).__name__}")
             result["rows"][rows["name"]] = value
         except Exception as exc:
-            result["error"] = {"path": article, "line": rows["line"], "col": 0, "trace": "",
-                               "message": f"rows of input '{rows['name']}': "
-                                          f"{type(exc).__name__}: {exc}"}
+            result["error"] = {
+                "path": article,
+                "line": rows["line"],
+                "col": 0,
+                "trace": "",
+                "message": f"rows of input '{rows['name']}': {type(exc).__name__}: {exc}",
+            }
             return result
     for cell in job["cells"]:
         for name in cell["export"]:
@@ -235,8 +281,13 @@ def run(job: dict[str, Any], progress: Any) -> dict[str, Any]:
                 result["exports"][name] = to_plain(ns[name])
             except (KeyError, TypeError) as exc:
                 problem = "is not defined" if isinstance(exc, KeyError) else str(exc)
-                result["error"] = {"path": article, "line": cell["line"] - 1, "col": 0,
-                                   "trace": "", "message": f"export '{name}': {problem}"}
+                result["error"] = {
+                    "path": article,
+                    "line": cell["line"] - 1,
+                    "col": 0,
+                    "trace": "",
+                    "message": f"export '{name}': {problem}",
+                }
                 return result
 
     # Phase 3: what the browser will do, with only the standard library and local modules.
@@ -258,9 +309,11 @@ def run(job: dict[str, Any], progress: Any) -> dict[str, Any]:
         except BaseException as exc:
             result["error"] = _failure(exc, article, bundle, scratch)
             result["error"]["message"] = "in the browser runtime: " + result["error"]["message"]
-            result["error"]["hint"] = ("cells marked `exec` run again in the reader's browser, "
-                                       "where only names exported by `build` cells exist; "
-                                       "mark this cell `build`, or export what it needs")
+            result["error"]["hint"] = (
+                "cells marked `exec` run again in the reader's browser, "
+                "where only names exported by `build` cells exist; "
+                "mark this cell `build`, or export what it needs"
+            )
             return result
     mark("outputs")
     from site_builder.runtime.reactive import Page

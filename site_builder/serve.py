@@ -7,6 +7,7 @@ overlay while the server keeps running and serving the last good site.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -33,13 +34,16 @@ LIVERELOAD_JS = """\
       box.setAttribute("role", "alert");
       document.body.append(box);
     }
-    box.textContent = "Build failed; showing the last good build.\\n\\n" + JSON.parse(e.data).join("\\n");
+    const lines = JSON.parse(e.data).join("\\n");
+    box.textContent = "Build failed; showing the last good build.\\n\\n" + lines;
   });
 })();
 """
-OVERLAY_CSS = (".dev-overlay{position:fixed;inset:auto 1rem 1rem 1rem;max-height:60vh;overflow:auto;"
-               "background:#2b0b0b;color:#ffd7d7;padding:1rem;border-radius:8px;z-index:99;"
-               "font:13px/1.45 ui-monospace,monospace;white-space:pre-wrap}")
+OVERLAY_CSS = (
+    ".dev-overlay{position:fixed;inset:auto 1rem 1rem 1rem;max-height:60vh;overflow:auto;"
+    "background:#2b0b0b;color:#ffd7d7;padding:1rem;border-radius:8px;z-index:99;"
+    "font:13px/1.45 ui-monospace,monospace;white-space:pre-wrap}"
+)
 
 
 class DevState:
@@ -57,6 +61,10 @@ class DevState:
             self.changed.notify_all()
 
 
+def _moved_on(state: DevState, generation: int) -> bool:
+    return state.generation != generation
+
+
 def snapshot(paths: list[Path]) -> dict[str, float]:
     """Modification times of every file under *paths*."""
     times: dict[str, float] = {}
@@ -66,10 +74,8 @@ def snapshot(paths: list[Path]) -> dict[str, float]:
         elif root.is_dir():
             for p in root.rglob("*"):
                 if p.is_file() and "__pycache__" not in p.parts:
-                    try:
+                    with contextlib.suppress(OSError):  # deleted while we looked
                         times[str(p)] = p.stat().st_mtime
-                    except OSError:
-                        pass
     return times
 
 
@@ -94,8 +100,14 @@ def rebuild(root: Path, state: DevState, drafts: bool, base_url: str) -> SiteCon
     return config
 
 
-def watch(root: Path, state: DevState, drafts: bool, base_url: str, stop: threading.Event,
-          interval: float = 0.3) -> None:
+def watch(
+    root: Path,
+    state: DevState,
+    drafts: bool,
+    base_url: str,
+    stop: threading.Event,
+    interval: float = 0.3,
+) -> None:
     """Poll the sources; rebuild after a change."""
     config = load_config(root)
     paths = [config.path(n) for n in ("content_dir", "templates_dir", "static_dir")]
@@ -110,9 +122,12 @@ def watch(root: Path, state: DevState, drafts: bool, base_url: str, stop: thread
 
 def make_handler(directory: Path, state: DevState) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
-        extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                          ".wasm": "application/wasm", ".mjs": "text/javascript",
-                          ".js": "text/javascript"}
+        extensions_map = {
+            **http.server.SimpleHTTPRequestHandler.extensions_map,
+            ".wasm": "application/wasm",
+            ".mjs": "text/javascript",
+            ".js": "text/javascript",
+        }
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             log.debug(format, *args)
@@ -148,7 +163,7 @@ def make_handler(directory: Path, state: DevState) -> type[http.server.SimpleHTT
                     self._event("failed", errors)
                 while True:
                     with state.changed:
-                        state.changed.wait_for(lambda: state.generation != generation, 15)
+                        state.changed.wait_for(functools.partial(_moved_on, state, generation), 15)
                         if state.generation == generation:
                             self.wfile.write(b": keep-alive\n\n")
                             self.wfile.flush()
@@ -165,22 +180,37 @@ def make_handler(directory: Path, state: DevState) -> type[http.server.SimpleHTT
     return functools.partial(Handler, directory=str(directory))  # type: ignore[return-value]
 
 
-def serve(config: SiteConfig, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
-          stop: threading.Event | None = None) -> int:
+def serve(
+    config: SiteConfig,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    drafts: bool = True,
+    stop: threading.Event | None = None,
+) -> int:
     """Build, then serve and rebuild until interrupted (or *stop* is set)."""
     state = DevState()
-    server = http.server.ThreadingHTTPServer((host, port), make_handler(
-        config.path("output_dir"), state))
+    server = http.server.ThreadingHTTPServer(
+        (host, port), make_handler(config.path("output_dir"), state)
+    )
     # Locally the site is served at the root, whatever base path it is published under.
     base_url = f"http://{host}:{server.server_address[1]}/"
     rebuild(config.root, state, drafts, base_url)
     stop = stop or threading.Event()
-    threading.Thread(target=watch, args=(config.root, state, drafts, base_url, stop),
-                     daemon=True).start()
+    threading.Thread(
+        target=watch, args=(config.root, state, drafts, base_url, stop), daemon=True
+    ).start()
     server.daemon_threads = True
-    print(f"serving {config.output_dir}/ on http://{host}:{server.server_address[1]}/ "
-          "(Ctrl-C to stop)", flush=True)
-    threading.Thread(target=lambda: (stop.wait(), server.shutdown()), daemon=True).start()
+    print(
+        f"serving {config.output_dir}/ on http://{host}:{server.server_address[1]}/ "
+        "(Ctrl-C to stop)",
+        flush=True,
+    )
+
+    def stop_when_asked() -> None:
+        stop.wait()
+        server.shutdown()
+
+    threading.Thread(target=stop_when_asked, daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

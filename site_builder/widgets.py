@@ -71,7 +71,8 @@ def parse_widget(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.error(
-            where, line0 + (mark.line if mark else 0),
+            where,
+            line0 + (mark.line if mark else 0),
             f"invalid YAML in widget: {getattr(exc, 'problem', None) or exc}",
             (mark.column + 1) if mark else 0,
         )
@@ -83,8 +84,12 @@ def parse_widget(
     before = len(problems.errors)
     for key, option in top.items():
         if key not in ("inputs", "outputs", "label"):
-            problems.error(where, option.line, f"unknown widget key '{key}'",
-                           hint="a widget has label, inputs and outputs")
+            problems.error(
+                where,
+                option.line,
+                f"unknown widget key '{key}'",
+                hint="a widget has label, inputs and outputs",
+            )
     assert isinstance(root, yaml.MappingNode)
     nodes = {str(k.value): v for k, v in root.value}
     inputs = _parse_inputs(nodes.get("inputs"), line0, where, problems)
@@ -103,8 +108,11 @@ def _parse_inputs(
     if node is None:
         return []
     if not isinstance(node, yaml.MappingNode):
-        problems.error(where, line0 + node.start_mark.line,
-                       "'inputs' must map names to options, e.g. x: {type: range, ...}")
+        problems.error(
+            where,
+            line0 + node.start_mark.line,
+            "'inputs' must map names to options, e.g. x: {type: range, ...}",
+        )
         return []
     inputs = []
     for key_node, value_node in node.value:
@@ -119,15 +127,20 @@ def _parse_inputs(
         kind = opts.pop("type", Option("range", line)).value
         if kind not in INPUT_TYPES:
             problems.error(
-                where, line, f"input '{name}': unknown input type {kind!r}",
+                where,
+                line,
+                f"input '{name}': unknown input type {kind!r}",
                 hint="input types: " + ", ".join(INPUT_TYPES),
             )
             continue
         for key, option in opts.items():
             if key not in INPUT_TYPES[kind]:
-                problems.error(where, option.line, f"input '{name}': unknown option '{key}' "
-                               f"for type {kind}", hint="options: " + ", ".join(
-                                   sorted(INPUT_TYPES[kind])))
+                problems.error(
+                    where,
+                    option.line,
+                    f"input '{name}': unknown option '{key}' for type {kind}",
+                    hint="options: " + ", ".join(sorted(INPUT_TYPES[kind])),
+                )
         values = {k: o.value for k, o in opts.items()}
         _check_input(name, kind, values, opts, line, where, problems)
         inputs.append(Input(name, kind, line, values))
@@ -139,8 +152,13 @@ def _number(value: Any) -> bool:
 
 
 def _check_input(
-    name: str, kind: str, values: dict[str, Any], opts: dict[str, Option], line: int,
-    where: str, problems: Collector,
+    name: str,
+    kind: str,
+    values: dict[str, Any],
+    opts: dict[str, Option],
+    line: int,
+    where: str,
+    problems: Collector,
 ) -> None:
     def err(key: str, message: str) -> None:
         problems.error(where, opts[key].line if key in opts else line, f"input '{name}': {message}")
@@ -189,8 +207,11 @@ def _check_input(
     elif kind == "rows":
         for key in ("rows", "key"):
             if not isinstance(values.get(key), str):
-                err(key, f"a rows input needs '{key}' (rows: an expression giving a list of "
-                    "dicts; key: the column that identifies a row)")
+                err(
+                    key,
+                    f"a rows input needs '{key}' (rows: an expression giving a list of "
+                    "dicts; key: the column that identifies a row)",
+                )
                 return
         _check_expr(values["rows"], where, opts["rows"].line, problems)
         columns = values.get("columns")
@@ -249,8 +270,9 @@ def _parse_outputs(
     if node is None:
         return []
     if not isinstance(node, yaml.SequenceNode):
-        problems.error(where, line0 + node.start_mark.line,
-                       "'outputs' must be a list, e.g. - value: f(x)")
+        problems.error(
+            where, line0 + node.start_mark.line, "'outputs' must be a list, e.g. - value: f(x)"
+        )
         return []
     outputs = []
     for k, item in enumerate(node.value):
@@ -259,15 +281,21 @@ def _parse_outputs(
         kinds = [key for key in (opts or {}) if key in OUTPUT_TYPES]
         if opts is None or len(kinds) != 1:
             problems.error(
-                where, line, "each output needs exactly one of: " + ", ".join(OUTPUT_TYPES),
+                where,
+                line,
+                "each output needs exactly one of: " + ", ".join(OUTPUT_TYPES),
                 hint="e.g. - value: sigmoid(x)",
             )
             continue
         kind = kinds[0]
         for key, option in opts.items():
             if key != kind and key not in OUTPUT_TYPES[kind]:
-                problems.error(where, option.line, f"unknown option '{key}' for a {kind} output",
-                               hint="options: " + ", ".join(sorted(OUTPUT_TYPES[kind])))
+                problems.error(
+                    where,
+                    option.line,
+                    f"unknown option '{key}' for a {kind} output",
+                    hint="options: " + ", ".join(sorted(OUTPUT_TYPES[kind])),
+                )
         values = {key: o.value for key, o in opts.items()}
         values["expr"] = values.pop(kind)
         eline = opts[kind].line
@@ -289,23 +317,37 @@ def _parse_outputs(
                 if key not in values:
                     continue
                 dom = values[key]
-                if not (isinstance(dom, list) and len(dom) == 2 and all(map(_number, dom))
-                        and dom[0] < dom[1]):
-                    problems.error(where, opts[key].line,
-                                   f"'{key}' must be [low, high] with low < high, got {dom!r}")
+                if not (
+                    isinstance(dom, list)
+                    and len(dom) == 2
+                    and all(map(_number, dom))
+                    and dom[0] < dom[1]
+                ):
+                    problems.error(
+                        where,
+                        opts[key].line,
+                        f"'{key}' must be [low, high] with low < high, got {dom!r}",
+                    )
             if "domain" not in values:
                 problems.error(where, line, "a plot needs 'domain: [low, high]'")
             samples = values.setdefault("samples", 200)
             if not isinstance(samples, int) or not 2 <= samples <= 5000:
-                problems.error(where, opts["samples"].line,
-                               f"'samples' must be a whole number from 2 to 5000, got {samples!r}")
+                problems.error(
+                    where,
+                    opts["samples"].line,
+                    f"'samples' must be a whole number from 2 to 5000, got {samples!r}",
+                )
         if "format" in values:
             fmt = values["format"]
             try:
                 format(1.5, str(fmt))
             except (ValueError, TypeError):
-                problems.error(where, opts["format"].line, f"invalid format spec {fmt!r}",
-                               hint="Python format specs, e.g. .4f, .1%, ,d")
+                problems.error(
+                    where,
+                    opts["format"].line,
+                    f"invalid format spec {fmt!r}",
+                    hint="Python format specs, e.g. .4f, .1%, ,d",
+                )
         outputs.append(Output(f"w{index}o{k}", kind, line, values))
     return outputs
 
@@ -367,14 +409,13 @@ def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
     ident = f"xw-in-{name}"
     label = _attr(o.get("label", name))
     if inp.type in ("range", "number"):
-        attrs = "".join(
-            f' {k}="{_plain_number(o[k])}"' for k in ("min", "max", "step") if k in o
-        )
+        attrs = "".join(f' {k}="{_plain_number(o[k])}"' for k in ("min", "max", "step") if k in o)
         value = o["value"]
         shown = f"{float(value):.{_decimals(o.get('step', 1))}f}"
         readout = (
             f'<output class="xw-readout" for="{ident}" id="{ident}-readout">{shown}</output>'
-            if inp.type == "range" else ""
+            if inp.type == "range"
+            else ""
         )
         return (
             f'<div class="xw-input xw-{inp.type}" data-xw-input="{name}" data-xw-type="{inp.type}">'
@@ -421,9 +462,7 @@ def _render_rows(inp: Input, rows: list[dict[str, Any]]) -> str:
         key = row.get(o["key"])
         selected = "true" if key == o["value"] else "false"
         cells = "".join(f"<td>{html.escape(_cell_text(row.get(c)))}</td>" for c in columns)
-        body.append(
-            f'<tr data-key="{_attr(key)}" aria-selected="{selected}">{cells}</tr>'
-        )
+        body.append(f'<tr data-key="{_attr(key)}" aria-selected="{selected}">{cells}</tr>')
     label = html.escape(str(o.get("label", name)))
     return (
         f'<div class="xw-input xw-rows" data-xw-input="{name}" data-xw-type="rows" '
@@ -443,16 +482,19 @@ def render_output(output: Output, result: dict[str, Any], mathml: str = "") -> s
     label = o.get("label")
     head = f'<div class="xw-label">{html.escape(str(label))}</div>' if label else ""
     error = result.get("error", "")
-    err = f'<pre class="xw-error" role="alert"{"" if error else " hidden"}>{html.escape(error)}</pre>'
+    err = (
+        f'<pre class="xw-error" role="alert"{"" if error else " hidden"}>{html.escape(error)}</pre>'
+    )
     attrs = f'class="xw-output xw-{output.type}" data-xw-output="{output.id}"'
     if output.type == "formula":
         body = mathml
         for k, text in enumerate(result.get("value") or []):
             body = body.replace(
                 f"<mn>{SLOT_BASE + k}</mn>",
-                f'<mn class="xw-slot" data-slot="{k}">{html.escape(text)}</mn>', 1,
+                f'<mn class="xw-slot" data-slot="{k}">{html.escape(text)}</mn>',
+                1,
             )
-        return f"<div {attrs}>{head}<div class=\"xw-result\">{body}</div>{err}</div>"
+        return f'<div {attrs}>{head}<div class="xw-result">{body}</div>{err}</div>'
     value = result.get("value", "")
     if output.type == "value":
         body = f'<output class="xw-result" aria-live="polite">{html.escape(value)}</output>'

@@ -3,6 +3,7 @@ on 127.0.0.1, and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import shutil
@@ -18,9 +19,15 @@ from site_builder.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -50,29 +57,34 @@ def make_site(tmp_path: Path):
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under *folder* by relative path, for byte-for-byte comparisons."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".mjs": "text/javascript",
-                      ".js": "text/javascript"}
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+    }
 
     def log_message(self, *args: object) -> None:
         pass
 
     def handle(self) -> None:
-        try:
+        with contextlib.suppress(ConnectionError):  # the browser closed a connection
             super().handle()
-        except ConnectionError:
-            pass
 
 
 def serve_folder(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     """Serve *folder* on 127.0.0.1 at a free port; return (server, base URL)."""
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder))
+    )
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
@@ -82,8 +94,7 @@ def serve_folder(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's own example site, built from scratch (fresh cell cache)."""
     out = tmp_path_factory.mktemp("example")
-    config = load_config(ROOT, {"output_dir": str(out / "_site"),
-                                "cache_dir": str(out / "cache")})
+    config = load_config(ROOT, {"output_dir": str(out / "_site"), "cache_dir": str(out / "cache")})
     build(config)
     return out / "_site"
 

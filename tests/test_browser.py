@@ -4,7 +4,6 @@ import math
 import re
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -30,8 +29,16 @@ def people():
         import csv
 
         with open(ROOT / "content" / "neural-network-math" / "data" / "train.csv") as f:
-            PEOPLE = [[int(r["PassengerId"]), r["Name"], float(r["Age"]) if r["Age"] else None,
-                       int(r["Sex"] == "female"), int(r["Survived"])] for r in csv.DictReader(f)]
+            PEOPLE = [
+                [
+                    int(r["PassengerId"]),
+                    r["Name"],
+                    float(r["Age"]) if r["Age"] else None,
+                    int(r["Sex"] == "female"),
+                    int(r["Survived"]),
+                ]
+                for r in csv.DictReader(f)
+            ]
     return PEOPLE
 
 
@@ -49,7 +56,8 @@ def wait_update(page, before, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if updates(page) > before and page.evaluate(
-                "!('xwPending' in document.documentElement.dataset)"):
+            "!('xwPending' in document.documentElement.dataset)"
+        ):
             return
         time.sleep(0.02)
     raise AssertionError("the page did not finish updating")
@@ -61,8 +69,11 @@ def text(page, output):
 
 def set_range(page, name, value):
     before = updates(page)
-    page.eval_on_selector(f"#xw-in-{name}", "(e, v) => { e.value = v; e.dispatchEvent("
-                          "new Event('input', {bubbles: true})); }", str(value))
+    page.eval_on_selector(
+        f"#xw-in-{name}",
+        "(e, v) => { e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})); }",
+        str(value),
+    )
     wait_update(page, before)
 
 
@@ -119,8 +130,11 @@ def test_browser_matches_build_for_every_widget(page, example_url):
             assert element.locator(".xw-result").inner_text() == result["value"]
         else:
             rendered = element.locator(".xw-result").evaluate("e => e.innerHTML")
-            fresh = page.evaluate("html => { const d = document.createElement('div');"
-                                  " d.innerHTML = html; return d.innerHTML; }", result["value"])
+            fresh = page.evaluate(
+                "html => { const d = document.createElement('div');"
+                " d.innerHTML = html; return d.innerHTML; }",
+                result["value"],
+            )
             assert rendered == fresh, output_id
 
 
@@ -181,8 +195,7 @@ def test_hidden_layer_prediction_follows_the_selected_passenger(page, example_ur
         before = updates(page)
         page.locator(f".xw-rows-table tr[data-key='{pid}']").click()
         wait_update(page, before)
-        _, _, p = nn.forward(net, [net["fill_age"] if person[2] is None else person[2],
-                                   person[3]])
+        _, _, p = nn.forward(net, [net["fill_age"] if person[2] is None else person[2], person[3]])
         shown = page.inner_text("[data-xw-output=w4o0]")
         assert f"Probability of survival {p:.1%}: predicted {nn.verdict(p > 0.5)}" in shown
         assert math.isfinite(p)
@@ -255,8 +268,9 @@ def test_an_exception_in_one_output_leaves_the_others_working(page, faults_url):
 def test_a_slow_call_never_freezes_the_page(page, faults_url):
     open_ready(page, faults_url)
     before = updates(page)
-    page.eval_on_selector("#xw-in-a", "e => { e.value = 9; e.dispatchEvent(new Event('input',"
-                          " {bubbles: true})); }")
+    page.eval_on_selector(
+        "#xw-in-a", "e => { e.value = 9; e.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
     # While Python sleeps in the worker, the main thread still answers and shows the wait.
     page.wait_for_selector("[data-xw-output][data-busy=true]", state="attached")
     assert page.evaluate("1 + 1") == 2
@@ -275,6 +289,5 @@ def test_author_html_output_and_csp(page, faults_url):
     set_range(page, "a", 1)
     page.hover("[data-xw-output=w0o3] b")
     assert dialogs == []  # the site's CSP forbids inline handlers even in author HTML
-    assert violations and all("inline event handler" in v or "script-src" in v
-                              for v in violations)
+    assert violations and all("inline event handler" in v or "script-src" in v for v in violations)
     assert page.errors == []

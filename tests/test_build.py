@@ -35,9 +35,18 @@ def test_site_files_and_order(make_site):
     root = make_site(GOOD)
     result = build(load_config(root))
     files = set(result.output.files)
-    assert {"index.html", "first/index.html", "second/index.html", "second/data.csv",
-            "tags/a/index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt",
-            ".nojekyll"} <= files
+    assert {
+        "index.html",
+        "first/index.html",
+        "second/index.html",
+        "second/data.csv",
+        "tags/a/index.html",
+        "404.html",
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        ".nojekyll",
+    } <= files
     index = (root / "_site" / "index.html").read_text()
     assert index.index("Second") < index.index("First")  # newest first
     assert "x is 42." in (root / "_site" / "second" / "index.html").read_text()
@@ -64,55 +73,123 @@ def test_project_site_prefix_on_every_url(make_site):
 
 HEAD = "---\ntitle: T\n---\n"
 BAD = [
-    ("invalid YAML", {"content/first.md": "---\ntitle: [x\n---\n"},
-     ["content/first.md:2:10: error: invalid YAML in front matter: expected ',' or ']', "
-      "but got '<stream end>'"]),
-    ("unterminated front matter", {"content/first.md": "---\ntitle: x\n"},
-     ["content/first.md:1: error: front matter opened here is never closed with '---'"]),
-    ("date not a date", {"content/first.md": "---\ntitle: x\ndate: soon\n---\n"},
-     ["content/first.md:3: error: front matter 'date': expected a date as YYYY-MM-DD, "
-      "got 'soon'"]),
-    ("unknown template", {"content/first.md": "---\ntitle: x\ntemplate: fancy.html\n---\n"},
-     ["content/first.md:3: error: unknown template 'fancy.html'"]),
-    ("duplicate slug", {"content/third.md": "---\ntitle: x\nslug: first\n---\n"},
-     ["content/third.md:3: error: file conflict: first/index.html is written by both "
-      "content/first.md and content/third.md"]),
-    ("unclosed fence", {"content/first.md": HEAD + "```python build\nx = 1\n"},
-     ["content/first.md:4: error: fenced block opened with ``` is never closed"]),
-    ("binary file", {"content/first.md": b"\x89PNG\x00\x00"},
-     ["content/first.md:1: error: this is a binary file, not a Markdown article"]),
+    (
+        "invalid YAML",
+        {"content/first.md": "---\ntitle: [x\n---\n"},
+        [
+            "content/first.md:2:10: error: invalid YAML in front matter: expected ',' or ']', "
+            "but got '<stream end>'"
+        ],
+    ),
+    (
+        "unterminated front matter",
+        {"content/first.md": "---\ntitle: x\n"},
+        ["content/first.md:1: error: front matter opened here is never closed with '---'"],
+    ),
+    (
+        "date not a date",
+        {"content/first.md": "---\ntitle: x\ndate: soon\n---\n"},
+        [
+            "content/first.md:3: error: front matter 'date': expected a date as YYYY-MM-DD, "
+            "got 'soon'"
+        ],
+    ),
+    (
+        "unknown template",
+        {"content/first.md": "---\ntitle: x\ntemplate: fancy.html\n---\n"},
+        ["content/first.md:3: error: unknown template 'fancy.html'"],
+    ),
+    (
+        "duplicate slug",
+        {"content/third.md": "---\ntitle: x\nslug: first\n---\n"},
+        [
+            "content/third.md:3: error: file conflict: first/index.html is written by both "
+            "content/first.md and content/third.md"
+        ],
+    ),
+    (
+        "unclosed fence",
+        {"content/first.md": HEAD + "```python build\nx = 1\n"},
+        ["content/first.md:4: error: fenced block opened with ``` is never closed"],
+    ),
+    (
+        "binary file",
+        {"content/first.md": b"\x89PNG\x00\x00"},
+        ["content/first.md:1: error: this is a binary file, not a Markdown article"],
+    ),
     ("empty file", {"content/first.md": ""}, ["content/first.md:1: error: empty file"]),
-    ("cell exception", {"content/first.md": HEAD + "\n```python build\n1 / 0\n```\n"},
-     ["content/first.md:6: error: ZeroDivisionError: division by zero"]),
-    ("unknown widget function", {"content/first.md": HEAD + "```widget\noutputs:\n"
-                                 "  - value: sigmod(1)\n```\n"},
-     ["content/first.md:6: error: output failed: NameError: name 'sigmod' is not defined"]),
-    ("html output not a string", {"content/first.md": HEAD + "```widget\noutputs:\n"
-                                  "  - html: len('abc')\n```\n"},
-     ["content/first.md:6: error: output failed: TypeError: an html output must return a str, "
-      "got int"]),
-    ("broken link", {"content/first.md": HEAD + "\nSee [it](/secnd/).\n"},
-     ["content/first.md:5: error: broken link '/secnd/': no file 'secnd/index.html' in the "
-      "site (did you mean '/second/'?)"]),
-    ("broken anchor", {"content/first.md": HEAD + "\nSee [it](/second/#tow).\n"},
-     ["content/first.md:5: error: broken anchor '/second/#tow': second/index.html has no id "
-      "'tow' (did you mean #two?)"]),
-    ("missing data file", {"content/second/index.md": HEAD + "```python build\nopen('no.csv')"
-                           "\n```\n"},
-     ["content/second/index.md:5: error: FileNotFoundError: [Errno 2] No such file or "
-      "directory: 'no.csv'"]),
-    ("template syntax", {"templates/404.html": "{% extends 'base.html' %}\n{% block main %}\n"
-                         "{{ oops( }}\n{% endblock %}\n"},
-     ["templates/404.html:3: error: template syntax: unexpected '}', expected ')'"]),
-    ("undefined template variable", {"templates/404.html": "{% extends 'base.html' %}\n"
-                                     "{% block main %}{{ nothing.here }}{% endblock %}\n"},
-     ["templates/404.html:2: error: undefined variable: 'nothing' is undefined"]),
-    ("bad config", {"site.toml": 'base_url = "nope"\n'},
-     ["site.toml:1: error: 'base_url': expected an absolute http(s) URL, got 'nope'"]),
-    ("two problems at once", {"content/first.md": "---\ntitle: 1\n---\n",
-                              "content/second/index.md": "---\n---\n"},
-     ["content/first.md:2: error: front matter 'title': expected a non-empty string, got 1",
-      "content/second/index.md:1: error: front matter has no 'title'"]),
+    (
+        "cell exception",
+        {"content/first.md": HEAD + "\n```python build\n1 / 0\n```\n"},
+        ["content/first.md:6: error: ZeroDivisionError: division by zero"],
+    ),
+    (
+        "unknown widget function",
+        {"content/first.md": HEAD + "```widget\noutputs:\n  - value: sigmod(1)\n```\n"},
+        ["content/first.md:6: error: output failed: NameError: name 'sigmod' is not defined"],
+    ),
+    (
+        "html output not a string",
+        {"content/first.md": HEAD + "```widget\noutputs:\n  - html: len('abc')\n```\n"},
+        [
+            "content/first.md:6: error: output failed: TypeError: an html output must return a "
+            "str, "
+            "got int"
+        ],
+    ),
+    (
+        "broken link",
+        {"content/first.md": HEAD + "\nSee [it](/secnd/).\n"},
+        [
+            "content/first.md:5: error: broken link '/secnd/': no file 'secnd/index.html' in the "
+            "site (did you mean '/second/'?)"
+        ],
+    ),
+    (
+        "broken anchor",
+        {"content/first.md": HEAD + "\nSee [it](/second/#tow).\n"},
+        [
+            "content/first.md:5: error: broken anchor '/second/#tow': second/index.html has no id "
+            "'tow' (did you mean #two?)"
+        ],
+    ),
+    (
+        "missing data file",
+        {"content/second/index.md": HEAD + "```python build\nopen('no.csv')\n```\n"},
+        [
+            "content/second/index.md:5: error: FileNotFoundError: [Errno 2] No such file or "
+            "directory: 'no.csv'"
+        ],
+    ),
+    (
+        "template syntax",
+        {
+            "templates/404.html": "{% extends 'base.html' %}\n{% block main %}\n"
+            "{{ oops( }}\n{% endblock %}\n"
+        },
+        ["templates/404.html:3: error: template syntax: unexpected '}', expected ')'"],
+    ),
+    (
+        "undefined template variable",
+        {
+            "templates/404.html": "{% extends 'base.html' %}\n"
+            "{% block main %}{{ nothing.here }}{% endblock %}\n"
+        },
+        ["templates/404.html:2: error: undefined variable: 'nothing' is undefined"],
+    ),
+    (
+        "bad config",
+        {"site.toml": 'base_url = "nope"\n'},
+        ["site.toml:1: error: 'base_url': expected an absolute http(s) URL, got 'nope'"],
+    ),
+    (
+        "two problems at once",
+        {"content/first.md": "---\ntitle: 1\n---\n", "content/second/index.md": "---\n---\n"},
+        [
+            "content/first.md:2: error: front matter 'title': expected a non-empty string, got 1",
+            "content/second/index.md:1: error: front matter has no 'title'",
+        ],
+    ),
 ]
 
 

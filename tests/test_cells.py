@@ -21,27 +21,36 @@ def run(make_site, body, timeout=20.0, files=None, cache=False):
 
 
 def test_outputs_values_and_bundle_modules(make_site):
-    result, diags = run(make_site, "```python build\nimport helper\nprint('hi')\nhelper.twice(21)"
-                        "\n```\n", files={"content/a/helper.py": "def twice(x):\n    return 2 * x\n"})
+    result, diags = run(
+        make_site,
+        "```python build\nimport helper\nprint('hi')\nhelper.twice(21)\n```\n",
+        files={"content/a/helper.py": "def twice(x):\n    return 2 * x\n"},
+    )
     assert diags == []
-    assert result["cells"] == [{"stdout": "hi\n", "stderr": "", "display":
-                                '<pre class="xw-value">42</pre>'}]
+    assert result["cells"] == [
+        {"stdout": "hi\n", "stderr": "", "display": '<pre class="xw-value">42</pre>'}
+    ]
 
 
 def test_exception_points_at_the_markdown_line(make_site):
     body = "Text\n\n```python build\nx = 1\ny = x / 0\n```\n"
     _, diags = run(make_site, body)
     assert diags[0].split("\n")[0] == (
-        "content/a/index.md:8: error: ZeroDivisionError: division by zero")
+        "content/a/index.md:8: error: ZeroDivisionError: division by zero"
+    )
     assert 'File "content/a/index.md", line 8' in diags[0]
     assert "runner.py" not in diags[0]
 
 
 def test_error_inside_a_bundle_module(make_site):
-    _, diags = run(make_site, "```python build\nimport helper\nhelper.boom()\n```\n",
-                   files={"content/a/helper.py": "def boom():\n    return [][1]\n"})
+    _, diags = run(
+        make_site,
+        "```python build\nimport helper\nhelper.boom()\n```\n",
+        files={"content/a/helper.py": "def boom():\n    return [][1]\n"},
+    )
     assert diags[0].split("\n")[0] == (
-        "content/a/helper.py:2: error: IndexError: list index out of range")
+        "content/a/helper.py:2: error: IndexError: list index out of range"
+    )
 
 
 def test_syntax_error_has_line_and_column(make_site):
@@ -50,22 +59,31 @@ def test_syntax_error_has_line_and_column(make_site):
 
 
 def test_infinite_loop_is_stopped_at_the_time_limit(make_site):
-    _, diags = run(make_site, "```python build\nx = 1\n```\n\n```python build\nwhile True:\n"
-                   "    pass\n```\n", timeout=2)
+    _, diags = run(
+        make_site,
+        "```python build\nx = 1\n```\n\n```python build\nwhile True:\n    pass\n```\n",
+        timeout=2,
+    )
     assert diags[0].split("\n")[0] == (
         "content/a/index.md:9: error: Python did not finish within 2 s (the article's time "
-        "limit); stopped")
+        "limit); stopped"
+    )
 
 
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        ("import os\nos._exit(3)", "content/a/index.md:5: error: Python exited the build "
-         "process (exit code 3)"),
+        (
+            "import os\nos._exit(3)",
+            "content/a/index.md:5: error: Python exited the build process (exit code 3)",
+        ),
         ("import sys\nsys.exit(2)", "content/a/index.md:6: error: the cell called exit(2)"),
-        ("open('/tmp/../etc/site-builder-test', 'w')", "content/a/index.md:5: error: "
-         "PermissionError: build-time Python may only write inside its working folder, not "
-         "to /tmp/../etc/site-builder-test"),
+        (
+            "open('/tmp/../etc/site-builder-test', 'w')",
+            "content/a/index.md:5: error: "
+            "PermissionError: build-time Python may only write inside its working folder, not "
+            "to /tmp/../etc/site-builder-test",
+        ),
     ],
 )
 def test_cells_cannot_escape(make_site, code, expected):
@@ -86,13 +104,16 @@ def test_browser_cells_only_get_the_standard_library(make_site):
     assert diags[0].split("\n")[0] == (
         "content/a/index.md:5: error: in the browser runtime: ModuleNotFoundError: No module "
         "named 'numpy' in the browser runtime (Pyodide has the standard library and this "
-        "article's own modules)")
+        "article's own modules)"
+    )
 
 
 def test_exports_reach_browser_cells_and_widgets(make_site):
-    body = ("```python build hide export=table\nimport numpy as np\ntable = np.arange(3)\n```\n\n"
-            "```python exec\ntotal = sum(table)\n```\n\n```widget\noutputs:\n"
-            "  - value: total * 2\n```\n")
+    body = (
+        "```python build hide export=table\nimport numpy as np\ntable = np.arange(3)\n```\n\n"
+        "```python exec\ntotal = sum(table)\n```\n\n```widget\noutputs:\n"
+        "  - value: total * 2\n```\n"
+    )
     result, diags = run(make_site, body)
     assert diags == []
     assert result["exports"] == {"table": [0, 1, 2]}

@@ -37,8 +37,7 @@ def test_every_problem_reported_at_once(tmp_path):
         "templates_dir, title",
         "site.toml:2: error: 'base_url': expected an absolute http(s) URL, got 'ftp://x/'\n"
         '  hint: for a GitHub Pages project site: base_url = "https://USER.github.io/REPO/"',
-        "site.toml:4: error: 'runtime.source': expected one of self-hosted, cdn, none, "
-        "got 'cloud'",
+        "site.toml:4: error: 'runtime.source': expected one of self-hosted, cdn, none, got 'cloud'",
         "site.toml:5: error: 'runtime.timeout': expected a positive number of seconds, got -1",
     ]
 

@@ -25,22 +25,38 @@ def test_typed_values_and_body_line():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("---\ntitle: [unclosed\n---\n", "a.md:2:17: error: invalid YAML in front matter: "
-         "expected ',' or ']', but got '<stream end>'"),
+        (
+            "---\ntitle: [unclosed\n---\n",
+            "a.md:2:17: error: invalid YAML in front matter: "
+            "expected ',' or ']', but got '<stream end>'",
+        ),
         ("---\ntitle: T\n", "a.md:1: error: front matter opened here is never closed with '---'"),
-        ("---\ntitle: T\ndate: 2024-13-01\n---\n",
-         "a.md:3: error: front matter 'date': expected a date as YYYY-MM-DD, got '2024-13-01'"),
-        ("---\ntitle: [a, b]\n---\n",
-         "a.md:2: error: front matter 'title': expected a non-empty string, got ['a', 'b']"),
-        ("---\nsummary: s\n---\n", "a.md:1: error: front matter has no 'title'\n"
-         "  hint: add a line: title: My article"),
-        ("---\ntitle: T\ndraft: maybe\n---\n",
-         "a.md:3: error: front matter 'draft': expected true or false, got 'maybe'"),
-        ("---\ntitle: T\nslug: ../../etc/passwd\n---\n",
-         "a.md:3: error: front matter 'slug': expected lowercase words separated by '-' or '/', "
-         "with no '..' (e.g. my-article), got '../../etc/passwd'"),
-        ("", "a.md:1: error: empty file\n  hint: start with front matter:\n        ---\n"
-         "        title: ...\n        ---"),
+        (
+            "---\ntitle: T\ndate: 2024-13-01\n---\n",
+            "a.md:3: error: front matter 'date': expected a date as YYYY-MM-DD, got '2024-13-01'",
+        ),
+        (
+            "---\ntitle: [a, b]\n---\n",
+            "a.md:2: error: front matter 'title': expected a non-empty string, got ['a', 'b']",
+        ),
+        (
+            "---\nsummary: s\n---\n",
+            "a.md:1: error: front matter has no 'title'\n  hint: add a line: title: My article",
+        ),
+        (
+            "---\ntitle: T\ndraft: maybe\n---\n",
+            "a.md:3: error: front matter 'draft': expected true or false, got 'maybe'",
+        ),
+        (
+            "---\ntitle: T\nslug: ../../etc/passwd\n---\n",
+            "a.md:3: error: front matter 'slug': expected lowercase words separated by '-' or '/', "
+            "with no '..' (e.g. my-article), got '../../etc/passwd'",
+        ),
+        (
+            "",
+            "a.md:1: error: empty file\n  hint: start with front matter:\n        ---\n"
+            "        title: ...\n        ---",
+        ),
     ],
 )
 def test_front_matter_errors(text, expected):

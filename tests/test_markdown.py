@@ -13,7 +13,9 @@ def test_cells_keep_their_file_lines():
     blocks, errors = split(body)
     assert errors == []
     assert [(c.line, c.browser, c.hide, c.export) for c in blocks.cells] == [
-        (8, False, False, ()), (12, True, True, ("a", "b"))]
+        (8, False, False, ()),
+        (12, True, True, ("a", "b")),
+    ]
     assert "XWPLACEHOLDERCELL0X" in blocks.body
 
 
@@ -24,8 +26,10 @@ def test_plain_python_fence_is_only_highlighted():
 
 def test_unclosed_fence_is_an_error():
     _, errors = split("text\n\n```python build\nx = 1\n")
-    assert errors == ["a.md:7: error: fenced block opened with ``` is never closed\n"
-                      "  hint: add a line with ``` after the block"]
+    assert errors == [
+        "a.md:7: error: fenced block opened with ``` is never closed\n"
+        "  hint: add a line with ``` after the block"
+    ]
 
 
 def test_unknown_cell_option():

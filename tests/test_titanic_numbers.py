@@ -40,10 +40,14 @@ def test_counts(t, df):
 @pytest.mark.parametrize(
     ("rows", "missing", "expected"),
     [
-        ("train", "dropped", (334, 474)), ("train", "filled", (437, 600)),
-        ("train", "nan", (420, 600)), ("held", "dropped", (174, 240)),
-        ("held", "filled", (215, 291)), ("held", "nan", (213, 291)),
-        ("all", "dropped", (508, 714)), ("all", "filled", (652, 891)),
+        ("train", "dropped", (334, 474)),
+        ("train", "filled", (437, 600)),
+        ("train", "nan", (420, 600)),
+        ("held", "dropped", (174, 240)),
+        ("held", "filled", (215, 291)),
+        ("held", "nan", (213, 291)),
+        ("all", "dropped", (508, 714)),
+        ("all", "filled", (652, 891)),
         ("all", "nan", (633, 891)),
     ],
 )
@@ -80,11 +84,20 @@ def test_converged_logistic_regression_is_women_survive(t, df):
 
 @pytest.mark.parametrize(
     ("features", "hidden", "train_correct", "held_correct"),
-    [(2, 0, 475, 226), (2, 2, 475, 226), (2, 3, 478, 230), (2, 4, 475, 226), (2, 8, 478, 231),
-     (6, 0, 481, 232), (6, 2, 485, 237), (6, 3, 497, 245), (6, 4, 496, 243), (6, 8, 498, 247)],
+    [
+        (2, 0, 475, 226),
+        (2, 2, 475, 226),
+        (2, 3, 478, 230),
+        (2, 4, 475, 226),
+        (2, 8, 478, 231),
+        (6, 0, 481, 232),
+        (6, 2, 485, 237),
+        (6, 3, 497, 245),
+        (6, 4, 496, 243),
+        (6, 8, 498, 247),
+    ],
 )
-def test_hidden_layer_seed_0_within_tolerance(t, df, features, hidden, train_correct,
-                                              held_correct):
+def test_hidden_layer_seed_0_within_tolerance(t, df, features, hidden, train_correct, held_correct):
     feats = t.FEATURES_2 if features == 2 else t.FEATURES_6
     net = t.train_network(df, feats, hidden, 0)
     assert abs(net.train_correct - train_correct) <= 2

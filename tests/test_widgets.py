@@ -26,30 +26,52 @@ def test_inputs_outputs_and_dependencies():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("inputs:\n  x: {type: slider}\n",
-         "a.md:12: error: input 'x': unknown input type 'slider'"),
-        ("inputs:\n  x:\n    type: range\n    min: 5\n    max: 1\n",
-         "a.md:14: error: input 'x': min (5) is greater than max (1)"),
-        ("inputs:\n  x:\n    type: range\n    min: 0\n    max: 1\n    step: 0\n",
-         "a.md:16: error: input 'x': step must be greater than 0, got 0"),
-        ("inputs:\n  x:\n    type: range\n    min: 0\n    max: 1\n    value: 0.25\n"
-         "    step: 0.1\n",
-         "a.md:16: error: input 'x': value 0.25 is not on the step grid (min 0, step 0.1)"),
-        ("inputs:\n  x: {type: select, options: [a, b], value: c}\n",
-         "a.md:12: error: input 'x': value 'c' is not one of the options"),
-        ("outputs:\n  - value: f(x\n",
-         "a.md:12: error: invalid Python expression 'f(x': '(' was never closed"),
-        ("outputs:\n  - plot: f\n    domain: [1, 0]\n",
-         "a.md:13: error: 'domain' must be [low, high] with low < high, got [1, 0]"),
-        ("outputs:\n  - value: x\n    colour: red\n",
-         "a.md:13: error: unknown option 'colour' for a value output"),
-        ("outputs:\n  - graph: x\n",
-         "a.md:12: error: each output needs exactly one of: value, html, plot, formula, table"),
+        (
+            "inputs:\n  x: {type: slider}\n",
+            "a.md:12: error: input 'x': unknown input type 'slider'",
+        ),
+        (
+            "inputs:\n  x:\n    type: range\n    min: 5\n    max: 1\n",
+            "a.md:14: error: input 'x': min (5) is greater than max (1)",
+        ),
+        (
+            "inputs:\n  x:\n    type: range\n    min: 0\n    max: 1\n    step: 0\n",
+            "a.md:16: error: input 'x': step must be greater than 0, got 0",
+        ),
+        (
+            "inputs:\n  x:\n    type: range\n    min: 0\n    max: 1\n    value: 0.25\n"
+            "    step: 0.1\n",
+            "a.md:16: error: input 'x': value 0.25 is not on the step grid (min 0, step 0.1)",
+        ),
+        (
+            "inputs:\n  x: {type: select, options: [a, b], value: c}\n",
+            "a.md:12: error: input 'x': value 'c' is not one of the options",
+        ),
+        (
+            "outputs:\n  - value: f(x\n",
+            "a.md:12: error: invalid Python expression 'f(x': '(' was never closed",
+        ),
+        (
+            "outputs:\n  - plot: f\n    domain: [1, 0]\n",
+            "a.md:13: error: 'domain' must be [low, high] with low < high, got [1, 0]",
+        ),
+        (
+            "outputs:\n  - value: x\n    colour: red\n",
+            "a.md:13: error: unknown option 'colour' for a value output",
+        ),
+        (
+            "outputs:\n  - graph: x\n",
+            "a.md:12: error: each output needs exactly one of: value, html, plot, formula, table",
+        ),
         ("outputs:\n  - value: x\n    format: .2q\n", "a.md:13: error: invalid format spec '.2q'"),
-        ("inputs: [x\n", "a.md:12:1: error: invalid YAML in widget: expected ',' or ']', "
-         "but got '<stream end>'"),
-        ("colour: red\ninputs:\n  x: {type: checkbox}\n", "a.md:11: error: unknown widget key "
-         "'colour'"),
+        (
+            "inputs: [x\n",
+            "a.md:12:1: error: invalid YAML in widget: expected ',' or ']', but got '<stream end>'",
+        ),
+        (
+            "colour: red\ninputs:\n  x: {type: checkbox}\n",
+            "a.md:11: error: unknown widget key 'colour'",
+        ),
     ],
 )
 def test_bad_options_name_their_line(text, expected):

@@ -100,11 +100,15 @@ class Page:
             return str(value)
         if kind == "plot":
             if not callable(value):
-                raise TypeError(f"a plot needs a function of one number, got {type(value).__name__}")
+                raise TypeError(
+                    f"a plot needs a function of one number, got {type(value).__name__}"
+                )
             marker = eval(code["marker"], ns) if "marker" in code else None
             return str(
                 line_plot(
-                    value, spec["domain"], samples=spec.get("samples", 200),
+                    value,
+                    spec["domain"],
+                    samples=spec.get("samples", 200),
                     marker=None if marker is None else float(marker),
                     y_domain=spec.get("y_domain"),
                     x_label=spec.get("x_label", spec.get("marker", "x")),

@@ -85,17 +85,17 @@ def line_plot(
 
     parts = []
     for t in nice_ticks(lo, hi):
-        x = num(sx(t))
-        parts.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{top}" y2="{top + ph}"/>')
+        tx = num(sx(t))
+        parts.append(f'<line class="grid" x1="{tx}" x2="{tx}" y1="{top}" y2="{top + ph}"/>')
         parts.append(
-            f'<text class="tick" x="{x}" y="{top + ph + 16}" text-anchor="middle">'
+            f'<text class="tick" x="{tx}" y="{top + ph + 16}" text-anchor="middle">'
             f"{escape(_tick_label(t))}</text>"
         )
     for t in nice_ticks(y_lo, y_hi, 4):
-        y = num(sy(t))
-        parts.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{y}" y2="{y}"/>')
+        ty = num(sy(t))
+        parts.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{ty}" y2="{ty}"/>')
         parts.append(
-            f'<text class="tick" x="{left - 6}" y="{y}" dy="0.32em" text-anchor="end">'
+            f'<text class="tick" x="{left - 6}" y="{ty}" dy="0.32em" text-anchor="end">'
             f"{escape(_tick_label(t))}</text>"
         )
     segments: list[list[str]] = [[]]
@@ -121,7 +121,9 @@ def line_plot(
         f'<text class="axis-label" x="{left + pw}" y="{height - 4}" text-anchor="end">'
         f"{escape(x_label)}</text>"
     )
-    parts.append(f'<text class="axis-label" x="4" y="{top + 4}" dy="0.6em">{escape(y_label)}</text>')
+    parts.append(
+        f'<text class="axis-label" x="4" y="{top + 4}" dy="0.6em">{escape(y_label)}</text>'
+    )
     return HTML(
         f'<svg class="xw-plot" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(desc)}"><title>{escape(desc)}</title>{"".join(parts)}</svg>'
@@ -150,11 +152,11 @@ def table_html(
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings.values())
     body = []
     for row in rows:
-        if isinstance(row, Mapping):
-            values = [row.get(c) for c in headings]
-        else:
-            values = list(row)
-        body.append("<tr>" + "".join(f"<td>{escape(_format_cell(v, fmt))}</td>" for v in values)
-                    + "</tr>")
-    return HTML(f'<table class="xw-table"><thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(body)}</tbody></table>')
+        values = [row.get(c) for c in headings] if isinstance(row, Mapping) else list(row)
+        body.append(
+            "<tr>" + "".join(f"<td>{escape(_format_cell(v, fmt))}</td>" for v in values) + "</tr>"
+        )
+    return HTML(
+        f'<table class="xw-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
