@@ -1,0 +1,188 @@
+"""`make bench`: build and browser timings as medians, printed as JSON and a short table.
+
+Build: a deterministic synthetic corpus (front matter, headings, lists, a table, a
+highlighted Python block, links, an image), full build, no-op rebuild, one-article edit,
+peak memory (each run in a fresh process). Browser: Chromium with a fresh profile against
+the example site served on 127.0.0.1: first contentful paint, time until the first
+Python-computed update is possible (cold, warm), the same for a bare page that only calls
+loadPyodide() in a worker, and slider input -> DOM latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORDS = ["network", "weight", "bias", "sigmoid", "passenger", "survive", "gradient", "layer", "input", "output", "value", "model", "train", "test", "accuracy", "number", "function", "python", "browser", "page", "figure"]
+
+
+def article(i: int, rng: random.Random) -> str:
+    def sentence() -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 16))).capitalize() + "."
+
+    parts = [
+        f"---\ntitle: Article {i}\ndate: 2024-01-{i % 28 + 1:02d}\ntags: [t{i % 7}]\n"
+        f"summary: {sentence()}\n---\n"
+    ]
+    for section in range(4):
+        parts.append(f"## Section {section}\n")
+        parts.append(" ".join(sentence() for _ in range(12)) + "\n")
+        parts.append("- " + "\n- ".join(sentence() for _ in range(3)) + "\n")
+        parts.append(f"See [article {(i + 1)}](/a{i + 1}/) and ![figure](/static/favicon.svg).\n")
+    parts.append("| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\ndef f(x):\n    return x * 2\n```\n")
+    return "\n".join(parts)
+
+
+def make_corpus(root: Path, n: int) -> None:
+    rng = random.Random(n)
+    shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copytree(ROOT / "static", root / "static")
+    (root / "site.toml").write_text('title = "Bench"\n[runtime]\nsource = "none"\n')
+    content = root / "content"
+    content.mkdir()
+    for i in range(n):
+        text = article(i, rng).replace(f"/a{n}/", "/a0/")
+        (content / f"a{i}.md").write_text(text)
+
+
+def timed_build(root: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one `site-builder build` in a fresh process."""
+    code = (
+        "import resource, sys, time; from site_builder.cli import main; t = time.perf_counter();"
+        " rc = main(['--root', sys.argv[1], 'build']); "
+        "print('BENCH', time.perf_counter() - t, "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("BENCH"))
+    _, seconds, mb = line.split()
+    return float(seconds), float(mb)
+
+
+def bench_build(n: int, runs: int) -> dict[str, float]:
+    full, noop, edit, peak = [], [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        make_corpus(root, n)
+        for _ in range(runs):
+            shutil.rmtree(root / "_site", ignore_errors=True)
+            shutil.rmtree(root / ".site-cache", ignore_errors=True)
+            seconds, mb = timed_build(root)
+            full.append(seconds)
+            peak.append(mb)
+            noop.append(timed_build(root)[0])
+            target = root / "content" / "a1.md"
+            target.write_text(target.read_text() + "\nOne more sentence.\n")
+            edit.append(timed_build(root)[0])
+    return {
+        f"full_build_s_{n}": statistics.median(full),
+        f"noop_rebuild_s_{n}": statistics.median(noop),
+        f"one_edit_rebuild_s_{n}": statistics.median(edit),
+        f"peak_rss_mb_{n}": statistics.median(peak),
+    }
+
+
+BARE = """<!doctype html><meta charset=utf-8><title>bare</title><script type=module>
+const t0 = performance.now();
+const w = new Worker(URL.createObjectURL(new Blob([`
+  const { loadPyodide } = await import("${location.origin}/_pyodide/314.0.7/pyodide.mjs");
+  const py = await loadPyodide(); py.runPython("1+1"); postMessage("ok");`],
+  {type: "text/javascript"})), {type: "module"});
+w.onmessage = () => { document.documentElement.dataset.xwState = "ready";
+  performance.mark("xw-ready"); };
+</script>"""
+
+
+def bench_browser(runs: int) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder
+
+    results: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "_site"
+        build(load_config(ROOT, {"output_dir": str(site), "cache_dir": str(Path(tmp) / "c")}))
+        (site / "bare.html").write_text(BARE)
+        server, url = serve_folder(site)
+        with sync_playwright() as pw:
+            for _ in range(runs):
+                profile = tempfile.mkdtemp()
+                ctx = pw.chromium.launch_persistent_context(
+                    profile, executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--headless"]
+                )
+                for label, path in (("article", "neural-network-math/"), ("bare", "bare.html")):
+                    for visit in ("cold", "warm"):
+                        page = ctx.new_page()
+                        page.goto(url + path)
+                        page.wait_for_selector(
+                            "html[data-xw-state=ready]", state="attached", timeout=120_000
+                        )
+                        ready = page.evaluate(
+                            "performance.getEntriesByName('xw-ready')[0].startTime"
+                        )
+                        results.setdefault(f"{label}_ready_ms_{visit}", []).append(ready)
+                        if label == "article":
+                            fcp = page.evaluate(
+                                "(performance.getEntriesByName("
+                                "'first-contentful-paint')[0]||{}).startTime"
+                            )
+                            results.setdefault(f"fcp_ms_{visit}", []).append(fcp)
+                        if label == "article" and visit == "warm":
+                            lat = page.evaluate("""async () => {
+                              const el = document.querySelector('#xw-in-x'); const out = [];
+                              const root = document.documentElement;
+                              for (let i = 1; i <= 60; i++) {
+                                const n = Number(root.dataset.xwUpdates || 0);
+                                const t = performance.now();
+                                el.value = (i / 10).toFixed(2);
+                                el.dispatchEvent(new Event('input', {bubbles: true}));
+                                while (Number(root.dataset.xwUpdates || 0) === n)
+                                  await new Promise(r => setTimeout(r, 0));
+                                out.push(performance.now() - t);
+                              }
+                              return out; }""")
+                            lat.sort()
+                            results.setdefault("input_to_dom_ms_p50", []).append(lat[30])
+                            results.setdefault("input_to_dom_ms_p95", []).append(lat[56])
+                        page.close()
+                ctx.close()
+                shutil.rmtree(profile, ignore_errors=True)
+        server.shutdown()
+    return {k: statistics.median(v) for k, v in results.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,5000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    report: dict[str, float] = {}
+    for n in (int(s) for s in args.sizes.split(",") if s):
+        report.update(bench_build(n, args.runs))
+    if not args.no_browser:
+        report.update(bench_browser(args.runs))
+    print(json.dumps(report, indent=2))
+    for key, value in report.items():
+        print(f"{key:28} {value:10.3f}")
+
+
+if __name__ == "__main__":
+    main()
