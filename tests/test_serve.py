@@ -23,8 +23,9 @@ def read_event(stream) -> tuple[str, str]:
 def test_edit_rebuilds_and_reloads_and_errors_are_survived(make_site):
     root = make_site({"content/a.md": "---\ntitle: Before\n---\nHello\n"})
     stop = threading.Event()
-    server = threading.Thread(target=serve, args=(load_config(root),),
-                              kwargs={"port": 0, "stop": stop}, daemon=True)
+    server = threading.Thread(
+        target=serve, args=(load_config(root),), kwargs={"port": 0, "stop": stop}, daemon=True
+    )
     # port 0: find the port from the rebuilt pages' base URL
     server.start()
     deadline = time.monotonic() + 20
