@@ -230,7 +230,7 @@ def copy_runtime(config: SiteConfig, out: Output, problems: Collector) -> dict[s
         }
     prefix = f"_pyodide/{PYODIDE_VERSION}/"
     for name in RUNTIME_FILES:
-        out.write(prefix + name, folder / name, f"pyodide@{PYODIDE_VERSION}")
+        out.write(prefix + name, folder / name, f"pyodide@{PYODIDE_VERSION}", link=True)
     return {"index_url": make_url(config)(prefix)}
 
 

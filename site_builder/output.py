@@ -22,14 +22,22 @@ class Output:
     def __init__(self) -> None:
         self.files: dict[str, bytes | Path] = {}
         self.owners: dict[str, str] = {}
+        self.linkable: set[str] = set()
 
-    def write(self, path: str, data: bytes | str | Path, owner: str) -> None:
-        """Record a file (bytes, text, or a file to copy); *owner* names its source."""
+    def write(self, path: str, data: bytes | str | Path, owner: str, link: bool = False) -> None:
+        """Record a file (bytes, text, or a file to copy); *owner* names its source.
+
+        *link* allows a hard link instead of a copy, for files nobody edits in place (the
+        downloaded runtime); an author's file is always copied, so editing it later cannot
+        change a published site.
+        """
         path = path.lstrip("/")
         if path in self.owners and self.owners[path] != owner:
             raise FileConflict(path, self.owners[path], owner)
         self.owners[path] = owner
         self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
+        if link:
+            self.linkable.add(path)
 
     def read(self, path: str) -> bytes:
         data = self.files[path]
@@ -56,7 +64,9 @@ class Output:
                 data = self.files[rel]
                 if isinstance(data, Path):
                     try:
-                        os.link(data, dest)  # large runtime files: no copy when we can
+                        if rel not in self.linkable:
+                            raise OSError
+                        os.link(data, dest)  # the large runtime files: no copy when we can
                     except OSError:
                         shutil.copyfile(data, dest)
                 else:

@@ -176,6 +176,7 @@ def _check_input(
         lo, hi = values.get("min", -math.inf), values.get("max", math.inf)
         if lo > hi:
             err("min", f"min ({lo}) is greater than max ({hi})")
+            return
         step = values.get("step", 1)
         if step <= 0:
             err("step", f"step must be greater than 0, got {step}")

@@ -30,8 +30,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
-    """Create a project at *root* with the real templates and static files plus *files*."""
+def write_site(root: Path, files: dict) -> Path:
+    """Create a project at *root* with the real templates and static files plus *files*
+    (text, bytes, or ("symlink", target))."""
     shutil.copytree(ROOT / "templates", root / "templates", dirs_exist_ok=True)
     shutil.copytree(ROOT / "static", root / "static", dirs_exist_ok=True)
     (root / "content").mkdir(parents=True, exist_ok=True)
@@ -42,7 +43,9 @@ def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
     for name, data in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
+        if isinstance(data, tuple):  # ("symlink", target)
+            path.symlink_to(data[1])
+        elif isinstance(data, bytes):
             path.write_bytes(data)
         else:
             path.write_text(textwrap.dedent(data).lstrip("\n"), encoding="utf-8")

@@ -142,7 +142,7 @@ def single_neuron(person: list, w_age: float, w_sex: float, bias: float,
                      f"{fmt(w_age, 6)}: it cannot score this passenger. The accuracy figures "
                      "count such a passenger as predicted <em>did not survive</em>, as the "
                      "original evaluation did.")
-        lines.append(f"Actually: <strong>{verdict(bool(survived))}</strong>.")
+        lines.append(f"This passenger actually <strong>{verdict(bool(survived))}</strong>.")
         title = f"{name}: age missing, so no prediction"
         return _figure(columns, edges, title, lines)
     z = shown_age * w_age + sex * w_sex + bias
