@@ -193,13 +193,19 @@ def run_articles(
         return article, result, diags
 
     executed: dict[str, Executed] = {}
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
         for article, result, diags in pool.map(one, articles):
             problems.extend(diags)
             if result is not None:
                 found: list[Diagnostic] = []
                 executed[article.source.slug] = cells.to_executed(article, result, found)
                 problems.extend(found)
+    except BaseException:  # Ctrl-C: stop the cells now rather than when they finish
+        pool.shutdown(wait=False, cancel_futures=True)
+        cells.stop_children()
+        raise
+    pool.shutdown()
     return executed
 
 

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -120,14 +121,11 @@ def run_article(
         }
         start = time.perf_counter()
         try:
-            proc = subprocess.run(
+            proc = _run_child(
                 [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)],
-                cwd=work,
-                env=env,
-                timeout=timeout,
-                capture_output=True,
-                text=True,
-                errors="replace",
+                work,
+                env,
+                timeout,
             )
         except subprocess.TimeoutExpired:
             line = _progress_line(article, result_file)
@@ -160,6 +158,44 @@ def run_article(
     if cache_file:
         _store(cache_file, key, result)
     return result, []
+
+
+_children: set[subprocess.Popen[str]] = set()
+_children_lock = threading.Lock()
+
+
+def _run_child(
+    args: list[str], cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """subprocess.run, but registered so that stop_children() can end it."""
+    with subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    ) as proc:
+        with _children_lock:
+            _children.add(proc)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            with _children_lock:
+                _children.discard(proc)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def stop_children() -> None:
+    """Kill every running cell process (the build was interrupted)."""
+    with _children_lock:
+        for proc in _children:
+            proc.kill()
 
 
 def _progress_line(article: Article, result_file: Path) -> int:

@@ -54,9 +54,12 @@ class Output:
     def commit(self, target: Path) -> None:
         """Write everything to a staging folder beside *target*, then swap it in."""
         parent = target.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        # Leftovers of a build that was killed: never part of the site, safe to remove.
+        for stale in parent.glob(f".{target.name}.staging-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         staging = parent / f".{target.name}.staging-{os.getpid()}"
         old = parent / f".{target.name}.old-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
         try:
             for rel in sorted(self.files):
                 dest = staging / rel

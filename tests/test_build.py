@@ -193,32 +193,36 @@ BAD = [
     (
         "title a list",
         {"content/first.md": "---\ntitle: [a, b]\n---\n"},
-        ["content/first.md:2: error: front matter 'title': expected a non-empty string, "
-         "got ['a', 'b']"],
+        [
+            "content/first.md:2: error: front matter 'title': expected a non-empty string, "
+            "got ['a', 'b']"
+        ],
     ),
     (
         "slug escaping the site",
         {"content/first.md": "---\ntitle: x\nslug: ../../etc/passwd\n---\n"},
-        ["content/first.md:3: error: front matter 'slug': expected lowercase words separated "
-         "by '-' or '/', with no '..' (e.g. my-article), got '../../etc/passwd'"],
+        [
+            "content/first.md:3: error: front matter 'slug': expected lowercase words separated "
+            "by '-' or '/', with no '..' (e.g. my-article), got '../../etc/passwd'"
+        ],
     ),
     (
         "image escaping the site",
         {"content/first.md": HEAD + "\n![x](../../../etc/passwd)\n"},
-        ["content/first.md:5: error: link '../../../etc/passwd' points outside the site "
-         "(base path /)"],
+        [
+            "content/first.md:5: error: link '../../../etc/passwd' points outside the site "
+            "(base path /)"
+        ],
     ),
     (
         "absolute image path",
         {"content/first.md": HEAD + "\n![x](/etc/passwd)\n"},
-        ["content/first.md:5: error: broken link '/etc/passwd': no file 'etc/passwd' in the "
-         "site"],
+        ["content/first.md:5: error: broken link '/etc/passwd': no file 'etc/passwd' in the site"],
     ),
     (
         "symlink outside the project",
         {"content/leak.md": ("symlink", "/etc/hostname")},
-        ["content/leak.md: error: symlink points outside the project (to /etc/hostname); "
-         "refused"],
+        ["content/leak.md: error: symlink points outside the project (to /etc/hostname); refused"],
     ),
     (
         "cell syntax error",
@@ -227,16 +231,22 @@ BAD = [
     ),
     (
         "infinite loop",
-        {"content/first.md": "---\ntitle: T\ntimeout: 1\n---\n```python build\nwhile 1:\n"
-         "    pass\n```\n"},
-        ["content/first.md:6: error: Python did not finish within 1 s (the article's time "
-         "limit); stopped"],
+        {
+            "content/first.md": "---\ntitle: T\ntimeout: 1\n---\n```python build\nwhile 1:\n"
+            "    pass\n```\n"
+        },
+        [
+            "content/first.md:6: error: Python did not finish within 1 s (the article's time "
+            "limit); stopped"
+        ],
     ),
     (
         "cell writes outside the build",
         {"content/first.md": HEAD + "```python build\nopen('/etc/site-builder', 'w')\n```\n"},
-        ["content/first.md:5: error: PermissionError: build-time Python may only write inside "
-         "its working folder, not to /etc/site-builder"],
+        [
+            "content/first.md:5: error: PermissionError: build-time Python may only write inside "
+            "its working folder, not to /etc/site-builder"
+        ],
     ),
     (
         "cell exits the process",
@@ -245,20 +255,26 @@ BAD = [
     ),
     (
         "exception in a bundle module",
-        {"content/second/helper.py": "def f():\n    return {}['k']\n",
-         "content/second/index.md": HEAD + "```python build\nimport helper\nhelper.f()\n```\n"},
+        {
+            "content/second/helper.py": "def f():\n    return {}['k']\n",
+            "content/second/index.md": HEAD + "```python build\nimport helper\nhelper.f()\n```\n",
+        },
         ["content/second/helper.py:2: error: KeyError: 'k'"],
     ),
     (
         "widget min greater than max",
-        {"content/first.md": HEAD + "```widget\ninputs:\n  x: {type: range, min: 2, max: 1}\n"
-         "```\n"},
+        {
+            "content/first.md": HEAD + "```widget\ninputs:\n  x: {type: range, min: 2, max: 1}\n"
+            "```\n"
+        },
         ["content/first.md:6: error: input 'x': min (2) is greater than max (1)"],
     ),
     (
         "widget step 0",
-        {"content/first.md": HEAD + "```widget\ninputs:\n  x:\n    type: range\n    min: 0\n"
-         "    max: 1\n    step: 0\n```\n"},
+        {
+            "content/first.md": HEAD + "```widget\ninputs:\n  x:\n    type: range\n    min: 0\n"
+            "    max: 1\n    step: 0\n```\n"
+        },
         ["content/first.md:10: error: input 'x': step must be greater than 0, got 0"],
     ),
     (
@@ -268,33 +284,47 @@ BAD = [
     ),
     (
         "input defined twice",
-        {"content/first.md": HEAD + "```widget\ninputs:\n  x: {type: checkbox}\n```\n\n"
-         "```widget\ninputs:\n  x: {type: checkbox}\n```\n"},
+        {
+            "content/first.md": HEAD + "```widget\ninputs:\n  x: {type: checkbox}\n```\n\n"
+            "```widget\ninputs:\n  x: {type: checkbox}\n```\n"
+        },
         ["content/first.md:11: error: input 'x' is already defined on line 6"],
     ),
     (
         "ragged CSV",
-        {"content/second/data.csv": "a,b\n1,2\n3,4,5\n",
-         "content/second/index.md": HEAD + "```python build\nimport pandas as pd\n"
-         "pd.read_csv('data.csv')\n```\n"},
-        ["content/second/index.md:6: error: pandas.errors.ParserError: Error tokenizing data. "
-         "C error: Expected 2 fields in line 3, saw 3"],
+        {
+            "content/second/data.csv": "a,b\n1,2\n3,4,5\n",
+            "content/second/index.md": HEAD + "```python build\nimport pandas as pd\n"
+            "pd.read_csv('data.csv')\n```\n",
+        },
+        [
+            "content/second/index.md:6: error: pandas.errors.ParserError: Error tokenizing data. "
+            "C error: Expected 2 fields in line 3, saw 3"
+        ],
     ),
     (
         "CSV with an unclosed quote",
-        {"content/second/data.csv": 'a,b\n"1,2\n3,4\n',
-         "content/second/index.md": HEAD + "```python build\nimport pandas as pd\n"
-         "pd.read_csv('data.csv')\n```\n"},
-        ["content/second/index.md:6: error: pandas.errors.ParserError: Error tokenizing data. "
-         "C error: EOF inside string starting at row 1"],
+        {
+            "content/second/data.csv": 'a,b\n"1,2\n3,4\n',
+            "content/second/index.md": HEAD + "```python build\nimport pandas as pd\n"
+            "pd.read_csv('data.csv')\n```\n",
+        },
+        [
+            "content/second/index.md:6: error: pandas.errors.ParserError: Error tokenizing data. "
+            "C error: EOF inside string starting at row 1"
+        ],
     ),
     (
         "CSV in the wrong encoding",
-        {"content/second/data.csv": "name\nJos\xe9\n".encode("latin-1"),
-         "content/second/index.md": HEAD + "```python build\nimport pandas as pd\n"
-         "pd.read_csv('data.csv')\n```\n"},
-        ["content/second/index.md:6: error: UnicodeDecodeError: 'utf-8' codec can't decode "
-         "byte 0xe9 in position 3: unexpected end of data"],
+        {
+            "content/second/data.csv": "name\nJos\xe9\n".encode("latin-1"),
+            "content/second/index.md": HEAD + "```python build\nimport pandas as pd\n"
+            "pd.read_csv('data.csv')\n```\n",
+        },
+        [
+            "content/second/index.md:6: error: UnicodeDecodeError: 'utf-8' codec can't decode "
+            "byte 0xe9 in position 3: unexpected end of data"
+        ],
     ),
     (
         "unknown config key",
