@@ -65,13 +65,16 @@ def timed_build(root: Path) -> tuple[float, float]:
         "print('BENCH', time.perf_counter() - t, "
         "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
-    out = subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-c", code, str(root)],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         cwd=ROOT,
-    ).stdout
+    )
+    if "built " not in proc.stdout:
+        raise SystemExit(f"the benchmark build failed:\n{proc.stderr[-2000:]}")
+    out = proc.stdout
     line = next(x for x in out.splitlines() if x.startswith("BENCH"))
     _, seconds, mb = line.split()
     return float(seconds), float(mb)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import multiprocessing
+import os
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ from .check import check_links
 from .config import SiteConfig
 from .errors import BuildError, Collector, Diagnostic
 from .markdown import make_markdown, render_body, render_math, split_blocks
-from .model import Article, Executed
+from .model import Article, Executed, Source
 from .output import FileConflict, Output
 from .pyodide import CDN_URL, PYODIDE_VERSION, RUNTIME_FILES, RuntimeMissing, ensure_runtime, sri
 from .render import make_environment, render_feed, render_sitemap, tag_slug, template_diagnostic
@@ -75,11 +78,14 @@ def build(
     )
     sources: dict[str, str] = {}
     bodies = {}
-    for article in articles:
-        bodies[article.source.slug] = render_article_body(
-            config, article, executed.get(article.source.slug), problems
-        )
+    renames = {f"static/{k}": v for k, v in assets.items()}
+    jobs = [(a, executed.get(a.source.slug)) for a in articles]
+    for article, (body, toc, found) in zip(
+        articles, parallel_map(render_article_body, jobs, config.base_path, renames), strict=True
+    ):
+        bodies[article.source.slug] = (body, toc)
         sources[article.source.rel] = article.raw
+        problems.extend(found)
     problems.raise_if_errors()
     render_pages(config, env, out, articles, bodies, executed, runtime, assets, problems)
     phase("render")
@@ -98,26 +104,49 @@ def build(
     return BuildResult(out, articles, problems.warnings, timings)
 
 
+def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Diagnostic]]:
+    """Read and parse one article file; return it (None if skipped) and its problems."""
+    problems = Collector()
+    where = source.rel
+    text = content.read_text(source.path, where, problems)
+    split = content.split_front_matter(text, where, problems) if text is not None else None
+    if text is None or split is None:
+        return None, problems.errors + problems.warnings
+    data, key_lines, body, body_line = split
+    meta = content.normalize_front_matter(data, key_lines, where, problems)
+    blocks = split_blocks(body, body_line, where, problems)
+    _check_names(blocks.widgets, where, problems)
+    found = problems.errors + problems.warnings
+    if meta is None or (meta.draft and not drafts):
+        return None, found
+    slug = meta.slug or source.slug
+    source = Source(source.path, source.rel, slug, source.bundle)
+    article = Article(
+        source,
+        meta,
+        blocks.body,
+        tuple(blocks.cells),
+        tuple(blocks.widgets),
+        tuple(blocks.inlines),
+        tuple(blocks.math),
+        body_line,
+        text,
+        key_lines.get("slug", 1),
+        key_lines.get("template", 1),
+    )
+    return article, found
+
+
 def load_articles(config: SiteConfig, problems: Collector, drafts: bool) -> list[Article]:
-    """Find, read and parse every article; newest first."""
+    """Find, read and parse every article (on every core); newest first."""
+    sources = content.find_sources(config.root, config.path("content_dir"), problems)
     articles: list[Article] = []
     by_slug: dict[str, str] = {}
-    for source in content.find_sources(config.root, config.path("content_dir"), problems):
-        where = source.rel
-        text = content.read_text(source.path, where, problems)
-        if text is None:
+    for article, found in parallel_map(parse_article, sources, drafts):
+        problems.extend(found)
+        if article is None:
             continue
-        split = content.split_front_matter(text, where, problems)
-        if split is None:
-            continue
-        data, key_lines, body, body_line = split
-        meta = content.normalize_front_matter(data, key_lines, where, problems)
-        blocks = split_blocks(body, body_line, where, problems)
-        if meta is None:
-            continue
-        if meta.draft and not drafts:
-            continue
-        slug = meta.slug or source.slug
+        where, slug = article.source.rel, article.source.slug
         if not content.SLUG_RE.match(slug):
             problems.error(
                 where,
@@ -129,35 +158,21 @@ def load_articles(config: SiteConfig, problems: Collector, drafts: bool) -> list
         if slug in by_slug:
             problems.error(
                 where,
-                key_lines.get("slug", 1),
+                article.slug_line,
                 f"file conflict: {slug}/index.html is written by both {by_slug[slug]} and {where}",
             )
             continue
         by_slug[slug] = where
-        if meta.template != "article.html":
-            template = config.path("templates_dir") / meta.template
+        if article.meta.template != "article.html":
+            template = config.path("templates_dir") / article.meta.template
             if not template.is_file():
                 problems.error(
                     where,
-                    key_lines.get("template", 1),
-                    f"unknown template {meta.template!r}",
+                    article.template_line,
+                    f"unknown template {article.meta.template!r}",
                     hint=f"templates live in {config.templates_dir}/",
                 )
-        _check_names(blocks.widgets, where, problems)
-        source = type(source)(source.path, source.rel, slug, source.bundle)
-        articles.append(
-            Article(
-                source,
-                meta,
-                blocks.body,
-                tuple(blocks.cells),
-                tuple(blocks.widgets),
-                tuple(blocks.inlines),
-                tuple(blocks.math),
-                body_line,
-                text,
-            )
-        )
+        articles.append(article)
     articles.sort(
         key=lambda a: (
             a.meta.date is None,
@@ -166,6 +181,24 @@ def load_articles(config: SiteConfig, problems: Collector, drafts: bool) -> list
         )
     )
     return articles
+
+
+PARALLEL_MIN = 48  # below this, starting worker processes costs more than it saves
+
+
+def parallel_map(func: Any, items: list[Any], *args: Any) -> list[Any]:
+    """``[func(item, *args) for item in items]`` on every core, results in input order."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_MIN or workers < 2:
+        return [func(item, *args) for item in items]
+    chunk = max(1, len(items) // (workers * 4))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return list(pool.map(functools.partial(_apply, func, args), items, chunksize=chunk))
+
+
+def _apply(func: Any, args: tuple[Any, ...], item: Any) -> Any:
+    return func(item, *args)
 
 
 def _check_names(found: list[Any], where: str, problems: Collector) -> None:
@@ -254,10 +287,18 @@ def make_url(config: SiteConfig) -> Any:
     return url
 
 
+_converters: dict[tuple[str, str], Any] = {}
+
+
 def render_article_body(
-    config: SiteConfig, article: Article, run: Executed | None, problems: Collector
-) -> tuple[str, list[dict[str, Any]]]:
+    job: tuple[Article, Executed | None], base_path: str, renames: dict[str, str]
+) -> tuple[str, list[dict[str, Any]], list[Diagnostic]]:
     """Markdown to HTML with cells, widgets, math and inline values filled in."""
+    article, run = job
+    key = (base_path, json.dumps(renames, sort_keys=True))
+    if key not in _converters:  # one converter per process: building one is not cheap
+        _converters[key] = make_markdown(base_path, renames)
+    problems = Collector()
     where = article.source.rel
     math_html = [
         render_math(tex, display, where, line, problems) for tex, display, line in article.math
@@ -282,8 +323,8 @@ def render_article_body(
         )
     inline_html = [widgets.html.escape(text) for text in run.inline_text]
     parts = {"CELL": run.cell_html, "WIDGET": widget_html, "MATH": math_html, "INLINE": inline_html}
-    converter = make_markdown(config.base_path)
-    return render_body(converter, article.body, parts)
+    body, toc = render_body(_converters[key], article.body, parts)
+    return body, toc, problems.errors
 
 
 def page_spec(article: Article, run: Executed) -> dict[str, Any]:

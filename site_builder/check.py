@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 import difflib
-from html.parser import HTMLParser
+import html
+import re
 from posixpath import dirname, join, normpath
 from urllib.parse import unquote, urlsplit
 
 from .errors import Diagnostic
 
+TAG_RE = re.compile(r"<([a-zA-Z][\w:-]*)(\s[^<>]*?)?/?>")
+ATTR_RE = re.compile(r"""\s([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+
+class _Links:
+    """The links and ids of one page (a regex scan: the build's own markup is regular)."""
+
+    def __init__(self, text: str) -> None:
         self.links: list[str] = []
         self.ids: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value is None:
+        for tag in TAG_RE.finditer(text):
+            attrs = tag[2]
+            if not attrs or "=" not in attrs:
                 continue
-            if name == "id" or (tag == "a" and name == "name"):
-                self.ids.add(value)
-            elif name in ("href", "src") and not (tag == "link" and ("rel", "preconnect") in attrs):
-                self.links.append(value)
-            elif name == "srcset":
-                self.links.extend(part.split()[0] for part in value.split(",") if part.strip())
+            values = {
+                m[1].lower(): html.unescape(
+                    m[2] if m[2] is not None else m[3] if m[3] is not None else m[4]
+                )
+                for m in ATTR_RE.finditer(attrs)
+            }
+            if "id" in values:
+                self.ids.add(values["id"])
+            if tag[1].lower() == "a" and "name" in values:
+                self.ids.add(values["name"])
+            if tag[1].lower() == "link" and values.get("rel") == "preconnect":
+                continue
+            self.links.extend(values[k] for k in ("href", "src") if k in values)
+            if "srcset" in values:
+                self.links.extend(p.split()[0] for p in values["srcset"].split(",") if p.strip())
 
 
 def _target(page: str, link: str, base_path: str) -> tuple[str, str] | None:
@@ -60,11 +73,7 @@ def check_links(
     sources: dict[str, str],
 ) -> list[Diagnostic]:
     """Return a diagnostic per broken internal link or anchor in *pages*, with a 'did you mean'."""
-    parsed: dict[str, _Links] = {}
-    for path, data in pages.items():
-        parser = _Links()
-        parser.feed(data.decode("utf-8", "replace"))
-        parsed[path] = parser
+    parsed = {path: _Links(data.decode("utf-8", "replace")) for path, data in pages.items()}
     problems = []
     known = sorted(files)
     for page, links in parsed.items():

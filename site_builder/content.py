@@ -17,17 +17,27 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
 KNOWN_KEYS = {"title", "date", "summary", "authors", "tags", "draft", "template", "slug", "timeout"}
 
 
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """A YAML date, or the text of an impossible one (2024-13-01), to report it by key."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps an impossible date (2024-13-01) as text, to report it by key."""
-
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:
-            return self.construct_scalar(node)
+    """SafeLoader (pure Python: its error messages are the clearer ones)."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_FAST_COMPOSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_FAST_COMPOSER):
+    """SafeLoader on libyaml's parser, when PyYAML was built with it."""
+
+
+for _loader in (_Loader, _FastLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
 def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:
@@ -119,8 +129,12 @@ def split_front_matter(
         return None
     yaml_text = "\n".join(lines[1:end])
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        data = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+        try:  # libyaml when available; on an error, the Python parser's message is clearer
+            node = yaml.compose(yaml_text, Loader=_FAST_COMPOSER)
+            data = yaml.load(yaml_text, Loader=_FastLoader)  # noqa: S506 (safe loaders)
+        except yaml.YAMLError:
+            node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+            data = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1

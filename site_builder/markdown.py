@@ -190,11 +190,13 @@ def _scan(
 
 
 class _PrefixLinks(Treeprocessor):
-    """Prefix site-absolute links with the base path; neutralise script URLs."""
+    """Prefix site-absolute links with the base path, point links to static files at their
+    content-hashed names, and neutralise script URLs."""
 
-    def __init__(self, md: md_lib.Markdown, base_path: str):
+    def __init__(self, md: md_lib.Markdown, base_path: str, renames: dict[str, str]):
         super().__init__(md)
         self.base_path = base_path
+        self.renames = renames
 
     def run(self, root: ElementTree.Element) -> None:
         for element in root.iter():
@@ -209,20 +211,28 @@ class _PrefixLinks(Treeprocessor):
                     element.set(attr, "#")
                     element.set("data-blocked-url", "true")
                 elif value.startswith("/") and not value.startswith("//"):
-                    element.set(attr, self.base_path + value.lstrip("/"))
+                    path, sep, rest = value.lstrip("/").partition("#")
+                    path = self.renames.get(path, path)
+                    element.set(attr, self.base_path + path + sep + rest)
 
 
 class _SiteExtension(Extension):
-    def __init__(self, base_path: str):
+    def __init__(self, base_path: str, renames: dict[str, str]):
         super().__init__()
         self.base_path = base_path
+        self.renames = renames
 
     def extendMarkdown(self, md: md_lib.Markdown) -> None:  # noqa: N802 (Python-Markdown API)
-        md.treeprocessors.register(_PrefixLinks(md, self.base_path), "xw_links", 0)
+        links = _PrefixLinks(md, self.base_path, self.renames)
+        md.treeprocessors.register(links, "xw_links", 0)
 
 
-def make_markdown(base_path: str) -> md_lib.Markdown:
-    """Return a Markdown converter with the extensions authors expect."""
+def make_markdown(base_path: str, renames: dict[str, str] | None = None) -> md_lib.Markdown:
+    """Return a Markdown converter with the extensions authors expect.
+
+    *renames* maps site paths as authors write them (``static/img/a.png``) to the
+    content-hashed names the build gave them.
+    """
     return md_lib.Markdown(
         extensions=[
             "extra",  # tables, footnotes, attribute lists, fenced code, abbreviations
@@ -230,7 +240,7 @@ def make_markdown(base_path: str) -> md_lib.Markdown:
             "sane_lists",
             "toc",
             "codehilite",
-            _SiteExtension(base_path),
+            _SiteExtension(base_path, renames or {}),
         ],
         extension_configs={
             "codehilite": {"guess_lang": False, "css_class": "highlight"},

@@ -107,6 +107,8 @@ class Article:
     math: tuple[tuple[str, bool, int], ...]  # (tex, display, line)
     body_line: int  # file line of the body's first line
     raw: str  # the whole file text, for line lookups
+    slug_line: int = 1  # front matter lines, for diagnostics found after parsing
+    template_line: int = 1
 
     @property
     def url(self) -> str:
