@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -16,7 +17,7 @@ from typing import Any
 import jinja2
 
 from . import cells, content, widgets
-from .check import check_links
+from .check import check_links, scan_page
 from .config import SiteConfig
 from .errors import BuildError, Collector, Diagnostic
 from .markdown import make_markdown, render_body, render_math, split_blocks
@@ -24,6 +25,17 @@ from .model import Article, Executed, Source
 from .output import FileConflict, Output
 from .pyodide import CDN_URL, PYODIDE_VERSION, RUNTIME_FILES, RuntimeMissing, ensure_runtime, sri
 from .render import make_environment, render_feed, render_sitemap, tag_slug, template_diagnostic
+from .state import (
+    ArticleState,
+    BuildState,
+    global_key,
+    load_index,
+    load_state,
+    revive,
+    save_state,
+    slim,
+    source_stamp,
+)
 
 log = logging.getLogger(__name__)
 RUNTIME_SOURCES = sorted(p for p in (Path(__file__).parent / "runtime").glob("*.py"))
@@ -33,16 +45,33 @@ RUNTIME_SOURCES = sorted(p for p in (Path(__file__).parent / "runtime").glob("*.
 class BuildResult:
     """What a successful build produced."""
 
-    output: Output
+    output: Output  # the files this build wrote (all of them, unless it was incremental)
     articles: list[Article]
+    files: dict[str, str] = field(default_factory=dict)  # every file of the site -> source
+    incremental: bool = False
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    article_count: int = 0  # articles in the site (when nothing changed, `articles` is empty)
+
+
+SITE_PAGES = ("index.html", "tag.html", "404.html")
 
 
 def build(
-    config: SiteConfig, *, drafts: bool = False, write: bool = True, dev: bool = False
+    config: SiteConfig,
+    *,
+    drafts: bool = False,
+    write: bool = True,
+    dev: bool = False,
+    incremental: bool = True,
 ) -> BuildResult:
-    """Build the whole site; raise BuildError with every problem, leaving the output alone."""
+    """Build the site; raise BuildError with every problem, leaving the output alone.
+
+    With a saved state from the last build (same config, templates, static files and
+    code), only sources whose files changed are parsed, run and rendered, site-wide pages
+    are rendered only when the article list's metadata changed, and only changed files
+    are written. Without one, everything is built and swapped in whole.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -53,22 +82,56 @@ def build(
         clock = now
 
     problems = Collector()
+    output_dir = config.path("output_dir")
+    state_dir = config.path("cache_dir")
+    key = global_key(config, drafts, dev)
+    index = load_index(state_dir, key) if incremental and write and output_dir.is_dir() else None
 
     # 1. Gather every article before writing anything: index, feed and links need them all.
-    articles = load_articles(config, problems, drafts)
+    #    Files unchanged since the last build are not even read.
+    sources = content.find_sources(config.root, config.path("content_dir"), problems)
+    stamps = {s.rel: source_stamp(s) for s in sources}
+    if index and index.stamps == stamps and not problems.errors:
+        problems.extend(index.warnings)  # nothing changed since the last build
+        phase("read")
+        return BuildResult(Output(), [], {}, True, problems.warnings, timings, index.articles)
+    previous = load_state(state_dir, index) if index else None
+    reused = {
+        rel: previous.articles[rel]
+        for rel, stamp in stamps.items()
+        if previous and rel in previous.articles and previous.articles[rel].stamp == stamp
+    }
+    fresh = [s for s in sources if s.rel not in reused]
+    parsed = dict(
+        zip((s.rel for s in fresh), parallel_map(parse_article, fresh, drafts), strict=True)
+    )
+    candidates = []
+    for source in sources:
+        if source.rel in reused:
+            kept = reused[source.rel].article
+            article, found = (revive(kept, source) if kept else None), reused[source.rel].warnings
+        else:
+            article, found = parsed[source.rel]
+        problems.extend(found)
+        if article is not None:
+            candidates.append(article)
+    articles = check_articles(config, candidates, problems)
+    changed = [a for a in articles if a.source.rel not in reused]
     phase("read")
 
-    # 2. Run each article's Python (cached by a hash of its code and inputs), in parallel.
-    executed = run_articles(config, articles, problems)
+    # 2. Run the changed articles' Python (also cached by a hash of code and inputs).
+    executed = run_articles(config, changed, problems)
     phase("execute")
     problems.raise_if_errors()
 
-    # 3. Render: Markdown bodies, then templates, then site-wide files.
+    # 3. Render the changed articles, then the site-wide pages if what they list changed.
     out = Output()
-    env = make_environment(config.path("templates_dir"), {})
     assets = copy_static(config, out)
     runtime = copy_runtime(config, out, problems)
+    if previous:
+        out = Output()  # static files and the runtime are part of the key: unchanged
     url = make_url(config)
+    env = make_environment(config.path("templates_dir"), {})
     env.globals.update(
         site=config,
         url=url,
@@ -76,32 +139,120 @@ def build(
         dev=dev,
         pyodide_version=PYODIDE_VERSION,
     )
-    sources: dict[str, str] = {}
-    bodies = {}
     renames = {f"static/{k}": v for k, v in assets.items()}
-    jobs = [(a, executed.get(a.source.slug)) for a in articles]
-    for article, (body, toc, found) in zip(
-        articles, parallel_map(render_article_body, jobs, config.base_path, renames), strict=True
-    ):
-        bodies[article.source.slug] = (body, toc)
-        sources[article.source.rel] = article.raw
+    jobs = [(a, executed.get(a.source.slug)) for a in changed]
+    bodies = parallel_map(render_article_body, jobs, config.base_path, renames)
+    for article, (body, toc, found) in zip(changed, bodies, strict=True):
         problems.extend(found)
+        render_article_page(
+            env,
+            out,
+            article,
+            body,
+            toc,
+            executed.get(article.source.slug),
+            runtime,
+            assets,
+            problems,
+        )
+    site_key = hashlib.sha256(
+        repr([(a.source.slug, a.meta) for a in articles]).encode()
+    ).hexdigest()
+    render_site = previous is None or previous.site_key != site_key
+    site_outputs = previous.site_outputs if previous else []
+    if render_site:
+        before = set(out.files)
+        render_site_pages(config, env, out, articles, problems)
+        site_outputs = sorted(set(out.files) - before)
     problems.raise_if_errors()
-    render_pages(config, env, out, articles, bodies, executed, runtime, assets, problems)
+
+    # Every file of the new site: the last build's, less what changed sources and site
+    # pages wrote then, plus what this build wrote.
+    files: dict[str, str] = {}
+    gone: set[str] = set()
+    if previous:
+        files = dict(previous.files)
+        for rel, old in previous.articles.items():
+            if rel not in reused:
+                gone.update(old.outputs)
+        if render_site:
+            gone.update(previous.site_outputs)
+        for path in gone:
+            files.pop(path, None)
+    for path, owner in out.owners.items():
+        if files.get(path, owner) != owner:
+            problems.error(
+                owner, 0, f"file conflict: {path} is written by both {files[path]} and {owner}"
+            )
+        files[path] = owner
+    problems.raise_if_errors()
     phase("render")
 
     # 4. Check every internal link and anchor before anything is written.
-    pages = {p: out.read(p) for p in out.files if p.endswith(".html")}
-    problems.extend(check_links(pages, set(out.files), out.owners, config.base_path, sources))
+    scans = {p: v for p, v in previous.scans.items() if p in files} if previous else {}
+    pages = sorted(p for p in out.files if p.endswith(".html"))
+    for page in pages:
+        scans[page] = scan_page(page, out.read(page).decode("utf-8", "replace"), config.base_path)
+
+    def source_text(owner: str) -> str:
+        path = config.root / owner
+        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+
+    touched = (set(out.files) | gone) if previous else None
+    problems.extend(
+        check_links(
+            scans,
+            files,
+            config.base_path,
+            source_text,
+            only=set(pages) if previous else None,
+            touched=touched,
+        )
+    )
     problems.raise_if_errors()
     phase("check")
 
-    # 5. Swap the new site in whole.
-    if write:
-        out.commit(config.path("output_dir"))
+    # 5. Write: swap the new site in whole, or replace just what changed.
+    removed = set(previous.files) - set(files) if previous else set()
+    unchanged = (
+        previous is not None
+        and not out.files
+        and not removed
+        and not changed
+        and (set(stamps) == set(previous.articles))
+    )
+    if write and not unchanged:
+        if previous:
+            out.commit_changes(output_dir, removed=removed)
+        else:
+            out.commit(output_dir)
+        outputs: dict[str, list[str]] = {}
+        for path, owner in files.items():
+            outputs.setdefault(owner, []).append(path)
+        state = BuildState(
+            key, site_key=site_key, site_outputs=site_outputs, files=files, scans=scans
+        )
+        by_rel = {a.source.rel: a for a in articles}
+        for source in sources:
+            if source.rel in reused:
+                state.articles[source.rel] = reused[source.rel]
+                continue
+            article, found = parsed[source.rel]
+            kept = by_rel.get(source.rel)
+            state.articles[source.rel] = ArticleState(
+                stamps[source.rel],
+                slim(kept) if kept else None,
+                [d for d in found if d.severity == "warning"],
+                outputs.get(source.rel, []),
+            )
+        save_state(state_dir, state)
     phase("write")
-    log.info("built %d articles into %s", len(articles), config.output_dir)
-    return BuildResult(out, articles, problems.warnings, timings)
+    log.info(
+        "built %d articles (%d changed) into %s", len(articles), len(changed), config.output_dir
+    )
+    return BuildResult(
+        out, articles, files, previous is not None, problems.warnings, timings, len(articles)
+    )
 
 
 def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Diagnostic]]:
@@ -120,7 +271,7 @@ def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Di
     if meta is None or (meta.draft and not drafts):
         return None, found
     slug = meta.slug or source.slug
-    source = Source(source.path, source.rel, slug, source.bundle)
+    source = Source(source.file, source.rel, slug, source.bundle_dir)
     article = Article(
         source,
         meta,
@@ -140,12 +291,21 @@ def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Di
 def load_articles(config: SiteConfig, problems: Collector, drafts: bool) -> list[Article]:
     """Find, read and parse every article (on every core); newest first."""
     sources = content.find_sources(config.root, config.path("content_dir"), problems)
-    articles: list[Article] = []
-    by_slug: dict[str, str] = {}
+    candidates = []
     for article, found in parallel_map(parse_article, sources, drafts):
         problems.extend(found)
-        if article is None:
-            continue
+        if article is not None:
+            candidates.append(article)
+    return check_articles(config, candidates, problems)
+
+
+def check_articles(
+    config: SiteConfig, candidates: list[Article], problems: Collector
+) -> list[Article]:
+    """Refuse unusable slugs, duplicate output paths and unknown templates; newest first."""
+    articles: list[Article] = []
+    by_slug: dict[str, str] = {}
+    for article in candidates:
         where, slug = article.source.rel, article.source.slug
         if not content.SLUG_RE.match(slug):
             problems.error(
@@ -347,75 +507,92 @@ def page_spec(article: Article, run: Executed) -> dict[str, Any]:
     }
 
 
-def render_pages(
-    config: SiteConfig,
+def _render(
     env: jinja2.Environment,
     out: Output,
-    articles: list[Article],
-    bodies: dict[str, tuple[str, list[dict[str, Any]]]],
-    executed: dict[str, Executed],
+    problems: Collector,
+    template: str,
+    path: str,
+    owner: str,
+    **context: Any,
+) -> None:
+    """Render one template into *out*; a template problem becomes a diagnostic."""
+    try:
+        html = env.get_template(template).render(**context)
+    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        templates = Path(env.loader.searchpath[0])  # type: ignore[union-attr]
+        problems.extend([template_diagnostic(exc, templates, templates.parent, template)])
+        return
+    try:
+        out.write(path, html, owner)
+    except FileConflict as exc:
+        problems.error(owner, 0, str(exc))
+
+
+def render_article_page(
+    env: jinja2.Environment,
+    out: Output,
+    article: Article,
+    body: str,
+    toc: list[dict[str, Any]],
+    run: Executed | None,
     runtime: dict[str, Any],
     assets: dict[str, str],
     problems: Collector,
 ) -> None:
-    """Write article pages, bundle files, the index, tag pages, 404, feed and sitemap."""
+    """Write one article's page, its spec for the browser, and its bundle's files."""
+    url = env.globals["url"]
+    interactive = None
+    if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
+        spec = json.dumps(page_spec(article, run), sort_keys=True, separators=(",", ":"))
+        name = out.hashed(f"{article.url}page.json", spec.encode(), article.source.rel)
+        interactive = {
+            "spec": url(name),  # type: ignore[operator]
+            "index_url": runtime["index_url"],
+            "worker": url(assets["js/worker.js"]),  # type: ignore[operator]
+            "app": url(assets["js/app.js"]),  # type: ignore[operator]
+        }
+    _render(
+        env,
+        out,
+        problems,
+        article.meta.template,
+        f"{article.url}index.html",
+        article.source.rel,
+        article=article,
+        page=article.meta,
+        body=body,
+        toc=toc,
+        interactive=interactive,
+        tag_slug=tag_slug,
+    )
+    if article.source.bundle:
+        for path in sorted(article.source.bundle.rglob("*")):
+            if path.is_file() and path != article.source.path and "__pycache__" not in path.parts:
+                rel = path.relative_to(article.source.bundle).as_posix()
+                try:
+                    out.write(article.url + rel, path, article.source.rel)
+                except FileConflict as exc:
+                    problems.error(article.source.rel, 0, str(exc))
+
+
+def render_site_pages(
+    config: SiteConfig,
+    env: jinja2.Environment,
+    out: Output,
+    articles: list[Article],
+    problems: Collector,
+) -> None:
+    """Write the index, tag pages, 404, feed, sitemap, robots.txt and .nojekyll."""
     url = make_url(config)
     tags: dict[str, list[Article]] = {}
     for article in articles:
         for tag in article.meta.tags:
             tags.setdefault(tag, []).append(article)
-
-    def render(template: str, path: str, owner: str, **context: Any) -> None:
-        try:
-            html = env.get_template(template).render(**context)
-        except (jinja2.TemplateError, TypeError, ValueError) as exc:
-            problems.extend(
-                [template_diagnostic(exc, config.path("templates_dir"), config.root, template)]
-            )
-            return
-        try:
-            out.write(path, html, owner)
-        except FileConflict as exc:
-            problems.error(owner, 0, str(exc))
-
-    for article in articles:
-        body, toc = bodies[article.source.slug]
-        interactive = None
-        run = executed.get(article.source.slug)
-        if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
-            spec = json.dumps(page_spec(article, run), sort_keys=True, separators=(",", ":"))
-            interactive = {
-                "spec": url(
-                    out.hashed(f"{article.url}page.json", spec.encode(), article.source.rel)
-                ),
-                "index_url": runtime["index_url"],
-                "worker": url(assets["js/worker.js"]),
-                "app": url(assets["js/app.js"]),
-            }
-        render(
-            article.meta.template,
-            f"{article.url}index.html",
-            article.source.rel,
-            article=article,
-            page=article.meta,
-            body=body,
-            toc=toc,
-            interactive=interactive,
-            tag_slug=tag_slug,
-        )
-        if article.source.bundle:
-            for path in sorted(article.source.bundle.rglob("*")):
-                if (
-                    path.is_file()
-                    and path != article.source.path
-                    and "__pycache__" not in path.parts
-                ):
-                    rel = path.relative_to(article.source.bundle).as_posix()
-                    try:
-                        out.write(article.url + rel, path, article.source.rel)
-                    except FileConflict as exc:
-                        problems.error(article.source.rel, 0, str(exc))
-    render(
+    _render(
+        env,
+        out,
+        problems,
         "index.html",
         "index.html",
         "templates/index.html",
@@ -424,7 +601,10 @@ def render_pages(
         tag_slug=tag_slug,
     )
     for tag, tagged in sorted(tags.items()):
-        render(
+        _render(
+            env,
+            out,
+            problems,
             "tag.html",
             f"tags/{tag_slug(tag)}/index.html",
             "templates/tag.html",
@@ -432,7 +612,7 @@ def render_pages(
             articles=tagged,
             tag_slug=tag_slug,
         )
-    render("404.html", "404.html", "templates/404.html")
+    _render(env, out, problems, "404.html", "404.html", "templates/404.html")
     out.write("feed.xml", render_feed(config, articles, url), "feed")
     pages = [("", max((a.meta.date for a in articles if a.meta.date), default=None))]
     pages += [(a.url, a.meta.date) for a in articles]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
+from collections.abc import Callable
 from posixpath import dirname, join, normpath
 from urllib.parse import unquote, urlsplit
 
@@ -65,41 +66,62 @@ def _target(page: str, link: str, base_path: str) -> tuple[str, str] | None:
     return path, parts.fragment
 
 
+Scan = tuple[list[tuple[str, str, str]], set[str]]  # [(link, target file, fragment)], ids
+
+
+def scan_page(page: str, text: str, base_path: str) -> Scan:
+    """Resolve the internal links of one page and collect its ids (kept between builds)."""
+    found = _Links(text)
+    resolved = []
+    for link in sorted(set(found.links)):
+        target = _target(page, link, base_path)
+        if target is not None:
+            resolved.append((link, target[0], target[1]))
+    return resolved, found.ids
+
+
 def check_links(
-    pages: dict[str, bytes],
-    files: set[str],
-    owners: dict[str, str],
+    scans: dict[str, Scan],
+    files: dict[str, str],
     base_path: str,
-    sources: dict[str, str],
+    source_text: Callable[[str], str],
+    only: set[str] | None = None,
+    touched: set[str] | None = None,
 ) -> list[Diagnostic]:
-    """Return a diagnostic per broken internal link or anchor in *pages*, with a 'did you mean'."""
-    parsed = {path: _Links(data.decode("utf-8", "replace")) for path, data in pages.items()}
+    """Return a diagnostic per broken internal link or anchor, with a 'did you mean'.
+
+    *files* maps every file of the site to the source that wrote it. With *only*, pages not
+    in it are checked just for links into *touched* files (an incremental build: the rest
+    was checked before and cannot have changed).
+    """
     problems = []
-    known = sorted(files)
-    for page, links in parsed.items():
-        for link in sorted(set(links.links)):
-            target = _target(page, link, base_path)
-            if target is None:
+    known: list[str] = []
+    for page, (resolved, _) in scans.items():
+        full = only is None or page in only
+        if not full and not touched:
+            continue
+        for link, path, fragment in resolved:
+            if not full and (touched is None or path not in touched):
                 continue
-            path, fragment = target
             message = ""
             if path.startswith("\0outside:"):
                 message = f"link {link!r} points outside the site (base path {base_path})"
             elif path not in files and path + "/index.html" not in files:
+                known = known or sorted(files)
                 close = difflib.get_close_matches(path, known, n=1)
                 message = f"broken link {link!r}: no file {path!r} in the site"
                 if close:
                     message += (
                         f" (did you mean '{base_path}{close[0].removesuffix('index.html')}'?)"
                     )
-            elif fragment and path in parsed and fragment not in parsed[path].ids:
-                close = difflib.get_close_matches(fragment, sorted(parsed[path].ids), n=1)
+            elif fragment and path in scans and fragment not in scans[path][1]:
+                close = difflib.get_close_matches(fragment, sorted(scans[path][1]), n=1)
                 message = f"broken anchor {link!r}: {path} has no id {fragment!r}"
                 if close:
                     message += f" (did you mean #{close[0]}?)"
             if message:
-                owner = owners.get(page, page)
-                line = _line_of(sources.get(owner, ""), link, base_path)
+                owner = files.get(page, page)
+                line = _line_of(source_text(owner), link, base_path)
                 problems.append(Diagnostic(owner, line, 0, message))
     return problems
 

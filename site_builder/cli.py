@@ -25,7 +25,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         config = _config(args)
-        result = build(config, drafts=args.drafts)
+        result = build(config, drafts=args.drafts, incremental=not args.full)
     except BuildError as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
@@ -38,9 +38,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     for w in result.warnings:
         print(w.format(), file=sys.stderr)
-    pages = sum(p.endswith(".html") for p in result.output.files)
+    if result.incremental and not result.output.files and not result.articles:
+        print(
+            f"nothing changed: {result.article_count} article(s) in {config.output_dir}/ "
+            f"({time.perf_counter() - start:.2f} s)"
+        )
+        return 0
+    pages = sum(p.endswith(".html") for p in result.files)
     print(
         f"built {len(result.articles)} article(s), {pages} pages into {config.output_dir}/ "
+        f"({'only what changed' if result.incremental else 'full build'}) "
         f"in {time.perf_counter() - start:.2f} s"
     )
     return 0
@@ -56,7 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
         return 1
-    print(f"ok: {len(result.output.files)} files, every internal link and anchor resolves")
+    print(f"ok: {len(result.files)} files, every internal link and anchor resolves")
     return 0
 
 
@@ -115,6 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         p.set_defaults(func=func)
         p.add_argument("--base-url", help="override base_url from site.toml")
         p.add_argument("--drafts", action="store_true", help="include draft articles")
+        if name == "build":
+            p.add_argument(
+                "--full",
+                action="store_true",
+                help="rebuild everything, ignoring what the last build saved",
+            )
         if name == "serve":
             p.add_argument("--host", default="127.0.0.1")
             p.add_argument("--port", type=int, default=8000)

@@ -41,48 +41,50 @@ for _loader in (_Loader, _FastLoader):
 
 
 def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:
-    """Return every article under *content_dir*, refusing links that leave the project."""
+    """Return every article under *content_dir*, refusing links that leave the project.
+
+    ``content/<slug>.md`` is an article; a folder with an ``index.md`` is a bundle whose
+    other files (Markdown included) belong to it. Written with os.scandir and plain strings:
+    this runs on every build, incremental ones included.
+    """
     sources: list[Source] = []
     if not content_dir.is_dir():
         problems.error(rel(content_dir, root), 0, "content folder not found")
         return sources
-    project = root.resolve()
-    for folder, dirs, files in os.walk(content_dir, followlinks=False):
-        here = Path(folder)
-        for name in sorted(dirs + files):
-            path = here / name
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(project):
+    project = str(root.resolve())
+    prefix = rel(content_dir, root)
+    # (absolute folder, path inside content/, inside a bundle?)
+    stack: list[tuple[str, str, bool]] = [(str(content_dir), "", False)]
+    while stack:
+        folder, inside, in_bundle = stack.pop()
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+        names = {e.name for e in entries}
+        bundle = bool(inside) and "index.md" in names
+        for entry in entries:
+            relative = f"{inside}/{entry.name}" if inside else entry.name
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not (target == project or target.startswith(project + os.sep)):
                     problems.error(
-                        rel(path, root),
+                        f"{prefix}/{relative}",
                         0,
-                        f"symlink points outside the project (to {os.readlink(path)}); refused",
+                        f"symlink points outside the project (to {os.readlink(entry.path)}); "
+                        "refused",
                         hint="copy the file into the project instead",
                     )
-                    if name in dirs:
-                        dirs.remove(name)
-        dirs.sort()
-        if here != content_dir and (here / "index.md").is_file():
-            bundle: Path | None = here
-        else:
-            bundle = None
-        in_bundle = any(
-            (parent / "index.md").is_file()
-            for parent in [here, *here.parents]
-            if parent != content_dir and parent.is_relative_to(content_dir)
-        )
-        for name in sorted(files):
-            if not name.endswith(".md"):
-                continue
-            path = here / name
-            if path.is_symlink() and not path.resolve().is_relative_to(project):
-                continue
-            if in_bundle and not (bundle and name == "index.md"):
-                continue  # Markdown beside a bundle's index.md is one of its files
-            relative = path.relative_to(content_dir).as_posix()
-            slug = relative[: -len("/index.md")] if bundle else relative[: -len(".md")]
-            sources.append(Source(path, rel(path, root), slug, bundle))
+                    continue
+            if entry.is_dir():
+                stack.append((entry.path, relative, in_bundle or bundle))
+            elif entry.name.endswith(".md") and not (
+                in_bundle or (bundle and entry.name != "index.md")
+            ):
+                if bundle:
+                    sources.append(Source(entry.path, f"{prefix}/{relative}", inside, folder))
+                else:
+                    sources.append(
+                        Source(entry.path, f"{prefix}/{relative}", relative[: -len(".md")], None)
+                    )
     return sorted(sources, key=lambda s: s.slug)
 
 

@@ -28,10 +28,18 @@ class FrontMatter:
 class Source:
     """One article file as found on disk (content.find_sources)."""
 
-    path: Path  # absolute
+    file: str  # absolute path (a string: this runs for every file on every build)
     rel: str  # relative to the project root, used in every diagnostic
     slug: str
-    bundle: Path | None  # folder of a bundle article (content/<slug>/index.md)
+    bundle_dir: str | None  # folder of a bundle article (content/<slug>/index.md)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    @property
+    def bundle(self) -> Path | None:
+        return Path(self.bundle_dir) if self.bundle_dir else None
 
 
 @dataclass(frozen=True)

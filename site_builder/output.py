@@ -51,29 +51,58 @@ class Output:
         self.write(name, data, owner)
         return name
 
-    def commit(self, target: Path) -> None:
-        """Write everything to a staging folder beside *target*, then swap it in."""
+    def commit_changes(self, target: Path, removed: set[str]) -> None:
+        """Replace only these files in *target* and delete *removed* (an incremental build).
+
+        Everything is written to a staging folder first and then renamed into place, so a
+        failure while writing leaves the site as it was; only the renames themselves (a few,
+        each atomic) are not one step.
+        """
+        staging = self._fresh_staging(target)
+        try:
+            self._write_all(staging)
+            for rel in sorted(self.files):
+                (target / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, target / rel)
+            for rel in sorted(removed - set(self.files)):
+                path = target / rel
+                path.unlink(missing_ok=True)
+                for parent in path.parents:  # drop folders the removal emptied
+                    if parent == target or any(parent.iterdir()):
+                        break
+                    parent.rmdir()
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _fresh_staging(self, target: Path) -> Path:
         parent = target.parent
         parent.mkdir(parents=True, exist_ok=True)
         # Leftovers of a build that was killed: never part of the site, safe to remove.
         for stale in parent.glob(f".{target.name}.staging-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        staging = parent / f".{target.name}.staging-{os.getpid()}"
-        old = parent / f".{target.name}.old-{os.getpid()}"
+        return parent / f".{target.name}.staging-{os.getpid()}"
+
+    def _write_all(self, folder: Path) -> None:
+        for rel in sorted(self.files):
+            dest = folder / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            data = self.files[rel]
+            if isinstance(data, Path):
+                try:
+                    if rel not in self.linkable:
+                        raise OSError
+                    os.link(data, dest)  # the large runtime files: no copy when we can
+                except OSError:
+                    shutil.copyfile(data, dest)
+            else:
+                dest.write_bytes(data)
+
+    def commit(self, target: Path) -> None:
+        """Write everything to a staging folder beside *target*, then swap it in."""
+        staging = self._fresh_staging(target)
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
         try:
-            for rel in sorted(self.files):
-                dest = staging / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                data = self.files[rel]
-                if isinstance(data, Path):
-                    try:
-                        if rel not in self.linkable:
-                            raise OSError
-                        os.link(data, dest)  # the large runtime files: no copy when we can
-                    except OSError:
-                        shutil.copyfile(data, dest)
-                else:
-                    dest.write_bytes(data)
+            self._write_all(staging)
             # The swap: two renames; the previous site survives until the new one is complete.
             if target.exists():
                 os.replace(target, old)

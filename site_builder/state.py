@@ -1,0 +1,153 @@
+"""What the last successful build knew, so the next one redoes only what changed.
+
+Saved in the cache folder after every written build. It is a pickle of our own data
+behind a SHA-256 of its bytes: a file that is truncated, edited or from another version
+fails the check and the build starts from scratch (never trusts it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import pickle
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .check import Scan
+from .config import SiteConfig
+from .errors import Diagnostic
+from .model import Article, Source
+from .pyodide import PYODIDE_VERSION
+
+STATE_VERSION = 1
+PACKAGE = Path(__file__).resolve().parent
+DEPENDENCIES = ("markdown", "jinja2", "pygments", "latex2mathml", "pyyaml")
+
+
+@dataclass
+class ArticleState:
+    """One source file as last built."""
+
+    stamp: tuple[Any, ...]
+    article: Article | None  # None: skipped (a draft); raw text dropped to keep this small
+    warnings: list[Diagnostic]
+    outputs: list[str]  # files this source wrote
+
+
+@dataclass
+class BuildState:
+    """The last written build."""
+
+    key: str  # everything that, when it changes, forces a full build
+    articles: dict[str, ArticleState] = field(default_factory=dict)  # by source path
+    site_key: str = ""  # the metadata the index, tags, feed and sitemap are made of
+    site_outputs: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # every file of the site -> its source
+    scans: dict[str, Scan] = field(default_factory=dict)  # every page's links and ids
+
+
+def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
+    """Hash config, templates, static files, this package's code and its dependencies."""
+    h = hashlib.sha256(repr((STATE_VERSION, config, drafts, dev, PYODIDE_VERSION)).encode())
+    for name in DEPENDENCIES:
+        try:
+            h.update(importlib.metadata.version(name).encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(b"-")
+    for root in (config.path("templates_dir"), config.path("static_dir"), PACKAGE):
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts:
+                continue
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def slim(article: Article) -> Article:
+    """What later builds need of an unchanged article: its metadata (the source is found
+    again by the next scan, see ``revive``)."""
+    return replace(article, source=None, body="", raw="", cells=(), widgets=(), inlines=(), math=())  # type: ignore[arg-type]
+
+
+def revive(article: Article, source: Source) -> Article:
+    """An article kept by the last build, with its source as this build found it."""
+    slug = article.meta.slug or source.slug
+    return replace(article, source=Source(source.file, source.rel, slug, source.bundle_dir))
+
+
+def source_stamp(source: Source) -> tuple[Any, ...]:
+    """A cheap fingerprint of a source and, for a bundle, of every file beside it."""
+    st = os.stat(source.file)
+    stamp: list[Any] = [st.st_mtime_ns, st.st_size]
+    if source.bundle:
+        for folder, dirs, files in os.walk(source.bundle):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                fst = os.stat(path)
+                stamp.append((os.path.relpath(path, source.bundle), fst.st_mtime_ns, fst.st_size))
+    return tuple(stamp)
+
+
+@dataclass
+class StateIndex:
+    """The small part of the state: enough to see that nothing changed."""
+
+    key: str
+    stamps: dict[str, tuple[Any, ...]]  # by source path
+    warnings: list[Diagnostic]
+    articles: int  # how many articles the site has
+    detail: str  # SHA-256 of the detailed state saved with it
+
+
+def _read(path: Path) -> Any:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    digest, _, payload = data.partition(b"\n")
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        return None
+    try:
+        return pickle.loads(payload)  # noqa: S301 (our own file, checked above)
+    except Exception:
+        return None
+
+
+def _write(path: Path, value: Any) -> str:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    digest = hashlib.sha256(payload).hexdigest()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(digest.encode() + b"\n" + payload)
+    os.replace(tmp, path)
+    return digest
+
+
+def load_index(folder: Path, key: str) -> StateIndex | None:
+    """The index of the last build if it is intact and was made with the same *key*."""
+    index = _read(folder / "build-index.bin")
+    if not isinstance(index, StateIndex) or index.key != key:
+        return None
+    return index
+
+
+def load_state(folder: Path, index: StateIndex) -> BuildState | None:
+    """The detailed state that belongs to *index*, if it is intact."""
+    state = _read(folder / "build-state.bin")
+    if not isinstance(state, BuildState) or state.key != index.key:
+        return None
+    path = folder / "build-state.bin"
+    digest = path.read_bytes().partition(b"\n")[0].decode()
+    return state if digest == index.detail else None
+
+
+def save_state(folder: Path, state: BuildState) -> None:
+    """Write the detailed state, then the index that names it (each atomically)."""
+    detail = _write(folder / "build-state.bin", state)
+    stamps = {rel: a.stamp for rel, a in state.articles.items()}
+    warnings = [w for a in state.articles.values() for w in a.warnings]
+    count = sum(a.article is not None for a in state.articles.values())
+    _write(folder / "build-index.bin", StateIndex(state.key, stamps, warnings, count, detail))

@@ -1,0 +1,100 @@
+"""Incremental builds: the same bytes as a clean build, re-rendering only what depends on
+the change."""
+
+import shutil
+
+import pytest
+
+from site_builder.build import build
+from site_builder.config import load_config
+from tests.conftest import tree
+
+SITE = {
+    "content/a.md": "---\ntitle: A\ndate: 2024-01-01\ntags: [x]\n---\n\n## One\n\n[b](/b/#two)\n",
+    "content/b/index.md": "---\ntitle: B\ndate: 2024-02-01\ntags: [y]\n---\n\n## Two\n\n"
+    "```python build\nimport csv\nrows = list(csv.reader(open('data.csv')))\n```\n\n"
+    "Rows: {py}`len(rows)`.\n\n```widget\ninputs:\n  n: {type: range, min: 0, max: 5, "
+    "value: 1}\noutputs:\n  - value: n * 2\n```\n",
+    "content/b/data.csv": "a,b\n1,2\n",
+    "content/c.md": "---\ntitle: C\n---\nPlain.\n",
+}
+
+EDITS = {
+    "body": {
+        "content/a.md": "---\ntitle: A\ndate: 2024-01-01\ntags: [x]\n---\n\n## One\n\n"
+        "Edited. [b](/b/#two)\n"
+    },
+    "title and tags": {
+        "content/a.md": "---\ntitle: A2\ndate: 2024-03-01\ntags: [z]\n---\n\n## One\n"
+    },
+    "bundle data": {"content/b/data.csv": "a,b\n1,2\n3,4\n"},
+    "new article": {"content/d.md": "---\ntitle: D\ntags: [x]\n---\nNew, see [a](/a/).\n"},
+    "template": {
+        "templates/404.html": "{% extends 'base.html' %}{% block main %}Lost.{% endblock %}\n"
+    },
+    "config": {"site.toml": 'title = "Renamed"\nbase_url = "http://127.0.0.1:8000/"\n'},
+}
+
+
+def clean_tree(root):
+    shutil.rmtree(root / "_site")
+    shutil.rmtree(root / ".site-cache")
+    build(load_config(root))
+    return tree(root / "_site")
+
+
+@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
+def test_incremental_equals_clean(make_site, edit):
+    root = make_site(SITE)
+    build(load_config(root))
+    make_site(edit)
+    build(load_config(root))
+    assert tree(root / "_site") == clean_tree(root)
+
+
+def test_deleting_an_article_removes_its_files(make_site):
+    root = make_site(SITE)
+    build(load_config(root))
+    (root / "content" / "c.md").unlink()
+    result = build(load_config(root))
+    assert result.incremental and not (root / "_site" / "c").exists()
+    assert tree(root / "_site") == clean_tree(root)
+
+
+def test_a_body_edit_rerenders_only_that_page(make_site):
+    root = make_site(SITE)
+    build(load_config(root))
+    noop = build(load_config(root))
+    assert noop.incremental and noop.output.files == {} and noop.article_count == 3
+    make_site(EDITS["body"])
+    result = build(load_config(root))
+    assert result.incremental and sorted(result.output.files) == ["a/index.html"]
+
+
+def test_a_metadata_edit_rerenders_the_index_feed_and_tags(make_site):
+    root = make_site(SITE)
+    build(load_config(root))
+    make_site(EDITS["title and tags"])
+    written = set(build(load_config(root)).output.files)
+    assert {"a/index.html", "index.html", "feed.xml", "sitemap.xml", "tags/z/index.html"} <= written
+    assert "b/index.html" not in written and "c/index.html" not in written
+    assert not (root / "_site" / "tags" / "x").exists()
+
+
+def test_a_broken_link_into_a_changed_page_is_found(make_site):
+    root = make_site(SITE)
+    build(load_config(root))
+    make_site({"content/b/index.md": "---\ntitle: B\n---\n\n## Renamed\n"})
+    with pytest.raises(Exception, match="broken anchor '/b/#two'"):
+        build(load_config(root))
+
+
+def test_a_corrupt_state_is_never_trusted(make_site):
+    root = make_site(SITE)
+    build(load_config(root))
+    state = root / ".site-cache" / "build-state.bin"
+    state.write_bytes(state.read_bytes()[:-10])
+    make_site(EDITS["body"])
+    result = build(load_config(root))
+    assert not result.incremental
+    assert tree(root / "_site") == clean_tree(root)
