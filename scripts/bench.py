@@ -72,7 +72,7 @@ def timed_build(root: Path) -> tuple[float, float]:
         check=False,
         cwd=ROOT,
     )
-    if "built " not in proc.stdout:
+    if proc.returncode != 0 or not proc.stdout.startswith(("built ", "nothing changed")):
         raise SystemExit(f"the benchmark build failed:\n{proc.stderr[-2000:]}")
     out = proc.stdout
     line = next(x for x in out.splitlines() if x.startswith("BENCH"))
@@ -129,13 +129,16 @@ def bench_browser(runs: int) -> dict[str, float]:
         server, url = serve_folder(site)
         with sync_playwright() as pw:
             for _ in range(runs):
-                profile = tempfile.mkdtemp()
-                ctx = pw.chromium.launch_persistent_context(
-                    profile, executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--headless"]
-                )
                 for label, path in (("article", "neural-network-math/"), ("bare", "bare.html")):
-                    for visit in ("cold", "warm"):
+                    # A fresh profile per scenario: "cold" means nothing cached.
+                    profile = tempfile.mkdtemp()
+                    ctx = pw.chromium.launch_persistent_context(
+                        profile, executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--headless"]
+                    )
+                    # The 2nd visit writes V8's code caches, the 3rd uses them.
+                    for visit in ("cold", "warm", "warm3"):
                         page = ctx.new_page()
+                        page.add_init_script(LONGEST_TASK)
                         page.goto(url + path)
                         page.wait_for_selector(
                             "html[data-xw-state=ready]", state="attached", timeout=120_000
@@ -144,6 +147,11 @@ def bench_browser(runs: int) -> dict[str, float]:
                             "performance.getEntriesByName('xw-ready')[0].startTime"
                         )
                         results.setdefault(f"{label}_ready_ms_{visit}", []).append(ready)
+                        if label == "article":
+                            started = page.evaluate(
+                                "document.documentElement.dataset.xwStartedFrom"
+                            )
+                            assert started == "snapshot", started
                         if label == "article":
                             fcp = page.evaluate(
                                 "(performance.getEntriesByName("
@@ -167,11 +175,52 @@ def bench_browser(runs: int) -> dict[str, float]:
                             lat.sort()
                             results.setdefault("input_to_dom_ms_p50", []).append(lat[30])
                             results.setdefault("input_to_dom_ms_p95", []).append(lat[56])
+                        if label == "article":
+                            longest = page.evaluate("window.__longestTask")
+                            results.setdefault(f"longest_task_ms_{visit}", []).append(longest)
                         page.close()
-                ctx.close()
-                shutil.rmtree(profile, ignore_errors=True)
+                    ctx.close()
+                    shutil.rmtree(profile, ignore_errors=True)
         server.shutdown()
-    return {k: statistics.median(v) for k, v in results.items()}
+    report = {k: statistics.median(v) for k, v in results.items()}
+    report.update(page_weight(site))
+    return report
+
+
+def page_weight(site: Path) -> dict[str, float]:
+    """Bytes (gzip -6) a first visit to the article downloads, with and without Python."""
+    import gzip
+    import re
+
+    html = (site / "neural-network-math" / "index.html").read_bytes()
+    refs = re.findall(rb'(?:href|src|data-xw-spec|data-xw-worker)="(/[^"]+)"', html)
+    page = [html] + [
+        (site / r.decode().lstrip("/")).read_bytes()
+        for r in set(refs)
+        if (site / r.decode().lstrip("/")).is_file()
+    ]
+    runtime_dir = site / "_pyodide" / "314.0.7"
+    runtime = [p.read_bytes() for p in runtime_dir.iterdir()]
+
+    def kb(blobs: list[bytes]) -> float:
+        return sum(len(gzip.compress(b, 6)) for b in blobs) / 1024
+
+    without = kb(page)
+    snapshot = [p.read_bytes() for p in runtime_dir.glob("snapshot-*.bin")]
+    return {
+        "page_kb_gzip_without_runtime": without,
+        "page_kb_gzip_with_runtime": without + kb(runtime),
+        "of_which_snapshot_kb_gzip": kb(snapshot),
+    }
+
+
+LONGEST_TASK = """
+window.__longestTask = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries())
+    window.__longestTask = Math.max(window.__longestTask, e.duration);
+}).observe({type: "longtask", buffered: true});
+"""
 
 
 def main() -> None:

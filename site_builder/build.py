@@ -23,7 +23,15 @@ from .errors import BuildError, Collector, Diagnostic
 from .markdown import make_markdown, render_body, render_math, split_blocks
 from .model import Article, Executed, Source
 from .output import FileConflict, Output
-from .pyodide import CDN_URL, PYODIDE_VERSION, RUNTIME_FILES, RuntimeMissing, ensure_runtime, sri
+from .pyodide import (
+    CDN_URL,
+    PYODIDE_VERSION,
+    RUNTIME_FILES,
+    RuntimeMissing,
+    ensure_runtime,
+    ensure_snapshot,
+    sri,
+)
 from .render import make_environment, render_feed, render_sitemap, tag_slug, template_diagnostic
 from .state import (
     ArticleState,
@@ -430,7 +438,16 @@ def copy_runtime(config: SiteConfig, out: Output, problems: Collector) -> dict[s
     prefix = f"_pyodide/{PYODIDE_VERSION}/"
     for name in RUNTIME_FILES:
         out.write(prefix + name, folder / name, f"pyodide@{PYODIDE_VERSION}", link=True)
-    return {"index_url": make_url(config)(prefix)}
+    runtime = {"index_url": make_url(config)(prefix), "snapshot": ""}
+    if config.runtime.snapshot:
+        try:
+            snapshot = ensure_snapshot(folder)
+        except RuntimeMissing as exc:
+            problems.warn("site.toml", 0, f"{exc}; pages will start Python without it")
+        else:
+            out.write(prefix + snapshot.name, snapshot, f"pyodide@{PYODIDE_VERSION}", link=True)
+            runtime["snapshot"] = make_url(config)(prefix + snapshot.name)
+    return runtime
 
 
 def make_url(config: SiteConfig) -> Any:
@@ -549,6 +566,7 @@ def render_article_page(
         interactive = {
             "spec": url(name),  # type: ignore[operator]
             "index_url": runtime["index_url"],
+            "snapshot": runtime.get("snapshot", ""),
             "worker": url(assets["js/worker.js"]),  # type: ignore[operator]
             "app": url(assets["js/app.js"]),  # type: ignore[operator]
         }

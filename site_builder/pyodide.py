@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
 import shutil
 import subprocess
 import tarfile
@@ -65,6 +66,30 @@ def ensure_runtime(cache_root: Path) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.move(staging, folder)
     return folder
+
+
+SNAPSHOT_SCRIPT = Path(__file__).with_name("snapshot.mjs")
+
+
+def ensure_snapshot(folder: Path) -> Path:
+    """Return a memory snapshot of the runtime with CPython started, making it once (Node)."""
+    tag = hashlib.sha256(SNAPSHOT_SCRIPT.read_bytes()).hexdigest()[:10]
+    path = folder / f"snapshot-{tag}.bin"
+    if path.is_file():
+        return path
+    if shutil.which("node") is None:
+        raise RuntimeMissing("Node.js is needed to make the runtime snapshot")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    proc = subprocess.run(
+        ["node", str(SNAPSHOT_SCRIPT), str(folder.resolve()), str(tmp)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0 or not tmp.is_file():
+        tmp.unlink(missing_ok=True)
+        raise RuntimeMissing(f"making the runtime snapshot failed: {proc.stderr.strip()[-500:]}")
+    tmp.replace(path)
+    return path
 
 
 def sri(path: Path) -> str:

@@ -291,3 +291,22 @@ def test_author_html_output_and_csp(page, faults_url):
     assert dialogs == []  # the site's CSP forbids inline handlers even in author HTML
     assert violations and all("inline event handler" in v or "script-src" in v for v in violations)
     assert page.errors == []
+
+
+def test_python_starts_from_the_snapshot(page, example_url):
+    open_ready(page, example_url + ARTICLE)
+    assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "snapshot"
+
+
+def test_without_the_snapshot_python_starts_from_scratch(browser, example_url):
+    context = browser.new_context()
+    context.route(re.compile(r".*/snapshot-[0-9a-f]+\.bin$"), lambda r: r.fulfill(status=404))
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_ready(page, example_url + ARTICLE)
+    assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "scratch"
+    set_range(page, "x", 1)
+    assert text(page, "w0o1") == f"{nn.sigmoid(1):.6f}"
+    assert errors == []
+    context.close()

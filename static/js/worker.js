@@ -14,7 +14,23 @@ async function fetchJSON(url) {
   return response.json();
 }
 
-async function init({ spec: specURL, indexURL }) {
+async function start(loadPyodide, indexURL, snapshotURL) {
+  if (snapshotURL) {
+    try {
+      const snapshot = fetch(snapshotURL).then((r) => {
+        if (!r.ok) throw new Error(`${snapshotURL} answered ${r.status}`);
+        return r.arrayBuffer();
+      });
+      snapshot.catch(() => {}); // handled below; a rejection before Pyodide awaits it is not "unhandled"
+      return { py: await loadPyodide({ indexURL, _loadSnapshot: snapshot }), snapshot: true };
+    } catch (err) {
+      console.warn(`Python snapshot unusable (${err.message || err}); starting without it`);
+    }
+  }
+  return { py: await loadPyodide({ indexURL }), snapshot: false };
+}
+
+async function init({ spec: specURL, indexURL, snapshot: snapshotURL }) {
   const t0 = performance.now();
   status("loading", "Loading Python…");
   let loadPyodide;
@@ -23,7 +39,10 @@ async function init({ spec: specURL, indexURL }) {
   } catch (err) {
     throw new Error(`the Python runtime could not be downloaded (${err.message || err})`);
   }
-  const [py, spec] = await Promise.all([loadPyodide({ indexURL }), fetchJSON(specURL)]);
+  const [{ py, snapshot }, spec] = await Promise.all([
+    start(loadPyodide, indexURL, snapshotURL),
+    fetchJSON(specURL),
+  ]);
   const tLoaded = performance.now();
   const home = "/home/pyodide/xw";
   for (const [path, source] of Object.entries(spec.modules)) {
@@ -46,6 +65,7 @@ async function init({ spec: specURL, indexURL }) {
   post({
     type: "ready",
     python: py.runPython("import sys; sys.version.split()[0]"),
+    snapshot,
     timings: { load: tLoaded - t0, setup: performance.now() - tLoaded },
   });
 }
