@@ -126,6 +126,7 @@ def bench_browser(runs: int) -> dict[str, float]:
         site = Path(tmp) / "_site"
         build(load_config(ROOT, {"output_dir": str(site), "cache_dir": str(Path(tmp) / "c")}))
         (site / "bare.html").write_text(BARE)
+        weight = page_weight(site)
         server, url = serve_folder(site)
         with sync_playwright() as pw:
             for _ in range(runs):
@@ -183,7 +184,7 @@ def bench_browser(runs: int) -> dict[str, float]:
                     shutil.rmtree(profile, ignore_errors=True)
         server.shutdown()
     report = {k: statistics.median(v) for k, v in results.items()}
-    report.update(page_weight(site))
+    report.update(weight)
     return report
 
 

@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -24,7 +25,6 @@ from .markdown import make_markdown, render_body, render_math, split_blocks
 from .model import Article, Executed, Source
 from .output import FileConflict, Output
 from .pyodide import (
-    CDN_URL,
     PYODIDE_VERSION,
     RUNTIME_FILES,
     RuntimeMissing,
@@ -432,7 +432,7 @@ def copy_runtime(config: SiteConfig, out: Output, problems: Collector) -> dict[s
         return {}
     if source == "cdn":
         return {
-            "index_url": CDN_URL,
+            "index_url": config.runtime.cdn_url,
             "integrity": {name: sri(folder / name) for name in RUNTIME_FILES},
         }
     prefix = f"_pyodide/{PYODIDE_VERSION}/"
@@ -563,9 +563,17 @@ def render_article_page(
     if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
         spec = json.dumps(page_spec(article, run), sort_keys=True, separators=(",", ":"))
         name = out.hashed(f"{article.url}page.json", spec.encode(), article.source.rel)
+        index_url = runtime["index_url"]
+        parts = urlsplit(index_url)
         interactive = {
             "spec": url(name),  # type: ignore[operator]
-            "index_url": runtime["index_url"],
+            "index_url": index_url,
+            # A runtime on another origin: the page's CSP must allow it, and every file is
+            # checked against the hashes of the files this build was made with.
+            "origin": f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
+            "integrity": json.dumps(runtime["integrity"], sort_keys=True)
+            if "integrity" in runtime
+            else "",
             "snapshot": runtime.get("snapshot", ""),
             "worker": url(assets["js/worker.js"]),  # type: ignore[operator]
             "app": url(assets["js/app.js"]),  # type: ignore[operator]

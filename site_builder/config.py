@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import Collector
+from .pyodide import CDN_URL
 
 CONFIG_NAME = "site.toml"
 RUNTIME_SOURCES = ("self-hosted", "cdn", "none")
@@ -23,6 +24,8 @@ class RuntimeConfig:
     source: str = "self-hosted"
     # Seconds a single article's build-time Python may run before the build fails.
     timeout: float = 30.0
+    # Where "cdn" mode loads the runtime from (the same npm package, so the same bytes).
+    cdn_url: str = CDN_URL
     # Ship a memory snapshot of the started interpreter (self-hosted only): readers on fast
     # connections start Python in about a third of the time, at 6 MB (gzip) more download.
     snapshot: bool = True
@@ -170,6 +173,16 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
                 )
             else:
                 runtime = replace(runtime, timeout=float(value))
+        elif key == "cdn_url":
+            parts = urlsplit(value) if isinstance(value, str) else None
+            if not parts or parts.scheme not in ("http", "https") or not value.endswith("/"):
+                problems.error(
+                    name,
+                    line,
+                    f"'runtime.cdn_url': expected an http(s) URL ending in '/', got {value!r}",
+                )
+            else:
+                runtime = replace(runtime, cdn_url=value)
         elif key == "snapshot":
             if not isinstance(value, bool):
                 problems.error(
@@ -182,7 +195,7 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
                 name,
                 line,
                 f"unknown key 'runtime.{key}'",
-                hint="known keys: snapshot, source, timeout",
+                hint="known keys: cdn_url, snapshot, source, timeout",
             )
     problems.raise_if_errors()
     return SiteConfig(root=root, runtime=runtime, **values)

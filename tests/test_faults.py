@@ -243,3 +243,85 @@ def test_example_site_links_resolve_under_a_project_prefix(tmp_path):
     assert 'data-xw-runtime="/explorables/_pyodide/' in html
     assert 'href="/explorables/static/css/site.' in html
     assert os.path.basename(config.output_dir) == "_site"
+
+
+class _CorsHandler(__import__("tests.conftest", fromlist=["Handler"]).Handler):
+    """A stand-in CDN: another origin that allows cross-origin reads."""
+
+    def end_headers(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+
+CDN_ARTICLE = """---
+title: CDN
+---
+
+```python exec
+def double(v):
+    return 2 * v
+```
+
+```widget
+inputs:
+  n: {type: range, min: 0, max: 10, step: 1, value: 2, label: n}
+outputs:
+  - value: double(n)
+```
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("tampered", [False, True], ids=["intact", "tampered"])
+def test_cdn_mode_checks_every_runtime_file(browser, tmp_path, tampered):
+    import functools
+    import http.server
+    import shutil
+
+    runtime = tmp_path / "cdn"
+    shutil.copytree(
+        ROOT / ".cache" / "pyodide-314.0.7", runtime, ignore=shutil.ignore_patterns("snapshot-*")
+    )
+    if tampered:
+        with open(runtime / "pyodide.asm.mjs", "a") as f:
+            f.write("\n// changed on the way\n")
+    cdn = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_CorsHandler, directory=str(runtime))
+    )
+    threading.Thread(target=cdn.serve_forever, daemon=True).start()
+    cdn_url = f"http://127.0.0.1:{cdn.server_address[1]}/"
+    root = write_site(
+        tmp_path / "site",
+        {
+            "content/cdn.md": CDN_ARTICLE,
+            "site.toml": f'base_url = "http://127.0.0.1:8000/"\n[runtime]\nsource = "cdn"\n'
+            f'cdn_url = "{cdn_url}"\n',
+        },
+    )
+    build(load_config(root))
+    assert not (root / "_site" / "_pyodide").exists()  # nothing of the runtime is shipped
+    server, url = serve_folder(root / "_site")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(url + "cdn/")
+        page.wait_for_selector(
+            "html[data-xw-state=ready], html[data-xw-state=error]", state="attached", timeout=90_000
+        )
+        state = page.evaluate("document.documentElement.dataset.xwState")
+        if tampered:
+            assert state == "error"
+            assert "pyodide.asm.mjs" in page.inner_text(".xw-status")
+            assert "failed its integrity check" in page.inner_text(".xw-status")
+        else:
+            assert state == "ready"
+            page.eval_on_selector(
+                "#xw-in-n",
+                "e => { e.value = 7; e.dispatchEvent(new Event('input', {bubbles: true})); }",
+            )
+            page.wait_for_selector("html[data-xw-updates]", state="attached")
+            assert page.inner_text("[data-xw-output=w0o0] .xw-result") == "14.0"
+    finally:
+        context.close()
+        server.shutdown()
+        cdn.shutdown()

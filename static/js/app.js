@@ -44,6 +44,7 @@ function start(article) {
     spec: new URL(article.dataset.xwSpec, location.href).href,
     indexURL: new URL(article.dataset.xwRuntime, location.href).href,
     snapshot: useSnapshot(article.dataset.xwSnapshot),
+    integrity: article.dataset.xwIntegrity ? JSON.parse(article.dataset.xwIntegrity) : null,
   });
 
   function handle(msg) {

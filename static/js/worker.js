@@ -30,9 +30,26 @@ async function start(loadPyodide, indexURL, snapshotURL) {
   return { py: await loadPyodide({ indexURL }), snapshot: false };
 }
 
-async function init({ spec: specURL, indexURL, snapshot: snapshotURL }) {
+// A runtime on another origin (CDN mode): fetch every file with its Subresource Integrity
+// hash before Pyodide loads them, so a file that differs from the one the site was built
+// with stops the start. Pyodide's own fetches then come from the HTTP cache.
+async function verify(indexURL, integrity) {
+  await Promise.all(
+    Object.entries(integrity).map(async ([name, hash]) => {
+      try {
+        const response = await fetch(indexURL + name, { integrity: hash, mode: "cors" });
+        await response.arrayBuffer();
+      } catch {
+        throw new Error(`${name} from ${indexURL} failed its integrity check`);
+      }
+    }),
+  );
+}
+
+async function init({ spec: specURL, indexURL, snapshot: snapshotURL, integrity }) {
   const t0 = performance.now();
   status("loading", "Loading Python…");
+  if (integrity) await verify(indexURL, integrity);
   let loadPyodide;
   try {
     ({ loadPyodide } = await import(`${indexURL}pyodide.mjs`));
