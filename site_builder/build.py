@@ -20,7 +20,7 @@ import jinja2
 from . import cells, content, widgets
 from .check import check_links, scan_page
 from .config import SiteConfig
-from .errors import BuildError, Collector, Diagnostic
+from .errors import Collector, Diagnostic
 from .markdown import make_markdown, render_body, render_math, split_blocks
 from .model import Article, Executed, Source
 from .output import FileConflict, Output
@@ -294,17 +294,6 @@ def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Di
         key_lines.get("template", 1),
     )
     return article, found
-
-
-def load_articles(config: SiteConfig, problems: Collector, drafts: bool) -> list[Article]:
-    """Find, read and parse every article (on every core); newest first."""
-    sources = content.find_sources(config.root, config.path("content_dir"), problems)
-    candidates = []
-    for article, found in parallel_map(parse_article, sources, drafts):
-        problems.extend(found)
-        if article is not None:
-            candidates.append(article)
-    return check_articles(config, candidates, problems)
 
 
 def check_articles(
@@ -648,11 +637,3 @@ def render_site_pages(
         "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {url('sitemap.xml', True)}\n", "robots"
     )
     out.write(".nojekyll", b"", "github-pages")
-
-
-def build_or_report(config: SiteConfig, **kwargs: Any) -> tuple[BuildResult | None, list[str]]:
-    """Build, returning (result, []) or (None, formatted diagnostics)."""
-    try:
-        return build(config, **kwargs), []
-    except BuildError as exc:
-        return None, [d.format() for d in exc.diagnostics]

@@ -133,4 +133,3 @@ class Executed:
     exports: dict[str, Any]
     initial: dict[str, Any]  # output id -> result
     rows: dict[str, list[dict[str, Any]]]  # rows input name -> rows
-    elapsed: float = 0.0

@@ -2,9 +2,10 @@
 
 import pytest
 
-from site_builder.build import load_articles
+from site_builder.build import parse_article
 from site_builder.cells import run_article
 from site_builder.config import load_config
+from site_builder.content import find_sources
 from site_builder.errors import Collector
 
 HEAD = "---\ntitle: T\n---\n"
@@ -14,8 +15,9 @@ def run(make_site, body, timeout=20.0, files=None, cache=False):
     root = make_site({"content/a/index.md": HEAD + body, **(files or {})})
     config = load_config(root)
     problems = Collector()
-    [article] = load_articles(config, problems, drafts=False)
-    assert problems.errors == []
+    [source] = find_sources(root, config.path("content_dir"), problems)
+    article, found = parse_article(source, drafts=False)
+    assert problems.errors == [] and found == []
     result, diags = run_article(article, timeout, root / ".site-cache" if cache else None)
     return result, [d.format() for d in diags]
 
