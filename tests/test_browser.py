@@ -221,6 +221,18 @@ FAULTS = """---
 title: Faults
 ---
 
+```widget
+label: Other inputs
+inputs:
+  k: {type: number, min: 0, max: 100, step: 1, value: 4, label: k}
+  unit: {type: select, options: {cm: centimetres, in: inches}, value: cm, label: unit}
+  loud: {type: checkbox, value: false, label: loud}
+outputs:
+  - value: "k * (2.54 if unit == 'in' else 1)"
+    format: .2f
+  - value: "'LOUD' if loud else 'quiet'"
+```
+
 ```python exec
 import time
 
@@ -257,12 +269,12 @@ def faults_url(tmp_path_factory):
 def test_an_exception_in_one_output_leaves_the_others_working(page, faults_url):
     open_ready(page, faults_url)
     set_range(page, "a", 3)
-    assert page.is_visible("[data-xw-output=w0o0] .xw-error")
-    assert "ZeroDivisionError" in page.inner_text("[data-xw-output=w0o0] .xw-error")
-    assert text(page, "w0o1") == "6.0"
+    assert page.is_visible("[data-xw-output=w1o0] .xw-error")
+    assert "ZeroDivisionError" in page.inner_text("[data-xw-output=w1o0] .xw-error")
+    assert text(page, "w1o1") == "6.0"
     set_range(page, "a", 4)
-    assert page.is_hidden("[data-xw-output=w0o0] .xw-error")
-    assert text(page, "w0o0") == "1.000"
+    assert page.is_hidden("[data-xw-output=w1o0] .xw-error")
+    assert text(page, "w1o0") == "1.000"
 
 
 def test_a_slow_call_never_freezes_the_page(page, faults_url):
@@ -276,7 +288,7 @@ def test_a_slow_call_never_freezes_the_page(page, faults_url):
     assert page.evaluate("1 + 1") == 2
     assert updates(page) == before
     wait_update(page, before)
-    assert text(page, "w0o2") == "9.0"
+    assert text(page, "w1o2") == "9.0"
     assert page.locator("[data-busy]").count() == 0
 
 
@@ -287,7 +299,7 @@ def test_author_html_output_and_csp(page, faults_url):
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     open_ready(page, faults_url)
     set_range(page, "a", 1)
-    page.hover("[data-xw-output=w0o3] b")
+    page.hover("[data-xw-output=w1o3] b")
     assert dialogs == []  # the site's CSP forbids inline handlers even in author HTML
     assert violations and all("inline event handler" in v or "script-src" in v for v in violations)
     assert page.errors == []
@@ -310,3 +322,37 @@ def test_without_the_snapshot_python_starts_from_scratch(browser, example_url):
     assert text(page, "w0o1") == f"{nn.sigmoid(1):.6f}"
     assert errors == []
     context.close()
+
+
+def test_number_select_and_checkbox_inputs(page, faults_url):
+    open_ready(page, faults_url)
+    assert text(page, "w0o0") == "4.00"
+    before = updates(page)
+    page.fill("#xw-in-k", "10")
+    wait_update(page, before)
+    assert text(page, "w0o0") == "10.00"
+    before = updates(page)
+    page.select_option("#xw-in-unit", "in")
+    wait_update(page, before)
+    assert text(page, "w0o0") == f"{10 * 2.54:.2f}"
+    before = updates(page)
+    page.focus("#xw-in-loud")
+    page.keyboard.press("Space")
+    wait_update(page, before)
+    assert text(page, "w0o1") == "LOUD"
+
+
+def test_the_latest_value_wins_and_nothing_queues(page, faults_url):
+    open_ready(page, faults_url)
+    before = updates(page)
+    # The first value makes Python sleep 3 s; the next ones arrive while it is busy.
+    page.eval_on_selector(
+        "#xw-in-a",
+        """e => { for (const v of [9, 1, 2, 5]) {
+        e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})); } }""",
+    )
+    wait_update(page, before)
+    # One update for 9 (in flight), then one for the latest value only; 1 and 2 never ran.
+    assert updates(page) == before + 2
+    assert text(page, "w1o1") == "10.0"
+    assert text(page, "w1o2") == "5.0"

@@ -327,6 +327,24 @@ BAD = [
         ],
     ),
     (
+        "non-UTF-8 article",
+        {"content/first.md": "---\ntitle: caf\xe9\n---\n".encode("latin-1")},
+        ["content/first.md:2:11: error: not valid UTF-8 (byte 0xe9)"],
+    ),
+    (
+        "invalid config file",
+        {"site.toml": 'title = "x\n'},
+        ["site.toml:1:11: error: invalid TOML: Illegal character '\\n'"],
+    ),
+    (
+        "bad base path",
+        {"site.toml": 'base_url = "https://x.github.io/a//b/"\n'},
+        [
+            "site.toml:1: error: 'base_url': the path must be a plain folder like /repo/, "
+            "got '/a//b/'"
+        ],
+    ),
+    (
         "unknown config key",
         {"site.toml": 'titel = "x"\n'},
         ["site.toml:1: error: unknown key 'titel'"],
@@ -354,3 +372,33 @@ def test_a_large_article_builds(make_site):
     assert (root / "content" / "big.md").stat().st_size > 10_000_000
     build(load_config(root))
     assert (root / "_site" / "big" / "index.html").stat().st_size > 10_000_000
+
+
+def test_the_command_exits_non_zero_and_names_the_place(make_site):
+    import subprocess
+    import sys
+
+    root = make_site({**GOOD, "content/first.md": "---\ntitle: [x\n---\n"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "site_builder.cli", "--root", str(root), "build"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[0].startswith("content/first.md:2:10: error: invalid YAML")
+    assert proc.stderr.splitlines()[-1] == (
+        "build failed: 1 error; the previous output was left as it was"
+    )
+    assert not (root / "_site").exists()
+
+
+def test_new_scaffolds_an_article_that_builds(make_site):
+    from site_builder.cli import main
+
+    root = make_site(GOOD)
+    assert main(["--root", str(root), "new", "My First Explorable"]) == 0
+    article = root / "content" / "my-first-explorable" / "index.md"
+    assert 'title: "My First Explorable"' in article.read_text()
+    result = build(load_config(root), drafts=True)  # scaffolds are drafts
+    assert "my-first-explorable/index.html" in result.files
+    assert main(["--root", str(root), "new", "My First Explorable"]) == 1  # never overwrites
