@@ -12,16 +12,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import jinja2
-
-from . import cells, content, widgets
+from . import content
 from .check import check_links, scan_page
 from .config import SiteConfig
 from .errors import Collector, Diagnostic
-from .markdown import make_markdown, render_body, render_math, split_blocks
 from .model import Article, Executed, Source
 from .output import FileConflict, Output
 from .pyodide import (
@@ -32,7 +29,6 @@ from .pyodide import (
     ensure_snapshot,
     sri,
 )
-from .render import make_environment, render_feed, render_sitemap, tag_slug, template_diagnostic
 from .state import (
     ArticleState,
     BuildState,
@@ -45,6 +41,11 @@ from .state import (
     source_stamp,
 )
 
+if TYPE_CHECKING:
+    import jinja2
+
+# Heavy modules (Jinja2, Python-Markdown, Pygments) are imported where they are used, so a
+# build that finds nothing changed never loads them.
 log = logging.getLogger(__name__)
 RUNTIME_SOURCES = sorted(p for p in (Path(__file__).parent / "runtime").glob("*.py"))
 
@@ -139,6 +140,8 @@ def build(
     if previous:
         out = Output()  # static files and the runtime are part of the key: unchanged
     url = make_url(config)
+    from .render import make_environment
+
     env = make_environment(config.path("templates_dir"), {})
     env.globals.update(
         site=config,
@@ -273,6 +276,8 @@ def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Di
         return None, problems.errors + problems.warnings
     data, key_lines, body, body_line = split
     meta = content.normalize_front_matter(data, key_lines, where, problems)
+    from .markdown import split_blocks
+
     blocks = split_blocks(body, body_line, where, problems)
     _check_names(blocks.widgets, where, problems)
     found = problems.errors + problems.warnings
@@ -375,6 +380,8 @@ def run_articles(
     config: SiteConfig, articles: list[Article], problems: Collector
 ) -> dict[str, Executed]:
     """Run every article's Python in child processes, two at a time on two cores."""
+    from . import cells
+
     cache = config.path("cache_dir")
 
     def one(article: Article) -> tuple[Article, Any, list[Diagnostic]]:
@@ -460,6 +467,9 @@ def render_article_body(
     job: tuple[Article, Executed | None], base_path: str, renames: dict[str, str]
 ) -> tuple[str, list[dict[str, Any]], list[Diagnostic]]:
     """Markdown to HTML with cells, widgets, math and inline values filled in."""
+    from . import widgets
+    from .markdown import make_markdown, render_body, render_math
+
     article, run = job
     key = (base_path, json.dumps(renames, sort_keys=True))
     if key not in _converters:  # one converter per process: building one is not cheap
@@ -495,6 +505,8 @@ def render_article_body(
 
 def page_spec(article: Article, run: Executed) -> dict[str, Any]:
     """What the browser worker needs: modules, browser cells, exports, inputs and outputs."""
+    from . import widgets
+
     names = {i.name for w in article.widgets for i in w.inputs}
     modules = {
         f"site_builder/runtime/{p.name}": p.read_text(encoding="utf-8") for p in RUNTIME_SOURCES
@@ -523,6 +535,10 @@ def _render(
     **context: Any,
 ) -> None:
     """Render one template into *out*; a template problem becomes a diagnostic."""
+    import jinja2
+
+    from .render import template_diagnostic
+
     try:
         html = env.get_template(template).render(**context)
     except (jinja2.TemplateError, TypeError, ValueError) as exc:
@@ -547,6 +563,8 @@ def render_article_page(
     problems: Collector,
 ) -> None:
     """Write one article's page, its spec for the browser, and its bundle's files."""
+    from .render import tag_slug
+
     url = env.globals["url"]
     interactive = None
     if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
@@ -599,6 +617,8 @@ def render_site_pages(
     problems: Collector,
 ) -> None:
     """Write the index, tag pages, 404, feed, sitemap, robots.txt and .nojekyll."""
+    from .render import render_feed, render_sitemap, tag_slug
+
     url = make_url(config)
     tags: dict[str, list[Article]] = {}
     for article in articles:

@@ -80,8 +80,33 @@ def scan_page(page: str, text: str, base_path: str) -> Scan:
     return resolved, found.ids
 
 
+# Between builds a scan is kept packed in one string; a page is unpacked only when checked.
+SEP, REC = "\x1f", "\x1e"
+
+
+def pack(scan: Scan) -> str:
+    """One string for a scan: ids, then (link, target, fragment) records."""
+    resolved, ids = scan
+    records = [SEP.join(r) for r in resolved]
+    return REC.join([SEP.join(sorted(ids)), *records])
+
+
+def unpack(value: Scan | str) -> Scan:
+    if not isinstance(value, str):
+        return value
+    ids, *records = value.split(REC)
+    resolved = [tuple(r.split(SEP)) for r in records]
+    return resolved, set(ids.split(SEP)) if ids else set()  # type: ignore[return-value]
+
+
+def _links_into(value: Scan | str, touched: set[str]) -> bool:
+    if isinstance(value, str):
+        return any(f"{SEP}{t}{SEP}" in value for t in touched)
+    return any(path in touched for _, path, _ in value[0])
+
+
 def check_links(
-    scans: dict[str, Scan],
+    scans: dict[str, Scan | str],
     files: dict[str, str],
     base_path: str,
     source_text: Callable[[str], str],
@@ -96,11 +121,11 @@ def check_links(
     """
     problems = []
     known: list[str] = []
-    for page, (resolved, _) in scans.items():
+    for page, value in scans.items():
         full = only is None or page in only
-        if not full and not touched:
+        if not full and not (touched and _links_into(value, touched)):
             continue
-        for link, path, fragment in resolved:
+        for link, path, fragment in unpack(value)[0]:
             if not full and (touched is None or path not in touched):
                 continue
             message = ""
@@ -114,8 +139,8 @@ def check_links(
                     message += (
                         f" (did you mean '{base_path}{close[0].removesuffix('index.html')}'?)"
                     )
-            elif fragment and path in scans and fragment not in scans[path][1]:
-                close = difflib.get_close_matches(fragment, sorted(scans[path][1]), n=1)
+            elif fragment and path in scans and fragment not in (ids := unpack(scans[path])[1]):
+                close = difflib.get_close_matches(fragment, sorted(ids), n=1)
                 message = f"broken anchor {link!r}: {path} has no id {fragment!r}"
                 if close:
                     message += f" (did you mean #{close[0]}?)"

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import os
 import shutil
-import subprocess
-import tarfile
-import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -36,6 +32,10 @@ def runtime_dir(cache_root: Path) -> Path:
 
 def ensure_runtime(cache_root: Path) -> Path:
     """Return a folder with the pinned Pyodide files, running ``npm pack`` if needed."""
+    import subprocess
+    import tarfile
+    import tempfile
+
     folder = runtime_dir(cache_root)
     if all((folder / name).is_file() for name in RUNTIME_FILES):
         return folder
@@ -73,6 +73,8 @@ SNAPSHOT_SCRIPT = Path(__file__).with_name("snapshot.mjs")
 
 def ensure_snapshot(folder: Path) -> Path:
     """Return a memory snapshot of the runtime with CPython started, making it once (Node)."""
+    import subprocess
+
     tag = hashlib.sha256(SNAPSHOT_SCRIPT.read_bytes()).hexdigest()[:10]
     path = folder / f"snapshot-{tag}.bin"
     if path.is_file():
@@ -94,5 +96,7 @@ def ensure_snapshot(folder: Path) -> Path:
 
 def sri(path: Path) -> str:
     """Subresource Integrity value (sha384) of a file."""
+    import base64
+
     digest = hashlib.sha384(path.read_bytes()).digest()
     return "sha384-" + base64.b64encode(digest).decode()

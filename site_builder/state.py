@@ -7,23 +7,24 @@ fails the check and the build starts from scratch (never trusts it).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import importlib.metadata
+import importlib.util
 import os
 import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .check import Scan
+from .check import Scan, pack
 from .config import SiteConfig
 from .errors import Diagnostic
-from .model import Article, Source
+from .model import Article, FrontMatter, Source
 from .pyodide import PYODIDE_VERSION
 
 STATE_VERSION = 1
 PACKAGE = Path(__file__).resolve().parent
-DEPENDENCIES = ("markdown", "jinja2", "pygments", "latex2mathml", "pyyaml")
+DEPENDENCIES = ("markdown", "jinja2", "pygments", "latex2mathml", "yaml")  # module names
 
 
 @dataclass
@@ -35,6 +36,40 @@ class ArticleState:
     warnings: list[Diagnostic]
     outputs: list[str]  # files this source wrote
 
+    # Pickled as plain tuples: thousands of these are loaded by every incremental build.
+    def __getstate__(self) -> tuple[Any, ...]:
+        a = self.article
+        packed = None
+        if a is not None:
+            m = a.meta
+            packed = (
+                m.title,
+                m.date.toordinal() if m.date else None,
+                m.summary,
+                m.authors,
+                m.tags,
+                m.draft,
+                m.template,
+                m.slug,
+                m.timeout,
+                a.slug_line,
+                a.template_line,
+            )
+        return self.stamp, packed, self.warnings, self.outputs
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.stamp, packed, self.warnings, self.outputs = state
+        self.article = None
+        if packed is not None:
+            *meta, slug_line, template_line = packed
+            if meta[1] is not None:
+                meta[1] = dt.date.fromordinal(meta[1])
+            # The source is filled in by revive(), from this build's scan.
+            no_source: Any = None
+            self.article = Article(
+                no_source, FrontMatter(*meta), "", (), (), (), (), 0, "", slug_line, template_line
+            )
+
 
 @dataclass
 class BuildState:
@@ -45,17 +80,17 @@ class BuildState:
     site_key: str = ""  # the metadata the index, tags, feed and sitemap are made of
     site_outputs: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # every file of the site -> its source
-    scans: dict[str, Scan] = field(default_factory=dict)  # every page's links and ids
+    scans: dict[str, Scan | str] = field(default_factory=dict)  # every page's links and ids
 
 
 def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
     """Hash config, templates, static files, this package's code and its dependencies."""
     h = hashlib.sha256(repr((STATE_VERSION, config, drafts, dev, PYODIDE_VERSION)).encode())
-    for name in DEPENDENCIES:
-        try:
-            h.update(importlib.metadata.version(name).encode())
-        except importlib.metadata.PackageNotFoundError:
-            h.update(b"-")
+    for name in DEPENDENCIES:  # an upgrade rewrites the package: its stamp changes
+        spec = importlib.util.find_spec(name)
+        if spec and spec.origin:
+            st = os.stat(spec.origin)
+            h.update(f"{spec.origin}:{st.st_mtime_ns}:{st.st_size}".encode())
     for root in (config.path("templates_dir"), config.path("static_dir"), PACKAGE):
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             if "__pycache__" in path.parts:
@@ -146,6 +181,7 @@ def load_state(folder: Path, index: StateIndex) -> BuildState | None:
 
 def save_state(folder: Path, state: BuildState) -> None:
     """Write the detailed state, then the index that names it (each atomically)."""
+    state.scans = {p: v if isinstance(v, str) else pack(v) for p, v in state.scans.items()}
     detail = _write(folder / "build-state.bin", state)
     stamps = {rel: a.stamp for rel, a in state.articles.items()}
     warnings = [w for a in state.articles.values() for w in a.warnings]
