@@ -325,3 +325,54 @@ def test_cdn_mode_checks_every_runtime_file(browser, tmp_path, tampered):
         context.close()
         server.shutdown()
         cdn.shutdown()
+
+
+def test_dev_server_survives_the_whole_bad_input_table(make_site):
+    """Each bad input of tests/test_build.py, saved while `serve` runs: the overlay gets the
+    diagnostic, the last good site stays served, and restoring the file brings a reload."""
+    import json
+
+    from tests.test_build import BAD, GOOD
+
+    root = make_site(GOOD)
+    stop = threading.Event()
+    threading.Thread(
+        target=serve, args=(load_config(root),), kwargs={"port": 0, "stop": stop}, daemon=True
+    ).start()
+    page = root / "_site" / "first" / "index.html"
+    deadline = time.monotonic() + 20
+    while not page.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    port = page.read_text().split('href="http://127.0.0.1:')[1].split("/")[0]
+    events = urllib.request.urlopen(f"http://127.0.0.1:{port}/__dev/events", timeout=30)
+    time.sleep(0.4)
+    checked = 0
+    for name, files, expected in BAD:
+        if "base_url" in str(files.get("site.toml", "")):
+            continue  # serve replaces base_url with its own address, so these cannot fail
+        originals = {}
+        for rel, data in files.items():
+            path = root / rel
+            originals[rel] = path.read_bytes() if path.exists() and not path.is_symlink() else None
+            if path.is_symlink():
+                path.unlink()
+            if isinstance(data, tuple):
+                path.symlink_to(data[1])
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data if isinstance(data, bytes) else data.encode())
+        kind, data = _event(events)
+        assert kind == "failed", name
+        assert expected[0] in "\n".join(json.loads(data)), name
+        assert b"First" in urllib.request.urlopen(f"http://127.0.0.1:{port}/first/").read()
+        for rel, original in originals.items():
+            path = root / rel
+            if original is None:
+                path.unlink()
+            else:
+                path.write_bytes(original)
+        assert _event(events)[0] == "reload", name
+        checked += 1
+    assert checked >= 35
+    stop.set()
