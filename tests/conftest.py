@@ -9,8 +9,11 @@ import http.server
 import shutil
 import textwrap
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,17 +42,23 @@ def write_site(root: Path, files: dict) -> Path:
     cache = root / ".cache"
     if not cache.exists() and (ROOT / ".cache").is_dir():
         cache.symlink_to(ROOT / ".cache")  # share the downloaded Pyodide runtime
-    files = {"site.toml": 'title = "Test site"\nbase_url = "http://127.0.0.1:8000/"\n', **files}
+    write_files(
+        root, {"site.toml": 'title = "Test site"\nbase_url = "http://127.0.0.1:8000/"\n', **files}
+    )
+    return root
+
+
+def write_files(root: Path, files: dict) -> None:
+    """Write *files* under *root*: text (dedented), bytes, or ("symlink", target)."""
     for name, data in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, tuple):  # ("symlink", target)
+        if isinstance(data, tuple):
             path.symlink_to(data[1])
         elif isinstance(data, bytes):
             path.write_bytes(data)
         else:
             path.write_text(textwrap.dedent(data).lstrip("\n"), encoding="utf-8")
-    return root
 
 
 @pytest.fixture
@@ -81,6 +90,44 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def handle(self) -> None:
         with contextlib.suppress(ConnectionError):  # the browser closed a connection
             super().handle()
+
+
+@contextlib.contextmanager
+def dev_server(root: Path, page: str) -> Iterator[tuple[str, Any]]:
+    """Run `site-builder serve` for *root* on a free port; yield (base URL, event stream).
+
+    The port is read from *page* once the first build has written it.
+    """
+    from site_builder.serve import serve
+
+    stop = threading.Event()
+    threading.Thread(
+        target=serve, args=(load_config(root),), kwargs={"port": 0, "stop": stop}, daemon=True
+    ).start()
+    built = root / "_site" / page
+    deadline = time.monotonic() + 20
+    while not built.exists():
+        assert time.monotonic() < deadline, "the dev server never built the site"
+        time.sleep(0.05)
+    port = built.read_text().split('href="http://127.0.0.1:')[1].split("/")[0]
+    base = f"http://127.0.0.1:{port}/"
+    events = urllib.request.urlopen(base + "__dev/events", timeout=30)
+    time.sleep(0.4)  # subscribed before the test's first save
+    try:
+        yield base, events
+    finally:
+        stop.set()
+
+
+def read_event(stream: Any) -> tuple[str, str]:
+    """The next Server-Sent Event from the dev server: (name, data)."""
+    name = ""
+    while True:
+        line = stream.readline().decode().rstrip("\n")
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: ") and name:
+            return name, line[6:]
 
 
 def serve_folder(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:

@@ -14,8 +14,15 @@ import pytest
 
 from site_builder.build import build
 from site_builder.config import load_config
-from site_builder.serve import serve
-from tests.conftest import ROOT, serve_folder, tree, write_site
+from tests.conftest import (
+    ROOT,
+    dev_server,
+    read_event,
+    serve_folder,
+    tree,
+    write_files,
+    write_site,
+)
 
 SLOW = "---\ntitle: Slow\n---\n```python build\nimport time\ntime.sleep(30)\n```\n"
 
@@ -66,18 +73,6 @@ def test_interrupted_build_leaves_site_and_cache_usable(make_site, sig):
 
 def test_dev_server_survives_every_kind_of_bad_save(make_site):
     root = make_site({"content/a.md": "---\ntitle: Good\n---\nHello\n"})
-    stop = threading.Event()
-    threading.Thread(
-        target=serve, args=(load_config(root),), kwargs={"port": 0, "stop": stop}, daemon=True
-    ).start()
-    page = root / "_site" / "a" / "index.html"
-    deadline = time.monotonic() + 20
-    while not page.exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    port = page.read_text().split('href="http://127.0.0.1:')[1].split("/")[0]
-    events = urllib.request.urlopen(f"http://127.0.0.1:{port}/__dev/events", timeout=30)
-    time.sleep(0.4)
     bad = [
         ("content/a.md", "---\ntitle: [x\n---\n", "invalid YAML"),
         ("content/a.md", "---\ntitle: T\n---\n```python build\n1/0\n```\n", "ZeroDivisionError"),
@@ -89,25 +84,15 @@ def test_dev_server_survives_every_kind_of_bad_save(make_site):
         ("templates/404.html", "{% block %}", "template syntax"),
         ("site.toml", '[runtime]\nsource = "cloud"\n', "'runtime.source': expected one of"),
     ]
-    for name, text, expected in bad:
-        original = (root / name).read_text()
-        (root / name).write_text(text)
-        kind, data = _event(events)
-        assert kind == "failed" and expected in data, (name, data)
-        assert "Hello" in urllib.request.urlopen(f"http://127.0.0.1:{port}/a/").read().decode()
-        (root / name).write_text(original)
-        assert _event(events)[0] == "reload"
-    stop.set()
-
-
-def _event(stream):
-    name = ""
-    while True:
-        line = stream.readline().decode().rstrip("\n")
-        if line.startswith("event: "):
-            name = line[7:]
-        elif line.startswith("data: ") and name:
-            return name, line[6:]
+    with dev_server(root, "a/index.html") as (base, events):
+        for name, text, expected in bad:
+            original = (root / name).read_text()
+            (root / name).write_text(text)
+            kind, data = read_event(events)
+            assert kind == "failed" and expected in data, (name, data)
+            assert "Hello" in urllib.request.urlopen(base + "a/").read().decode()
+            (root / name).write_text(original)
+            assert read_event(events)[0] == "reload"
 
 
 PAYLOADS = [
@@ -335,44 +320,24 @@ def test_dev_server_survives_the_whole_bad_input_table(make_site):
     from tests.test_build import BAD, GOOD
 
     root = make_site(GOOD)
-    stop = threading.Event()
-    threading.Thread(
-        target=serve, args=(load_config(root),), kwargs={"port": 0, "stop": stop}, daemon=True
-    ).start()
-    page = root / "_site" / "first" / "index.html"
-    deadline = time.monotonic() + 20
-    while not page.exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    port = page.read_text().split('href="http://127.0.0.1:')[1].split("/")[0]
-    events = urllib.request.urlopen(f"http://127.0.0.1:{port}/__dev/events", timeout=30)
-    time.sleep(0.4)
     checked = 0
-    for name, files, expected in BAD:
-        if "base_url" in str(files.get("site.toml", "")):
-            continue  # serve replaces base_url with its own address, so these cannot fail
-        originals = {}
-        for rel, data in files.items():
-            path = root / rel
-            originals[rel] = path.read_bytes() if path.exists() and not path.is_symlink() else None
-            if path.is_symlink():
-                path.unlink()
-            if isinstance(data, tuple):
-                path.symlink_to(data[1])
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data if isinstance(data, bytes) else data.encode())
-        kind, data = _event(events)
-        assert kind == "failed", name
-        assert expected[0] in "\n".join(json.loads(data)), name
-        assert b"First" in urllib.request.urlopen(f"http://127.0.0.1:{port}/first/").read()
-        for rel, original in originals.items():
-            path = root / rel
-            if original is None:
-                path.unlink()
-            else:
-                path.write_bytes(original)
-        assert _event(events)[0] == "reload", name
-        checked += 1
+    with dev_server(root, "first/index.html") as (base, events):
+        for name, files, expected in BAD:
+            if "base_url" in str(files.get("site.toml", "")):
+                continue  # serve replaces base_url with its own address: these cannot fail
+            originals = {
+                rel: (root / rel).read_bytes() if (root / rel).exists() else None for rel in files
+            }
+            write_files(root, files)
+            kind, data = read_event(events)
+            assert kind == "failed", name
+            assert expected[0] in "\n".join(json.loads(data)), name
+            assert b"First" in urllib.request.urlopen(base + "first/").read()
+            for rel, original in originals.items():
+                if original is None:
+                    (root / rel).unlink()
+                else:
+                    (root / rel).write_bytes(original)
+            assert read_event(events)[0] == "reload", name
+            checked += 1
     assert checked >= 35
-    stop.set()
