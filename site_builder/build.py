@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import json
 import logging
 import multiprocessing
@@ -489,15 +490,15 @@ def render_article_body(
             if o.type == "formula":
                 mathml = render_math(o.options["tex"], True, where, o.line, problems)
             outputs.append(widgets.render_output(o, run.initial.get(o.id, {}), mathml))
-        label = f' aria-label="{widgets._attr(w.label)}"' if w.label else ""
-        caption = f"<figcaption>{widgets.html.escape(w.label)}</figcaption>" if w.label else ""
+        label = f' aria-label="{html.escape(w.label, quote=True)}"' if w.label else ""
+        caption = f"<figcaption>{html.escape(w.label)}</figcaption>" if w.label else ""
         widget_html.append(
             f'<figure class="xw-widget" id="widget-{w.index + 1}" role="group"{label}>{caption}'
             + (f'<div class="xw-inputs">{inputs}</div>' if inputs else "")
             + (f'<div class="xw-outputs">{"".join(outputs)}</div>' if outputs else "")
             + "</figure>"
         )
-    inline_html = [widgets.html.escape(text) for text in run.inline_text]
+    inline_html = [html.escape(text) for text in run.inline_text]
     parts = {"CELL": run.cell_html, "WIDGET": widget_html, "MATH": math_html, "INLINE": inline_html}
     body, toc = render_body(_converters[key], article.body, parts)
     return body, toc, problems.errors
@@ -540,13 +541,13 @@ def _render(
     from .render import template_diagnostic
 
     try:
-        html = env.get_template(template).render(**context)
+        text = env.get_template(template).render(**context)
     except (jinja2.TemplateError, TypeError, ValueError) as exc:
         templates = Path(env.loader.searchpath[0])  # type: ignore[union-attr]
         problems.extend([template_diagnostic(exc, templates, templates.parent, template)])
         return
     try:
-        out.write(path, html, owner)
+        out.write(path, text, owner)
     except FileConflict as exc:
         problems.error(owner, 0, str(exc))
 
