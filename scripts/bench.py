@@ -184,6 +184,9 @@ def bench_browser(runs: int) -> dict[str, float]:
                     shutil.rmtree(profile, ignore_errors=True)
         server.shutdown()
     report = {k: statistics.median(v) for k, v in results.items()}
+    # The median hides a long task in a minority of loads: say how many had one at all.
+    report["cold_loads_with_long_task"] = sum(t > 0 for t in results["longest_task_ms_cold"])
+    report["cold_loads"] = len(results["longest_task_ms_cold"])
     report.update(weight)
     return report
 

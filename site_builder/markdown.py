@@ -216,6 +216,26 @@ class _PrefixLinks(Treeprocessor):
                     element.set(attr, self.base_path + path + sep + rest)
 
 
+class _Sections(Treeprocessor):
+    """Put each second-level heading and what follows it, up to the next one, in a
+    ``<section>``: the theme lets the browser skip laying out sections the reader has not
+    scrolled to yet, so a long article's first paint costs about one screenful."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        children = list(root)
+        if not any(child.tag == "h2" for child in children):
+            return
+        section = None
+        for child in children:
+            if child.tag == "h2":
+                section = ElementTree.Element("section")
+                section.text = section.tail = "\n"
+                root.insert(list(root).index(child), section)
+            if section is not None and "footnote" not in child.get("class", "").split():
+                root.remove(child)
+                section.append(child)
+
+
 class _SiteExtension(Extension):
     def __init__(self, base_path: str, renames: dict[str, str]):
         super().__init__()
@@ -225,6 +245,7 @@ class _SiteExtension(Extension):
     def extendMarkdown(self, md: md_lib.Markdown) -> None:  # noqa: N802 (Python-Markdown API)
         links = _PrefixLinks(md, self.base_path, self.renames)
         md.treeprocessors.register(links, "xw_links", 0)
+        md.treeprocessors.register(_Sections(md), "xw_sections", 1)  # after "toc" (5)
 
 
 def make_markdown(base_path: str, renames: dict[str, str] | None = None) -> md_lib.Markdown:

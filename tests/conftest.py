@@ -177,3 +177,22 @@ def page(browser):
     p.on("pageerror", lambda exc: p.errors.append(str(exc)))
     yield p
     context.close()
+
+
+def seen(page: Any, selector: str, timeout: float = 5.0) -> str:
+    """The text a reader sees at *selector* once scrolled to it.
+
+    The theme lets Chromium skip laying out sections off screen (``content-visibility``),
+    and skipped text has no ``innerText`` until the reader gets near it, so read it the
+    way a reader does: scroll there first, then read what is rendered.
+    """
+    element = page.locator(selector).first
+    element.scroll_into_view_if_needed()
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = element.inner_text()
+        if shown.strip() or not (element.text_content() or "").strip():
+            return shown
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{selector} has text but it was never rendered")
+        time.sleep(0.02)

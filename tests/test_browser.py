@@ -9,7 +9,7 @@ import pytest
 
 from site_builder.build import build
 from site_builder.config import load_config
-from tests.conftest import ROOT, serve_folder
+from tests.conftest import ROOT, seen, serve_folder
 
 pytestmark = pytest.mark.browser
 ARTICLE = "neural-network-math/"
@@ -64,7 +64,7 @@ def wait_update(page, before, timeout=30.0):
 
 
 def text(page, output):
-    return page.inner_text(f"[data-xw-output={output}] .xw-result")
+    return seen(page, f"[data-xw-output={output}] .xw-result")
 
 
 def set_range(page, name, value):
@@ -83,10 +83,27 @@ def test_static_page_is_complete_without_javascript(browser, example_url):
     page.goto(example_url + ARTICLE)
     assert text(page, "w0o1") == "0.500000"  # sigmoid(0), computed at build time
     assert page.locator(".xw-rows-table tbody tr").count() == 891
-    assert "38.1%" in page.inner_text("[data-xw-output=w1o0]")
+    assert "38.1%" in seen(page, "[data-xw-output=w1o0]")
     assert page.locator("svg.xw-plot").count() >= 3
-    assert "73.20%: 213 of the 291 held-out passengers" in page.inner_text("article")
+    shown = seen(page, "p:has-text('213 of the 291')")
+    assert "73.20%: 213 of the 291 held-out passengers" in shown
     context.close()
+
+
+def test_contents_links_reach_sections_not_yet_laid_out(page, example_url):
+    """Sections far down are skipped until the reader nears them; a link still lands on
+    its heading and shows the section."""
+    open_ready(page, example_url + ARTICLE)
+    target = "activation-functions-and-relu"
+    heading = page.locator(f"#{target}")
+    assert heading.inner_text() == ""  # not laid out yet: nobody has scrolled there
+    page.click(f".toc a[href='#{target}']")
+    deadline = time.monotonic() + 5
+    while abs(heading.evaluate("h => h.getBoundingClientRect().top")) > 1:
+        assert time.monotonic() < deadline, "the link did not bring its heading to the top"
+        time.sleep(0.05)
+    assert heading.inner_text().startswith("Activation functions and ReLU")
+    assert "rectified linear unit" in page.locator(f"#{target} + p").inner_text()
 
 
 def test_sigmoid_slider_by_keyboard_and_by_value(page, example_url):
@@ -100,7 +117,7 @@ def test_sigmoid_slider_by_keyboard_and_by_value(page, example_url):
     for x in (2, -7.5, 19.99):
         set_range(page, "x", x)
         assert text(page, "w0o1") == f"{nn.sigmoid(x):.6f}"
-        assert page.inner_text("#xw-in-x-readout") == f"{x:.2f}"
+        assert seen(page, "#xw-in-x-readout") == f"{x:.2f}"
         label = page.get_attribute("[data-xw-output=w0o2] svg", "aria-label")
         assert f"at x = {x:.2f}, σ(x) = {nn.sigmoid(x):.4f}" in label
     slots = page.locator("[data-xw-output=w0o0] [data-slot]").all_text_contents()
@@ -127,7 +144,7 @@ def test_browser_matches_build_for_every_widget(page, example_url):
         if "xw-formula" in classes:
             assert element.locator("[data-slot]").all_text_contents() == result["value"]
         elif "xw-value" in classes:
-            assert element.locator(".xw-result").inner_text() == result["value"]
+            assert seen(page, f"[data-xw-output={output_id}] .xw-result") == result["value"]
         else:
             rendered = element.locator(".xw-result").evaluate("e => e.innerHTML")
             fresh = page.evaluate(
@@ -147,7 +164,7 @@ def test_choosing_a_passenger_shows_the_prediction(page, example_url, pid):
     row.scroll_into_view_if_needed()
     row.click()
     wait_update(page, before)
-    shown = page.inner_text("[data-xw-output=w1o0]")
+    shown = seen(page, "[data-xw-output=w1o0]")
     assert person[1] in shown
     if person[2] is None:
         assert "No age was recorded" in shown
@@ -161,7 +178,7 @@ def test_choosing_a_passenger_shows_the_prediction(page, example_url, pid):
 def test_keyboard_and_search_reach_any_passenger(page, example_url):
     open_ready(page, example_url + ARTICLE)
     page.fill(".xw-rows-search input", "Moran")
-    assert "rows match" in page.inner_text(".xw-rows-count")
+    assert "rows match" in seen(page, ".xw-rows-count")
     first = page.locator(".xw-rows-table tbody tr:not([hidden])").first
     before = updates(page)
     first.focus()
@@ -171,7 +188,7 @@ def test_keyboard_and_search_reach_any_passenger(page, example_url):
     wait_update(page, before)
     focused = page.evaluate("document.activeElement.dataset.key")
     name = people()[int(focused) - 1][1]
-    assert "Moran" in name and name in page.inner_text("[data-xw-output=w1o0]")
+    assert "Moran" in name and name in seen(page, "[data-xw-output=w1o0]")
 
 
 def test_weight_sliders_update_both_accuracies(page, example_url):
@@ -183,7 +200,7 @@ def test_weight_sliders_update_both_accuracies(page, example_url):
             assert text(page, output) == nn.score(people(), POST[0], w_sex, POST[2], first, last)
     set_range(page, "w_age", 0)
     assert text(page, "w2o0") == nn.score(people(), 0, 0.3, POST[2], 1, 600)
-    assert "women survive" in page.inner_text("[data-xw-output=w2o2]")
+    assert "women survive" in seen(page, "[data-xw-output=w2o2]")
 
 
 def test_hidden_layer_prediction_follows_the_selected_passenger(page, example_url):
@@ -196,7 +213,7 @@ def test_hidden_layer_prediction_follows_the_selected_passenger(page, example_ur
         page.locator(f".xw-rows-table tr[data-key='{pid}']").click()
         wait_update(page, before)
         _, _, p = nn.forward(net, [net["fill_age"] if person[2] is None else person[2], person[3]])
-        shown = page.inner_text("[data-xw-output=w4o0]")
+        shown = seen(page, "[data-xw-output=w4o0]")
         assert f"Probability of survival {p:.1%}: predicted {nn.verdict(p > 0.5)}" in shown
         assert math.isfinite(p)
 
@@ -209,8 +226,8 @@ def test_runtime_blocked_leaves_the_page_readable(browser, example_url):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(example_url + ARTICLE)
     page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=60_000)
-    assert "Interactive figures are unavailable" in page.inner_text(".xw-status")
-    assert "could not be downloaded" in page.inner_text(".xw-status")
+    assert "Interactive figures are unavailable" in seen(page, ".xw-status")
+    assert "could not be downloaded" in seen(page, ".xw-status")
     assert text(page, "w0o1") == "0.500000"
     assert page.locator(".xw-rows-table tbody tr").count() == 891
     assert errors == []
@@ -270,7 +287,7 @@ def test_an_exception_in_one_output_leaves_the_others_working(page, faults_url):
     open_ready(page, faults_url)
     set_range(page, "a", 3)
     assert page.is_visible("[data-xw-output=w1o0] .xw-error")
-    assert "ZeroDivisionError" in page.inner_text("[data-xw-output=w1o0] .xw-error")
+    assert "ZeroDivisionError" in seen(page, "[data-xw-output=w1o0] .xw-error")
     assert text(page, "w1o1") == "6.0"
     set_range(page, "a", 4)
     assert page.is_hidden("[data-xw-output=w1o0] .xw-error")

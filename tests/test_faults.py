@@ -18,6 +18,7 @@ from tests.conftest import (
     ROOT,
     dev_server,
     read_event,
+    seen,
     serve_folder,
     tree,
     write_files,
@@ -170,7 +171,7 @@ def test_hostile_text_is_inert_in_the_browser(page, hostile):
         row.hover()
         row.click()
     page.wait_for_timeout(300)  # let the last update land before reading the page
-    body = page.inner_text("body")
+    body = seen(page, "body")
     for payload in PAYLOADS:
         assert payload in body  # shown as text, exactly as written
     assert dialogs == [] and page.errors == []
@@ -208,8 +209,8 @@ def test_worker_crash_is_reported_and_the_page_stays(browser, example_url):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(example_url + "neural-network-math/")
     page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=30_000)
-    assert "the Python worker failed" in page.inner_text(".xw-status")
-    assert page.inner_text("[data-xw-output=w0o1] .xw-result") == "0.500000"
+    assert "the Python worker failed" in seen(page, ".xw-status")
+    assert seen(page, "[data-xw-output=w0o1] .xw-result") == "0.500000"
     assert errors == []
     context.close()
 
@@ -296,8 +297,8 @@ def test_cdn_mode_checks_every_runtime_file(browser, tmp_path, tampered):
         state = page.evaluate("document.documentElement.dataset.xwState")
         if tampered:
             assert state == "error"
-            assert "pyodide.asm.mjs" in page.inner_text(".xw-status")
-            assert "failed its integrity check" in page.inner_text(".xw-status")
+            assert "pyodide.asm.mjs" in seen(page, ".xw-status")
+            assert "failed its integrity check" in seen(page, ".xw-status")
         else:
             assert state == "ready"
             page.eval_on_selector(
@@ -305,7 +306,7 @@ def test_cdn_mode_checks_every_runtime_file(browser, tmp_path, tampered):
                 "e => { e.value = 7; e.dispatchEvent(new Event('input', {bubbles: true})); }",
             )
             page.wait_for_selector("html[data-xw-updates]", state="attached")
-            assert page.inner_text("[data-xw-output=w0o0] .xw-result") == "14.0"
+            assert seen(page, "[data-xw-output=w0o0] .xw-result") == "14.0"
     finally:
         context.close()
         server.shutdown()

@@ -55,3 +55,16 @@ def test_headings_get_anchors_and_toc():
     html, toc = render_body(make_markdown("/"), "## First part\n\n### Sub\n", {})
     assert 'id="first-part"' in html
     assert toc[0]["id"] == "first-part" and toc[0]["children"][0]["id"] == "sub"
+
+
+def test_each_second_level_heading_opens_a_section():
+    html = make_markdown("/").convert(
+        "Intro\n\n## One\n\nText[^n]\n\n### Sub\n\nMore\n\n## Two\n\nEnd\n\n[^n]: A note."
+    )
+    assert html.startswith('<p>Intro</p>\n<section>\n<h2 id="one">')
+    assert html.count("<section>") == 2 and html.count("</section>") == 2
+    one, two = html.split("<section>")[1:]
+    assert '<h3 id="sub">' in one and "End" in two
+    assert html.rstrip().endswith("</div>")  # footnotes stay after the last section
+    assert '<div class="footnote">' not in two.split("</section>")[0]
+    assert "<section>" not in make_markdown("/").convert("# Title\n\nNo second level.")
