@@ -2,7 +2,8 @@
 
 Build: a deterministic synthetic corpus (front matter, headings, lists, a table, a
 highlighted Python block, links, an image), full build, no-op rebuild, one-article edit,
-peak memory (each run in a fresh process). Browser: Chromium with a fresh profile against
+peak memory (each run in a fresh process), and the rebuild after an edit as `make serve`
+does it (one long-running process). Browser: Chromium with a fresh profile against
 the example site served on 127.0.0.1: first contentful paint, time until the first
 Python-computed update is possible (cold, warm), the same for a bare page that only calls
 loadPyodide() in a worker, and slider input -> DOM latency.
@@ -80,6 +81,37 @@ def timed_build(root: Path) -> tuple[float, float]:
     return float(seconds), float(mb)
 
 
+SERVE_EDITS = """
+import contextlib, io, json, sys, time
+from pathlib import Path
+from site_builder.serve import DevState, rebuild
+root, runs = Path(sys.argv[1]), int(sys.argv[2])
+state, target, times = DevState(), root / "content" / "a1.md", []
+for i in range(runs + 1):  # the first rebuild also imports what rendering needs: not counted
+    target.write_text(target.read_text() + f"\\nAn edit in the dev server, number {i}.\\n")
+    t = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert rebuild(root, state, False, "http://127.0.0.1:8000/") is not None
+    times.append(time.perf_counter() - t)
+print("BENCH", json.dumps(times[1:]))
+"""
+
+
+def serve_edits(root: Path, runs: int) -> list[float]:
+    """Seconds per rebuild after an edit, as `make serve` does it: one process, warm."""
+    proc = subprocess.run(
+        [sys.executable, "-c", SERVE_EDITS, str(root), str(runs)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"the dev-server rebuilds failed:\n{proc.stderr[-2000:]}")
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("BENCH"))
+    return [float(x) for x in json.loads(line.split(" ", 1)[1])]
+
+
 def bench_build(n: int, runs: int) -> dict[str, float]:
     full, noop, edit, peak = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,10 +127,12 @@ def bench_build(n: int, runs: int) -> dict[str, float]:
             target = root / "content" / "a1.md"
             target.write_text(target.read_text() + "\nOne more sentence.\n")
             edit.append(timed_build(root)[0])
+        serve = serve_edits(root, runs)
     return {
         f"full_build_s_{n}": statistics.median(full),
         f"noop_rebuild_s_{n}": statistics.median(noop),
         f"one_edit_rebuild_s_{n}": statistics.median(edit),
+        f"one_edit_serve_s_{n}": statistics.median(serve),
         f"peak_rss_mb_{n}": statistics.median(peak),
     }
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import html
 import json
 import logging
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,11 +31,10 @@ from .state import (
     ArticleState,
     BuildState,
     global_key,
+    listing,
     load_index,
     load_state,
-    revive,
     save_state,
-    slim,
     source_stamp,
 )
 
@@ -56,12 +52,12 @@ class BuildResult:
     """What a successful build produced."""
 
     output: Output  # the files this build wrote (all of them, unless it was incremental)
-    articles: list[Article]
+    articles: list[Article]  # the articles this build rendered (all, unless incremental)
     files: dict[str, str] = field(default_factory=dict)  # every file of the site -> source
     incremental: bool = False
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    article_count: int = 0  # articles in the site (when nothing changed, `articles` is empty)
+    article_count: int = 0  # articles in the site
 
 
 SITE_PAGES = ("index.html", "tag.html", "404.html")
@@ -116,19 +112,21 @@ def build(
         zip((s.rel for s in fresh), parallel_map(parse_article, fresh, drafts), strict=True)
     )
     candidates = []
+    taken: dict[str, str] = {}  # slug -> source, of the articles kept from the last build
     for source in sources:
         if source.rel in reused:
-            kept = reused[source.rel].article
-            article, found = (revive(kept, source) if kept else None), reused[source.rel].warnings
-        else:
-            article, found = parsed[source.rel]
+            kept = reused[source.rel]
+            problems.extend(kept.warnings)
+            if (slug := kept.slug(source)) is not None:
+                taken[slug] = source.rel
+            continue
+        article, found = parsed[source.rel]
         problems.extend(found)
         if article is not None:
             candidates.append(article)
-    articles = check_articles(config, candidates, problems)
-    changed = [a for a in articles if a.source.rel not in reused]
+    changed = check_articles(config, candidates, problems, taken)
+    article_count = len(taken) + len(changed)
     phase("read")
-
     # 2. Run the changed articles' Python (also cached by a hash of code and inputs).
     executed = run_articles(config, changed, problems)
     phase("execute")
@@ -143,7 +141,7 @@ def build(
     url = make_url(config)
     from .render import make_environment
 
-    env = make_environment(config.path("templates_dir"), {})
+    env = make_environment(config.path("templates_dir"), {}, state_dir / "templates")
     env.globals.update(
         site=config,
         url=url,
@@ -167,14 +165,28 @@ def build(
             assets,
             problems,
         )
-    site_key = hashlib.sha256(
-        repr([(a.source.slug, a.meta) for a in articles]).encode()
-    ).hexdigest()
-    render_site = previous is None or previous.site_key != site_key
+    # Site-wide pages list every article's front matter: render them again only if some
+    # article's changed, appeared or went away (only then are all articles gathered).
+    listings = {a.source.rel: listing(a) for a in changed}
+    render_site = previous is None or (
+        any(
+            (previous.articles[s.rel].listing if s.rel in previous.articles else None)
+            != listings.get(s.rel)
+            for s in fresh
+        )
+        or any(
+            old.listing is not None for rel, old in previous.articles.items() if rel not in stamps
+        )
+    )
     site_outputs = previous.site_outputs if previous else []
     if render_site:
+        everything = changed + [
+            article
+            for source in sources
+            if source.rel in reused and (article := reused[source.rel].article(source))
+        ]
         before = set(out.files)
-        render_site_pages(config, env, out, articles, problems)
+        render_site_pages(config, env, out, newest_first(everything), problems)
         site_outputs = sorted(set(out.files) - before)
     problems.raise_if_errors()
 
@@ -231,7 +243,7 @@ def build(
         and not out.files
         and not removed
         and not changed
-        and (set(stamps) == set(previous.articles))
+        and stamps.keys() == previous.articles.keys()
     )
     if write and not unchanged:
         if previous:
@@ -241,29 +253,27 @@ def build(
         outputs: dict[str, list[str]] = {}
         for path, owner in files.items():
             outputs.setdefault(owner, []).append(path)
-        state = BuildState(
-            key, site_key=site_key, site_outputs=site_outputs, files=files, scans=scans
-        )
-        by_rel = {a.source.rel: a for a in articles}
+        state = BuildState(key, site_outputs=site_outputs, files=files, scans=scans)
+        by_rel = {a.source.rel: a for a in changed}
         for source in sources:
             if source.rel in reused:
                 state.articles[source.rel] = reused[source.rel]
                 continue
-            article, found = parsed[source.rel]
-            kept = by_rel.get(source.rel)
+            found = parsed[source.rel][1]
+            built = by_rel.get(source.rel)
             state.articles[source.rel] = ArticleState(
                 stamps[source.rel],
-                slim(kept) if kept else None,
+                listing(built) if built else None,
                 [d for d in found if d.severity == "warning"],
                 outputs.get(source.rel, []),
             )
         save_state(state_dir, state)
     phase("write")
     log.info(
-        "built %d articles (%d changed) into %s", len(articles), len(changed), config.output_dir
+        "built %d articles (%d changed) into %s", article_count, len(changed), config.output_dir
     )
     return BuildResult(
-        out, articles, files, previous is not None, problems.warnings, timings, len(articles)
+        out, changed, files, previous is not None, problems.warnings, timings, article_count
     )
 
 
@@ -303,11 +313,18 @@ def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Di
 
 
 def check_articles(
-    config: SiteConfig, candidates: list[Article], problems: Collector
+    config: SiteConfig,
+    candidates: list[Article],
+    problems: Collector,
+    taken: dict[str, str] | None = None,
 ) -> list[Article]:
-    """Refuse unusable slugs, duplicate output paths and unknown templates; newest first."""
+    """Refuse unusable slugs, duplicate output paths and unknown templates; newest first.
+
+    *taken* maps the slugs of articles already checked (kept from the last build) to
+    their source files.
+    """
     articles: list[Article] = []
-    by_slug: dict[str, str] = {}
+    by_slug: dict[str, str] = dict(taken or {})
     for article in candidates:
         where, slug = article.source.rel, article.source.slug
         if not content.SLUG_RE.match(slug):
@@ -319,10 +336,11 @@ def check_articles(
             )
             continue
         if slug in by_slug:
+            first, second = sorted((by_slug[slug], where))
             problems.error(
                 where,
                 article.slug_line,
-                f"file conflict: {slug}/index.html is written by both {by_slug[slug]} and {where}",
+                f"file conflict: {slug}/index.html is written by both {first} and {second}",
             )
             continue
         by_slug[slug] = where
@@ -336,14 +354,19 @@ def check_articles(
                     hint=f"templates live in {config.templates_dir}/",
                 )
         articles.append(article)
-    articles.sort(
+    return newest_first(articles)
+
+
+def newest_first(articles: list[Article]) -> list[Article]:
+    """Articles in the order the index lists them: newest first, undated last, then slug."""
+    return sorted(
+        articles,
         key=lambda a: (
             a.meta.date is None,
             -(a.meta.date.toordinal() if a.meta.date else 0),
             a.source.slug,
-        )
+        ),
     )
-    return articles
 
 
 PARALLEL_MIN = 48  # below this, starting worker processes costs more than it saves
@@ -354,6 +377,9 @@ def parallel_map(func: Any, items: list[Any], *args: Any) -> list[Any]:
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_MIN or workers < 2:
         return [func(item, *args) for item in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     chunk = max(1, len(items) // (workers * 4))
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -381,6 +407,9 @@ def run_articles(
     config: SiteConfig, articles: list[Article], problems: Collector
 ) -> dict[str, Executed]:
     """Run every article's Python in child processes, two at a time on two cores."""
+    articles = [a for a in articles if a.cells or a.widgets or a.inlines]
+    if not articles:
+        return {}
     from . import cells
 
     cache = config.path("cache_dir")
@@ -389,6 +418,8 @@ def run_articles(
         timeout = article.meta.timeout or config.runtime.timeout
         result, diags = cells.run_article(article, timeout, cache)
         return article, result, diags
+
+    from concurrent.futures import ThreadPoolExecutor
 
     executed: dict[str, Executed] = {}
     pool = ThreadPoolExecutor(max_workers=2)

@@ -45,10 +45,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         )
         return 0
     pages = sum(p.endswith(".html") for p in result.files)
+    how = f"{len(result.articles)} rendered" if result.incremental else "full build"
     print(
-        f"built {len(result.articles)} article(s), {pages} pages into {config.output_dir}/ "
-        f"({'only what changed' if result.incremental else 'full build'}) "
-        f"in {time.perf_counter() - start:.2f} s"
+        f"built {result.article_count} article(s), {pages} pages into {config.output_dir}/ "
+        f"({how}) in {time.perf_counter() - start:.2f} s"
     )
     return 0
 

@@ -254,24 +254,36 @@ def make_markdown(base_path: str, renames: dict[str, str] | None = None) -> md_l
     *renames* maps site paths as authors write them (``static/img/a.png``) to the
     content-hashed names the build gave them.
     """
+    # Extensions are passed as instances: naming them makes Python-Markdown read every
+    # installed package's entry points first, which costs more than a page takes to render.
+    # The first seven are what "extra" names.
+    from markdown.extensions.abbr import AbbrExtension
+    from markdown.extensions.admonition import AdmonitionExtension
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.codehilite import CodeHiliteExtension
+    from markdown.extensions.def_list import DefListExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+    from markdown.extensions.toc import TocExtension
+
     return md_lib.Markdown(
         extensions=[
-            "extra",  # tables, footnotes, attribute lists, fenced code, abbreviations
-            "admonition",
-            "sane_lists",
-            "toc",
-            "codehilite",
+            FencedCodeExtension(),
+            FootnoteExtension(BACKLINK_TITLE="Back to reference %d"),
+            AttrListExtension(),
+            DefListExtension(),
+            TableExtension(),
+            AbbrExtension(),
+            MarkdownInHtmlExtension(),
+            AdmonitionExtension(),
+            SaneListExtension(),
+            TocExtension(permalink="#", permalink_title="Link to this section", toc_depth="2-3"),
+            CodeHiliteExtension(guess_lang=False, css_class="highlight"),
             _SiteExtension(base_path, renames or {}),
         ],
-        extension_configs={
-            "codehilite": {"guess_lang": False, "css_class": "highlight"},
-            "toc": {
-                "permalink": "#",
-                "permalink_title": "Link to this section",
-                "toc_depth": "2-3",
-            },
-            "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
-        },
         output_format="html",
     )
 

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 
 from .errors import Diagnostic
 
 
-def make_environment(templates: Path, globals_: dict[str, Any]) -> jinja2.Environment:
-    """Return the template environment; a missing variable is an error, never blank."""
+def make_environment(
+    templates: Path, globals_: dict[str, Any], cache: Path | None = None
+) -> jinja2.Environment:
+    """Return the template environment; a missing variable is an error, never blank.
+
+    With *cache*, compiled templates are kept there (by a hash of their source), so a
+    process that renders one page does not compile every template first.
+    """
+    bytecode = None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(cache))
     env = jinja2.Environment(
+        bytecode_cache=bytecode,
         loader=jinja2.FileSystemLoader(templates),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -27,6 +38,11 @@ def make_environment(templates: Path, globals_: dict[str, Any]) -> jinja2.Enviro
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
     return env
+
+
+def xml_escape(text: str) -> str:
+    """Escape &, < and > for XML text."""
+    return html.escape(text, quote=False)
 
 
 def template_diagnostic(exc: Exception, templates: Path, root: Path, name: str) -> Diagnostic:

@@ -12,7 +12,7 @@ import hashlib
 import importlib.util
 import os
 import pickle
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,53 +22,82 @@ from .errors import Diagnostic
 from .model import Article, FrontMatter, Source
 from .pyodide import PYODIDE_VERSION
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 PACKAGE = Path(__file__).resolve().parent
 DEPENDENCIES = ("markdown", "jinja2", "pygments", "latex2mathml", "yaml")  # module names
 
 
-@dataclass
 class ArticleState:
-    """One source file as last built."""
+    """One source file as last built, as plain values.
 
-    stamp: tuple[Any, ...]
-    article: Article | None  # None: skipped (a draft); raw text dropped to keep this small
-    warnings: list[Diagnostic]
-    outputs: list[str]  # files this source wrote
+    Every incremental build loads thousands of these and looks at few: the article is
+    rebuilt from its packed front matter only when a site-wide page must list it.
+    """
 
-    # Pickled as plain tuples: thousands of these are loaded by every incremental build.
+    __slots__ = ("stamp", "listing", "warnings", "outputs")
+
+    def __init__(
+        self,
+        stamp: tuple[Any, ...],
+        listing: tuple[Any, ...] | None,
+        warnings: list[Diagnostic],
+        outputs: list[str],
+    ) -> None:
+        self.stamp = stamp
+        self.listing = listing  # see listing(); None: skipped (a draft)
+        self.warnings = warnings
+        self.outputs = outputs  # files this source wrote
+
     def __getstate__(self) -> tuple[Any, ...]:
-        a = self.article
-        packed = None
-        if a is not None:
-            m = a.meta
-            packed = (
-                m.title,
-                m.date.toordinal() if m.date else None,
-                m.summary,
-                m.authors,
-                m.tags,
-                m.draft,
-                m.template,
-                m.slug,
-                m.timeout,
-                a.slug_line,
-                a.template_line,
-            )
-        return self.stamp, packed, self.warnings, self.outputs
+        return self.stamp, self.listing, self.warnings, self.outputs
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.stamp, packed, self.warnings, self.outputs = state
-        self.article = None
-        if packed is not None:
-            *meta, slug_line, template_line = packed
-            if meta[1] is not None:
-                meta[1] = dt.date.fromordinal(meta[1])
-            # The source is filled in by revive(), from this build's scan.
-            no_source: Any = None
-            self.article = Article(
-                no_source, FrontMatter(*meta), "", (), (), (), (), 0, "", slug_line, template_line
-            )
+        self.stamp, self.listing, self.warnings, self.outputs = state
+
+    def slug(self, source: Source) -> str | None:
+        """The slug the article had (front matter first, then the file name)."""
+        return None if self.listing is None else (self.listing[7] or source.slug)
+
+    def article(self, source: Source) -> Article | None:
+        """The article as index, tag pages and feed need it (no body, no code)."""
+        if self.listing is None:
+            return None
+        *meta, slug_line, template_line = self.listing
+        if meta[1] is not None:
+            meta[1] = dt.date.fromordinal(meta[1])
+        slug = meta[7] or source.slug
+        return Article(
+            Source(source.file, source.rel, slug, source.bundle_dir),
+            FrontMatter(*meta),
+            "",
+            (),
+            (),
+            (),
+            (),
+            0,
+            "",
+            slug_line,
+            template_line,
+        )
+
+
+def listing(article: Article) -> tuple[Any, ...]:
+    """An article's front matter and its lines, packed: what later builds keep of it, and
+    what site-wide pages are made of (when it changes, they are rendered again)."""
+    m = article.meta
+    return (
+        m.title,
+        m.date.toordinal() if m.date else None,
+        m.summary,
+        m.authors,
+        m.tags,
+        m.draft,
+        m.template,
+        m.slug,
+        m.timeout,
+        article.slug_line,
+        article.template_line,
+    )
 
 
 @dataclass
@@ -77,8 +106,7 @@ class BuildState:
 
     key: str  # everything that, when it changes, forces a full build
     articles: dict[str, ArticleState] = field(default_factory=dict)  # by source path
-    site_key: str = ""  # the metadata the index, tags, feed and sitemap are made of
-    site_outputs: list[str] = field(default_factory=list)
+    site_outputs: list[str] = field(default_factory=list)  # index, tags, feed, sitemap...
     files: dict[str, str] = field(default_factory=dict)  # every file of the site -> its source
     scans: dict[str, Scan | str] = field(default_factory=dict)  # every page's links and ids
 
@@ -98,18 +126,6 @@ def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
             h.update(str(path.relative_to(root)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
-
-
-def slim(article: Article) -> Article:
-    """What later builds need of an unchanged article: its metadata (the source is found
-    again by the next scan, see ``revive``)."""
-    return replace(article, source=None, body="", raw="", cells=(), widgets=(), inlines=(), math=())  # type: ignore[arg-type]
-
-
-def revive(article: Article, source: Source) -> Article:
-    """An article kept by the last build, with its source as this build found it."""
-    slug = article.meta.slug or source.slug
-    return replace(article, source=Source(source.file, source.rel, slug, source.bundle_dir))
 
 
 def source_stamp(source: Source) -> tuple[Any, ...]:
@@ -137,18 +153,19 @@ class StateIndex:
     detail: str  # SHA-256 of the detailed state saved with it
 
 
-def _read(path: Path) -> Any:
+def _read(path: Path) -> tuple[str, Any]:
+    """(SHA-256, value) of a file _write wrote; ("", None) if it is missing or damaged."""
     try:
         data = path.read_bytes()
     except OSError:
-        return None
+        return "", None
     digest, _, payload = data.partition(b"\n")
     if hashlib.sha256(payload).hexdigest().encode() != digest:
-        return None
+        return "", None
     try:
-        return pickle.loads(payload)  # noqa: S301 (our own file, checked above)
+        return digest.decode(), pickle.loads(payload)  # noqa: S301 (our own file, checked above)
     except Exception:
-        return None
+        return "", None
 
 
 def _write(path: Path, value: Any) -> str:
@@ -163,27 +180,44 @@ def _write(path: Path, value: Any) -> str:
 
 def load_index(folder: Path, key: str) -> StateIndex | None:
     """The index of the last build if it is intact and was made with the same *key*."""
-    index = _read(folder / "build-index.bin")
+    index = _read(folder / "build-index.bin")[1]
     if not isinstance(index, StateIndex) or index.key != key:
         return None
     return index
 
 
+# The state this process saved last, by folder, with its digest and the file's stamp: a
+# long-running process (`serve`) rebuilds from memory rather than reading back what it just
+# wrote, unless something else has written the file since.
+_saved: dict[str, tuple[str, tuple[int, int], BuildState]] = {}
+
+
+def _file_stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return st.st_mtime_ns, st.st_size
+
+
 def load_state(folder: Path, index: StateIndex) -> BuildState | None:
     """The detailed state that belongs to *index*, if it is intact."""
-    state = _read(folder / "build-state.bin")
-    if not isinstance(state, BuildState) or state.key != index.key:
-        return None
+    saved = _saved.get(str(folder))
     path = folder / "build-state.bin"
-    digest = path.read_bytes().partition(b"\n")[0].decode()
-    return state if digest == index.detail else None
+    if saved and saved[0] == index.detail and saved[1] == _file_stamp(path):
+        return saved[2]
+    digest, state = _read(path)
+    if not isinstance(state, BuildState) or state.key != index.key or digest != index.detail:
+        return None
+    return state
 
 
 def save_state(folder: Path, state: BuildState) -> None:
     """Write the detailed state, then the index that names it (each atomically)."""
     state.scans = {p: v if isinstance(v, str) else pack(v) for p, v in state.scans.items()}
     detail = _write(folder / "build-state.bin", state)
+    _saved[str(folder)] = (detail, _file_stamp(folder / "build-state.bin"), state)
     stamps = {rel: a.stamp for rel, a in state.articles.items()}
     warnings = [w for a in state.articles.values() for w in a.warnings]
-    count = sum(a.article is not None for a in state.articles.values())
+    count = sum(a.listing is not None for a in state.articles.values())
     _write(folder / "build-index.bin", StateIndex(state.key, stamps, warnings, count, detail))

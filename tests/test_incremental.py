@@ -27,6 +27,12 @@ EDITS = {
     "title and tags": {
         "content/a.md": "---\ntitle: A2\ndate: 2024-03-01\ntags: [z]\n---\n\n## One\n"
     },
+    "summary": {
+        "content/a.md": "---\ntitle: A\ndate: 2024-01-01\nsummary: Short.\ntags: [x]\n---\n\n"
+        "## One\n\n[b](/b/#two)\n"
+    },
+    "slug": {"content/c.md": "---\ntitle: C\nslug: sea\n---\nPlain.\n"},
+    "draft": {"content/c.md": "---\ntitle: C\ndraft: true\n---\nPlain.\n"},
     "bundle data": {"content/b/data.csv": "a,b\n1,2\n3,4\n"},
     "new article": {"content/d.md": "---\ntitle: D\ntags: [x]\n---\nNew, see [a](/a/).\n"},
     "template": {
