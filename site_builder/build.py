@@ -8,13 +8,14 @@ import json
 import logging
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import content
-from .check import check_links, scan_page
+from .check import Scan, check_links, scan_page
 from .config import SiteConfig
 from .errors import Collector, Diagnostic
 from .model import Article, Executed, Source
@@ -28,13 +29,16 @@ from .pyodide import (
     sri,
 )
 from .state import (
-    ArticleState,
-    BuildState,
+    Changes,
+    Kept,
+    State,
+    StateDamaged,
+    Summary,
+    article_from,
+    create,
+    discard,
     global_key,
     listing,
-    load_index,
-    load_state,
-    save_state,
     source_stamp,
 )
 
@@ -53,11 +57,12 @@ class BuildResult:
 
     output: Output  # the files this build wrote (all of them, unless it was incremental)
     articles: list[Article]  # the articles this build rendered (all, unless incremental)
-    files: dict[str, str] = field(default_factory=dict)  # every file of the site -> source
+    files: Mapping[str, str] = field(default_factory=dict)  # every file of the site -> source
     incremental: bool = False
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     article_count: int = 0  # articles in the site
+    page_count: int = 0  # HTML pages in the site
 
 
 SITE_PAGES = ("index.html", "tag.html", "404.html")
@@ -91,42 +96,79 @@ def build(
     output_dir = config.path("output_dir")
     state_dir = config.path("cache_dir")
     key = global_key(config, drafts, dev)
-    index = load_index(state_dir, key) if incremental and write and output_dir.is_dir() else None
+    use_state = incremental and write and output_dir.is_dir()
+    state = State.open(state_dir, key) if use_state else None
+    try:
+        return _build(config, drafts, write, dev, key, state, problems, phase, timings)
+    except StateDamaged as exc:  # found while reading it: start again from scratch
+        log.warning("ignoring the saved build state (%s); building everything", exc)
+        discard(state_dir)
+        timings.clear()
+        return _build(config, drafts, write, dev, key, None, Collector(), phase, timings)
+    finally:
+        if state:
+            state.close()
+
+
+def _build(
+    config: SiteConfig,
+    drafts: bool,
+    write: bool,
+    dev: bool,
+    key: str,
+    state: State | None,
+    problems: Collector,
+    phase: Any,
+    timings: dict[str, float],
+) -> BuildResult:
+    output_dir = config.path("output_dir")
+    state_dir = config.path("cache_dir")
+    last = state.summary if state else None
 
     # 1. Gather every article before writing anything: index, feed and links need them all.
     #    Files unchanged since the last build are not even read.
     sources = content.find_sources(config.root, config.path("content_dir"), problems)
     stamps = {s.rel: source_stamp(s) for s in sources}
-    if index and index.stamps == stamps and not problems.errors:
-        problems.extend(index.warnings)  # nothing changed since the last build
+    if last and last.stamps == stamps and not problems.errors:
+        for found in last.warnings.values():  # nothing changed since the last build
+            problems.extend(found)
         phase("read")
-        return BuildResult(Output(), [], {}, True, problems.warnings, timings, index.articles)
-    previous = load_state(state_dir, index) if index else None
-    reused = {
-        rel: previous.articles[rel]
-        for rel, stamp in stamps.items()
-        if previous and rel in previous.articles and previous.articles[rel].stamp == stamp
-    }
-    fresh = [s for s in sources if s.rel not in reused]
+        return BuildResult(
+            Output(), [], {}, True, problems.warnings, timings, last.articles, last.pages
+        )
+    fresh = [s for s in sources if not last or last.stamps.get(s.rel) != stamps[s.rel]]
+    gone_sources = set(last.stamps) - set(stamps) if last else set()
+    before = state.kept([s.rel for s in fresh] + sorted(gone_sources)) if state else {}
     parsed = dict(
         zip((s.rel for s in fresh), parallel_map(parse_article, fresh, drafts), strict=True)
     )
+    warnings: dict[str, list[Diagnostic]] = {}
     candidates = []
-    taken: dict[str, str] = {}  # slug -> source, of the articles kept from the last build
     for source in sources:
-        if source.rel in reused:
-            kept = reused[source.rel]
-            problems.extend(kept.warnings)
-            if (slug := kept.slug(source)) is not None:
-                taken[slug] = source.rel
-            continue
-        article, found = parsed[source.rel]
+        if source.rel not in parsed:
+            assert last is not None
+            found = last.warnings.get(source.rel, [])
+        else:
+            article, found = parsed[source.rel]
+            if article is not None:
+                candidates.append(article)
         problems.extend(found)
-        if article is not None:
-            candidates.append(article)
+        if kept_warnings := [d for d in found if d.severity == "warning"]:
+            warnings[source.rel] = kept_warnings
+    # Slugs of the articles kept from the last build that this build's articles could clash with.
+    taken = {}
+    if state:
+        changing = set(parsed) | gone_sources
+        taken = {
+            slug: rel
+            for slug, rel in state.slugs(a.source.slug for a in candidates).items()
+            if rel not in changing
+        }
     changed = check_articles(config, candidates, problems, taken)
-    article_count = len(taken) + len(changed)
+    kept_count = last.articles - sum(k.listing is not None for k in before.values()) if last else 0
+    article_count = kept_count + len(changed)
     phase("read")
+
     # 2. Run the changed articles' Python (also cached by a hash of code and inputs).
     executed = run_articles(config, changed, problems)
     phase("execute")
@@ -136,7 +178,7 @@ def build(
     out = Output()
     assets = copy_static(config, out)
     runtime = copy_runtime(config, out, problems)
-    if previous:
+    if state:
         out = Output()  # static files and the runtime are part of the key: unchanged
     url = make_url(config)
     from .render import make_environment
@@ -165,115 +207,119 @@ def build(
             assets,
             problems,
         )
+    article_outputs = dict(out.owners)
     # Site-wide pages list every article's front matter: render them again only if some
     # article's changed, appeared or went away (only then are all articles gathered).
     listings = {a.source.rel: listing(a) for a in changed}
-    render_site = previous is None or (
-        any(
-            (previous.articles[s.rel].listing if s.rel in previous.articles else None)
-            != listings.get(s.rel)
-            for s in fresh
-        )
-        or any(
-            old.listing is not None for rel, old in previous.articles.items() if rel not in stamps
-        )
+    render_site = state is None or any(
+        (before[rel].listing if rel in before else None) != listings.get(rel)
+        for rel in [*parsed, *gone_sources]
     )
-    site_outputs = previous.site_outputs if previous else []
+    site_outputs = last.site_outputs if last else []
     if render_site:
-        everything = changed + [
-            article
-            for source in sources
-            if source.rel in reused and (article := reused[source.rel].article(source))
-        ]
-        before = set(out.files)
+        everything = list(changed)
+        if state:
+            source_of = {s.rel: s for s in sources}
+            everything += [
+                article_from(packed, source_of[rel])
+                for rel, packed in state.listings()
+                if rel in source_of and rel not in parsed
+            ]
+        written = set(out.files)
         render_site_pages(config, env, out, newest_first(everything), problems)
-        site_outputs = sorted(set(out.files) - before)
+        site_outputs = sorted(set(out.files) - written)
     problems.raise_if_errors()
 
     # Every file of the new site: the last build's, less what changed sources and site
     # pages wrote then, plus what this build wrote.
-    files: dict[str, str] = {}
     gone: set[str] = set()
-    if previous:
-        files = dict(previous.files)
-        for rel, old in previous.articles.items():
-            if rel not in reused:
-                gone.update(old.outputs)
-        if render_site:
-            gone.update(previous.site_outputs)
-        for path in gone:
-            files.pop(path, None)
-    for path, owner in out.owners.items():
-        if files.get(path, owner) != owner:
-            problems.error(
-                owner, 0, f"file conflict: {path} is written by both {files[path]} and {owner}"
-            )
-        files[path] = owner
+    for kept in before.values():
+        gone.update(kept.outputs)
+    if render_site and last:
+        gone.update(last.site_outputs)
+    if state:
+        previous_owners = state.owners(out.owners)
+        for path, owner in out.owners.items():
+            if path not in gone and previous_owners.get(path, owner) != owner:
+                problems.error(
+                    owner,
+                    0,
+                    f"file conflict: {path} is written by both {previous_owners[path]} and {owner}",
+                )
+        removed = gone - set(out.owners)
+        files: Mapping[str, str] = state.files(out.owners, removed)
+    else:
+        previous_owners, removed, files = {}, set(), dict(out.owners)
     problems.raise_if_errors()
     phase("render")
 
-    # 4. Check every internal link and anchor before anything is written.
-    scans = {p: v for p, v in previous.scans.items() if p in files} if previous else {}
+    # 4. Check every internal link and anchor before anything is written: those of the
+    #    pages this build rendered, and those on other pages that point into what changed.
     pages = sorted(p for p in out.files if p.endswith(".html"))
+    new_scans: dict[str, Scan | str] = {}
     for page in pages:
-        scans[page] = scan_page(page, out.read(page).decode("utf-8", "replace"), config.base_path)
+        text = out.read(page).decode("utf-8", "replace")
+        new_scans[page] = scan_page(page, text, config.base_path)
+    gone_pages = {p for p in removed if p.endswith(".html")}
+    scans: Mapping[str, Scan | str] = state.scans(new_scans, gone_pages) if state else new_scans
+    touched = set(out.files) | gone
+    referrers = sorted(state.referrers(touched) - set(pages) - gone_pages) if state else []
 
     def source_text(owner: str) -> str:
         path = config.root / owner
         return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
-    touched = (set(out.files) | gone) if previous else None
     problems.extend(
-        check_links(
-            scans,
-            files,
-            config.base_path,
-            source_text,
-            only=set(pages) if previous else None,
-            touched=touched,
-        )
+        check_links(scans, files, config.base_path, source_text, pages, referrers, touched)
     )
     problems.raise_if_errors()
     phase("check")
 
-    # 5. Write: swap the new site in whole, or replace just what changed.
-    removed = set(previous.files) - set(files) if previous else set()
-    unchanged = (
-        previous is not None
-        and not out.files
-        and not removed
-        and not changed
-        and stamps.keys() == previous.articles.keys()
-    )
-    if write and not unchanged:
-        if previous:
+    # 5. Write: swap the new site in whole, or replace just what changed; then the state.
+    added_pages = [p for p in pages if p not in previous_owners]
+    page_count = (last.pages - len(gone_pages) + len(added_pages)) if last else len(pages)
+    if write:
+        if state:
             out.commit_changes(output_dir, removed=removed)
         else:
             out.commit(output_dir)
-        outputs: dict[str, list[str]] = {}
-        for path, owner in files.items():
+        outputs: dict[str, list[str]] = {rel: [] for rel in parsed}
+        for path, owner in article_outputs.items():
             outputs.setdefault(owner, []).append(path)
-        state = BuildState(key, site_outputs=site_outputs, files=files, scans=scans)
         by_rel = {a.source.rel: a for a in changed}
-        for source in sources:
-            if source.rel in reused:
-                state.articles[source.rel] = reused[source.rel]
-                continue
-            found = parsed[source.rel][1]
-            built = by_rel.get(source.rel)
-            state.articles[source.rel] = ArticleState(
-                stamps[source.rel],
-                listing(built) if built else None,
-                [d for d in found if d.severity == "warning"],
-                outputs.get(source.rel, []),
-            )
-        save_state(state_dir, state)
+        changes = Changes(
+            Summary(key, stamps, warnings, article_count, page_count, site_outputs),
+            sources={
+                rel: Kept(
+                    listing(by_rel[rel]) if rel in by_rel else None,
+                    by_rel[rel].source.slug if rel in by_rel else None,
+                    sorted(outputs.get(rel, [])),
+                )
+                for rel in parsed
+            },
+            gone_sources=gone_sources,
+            files=dict(out.owners),
+            gone_files=removed,
+            scans=new_scans,
+            gone_pages=gone_pages,
+        )
+        if state:
+            state.apply(changes)
+        else:
+            create(state_dir, changes)
     phase("write")
     log.info(
         "built %d articles (%d changed) into %s", article_count, len(changed), config.output_dir
     )
     return BuildResult(
-        out, changed, files, previous is not None, problems.warnings, timings, article_count
+        out,
+        changed,
+        files,
+        state is not None,
+        problems.warnings,
+        timings,
+        article_count,
+        page_count,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Set
 from posixpath import dirname, join, normpath
 from urllib.parse import unquote, urlsplit
 
@@ -99,34 +99,27 @@ def unpack(value: Scan | str) -> Scan:
     return resolved, set(ids.split(SEP)) if ids else set()  # type: ignore[return-value]
 
 
-def _links_into(value: Scan | str, touched: set[str]) -> bool:
-    if isinstance(value, str):
-        return any(f"{SEP}{t}{SEP}" in value for t in touched)
-    return any(path in touched for _, path, _ in value[0])
-
-
 def check_links(
-    scans: dict[str, Scan | str],
-    files: dict[str, str],
+    scans: Mapping[str, Scan | str],
+    files: Mapping[str, str],
     base_path: str,
     source_text: Callable[[str], str],
-    only: set[str] | None = None,
-    touched: set[str] | None = None,
+    pages: Iterable[str],
+    referrers: Iterable[str] = (),
+    touched: Set[str] = frozenset(),
 ) -> list[Diagnostic]:
     """Return a diagnostic per broken internal link or anchor, with a 'did you mean'.
 
-    *files* maps every file of the site to the source that wrote it. With *only*, pages not
-    in it are checked just for links into *touched* files (an incremental build: the rest
-    was checked before and cannot have changed).
+    Every link of *pages* is checked; of *referrers*, only the links into *touched* files
+    (an incremental build: the rest was checked before and cannot have changed). *files*
+    maps every file of the site to the source that wrote it.
     """
     problems = []
     known: list[str] = []
-    for page, value in scans.items():
-        full = only is None or page in only
-        if not full and not (touched and _links_into(value, touched)):
-            continue
-        for link, path, fragment in unpack(value)[0]:
-            if not full and (touched is None or path not in touched):
+    jobs = [(page, True) for page in pages] + [(page, False) for page in referrers]
+    for page, full in jobs:
+        for link, path, fragment in unpack(scans[page])[0]:
+            if not full and path not in touched:
                 continue
             message = ""
             if path.startswith("\0outside:"):

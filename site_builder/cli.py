@@ -44,7 +44,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             f"({time.perf_counter() - start:.2f} s)"
         )
         return 0
-    pages = sum(p.endswith(".html") for p in result.files)
+    pages = result.page_count
     how = f"{len(result.articles)} rendered" if result.incremental else "full build"
     print(
         f"built {result.article_count} article(s), {pages} pages into {config.output_dir}/ "

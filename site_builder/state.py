@@ -1,8 +1,11 @@
 """What the last successful build knew, so the next one redoes only what changed.
 
-Saved in the cache folder after every written build. It is a pickle of our own data
-behind a SHA-256 of its bytes: a file that is truncated, edited or from another version
-fails the check and the build starts from scratch (never trusts it).
+Kept in SQLite in the cache folder (``build-state.sqlite3``), one row per source file,
+output file and page, so that a build after an edit reads and writes only the rows of what
+changed and of what links to it. A full build writes a new database beside the old one
+and swaps it in; an incremental build changes it in one transaction. A database that is
+missing, damaged, or made by another version or with other settings is ignored, and the
+build starts from scratch.
 """
 
 from __future__ import annotations
@@ -12,103 +15,33 @@ import hashlib
 import importlib.util
 import os
 import pickle
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .check import Scan, pack
+from .check import Scan, pack, unpack
 from .config import SiteConfig
 from .errors import Diagnostic
 from .model import Article, FrontMatter, Source
 from .pyodide import PYODIDE_VERSION
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 PACKAGE = Path(__file__).resolve().parent
 DEPENDENCIES = ("markdown", "jinja2", "pygments", "latex2mathml", "yaml")  # module names
-
-
-class ArticleState:
-    """One source file as last built, as plain values.
-
-    Every incremental build loads thousands of these and looks at few: the article is
-    rebuilt from its packed front matter only when a site-wide page must list it.
-    """
-
-    __slots__ = ("stamp", "listing", "warnings", "outputs")
-
-    def __init__(
-        self,
-        stamp: tuple[Any, ...],
-        listing: tuple[Any, ...] | None,
-        warnings: list[Diagnostic],
-        outputs: list[str],
-    ) -> None:
-        self.stamp = stamp
-        self.listing = listing  # see listing(); None: skipped (a draft)
-        self.warnings = warnings
-        self.outputs = outputs  # files this source wrote
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return self.stamp, self.listing, self.warnings, self.outputs
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.stamp, self.listing, self.warnings, self.outputs = state
-
-    def slug(self, source: Source) -> str | None:
-        """The slug the article had (front matter first, then the file name)."""
-        return None if self.listing is None else (self.listing[7] or source.slug)
-
-    def article(self, source: Source) -> Article | None:
-        """The article as index, tag pages and feed need it (no body, no code)."""
-        if self.listing is None:
-            return None
-        *meta, slug_line, template_line = self.listing
-        if meta[1] is not None:
-            meta[1] = dt.date.fromordinal(meta[1])
-        slug = meta[7] or source.slug
-        return Article(
-            Source(source.file, source.rel, slug, source.bundle_dir),
-            FrontMatter(*meta),
-            "",
-            (),
-            (),
-            (),
-            (),
-            0,
-            "",
-            slug_line,
-            template_line,
-        )
-
-
-def listing(article: Article) -> tuple[Any, ...]:
-    """An article's front matter and its lines, packed: what later builds keep of it, and
-    what site-wide pages are made of (when it changes, they are rendered again)."""
-    m = article.meta
-    return (
-        m.title,
-        m.date.toordinal() if m.date else None,
-        m.summary,
-        m.authors,
-        m.tags,
-        m.draft,
-        m.template,
-        m.slug,
-        m.timeout,
-        article.slug_line,
-        article.template_line,
-    )
-
-
-@dataclass
-class BuildState:
-    """The last written build."""
-
-    key: str  # everything that, when it changes, forces a full build
-    articles: dict[str, ArticleState] = field(default_factory=dict)  # by source path
-    site_outputs: list[str] = field(default_factory=list)  # index, tags, feed, sitemap...
-    files: dict[str, str] = field(default_factory=dict)  # every file of the site -> its source
-    scans: dict[str, Scan | str] = field(default_factory=dict)  # every page's links and ids
+FILE = "build-state.sqlite3"
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE sources (rel TEXT PRIMARY KEY, listing BLOB, slug TEXT, outputs BLOB NOT NULL);
+CREATE INDEX sources_slug ON sources (slug);
+CREATE TABLE files (path TEXT PRIMARY KEY, owner TEXT NOT NULL);
+CREATE TABLE scans (page TEXT PRIMARY KEY, scan TEXT NOT NULL);
+CREATE TABLE links (target TEXT NOT NULL, page TEXT NOT NULL);
+CREATE INDEX links_target ON links (target);
+CREATE INDEX links_page ON links (page);
+"""
+CHUNK = 500  # parameters per query, well under SQLite's limit
 
 
 def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
@@ -142,82 +75,328 @@ def source_stamp(source: Source) -> tuple[Any, ...]:
     return tuple(stamp)
 
 
+def article_from(listing_: tuple[Any, ...], source: Source) -> Article:
+    """An article as the index, tag pages and feed need it (no body, no code), rebuilt
+    from what the last build kept of it."""
+    *meta, slug_line, template_line = listing_
+    if meta[1] is not None:
+        meta[1] = dt.date.fromordinal(meta[1])
+    slug = meta[7] or source.slug
+    return Article(
+        Source(source.file, source.rel, slug, source.bundle_dir),
+        FrontMatter(*meta),
+        "",
+        (),
+        (),
+        (),
+        (),
+        0,
+        "",
+        slug_line,
+        template_line,
+    )
+
+
+def listing(article: Article) -> tuple[Any, ...]:
+    """An article's front matter and its lines, packed: what later builds keep of it, and
+    what site-wide pages are made of (when it changes, they are rendered again)."""
+    m = article.meta
+    return (
+        m.title,
+        m.date.toordinal() if m.date else None,
+        m.summary,
+        m.authors,
+        m.tags,
+        m.draft,
+        m.template,
+        m.slug,
+        m.timeout,
+        article.slug_line,
+        article.template_line,
+    )
+
+
+class StateDamaged(Exception):
+    """The saved state could not be read back: the build must start from scratch."""
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn any failure to read the database into StateDamaged."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = method(*args, **kwargs)
+            return list(result) if isinstance(result, Iterator) else result
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, TypeError, ValueError) as exc:
+            raise StateDamaged(f"{type(exc).__name__}: {exc}") from exc
+
+    return wrapper
+
+
+def discard(folder: Path) -> None:
+    """Remove the saved state (and any journal SQLite left beside it)."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        (folder / f"{FILE}{suffix}").unlink(missing_ok=True)
+
+
 @dataclass
-class StateIndex:
-    """The small part of the state: enough to see that nothing changed."""
+class Kept:
+    """What the last build kept of one source file."""
+
+    listing: tuple[Any, ...] | None  # see listing(); None: skipped (a draft)
+    slug: str | None
+    outputs: list[str]  # files this source wrote
+
+
+@dataclass
+class Summary:
+    """The small part of the state every build reads: enough to see that nothing changed."""
 
     key: str
     stamps: dict[str, tuple[Any, ...]]  # by source path
-    warnings: list[Diagnostic]
+    warnings: dict[str, list[Diagnostic]]  # by source path, only sources that had some
     articles: int  # how many articles the site has
-    detail: str  # SHA-256 of the detailed state saved with it
+    pages: int  # how many HTML pages
+    site_outputs: list[str]  # the files of the index, tag pages, feed, sitemap...
 
 
-def _read(path: Path) -> tuple[str, Any]:
-    """(SHA-256, value) of a file _write wrote; ("", None) if it is missing or damaged."""
+@dataclass
+class Changes:
+    """What a build adds to and removes from the state (a full build: everything)."""
+
+    summary: Summary
+    sources: dict[str, Kept] = field(default_factory=dict)
+    gone_sources: set[str] = field(default_factory=set)
+    files: dict[str, str] = field(default_factory=dict)  # path -> source that wrote it
+    gone_files: set[str] = field(default_factory=set)
+    scans: dict[str, Scan | str] = field(default_factory=dict)
+    gone_pages: set[str] = field(default_factory=set)
+
+
+def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class State:
+    """The last written build, read a row at a time."""
+
+    def __init__(self, db: sqlite3.Connection, summary: Summary) -> None:
+        self.db = db
+        self.summary = summary
+
+    @classmethod
+    def open(cls, folder: Path, key: str) -> State | None:
+        """The state of the last build if it is intact and was made with the same *key*."""
+        path = folder / FILE
+        if not path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+        except sqlite3.Error:
+            return None
+        try:
+            rows = dict(db.execute("SELECT name, value FROM meta"))
+            summary = pickle.loads(rows["summary"])  # noqa: S301 (our own file)
+            if rows.get("version") != str(STATE_VERSION) or not isinstance(summary, Summary):
+                raise ValueError("another version")
+        except Exception:  # damaged or foreign: never trusted
+            db.close()
+            return None
+        if summary.key != key:
+            db.close()
+            return None
+        return cls(db, summary)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _select(self, sql: str, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+        for batch in _chunks(keys):
+            marks = ",".join("?" * len(batch))
+            yield from self.db.execute(sql.format(marks), batch)
+
+    @_guarded
+    def kept(self, rels: Iterable[str]) -> dict[str, Kept]:
+        found = {}
+        for rel, packed, slug, outputs in self._select(
+            "SELECT rel, listing, slug, outputs FROM sources WHERE rel IN ({})", rels
+        ):
+            found[rel] = Kept(
+                pickle.loads(packed) if packed is not None else None,  # noqa: S301
+                slug,
+                pickle.loads(outputs),  # noqa: S301
+            )
+        return found
+
+    @_guarded
+    def slugs(self, slugs: Iterable[str]) -> dict[str, str]:
+        """slug -> source file, for those of *slugs* some source had."""
+        return dict(self._select("SELECT slug, rel FROM sources WHERE slug IN ({})", slugs))
+
+    @_guarded
+    def listings(self) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        for rel, packed in self.db.execute(
+            "SELECT rel, listing FROM sources WHERE listing IS NOT NULL"
+        ):
+            yield rel, pickle.loads(packed)  # noqa: S301
+
+    @_guarded
+    def owners(self, paths: Iterable[str]) -> dict[str, str]:
+        return dict(self._select("SELECT path, owner FROM files WHERE path IN ({})", paths))
+
+    @_guarded
+    def referrers(self, targets: Iterable[str]) -> set[str]:
+        """Pages with a link into any of *targets*."""
+        return {
+            page
+            for (page,) in self._select(
+                "SELECT DISTINCT page FROM links WHERE target IN ({})", targets
+            )
+        }
+
+    def files(self, added: dict[str, str], removed: set[str]) -> Overlay[str]:
+        """Every file of the site as it will be: path -> source that wrote it."""
+        return Overlay(
+            added,
+            removed,
+            lambda p: self._one("SELECT owner FROM files WHERE path = ?", p),
+            lambda: self._column("SELECT path FROM files"),
+        )
+
+    def scans(self, added: dict[str, Scan | str], removed: set[str]) -> Overlay[Scan | str]:
+        """Every page's links and ids as they will be."""
+        return Overlay(
+            added,
+            removed,
+            lambda p: self._one("SELECT scan FROM scans WHERE page = ?", p),
+            lambda: self._column("SELECT page FROM scans"),
+        )
+
+    @_guarded
+    def _column(self, sql: str) -> list[str]:
+        return [value for (value,) in self.db.execute(sql)]
+
+    @_guarded
+    def _one(self, sql: str, key: str) -> Any:
+        row = self.db.execute(sql, (key,)).fetchone()
+        return row[0] if row else None
+
+    @_guarded
+    def apply(self, changes: Changes) -> None:
+        """Write one build's changes in a single transaction."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            _apply(self.db, changes)
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+
+V = TypeVar("V")
+
+
+class Overlay(Mapping[str, V]):
+    """A table of the last build seen through this build's additions and removals."""
+
+    def __init__(
+        self,
+        added: dict[str, V],
+        removed: set[str],
+        lookup: Callable[[str], V | None],
+        every: Callable[[], Iterable[str]],
+    ) -> None:
+        self.added, self.removed, self.lookup, self.every = added, removed, lookup, every
+
+    def __getitem__(self, key: str) -> V:
+        if key in self.added:
+            return self.added[key]
+        value = None if key in self.removed else self.lookup(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.added
+        for key in list(self.every()):
+            if key not in self.added and key not in self.removed:
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _apply(db: sqlite3.Connection, c: Changes) -> None:
+    def delete(table: str, column: str, keys: Iterable[str]) -> None:
+        for batch in _chunks(keys):
+            db.execute(
+                f"DELETE FROM {table} WHERE {column} IN ({','.join('?' * len(batch))})",  # noqa: S608
+                batch,
+            )
+
+    db.executemany(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        [
+            ("version", str(STATE_VERSION)),
+            ("summary", pickle.dumps(c.summary, protocol=pickle.HIGHEST_PROTOCOL)),
+        ],
+    )
+    delete("sources", "rel", c.gone_sources)
+    db.executemany(
+        "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)",
+        [
+            (
+                rel,
+                pickle.dumps(k.listing) if k.listing is not None else None,
+                k.slug,
+                pickle.dumps(k.outputs),
+            )
+            for rel, k in c.sources.items()
+        ],
+    )
+    delete("files", "path", c.gone_files)
+    db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?)", c.files.items())
+    pages = c.gone_pages | set(c.scans)
+    delete("scans", "page", c.gone_pages)
+    delete("links", "page", pages)
+    packed = {p: v if isinstance(v, str) else pack(v) for p, v in c.scans.items()}
+    db.executemany("INSERT OR REPLACE INTO scans VALUES (?, ?)", packed.items())
+    links: list[tuple[str, str]] = []
+    for page, value in c.scans.items():
+        targets = {target for _, target, _ in unpack(value)[0]}
+        links.extend((target, page) for target in sorted(targets))
+    db.executemany("INSERT INTO links VALUES (?, ?)", links)
+
+
+def create(folder: Path, changes: Changes) -> None:
+    """Write the state of a full build: a new database, swapped in whole."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{FILE}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp, isolation_level=None)
     try:
-        data = path.read_bytes()
-    except OSError:
-        return "", None
-    digest, _, payload = data.partition(b"\n")
-    if hashlib.sha256(payload).hexdigest().encode() != digest:
-        return "", None
-    try:
-        return digest.decode(), pickle.loads(payload)  # noqa: S301 (our own file, checked above)
-    except Exception:
-        return "", None
+        db.execute("PRAGMA journal_mode = OFF")  # a new file: if this fails, it is discarded
+        db.executescript(SCHEMA)
+        db.execute("BEGIN")
+        _apply(db, changes)
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    for stale in (folder / "build-index.bin", folder / "build-state.bin"):  # older versions
+        stale.unlink(missing_ok=True)
+    discard(folder)  # a journal left by a killed build belongs to the old database
+    os.replace(tmp, folder / FILE)
 
 
-def _write(path: Path, value: Any) -> str:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    digest = hashlib.sha256(payload).hexdigest()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(digest.encode() + b"\n" + payload)
-    os.replace(tmp, path)
-    return digest
-
-
-def load_index(folder: Path, key: str) -> StateIndex | None:
-    """The index of the last build if it is intact and was made with the same *key*."""
-    index = _read(folder / "build-index.bin")[1]
-    if not isinstance(index, StateIndex) or index.key != key:
-        return None
-    return index
-
-
-# The state this process saved last, by folder, with its digest and the file's stamp: a
-# long-running process (`serve`) rebuilds from memory rather than reading back what it just
-# wrote, unless something else has written the file since.
-_saved: dict[str, tuple[str, tuple[int, int], BuildState]] = {}
-
-
-def _file_stamp(path: Path) -> tuple[int, int]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return (0, 0)
-    return st.st_mtime_ns, st.st_size
-
-
-def load_state(folder: Path, index: StateIndex) -> BuildState | None:
-    """The detailed state that belongs to *index*, if it is intact."""
-    saved = _saved.get(str(folder))
-    path = folder / "build-state.bin"
-    if saved and saved[0] == index.detail and saved[1] == _file_stamp(path):
-        return saved[2]
-    digest, state = _read(path)
-    if not isinstance(state, BuildState) or state.key != index.key or digest != index.detail:
-        return None
-    return state
-
-
-def save_state(folder: Path, state: BuildState) -> None:
-    """Write the detailed state, then the index that names it (each atomically)."""
-    state.scans = {p: v if isinstance(v, str) else pack(v) for p, v in state.scans.items()}
-    detail = _write(folder / "build-state.bin", state)
-    _saved[str(folder)] = (detail, _file_stamp(folder / "build-state.bin"), state)
-    stamps = {rel: a.stamp for rel, a in state.articles.items()}
-    warnings = [w for a in state.articles.values() for w in a.warnings]
-    count = sum(a.listing is not None for a in state.articles.values())
-    _write(folder / "build-index.bin", StateIndex(state.key, stamps, warnings, count, detail))
+def load_summary(folder: Path, key: str) -> tuple[State | None, Summary | None]:
+    """The state of the last build and its summary, or (None, None)."""
+    state = State.open(folder, key)
+    return (state, state.summary) if state else (None, None)

@@ -95,12 +95,21 @@ def test_a_broken_link_into_a_changed_page_is_found(make_site):
         build(load_config(root))
 
 
-def test_a_corrupt_state_is_never_trusted(make_site):
+DAMAGE = {
+    "garbage": lambda data: b"not a database" + data[14:],
+    "truncated": lambda data: data[: len(data) // 2],
+    "zeroed pages": lambda data: data[:4096] + bytes(len(data) - 4096),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_state_is_never_trusted(make_site, damage):
     root = make_site(SITE)
     build(load_config(root))
-    state = root / ".site-cache" / "build-state.bin"
-    state.write_bytes(state.read_bytes()[:-10])
-    make_site(EDITS["body"])
+    state = root / ".site-cache" / "build-state.sqlite3"
+    state.write_bytes(damage(state.read_bytes()))
+    make_site(EDITS["title and tags"])
     result = build(load_config(root))
     assert not result.incremental
     assert tree(root / "_site") == clean_tree(root)
+    assert build(load_config(root)).incremental  # and the next build has a state again
