@@ -193,7 +193,9 @@ def _build(
     )
     renames = {f"static/{k}": v for k, v in assets.items()}
     jobs = [(a, executed.get(a.source.slug)) for a in changed]
-    bodies = parallel_map(render_article_body, jobs, config.base_path, renames)
+    bodies = parallel_map(
+        render_article_body, jobs, config.base_path, renames, state_dir / "highlight"
+    )
     for article, (body, toc, found) in zip(changed, bodies, strict=True):
         problems.extend(found)
         render_article_page(
@@ -354,6 +356,7 @@ def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Di
         text,
         key_lines.get("slug", 1),
         key_lines.get("template", 1),
+        tuple(blocks.code),
     )
     return article, found
 
@@ -474,7 +477,9 @@ def run_articles(
             problems.extend(diags)
             if result is not None:
                 found: list[Diagnostic] = []
-                executed[article.source.slug] = cells.to_executed(article, result, found)
+                executed[article.source.slug] = cells.to_executed(
+                    article, result, found, cache / "highlight"
+                )
                 problems.extend(found)
     except BaseException:  # Ctrl-C: stop the cells now rather than when they finish
         pool.shutdown(wait=False, cancel_futures=True)
@@ -538,20 +543,25 @@ def make_url(config: SiteConfig) -> Any:
     return url
 
 
-_converters: dict[tuple[str, str], Any] = {}
+_converters: dict[tuple[str, str, str], Any] = {}
 
 
 def render_article_body(
-    job: tuple[Article, Executed | None], base_path: str, renames: dict[str, str]
+    job: tuple[Article, Executed | None],
+    base_path: str,
+    renames: dict[str, str],
+    highlights: Path | None = None,
 ) -> tuple[str, list[dict[str, Any]], list[Diagnostic]]:
-    """Markdown to HTML with cells, widgets, math and inline values filled in."""
+    """Markdown to HTML with code, cells, widgets, math and inline values filled in;
+    highlighted code is remembered in *highlights*."""
     from . import widgets
+    from .highlight import highlight
     from .markdown import make_markdown, render_body, render_math
 
     article, run = job
-    key = (base_path, json.dumps(renames, sort_keys=True))
+    key = (base_path, json.dumps(renames, sort_keys=True), str(highlights))
     if key not in _converters:  # one converter per process: building one is not cheap
-        _converters[key] = make_markdown(base_path, renames)
+        _converters[key] = make_markdown(base_path, renames, highlights)
     problems = Collector()
     where = article.source.rel
     math_html = [
@@ -576,7 +586,16 @@ def render_article_body(
             + "</figure>"
         )
     inline_html = [html.escape(text) for text in run.inline_text]
-    parts = {"CELL": run.cell_html, "WIDGET": widget_html, "MATH": math_html, "INLINE": inline_html}
+    code_html = [
+        highlight(code, lang, highlights, hl_lines=lines) for lang, code, lines in article.code
+    ]
+    parts = {
+        "CODE": code_html,
+        "CELL": run.cell_html,
+        "WIDGET": widget_html,
+        "MATH": math_html,
+        "INLINE": inline_html,
+    }
     body, toc = render_body(_converters[key], article.body, parts)
     return body, toc, problems.errors
 

@@ -16,10 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
-
 from .errors import Diagnostic
 from .model import Article, Executed
 from .widgets import input_spec, output_spec
@@ -220,19 +216,20 @@ def _diagnostic(article: Article, error: dict[str, Any]) -> Diagnostic:
     return Diagnostic(path, error["line"], error.get("col", 0), error["message"], hint)
 
 
-_FORMATTER = HtmlFormatter(cssclass="highlight")
+def to_executed(
+    article: Article,
+    result: dict[str, Any],
+    problems: list[Diagnostic],
+    highlights: Path | None = None,
+) -> Executed:
+    """Turn a runner result into the HTML pieces of the page; output errors become diagnostics.
+    Highlighted code is remembered in *highlights*."""
+    from .highlight import highlight
 
-
-def render_code(code: str) -> str:
-    """Highlight Python at build time."""
-    return highlight(code, PythonLexer(), _FORMATTER)
-
-
-def to_executed(article: Article, result: dict[str, Any], problems: list[Diagnostic]) -> Executed:
-    """Turn a runner result into the HTML pieces of the page; output errors become diagnostics."""
     html_cells = []
     for cell, out in zip(article.cells, result["cells"], strict=True):
-        parts = [] if cell.hide else [f'<div class="xw-code">{render_code(cell.code)}</div>']
+        shown = "" if cell.hide else highlight(cell.code, "python", highlights, wrapcode=False)
+        parts = [f'<div class="xw-code">{shown}</div>'] if shown else []
         for stream in ("stdout", "stderr"):
             if out[stream]:
                 parts.append(f'<pre class="xw-{stream}">{html.escape(out[stream])}</pre>')

@@ -11,6 +11,7 @@ import html
 import re
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -40,6 +41,7 @@ class Blocks:
     widgets: list[Widget]
     inlines: list[Inline]
     math: list[tuple[str, bool, int]]
+    code: list[tuple[str | None, str, tuple[int, ...]]]  # (language, code, lines to mark)
 
 
 def _parse_info(info: str, where: str, line: int, problems: Collector) -> dict[str, Any] | None:
@@ -76,14 +78,29 @@ def _parse_info(info: str, where: str, line: int, problems: Collector) -> dict[s
     return result
 
 
+HL_LINES_RE = re.compile(r"""hl_lines=["']?([\d\s]+)""")
+
+
+def _code_language(info: str) -> str | None:
+    """The language of a fence: ```python, ```{.python}, or none."""
+    words = info.strip().strip("{}").split()
+    if not words or "=" in words[0] or words[0].startswith("#"):
+        return None
+    return words[0].lstrip(".") or None
+
+
 def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> Blocks:
-    """Cut cells, widgets, inline values and math out of *body*, leaving placeholders."""
+    """Cut code, cells, widgets, inline values and math out of *body*, leaving placeholders.
+
+    Code blocks are highlighted by the build (``highlight.py``), which remembers results,
+    rather than by Python-Markdown, which would compile each language's lexer anew."""
     lines = body.split("\n")
     out: list[str] = []
     cells: list[Cell] = []
     widgets: list[Widget] = []
     inlines: list[Inline] = []
     math: list[tuple[str, bool, int]] = []
+    code: list[tuple[str | None, str, tuple[int, ...]]] = []
     prose: list[tuple[int, str]] = []  # (file line, text) of the run of prose being collected
 
     def flush_prose() -> None:
@@ -114,7 +131,15 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
         inner = "\n".join(lines[start + 1 : end])
         info = _parse_info(match["info"].strip(), where, open_line, problems)
         if info is None:
-            out.extend(lines[start : end + 1])
+            marked = HL_LINES_RE.search(match["info"])
+            out.extend(["", PLACEHOLDER.format(kind="CODE", n=len(code)), ""])
+            code.append(
+                (
+                    _code_language(match["info"]),
+                    inner.strip("\n"),
+                    tuple(int(n) for n in marked[1].split()) if marked else (),
+                )
+            )
         elif info.get("widget"):
             widget = parse_widget(inner, len(widgets), open_line, where, problems)
             if widget is not None:
@@ -134,7 +159,7 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
             )
         i = end + 1
     flush_prose()
-    return Blocks("\n".join(out), cells, widgets, inlines, math)
+    return Blocks("\n".join(out), cells, widgets, inlines, math, code)
 
 
 def _replace_inline(
@@ -236,33 +261,55 @@ class _Sections(Treeprocessor):
                 section.append(child)
 
 
+class _IndentedCode(Treeprocessor):
+    """Highlight indented code blocks as plain text, in the same markup as fenced ones
+    (fenced blocks never reach Markdown: split_blocks takes them out first)."""
+
+    def __init__(self, md: md_lib.Markdown, highlights: Path | None):
+        super().__init__(md)
+        self.highlights = highlights
+
+    def run(self, root: ElementTree.Element) -> None:
+        from .highlight import highlight
+
+        for block in root.iter("pre"):
+            if len(block) == 1 and block[0].tag == "code":
+                text = html.unescape(block[0].text or "").strip("\n")
+                stored = self.md.htmlStash.store(highlight(text, None, self.highlights))
+                block.clear()
+                block.tag, block.text = "p", stored  # raw HTML goes in where this was
+
+
 class _SiteExtension(Extension):
-    def __init__(self, base_path: str, renames: dict[str, str]):
+    def __init__(self, base_path: str, renames: dict[str, str], highlights: Path | None):
         super().__init__()
         self.base_path = base_path
         self.renames = renames
+        self.highlights = highlights
 
     def extendMarkdown(self, md: md_lib.Markdown) -> None:  # noqa: N802 (Python-Markdown API)
         links = _PrefixLinks(md, self.base_path, self.renames)
         md.treeprocessors.register(links, "xw_links", 0)
         md.treeprocessors.register(_Sections(md), "xw_sections", 1)  # after "toc" (5)
+        md.treeprocessors.register(_IndentedCode(md, self.highlights), "xw_code", 30)
 
 
-def make_markdown(base_path: str, renames: dict[str, str] | None = None) -> md_lib.Markdown:
+def make_markdown(
+    base_path: str, renames: dict[str, str] | None = None, highlights: Path | None = None
+) -> md_lib.Markdown:
     """Return a Markdown converter with the extensions authors expect.
 
     *renames* maps site paths as authors write them (``static/img/a.png``) to the
-    content-hashed names the build gave them.
+    content-hashed names the build gave them; highlighted code is remembered in
+    *highlights*.
     """
     # Extensions are passed as instances: naming them makes Python-Markdown read every
     # installed package's entry points first, which costs more than a page takes to render.
-    # The first seven are what "extra" names.
+    # What "extra" names, less fenced code: split_blocks takes every fence out first.
     from markdown.extensions.abbr import AbbrExtension
     from markdown.extensions.admonition import AdmonitionExtension
     from markdown.extensions.attr_list import AttrListExtension
-    from markdown.extensions.codehilite import CodeHiliteExtension
     from markdown.extensions.def_list import DefListExtension
-    from markdown.extensions.fenced_code import FencedCodeExtension
     from markdown.extensions.footnotes import FootnoteExtension
     from markdown.extensions.md_in_html import MarkdownInHtmlExtension
     from markdown.extensions.sane_lists import SaneListExtension
@@ -271,7 +318,6 @@ def make_markdown(base_path: str, renames: dict[str, str] | None = None) -> md_l
 
     return md_lib.Markdown(
         extensions=[
-            FencedCodeExtension(),
             FootnoteExtension(BACKLINK_TITLE="Back to reference %d"),
             AttrListExtension(),
             DefListExtension(),
@@ -281,8 +327,7 @@ def make_markdown(base_path: str, renames: dict[str, str] | None = None) -> md_l
             AdmonitionExtension(),
             SaneListExtension(),
             TocExtension(permalink="#", permalink_title="Link to this section", toc_depth="2-3"),
-            CodeHiliteExtension(guess_lang=False, css_class="highlight"),
-            _SiteExtension(base_path, renames or {}),
+            _SiteExtension(base_path, renames or {}, highlights),
         ],
         output_format="html",
     )

@@ -117,6 +117,7 @@ class Article:
     raw: str  # the whole file text, for line lookups
     slug_line: int = 1  # front matter lines, for diagnostics found after parsing
     template_line: int = 1
+    code: tuple[tuple[str | None, str, tuple[int, ...]], ...] = ()  # plain code blocks
 
     @property
     def url(self) -> str:

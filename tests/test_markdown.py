@@ -1,4 +1,5 @@
 from site_builder.errors import Collector
+from site_builder.highlight import highlight
 from site_builder.markdown import make_markdown, render_body, split_blocks
 
 
@@ -19,9 +20,25 @@ def test_cells_keep_their_file_lines():
     assert "XWPLACEHOLDERCELL0X" in blocks.body
 
 
-def test_plain_python_fence_is_only_highlighted():
-    blocks, _ = split("```python\nprint(1)\n```\n")
-    assert blocks.cells == [] and "print(1)" in blocks.body
+def test_plain_fences_are_code_blocks_not_cells():
+    body = '```python\nprint(1)\n```\n\n~~~\nplain\n~~~\n\n```{.js hl_lines="2"}\na\nb\n```\n'
+    blocks, _ = split(body)
+    assert blocks.cells == []
+    assert blocks.code == [("python", "print(1)", ()), (None, "plain", ()), ("js", "a\nb", (2,))]
+    assert "XWPLACEHOLDERCODE2X" in blocks.body
+
+
+def test_highlighted_code_is_remembered(tmp_path):
+    code = "def f(x):\n    return x < 2 and 'a' or \"b\"\n"
+    first = highlight(code, "python", tmp_path)
+    assert first.startswith('<div class="highlight"><pre><span></span><code>')
+    assert '<span class="k">def</span>' in first and "&lt;" in first
+    (saved,) = tmp_path.rglob("*.html")
+    saved.write_text("remembered")  # the next call reads it instead of running Pygments
+    assert highlight(code, "python", tmp_path) == "remembered"
+    assert highlight(code, "python", None) == first  # without a cache: the same result
+    plain = highlight("<b>", "no-such-language", None)
+    assert "&lt;b&gt;" in plain and '<span class="k">' not in plain
 
 
 def test_unclosed_fence_is_an_error():
@@ -68,3 +85,8 @@ def test_each_second_level_heading_opens_a_section():
     assert html.rstrip().endswith("</div>")  # footnotes stay after the last section
     assert '<div class="footnote">' not in two.split("</section>")[0]
     assert "<section>" not in make_markdown("/").convert("# Title\n\nNo second level.")
+
+
+def test_indented_code_is_highlighted_as_plain_text():
+    html = make_markdown("/").convert("Text:\n\n    if a < b:\n        pass\n")
+    assert '<div class="highlight"><pre><span></span><code>if a &lt; b:' in html
