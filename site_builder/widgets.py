@@ -459,11 +459,17 @@ def _render_rows(inp: Input, rows: list[dict[str, Any]]) -> str:
     columns = o.get("columns") or {c: str(c) for c in (rows[0] if rows else {})}
     head = "".join(f'<th scope="col">{html.escape(str(h))}</th>' for h in columns.values())
     body = []
-    for row in rows:
-        key = row.get(o["key"])
+    keys = [row.get(o["key"]) for row in rows]
+    # Rows are focusable (the page moves focus with the arrow keys); only the chosen one is
+    # in the tab order. Written here, so the page sets no attribute per row when it starts.
+    chosen = keys.index(o["value"]) if o["value"] in keys else 0
+    for i, (key, row) in enumerate(zip(keys, rows, strict=True)):
         selected = "true" if key == o["value"] else "false"
         cells = "".join(f"<td>{html.escape(_cell_text(row.get(c)))}</td>" for c in columns)
-        body.append(f'<tr data-key="{_attr(key)}" aria-selected="{selected}">{cells}</tr>')
+        body.append(
+            f'<tr data-key="{_attr(key)}" aria-selected="{selected}" '
+            f'tabindex="{0 if i == chosen else -1}">{cells}</tr>'
+        )
     label = html.escape(str(o.get("label", name)))
     return (
         f'<div class="xw-input xw-rows" data-xw-input="{name}" data-xw-type="rows" '

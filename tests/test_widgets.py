@@ -1,7 +1,13 @@
 import pytest
 
 from site_builder.errors import Collector
-from site_builder.widgets import input_spec, output_spec, parse_widget, split_slots
+from site_builder.widgets import (
+    input_spec,
+    output_spec,
+    parse_widget,
+    render_input,
+    split_slots,
+)
 
 
 def parse(text, line=10):
@@ -84,3 +90,19 @@ def test_formula_slots():
     tex, slots = split_slots(r"\sigma(\val{x}{.2f}) = \val{f(x, {1: 2}[1])}")
     assert slots == [("x", ".2f"), ("f(x, {1: 2}[1])", "")]
     assert r"\val" not in tex and "{918273600}" in tex
+
+
+def test_rows_table_is_one_tab_stop_written_by_the_build():
+    widget, errors = parse(
+        "inputs:\n  who: {type: rows, rows: people, key: id, value: 2, label: People}\n"
+    )
+    assert errors == []
+    rows = [{"id": 1, "name": "A & B"}, {"id": 2, "name": "C"}, {"id": 3, "name": "D"}]
+    html = render_input(widget.inputs[0], rows)
+    assert '<tr data-key="1" aria-selected="false" tabindex="-1"><td>1</td><td>A &amp; B' in html
+    assert '<tr data-key="2" aria-selected="true" tabindex="0">' in html
+    assert html.count('tabindex="0"') == 2  # the chosen row and the scroll box
+    missing = render_input(
+        parse("inputs:\n  who: {type: rows, rows: people, key: id, value: 9}\n")[0].inputs[0], rows
+    )
+    assert '<tr data-key="1" aria-selected="false" tabindex="0">' in missing

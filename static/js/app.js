@@ -169,8 +169,8 @@ function bindRows(box, name, change) {
   const rows = [...body.rows];
   const search = box.querySelector(".xw-rows-search");
   const count = box.querySelector(".xw-rows-count");
-  let chosen = rows.find((tr) => tr.getAttribute("aria-selected") === "true") || rows[0];
-  for (const tr of rows) tr.tabIndex = tr === chosen ? 0 : -1;
+  // The build gave every row tabindex -1 and the chosen one 0 (roving tab stop).
+  let chosen = rows.find((tr) => tr.tabIndex === 0) || rows[0];
   const table = box.querySelector("table");
   table.setAttribute("role", "grid");
   table.setAttribute("aria-readonly", "true");
