@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,9 +65,6 @@ class BuildResult:
     page_count: int = 0  # HTML pages in the site
 
 
-SITE_PAGES = ("index.html", "tag.html", "404.html")
-
-
 def build(
     config: SiteConfig,
     *,
@@ -118,9 +115,10 @@ def _build(
     key: str,
     state: State | None,
     problems: Collector,
-    phase: Any,
+    phase: Callable[[str], None],
     timings: dict[str, float],
 ) -> BuildResult:
+    """The build itself, from the last build's *state* when there is one."""
     output_dir = config.path("output_dir")
     state_dir = config.path("cache_dir")
     last = state.summary if state else None
