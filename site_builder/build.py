@@ -552,7 +552,6 @@ def render_article_body(
 ) -> tuple[str, list[dict[str, Any]], list[Diagnostic]]:
     """Markdown to HTML with code, cells, widgets, math and inline values filled in;
     highlighted code is remembered in *highlights*."""
-    from . import widgets
     from .highlight import highlight
     from .markdown import make_markdown, render_body, render_math
 
@@ -567,6 +566,8 @@ def render_article_body(
     ]
     run = run or Executed([], [], {}, {}, {})
     widget_html = []
+    if article.widgets:
+        from . import widgets
     for w in article.widgets:
         inputs = "".join(widgets.render_input(i, run.rows.get(i.name)) for i in w.inputs)
         outputs = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Set
@@ -114,6 +113,8 @@ def check_links(
     (an incremental build: the rest was checked before and cannot have changed). *files*
     maps every file of the site to the source that wrote it.
     """
+    import difflib  # only reached for did-you-mean hints, but cheap to have here
+
     problems = []
     known: list[str] = []
     jobs = [(page, True) for page in pages] + [(page, False) for page in referrers]

@@ -21,7 +21,6 @@ from markdown.treeprocessors import Treeprocessor
 
 from .errors import Collector
 from .model import Cell, Inline, Widget
-from .widgets import parse_widget
 
 FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 INLINE_RE = re.compile(r"\{py\}`([^`\n]+)`")
@@ -141,6 +140,8 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
                 )
             )
         elif info.get("widget"):
+            from .widgets import parse_widget  # only articles with widgets need it
+
             widget = parse_widget(inner, len(widgets), open_line, where, problems)
             if widget is not None:
                 out.extend(["", PLACEHOLDER.format(kind="WIDGET", n=len(widgets)), ""])

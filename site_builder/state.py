@@ -394,9 +394,3 @@ def create(folder: Path, changes: Changes) -> None:
         stale.unlink(missing_ok=True)
     discard(folder)  # a journal left by a killed build belongs to the old database
     os.replace(tmp, folder / FILE)
-
-
-def load_summary(folder: Path, key: str) -> tuple[State | None, Summary | None]:
-    """The state of the last build and its summary, or (None, None)."""
-    state = State.open(folder, key)
-    return (state, state.summary) if state else (None, None)
