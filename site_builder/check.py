@@ -113,8 +113,6 @@ def check_links(
     (an incremental build: the rest was checked before and cannot have changed). *files*
     maps every file of the site to the source that wrote it.
     """
-    import difflib  # only reached for did-you-mean hints, but cheap to have here
-
     problems = []
     known: list[str] = []
     jobs = [(page, True) for page in pages] + [(page, False) for page in referrers]
@@ -127,14 +125,14 @@ def check_links(
                 message = f"link {link!r} points outside the site (base path {base_path})"
             elif path not in files and path + "/index.html" not in files:
                 known = known or sorted(files)
-                close = difflib.get_close_matches(path, known, n=1)
+                close = _close(path, known)
                 message = f"broken link {link!r}: no file {path!r} in the site"
                 if close:
                     message += (
                         f" (did you mean '{base_path}{close[0].removesuffix('index.html')}'?)"
                     )
             elif fragment and path in scans and fragment not in (ids := unpack(scans[path])[1]):
-                close = difflib.get_close_matches(fragment, sorted(ids), n=1)
+                close = _close(fragment, sorted(ids))
                 message = f"broken anchor {link!r}: {path} has no id {fragment!r}"
                 if close:
                     message += f" (did you mean #{close[0]}?)"
@@ -143,6 +141,13 @@ def check_links(
                 line = _line_of(source_text(owner), link, base_path)
                 problems.append(Diagnostic(owner, line, 0, message))
     return problems
+
+
+def _close(word: str, candidates: list[str]) -> list[str]:
+    """The nearest candidate for a did-you-mean (difflib is imported only when needed)."""
+    import difflib
+
+    return difflib.get_close_matches(word, candidates, n=1)
 
 
 def _line_of(text: str, link: str, base_path: str) -> int:
