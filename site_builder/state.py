@@ -379,8 +379,9 @@ def _apply(db: sqlite3.Connection, c: Changes) -> None:
 def create(folder: Path, changes: Changes) -> None:
     """Write the state of a full build: a new database, swapped in whole."""
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(f"{FILE}.*.tmp"):  # left by a build that was killed
+        stale.unlink(missing_ok=True)
     tmp = folder / f"{FILE}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # a new file: if this fails, it is discarded

@@ -113,3 +113,12 @@ def test_a_damaged_state_is_never_trusted(make_site, damage):
     assert not result.incremental
     assert tree(root / "_site") == clean_tree(root)
     assert build(load_config(root)).incremental  # and the next build has a state again
+
+
+def test_a_full_build_clears_what_a_killed_one_left(make_site):
+    root = make_site(SITE)
+    stale = root / ".site-cache" / "build-state.sqlite3.99999.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half a database")
+    build(load_config(root))
+    assert sorted(p.name for p in stale.parent.glob("build-state*")) == ["build-state.sqlite3"]
