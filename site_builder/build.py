@@ -241,11 +241,7 @@ def _build(
         previous_owners = state.owners(out.owners)
         for path, owner in out.owners.items():
             if path not in gone and previous_owners.get(path, owner) != owner:
-                problems.error(
-                    owner,
-                    0,
-                    f"file conflict: {path} is written by both {previous_owners[path]} and {owner}",
-                )
+                problems.error(owner, 0, str(FileConflict(path, previous_owners[path], owner)))
         removed = gone - set(out.owners)
         files: Mapping[str, str] = state.files(out.owners, removed)
     else:
@@ -283,18 +279,14 @@ def _build(
             out.commit_changes(output_dir, removed=removed)
         else:
             out.commit(output_dir)
-        outputs: dict[str, list[str]] = {rel: [] for rel in parsed}
+        outputs: dict[str, list[str]] = {}
         for path, owner in article_outputs.items():
             outputs.setdefault(owner, []).append(path)
-        by_rel = {a.source.rel: a for a in changed}
+        slugs = {a.source.rel: a.source.slug for a in changed}
         changes = Changes(
             Summary(key, stamps, warnings, article_count, page_count, site_outputs),
             sources={
-                rel: Kept(
-                    listing(by_rel[rel]) if rel in by_rel else None,
-                    by_rel[rel].source.slug if rel in by_rel else None,
-                    sorted(outputs.get(rel, [])),
-                )
+                rel: Kept(listings.get(rel), slugs.get(rel), sorted(outputs.get(rel, [])))
                 for rel in parsed
             },
             gone_sources=gone_sources,
@@ -384,11 +376,8 @@ def check_articles(
             continue
         if slug in by_slug:
             first, second = sorted((by_slug[slug], where))
-            problems.error(
-                where,
-                article.slug_line,
-                f"file conflict: {slug}/index.html is written by both {first} and {second}",
-            )
+            conflict = FileConflict(f"{slug}/index.html", first, second)
+            problems.error(where, article.slug_line, str(conflict))
             continue
         by_slug[slug] = where
         if article.meta.template != "article.html":
