@@ -115,6 +115,14 @@ def check_links(
     """
     problems = []
     known: list[str] = []
+    ids_of: dict[str, set[str] | None] = {}  # target page -> its ids (None: not a page)
+
+    def ids(path: str) -> set[str] | None:
+        if path not in ids_of:  # one lookup (a database read when incremental) per page
+            value = scans.get(path)
+            ids_of[path] = None if value is None else unpack(value)[1]
+        return ids_of[path]
+
     jobs = [(page, True) for page in pages] + [(page, False) for page in referrers]
     for page, full in jobs:
         for link, path, fragment in unpack(scans[page])[0]:
@@ -131,8 +139,8 @@ def check_links(
                     message += (
                         f" (did you mean '{base_path}{close[0].removesuffix('index.html')}'?)"
                     )
-            elif fragment and path in scans and fragment not in (ids := unpack(scans[path])[1]):
-                close = _close(fragment, sorted(ids))
+            elif fragment and (found := ids(path)) is not None and fragment not in found:
+                close = _close(fragment, sorted(found))
                 message = f"broken anchor {link!r}: {path} has no id {fragment!r}"
                 if close:
                     message += f" (did you mean #{close[0]}?)"
