@@ -252,7 +252,7 @@ def _build(
     # 4. Check every internal link and anchor before anything is written: those of the
     #    pages this build rendered, and those on other pages that point into what changed.
     pages = sorted(p for p in out.files if p.endswith(".html"))
-    new_scans: dict[str, Scan | str] = {}
+    new_scans: dict[str, Scan] = {}
     for page in pages:
         text = out.read(page).decode("utf-8", "replace")
         new_scans[page] = scan_page(page, text, config.base_path)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .check import Scan, pack, unpack
+from .check import Scan, pack
 from .config import SiteConfig
 from .errors import Diagnostic
 from .model import Article, FrontMatter, Source
@@ -125,8 +125,7 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            result = method(*args, **kwargs)
-            return list(result) if isinstance(result, Iterator) else result
+            return method(*args, **kwargs)
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, TypeError, ValueError) as exc:
             raise StateDamaged(f"{type(exc).__name__}: {exc}") from exc
 
@@ -169,7 +168,7 @@ class Changes:
     gone_sources: set[str] = field(default_factory=set)
     files: dict[str, str] = field(default_factory=dict)  # path -> source that wrote it
     gone_files: set[str] = field(default_factory=set)
-    scans: dict[str, Scan | str] = field(default_factory=dict)
+    scans: dict[str, Scan] = field(default_factory=dict)
     gone_pages: set[str] = field(default_factory=set)
 
 
@@ -241,11 +240,9 @@ class State:
         return dict(self._select("SELECT slug, rel FROM sources WHERE slug IN ({})", slugs))
 
     @_guarded
-    def listings(self) -> Iterator[tuple[str, tuple[Any, ...]]]:
-        for rel, packed in self.db.execute(
-            "SELECT rel, listing FROM sources WHERE listing IS NOT NULL"
-        ):
-            yield rel, pickle.loads(packed)  # noqa: S301
+    def listings(self) -> list[tuple[str, tuple[Any, ...]]]:
+        rows = self.db.execute("SELECT rel, listing FROM sources WHERE listing IS NOT NULL")
+        return [(rel, pickle.loads(packed)) for rel, packed in rows]  # noqa: S301
 
     @_guarded
     def owners(self, paths: Iterable[str]) -> dict[str, str]:
@@ -261,7 +258,7 @@ class State:
             )
         }
 
-    def files(self, added: dict[str, str], removed: set[str]) -> Overlay[str]:
+    def files(self, added: Mapping[str, str], removed: set[str]) -> Overlay[str]:
         """Every file of the site as it will be: path -> source that wrote it."""
         return Overlay(
             added,
@@ -270,7 +267,7 @@ class State:
             lambda: self._column("SELECT path FROM files"),
         )
 
-    def scans(self, added: dict[str, Scan | str], removed: set[str]) -> Overlay[Scan | str]:
+    def scans(self, added: Mapping[str, Scan | str], removed: set[str]) -> Overlay[Scan | str]:
         """Every page's links and ids as they will be."""
         return Overlay(
             added,
@@ -309,7 +306,7 @@ class Overlay(Mapping[str, V]):
 
     def __init__(
         self,
-        added: dict[str, V],
+        added: Mapping[str, V],
         removed: set[str],
         lookup: Callable[[str], V | None],
         every: Callable[[], Iterable[str]],
@@ -326,7 +323,7 @@ class Overlay(Mapping[str, V]):
 
     def __iter__(self) -> Iterator[str]:
         yield from self.added
-        for key in list(self.every()):
+        for key in self.every():
             if key not in self.added and key not in self.removed:
                 yield key
 
@@ -367,12 +364,13 @@ def _apply(db: sqlite3.Connection, c: Changes) -> None:
     pages = c.gone_pages | set(c.scans)
     delete("scans", "page", c.gone_pages)
     delete("links", "page", pages)
-    packed = {p: v if isinstance(v, str) else pack(v) for p, v in c.scans.items()}
-    db.executemany("INSERT OR REPLACE INTO scans VALUES (?, ?)", packed.items())
+    db.executemany(
+        "INSERT OR REPLACE INTO scans VALUES (?, ?)",
+        [(page, pack(scan)) for page, scan in c.scans.items()],
+    )
     links: list[tuple[str, str]] = []
-    for page, value in c.scans.items():
-        targets = {target for _, target, _ in unpack(value)[0]}
-        links.extend((target, page) for target in sorted(targets))
+    for page, (resolved, _) in c.scans.items():
+        links.extend((target, page) for target in sorted({t for _, t, _ in resolved}))
     db.executemany("INSERT INTO links VALUES (?, ?)", links)
 
 
