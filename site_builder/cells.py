@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import Diagnostic
 from .model import Article, Executed
+from .output import write_atomically
 from .widgets import input_spec, output_spec
 
 log = logging.getLogger(__name__)
@@ -82,10 +83,7 @@ def _load_cached(path: Path, key: str) -> dict[str, Any] | None:
 
 
 def _store(path: Path, key: str, result: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"key": key, "result": result}), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps({"key": key, "result": result}))
 
 
 def run_article(

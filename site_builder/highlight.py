@@ -10,7 +10,6 @@ version.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 
@@ -46,8 +45,7 @@ def highlight(
     formatter = HtmlFormatter(cssclass=css_class, wrapcode=wrapcode, hl_lines=list(hl_lines))
     result = pygments.highlight(code, lexer, formatter)
     if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(result, encoding="utf-8")
-        os.replace(tmp, path)
+        from .output import write_atomically
+
+        write_atomically(path, result)
     return result

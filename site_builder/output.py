@@ -8,6 +8,14 @@ import shutil
 from pathlib import Path
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write a cache file whole or not at all: a reader never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 class FileConflict(Exception):
     """Two sources want to write the same output path."""
 
