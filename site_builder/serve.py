@@ -120,15 +120,19 @@ def watch(
             rebuild(root, state, drafts, base_url)
 
 
-def make_handler(directory: Path, state: DevState) -> type[http.server.SimpleHTTPRequestHandler]:
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        extensions_map = {
-            **http.server.SimpleHTTPRequestHandler.extensions_map,
-            ".wasm": "application/wasm",
-            ".mjs": "text/javascript",
-            ".js": "text/javascript",
-        }
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site with the content types browsers insist on for the runtime."""
 
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",  # WebAssembly.instantiateStreaming needs it
+        ".mjs": "text/javascript",  # module scripts and workers need a script type
+        ".js": "text/javascript",
+    }
+
+
+def make_handler(directory: Path, state: DevState) -> type[http.server.SimpleHTTPRequestHandler]:
+    class Handler(SiteHandler):
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             log.debug(format, *args)
 

@@ -19,6 +19,7 @@ import pytest
 
 from site_builder.build import build
 from site_builder.config import load_config
+from site_builder.serve import SiteHandler
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -76,14 +77,7 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-class Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".wasm": "application/wasm",
-        ".mjs": "text/javascript",
-        ".js": "text/javascript",
-    }
-
+class Handler(SiteHandler):
     def log_message(self, *args: object) -> None:
         pass
 
@@ -177,6 +171,15 @@ def page(browser):
     p.on("pageerror", lambda exc: p.errors.append(str(exc)))
     yield p
     context.close()
+
+
+READY = "html[data-xw-state=ready]"
+
+
+def open_ready(page: Any, url: str) -> None:
+    """Open *url* and wait until its Python is ready for the reader."""
+    page.goto(url)
+    page.wait_for_selector(READY, state="attached", timeout=90_000)
 
 
 def seen(page: Any, selector: str, timeout: float = 5.0) -> str:

@@ -9,12 +9,11 @@ import pytest
 
 from site_builder.build import build
 from site_builder.config import load_config
-from tests.conftest import ROOT, seen, serve_folder
+from tests.conftest import ROOT, open_ready, seen, serve_folder
 
 pytestmark = pytest.mark.browser
 ARTICLE = "neural-network-math/"
 POST = (-0.016852, 0.704039, -0.116309)
-READY = "html[data-xw-state=ready]"
 
 sys.path.insert(0, str(ROOT / "content" / "neural-network-math"))
 import nn  # noqa: E402  (the article's own module, run here in CPython as the oracle)
@@ -40,11 +39,6 @@ def people():
                 for r in csv.DictReader(f)
             ]
     return PEOPLE
-
-
-def open_ready(page, url):
-    page.goto(url)
-    page.wait_for_selector(READY, state="attached", timeout=90_000)
 
 
 def updates(page):

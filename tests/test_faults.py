@@ -17,6 +17,7 @@ from site_builder.config import load_config
 from tests.conftest import (
     ROOT,
     dev_server,
+    open_ready,
     read_event,
     seen,
     serve_folder,
@@ -165,8 +166,7 @@ def test_hostile_text_is_inert_in_the_browser(page, hostile):
     _, url = hostile
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(url + "h/")
-    page.wait_for_selector("html[data-xw-state=ready]", state="attached", timeout=90_000)
+    open_ready(page, url + "h/")
     for row in page.locator("tbody tr[data-key]").all():
         row.hover()
         row.click()
@@ -183,8 +183,7 @@ def test_example_site_runs_under_its_csp_with_no_violations(browser, example_url
     page = context.new_page()
     violations = []
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
-    page.goto(example_url + "neural-network-math/")
-    page.wait_for_selector("html[data-xw-state=ready]", state="attached", timeout=90_000)
+    open_ready(page, example_url + "neural-network-math/")
     page.locator("tbody tr[data-key='3']").click()
     page.focus("#xw-in-x")
     page.keyboard.press("ArrowRight")
