@@ -26,7 +26,7 @@ from .pyodide import (
     RuntimeMissing,
     ensure_runtime,
     ensure_snapshot,
-    sri,
+    integrity,
 )
 from .state import (
     Changes,
@@ -499,7 +499,7 @@ def copy_runtime(config: SiteConfig, out: Output, problems: Collector) -> dict[s
     if source == "cdn":
         return {
             "index_url": config.runtime.cdn_url,
-            "integrity": {name: sri(folder / name) for name in RUNTIME_FILES},
+            "integrity": integrity(folder),
         }
     prefix = f"_pyodide/{PYODIDE_VERSION}/"
     for name in RUNTIME_FILES:

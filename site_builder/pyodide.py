@@ -100,3 +100,26 @@ def sri(path: Path) -> str:
 
     digest = hashlib.sha384(path.read_bytes()).digest()
     return "sha384-" + base64.b64encode(digest).decode()
+
+
+def integrity(folder: Path) -> dict[str, str]:
+    """The SRI value of every runtime file, hashed once per file version (13.5 MB in all)
+    and kept beside them, so a CDN-mode build does not hash them again each time."""
+    import json
+
+    from .output import write_atomically
+
+    stamps = {}
+    for name in RUNTIME_FILES:
+        st = os.stat(folder / name)
+        stamps[name] = [st.st_mtime_ns, st.st_size]
+    record = folder / "integrity.json"
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        if saved["stamps"] == stamps and set(saved["sri"]) == set(RUNTIME_FILES):
+            return dict(saved["sri"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing or damaged: hash again
+    values = {name: sri(folder / name) for name in RUNTIME_FILES}
+    write_atomically(record, json.dumps({"stamps": stamps, "sri": values}, sort_keys=True))
+    return values
