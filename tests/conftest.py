@@ -162,15 +162,27 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page that records uncaught errors in ``page.errors``."""
+@contextlib.contextmanager
+def open_page(browser: Any, route: tuple[Any, Any] | None = None) -> Iterator[Any]:
+    """A fresh page in its own context that records uncaught errors in ``page.errors``;
+    with *route* (pattern, handler) the context answers those requests itself."""
     context = browser.new_context()
+    if route:
+        context.route(*route)
     p = context.new_page()
     p.errors = []
     p.on("pageerror", lambda exc: p.errors.append(str(exc)))
-    yield p
-    context.close()
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records uncaught errors in ``page.errors``."""
+    with open_page(browser) as p:
+        yield p
 
 
 READY = "html[data-xw-state=ready]"

@@ -9,7 +9,7 @@ import pytest
 
 from site_builder.build import build
 from site_builder.config import load_config
-from tests.conftest import ROOT, open_ready, seen, serve_folder
+from tests.conftest import ROOT, open_page, open_ready, seen, serve_folder
 
 pytestmark = pytest.mark.browser
 ARTICLE = "neural-network-math/"
@@ -213,19 +213,15 @@ def test_hidden_layer_prediction_follows_the_selected_passenger(page, example_ur
 
 
 def test_runtime_blocked_leaves_the_page_readable(browser, example_url):
-    context = browser.new_context()
-    context.route(re.compile(r".*/_pyodide/.*"), lambda route: route.fulfill(status=404))
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(example_url + ARTICLE)
-    page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=60_000)
-    assert "Interactive figures are unavailable" in seen(page, ".xw-status")
-    assert "could not be downloaded" in seen(page, ".xw-status")
-    assert text(page, "w0o1") == "0.500000"
-    assert page.locator(".xw-rows-table tbody tr").count() == 891
-    assert errors == []
-    context.close()
+    blocked = (re.compile(r".*/_pyodide/.*"), lambda route: route.fulfill(status=404))
+    with open_page(browser, blocked) as page:
+        page.goto(example_url + ARTICLE)
+        page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=60_000)
+        assert "Interactive figures are unavailable" in seen(page, ".xw-status")
+        assert "could not be downloaded" in seen(page, ".xw-status")
+        assert text(page, "w0o1") == "0.500000"
+        assert page.locator(".xw-rows-table tbody tr").count() == 891
+        assert page.errors == []
 
 
 FAULTS = """---
@@ -322,17 +318,13 @@ def test_python_starts_from_the_snapshot(page, example_url):
 
 
 def test_without_the_snapshot_python_starts_from_scratch(browser, example_url):
-    context = browser.new_context()
-    context.route(re.compile(r".*/snapshot-[0-9a-f]+\.bin$"), lambda r: r.fulfill(status=404))
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    open_ready(page, example_url + ARTICLE)
-    assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "scratch"
-    set_range(page, "x", 1)
-    assert text(page, "w0o1") == f"{nn.sigmoid(1):.6f}"
-    assert errors == []
-    context.close()
+    no_snapshot = (re.compile(r".*/snapshot-[0-9a-f]+\.bin$"), lambda r: r.fulfill(status=404))
+    with open_page(browser, no_snapshot) as page:
+        open_ready(page, example_url + ARTICLE)
+        assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "scratch"
+        set_range(page, "x", 1)
+        assert text(page, "w0o1") == f"{nn.sigmoid(1):.6f}"
+        assert page.errors == []
 
 
 def test_number_select_and_checkbox_inputs(page, faults_url):

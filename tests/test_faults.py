@@ -17,6 +17,7 @@ from site_builder.config import load_config
 from tests.conftest import (
     ROOT,
     dev_server,
+    open_page,
     open_ready,
     read_event,
     seen,
@@ -178,9 +179,7 @@ def test_hostile_text_is_inert_in_the_browser(page, hostile):
 
 
 @pytest.mark.browser
-def test_example_site_runs_under_its_csp_with_no_violations(browser, example_url):
-    context = browser.new_context()
-    page = context.new_page()
+def test_example_site_runs_under_its_csp_with_no_violations(page, example_url):
     violations = []
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     open_ready(page, example_url + "neural-network-math/")
@@ -191,27 +190,22 @@ def test_example_site_runs_under_its_csp_with_no_violations(browser, example_url
     assert violations == []
     csp = page.get_attribute("meta[http-equiv=Content-Security-Policy]", "content")
     assert "script-src 'self' 'wasm-unsafe-eval';" in csp and "unsafe-inline" not in csp
-    context.close()
 
 
 @pytest.mark.browser
 def test_worker_crash_is_reported_and_the_page_stays(browser, example_url):
-    context = browser.new_context()
-    context.route(
+    crashing = (
         "**/static/js/worker.*.js",
         lambda route: route.fulfill(
             status=200, content_type="text/javascript", body="throw new Error('worker boom');"
         ),
     )
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(example_url + "neural-network-math/")
-    page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=30_000)
-    assert "the Python worker failed" in seen(page, ".xw-status")
-    assert seen(page, "[data-xw-output=w0o1] .xw-result") == "0.500000"
-    assert errors == []
-    context.close()
+    with open_page(browser, crashing) as page:
+        page.goto(example_url + "neural-network-math/")
+        page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=30_000)
+        assert "the Python worker failed" in seen(page, ".xw-status")
+        assert seen(page, "[data-xw-output=w0o1] .xw-result") == "0.500000"
+        assert page.errors == []
 
 
 def test_example_site_links_resolve_under_a_project_prefix(tmp_path):
@@ -258,7 +252,7 @@ outputs:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("tampered", [False, True], ids=["intact", "tampered"])
-def test_cdn_mode_checks_every_runtime_file(browser, tmp_path, tampered):
+def test_cdn_mode_checks_every_runtime_file(page, tmp_path, tampered):
     import functools
     import http.server
     import shutil
@@ -286,8 +280,6 @@ def test_cdn_mode_checks_every_runtime_file(browser, tmp_path, tampered):
     build(load_config(root))
     assert not (root / "_site" / "_pyodide").exists()  # nothing of the runtime is shipped
     server, url = serve_folder(root / "_site")
-    context = browser.new_context()
-    page = context.new_page()
     try:
         page.goto(url + "cdn/")
         page.wait_for_selector(
@@ -307,7 +299,6 @@ def test_cdn_mode_checks_every_runtime_file(browser, tmp_path, tampered):
             page.wait_for_selector("html[data-xw-updates]", state="attached")
             assert seen(page, "[data-xw-output=w0o0] .xw-result") == "14.0"
     finally:
-        context.close()
         server.shutdown()
         cdn.shutdown()
 
