@@ -7,6 +7,7 @@ import html
 import json
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,11 +16,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import content
+from .cache import now as cache_clock
+from .cache import prune
 from .check import Scan, check_links, scan_page
-from .config import SiteConfig
-from .errors import Collector, Diagnostic
+from .config import CONFIG_NAME, SiteConfig, config_line
+from .errors import BuildError, Collector, Diagnostic
+from .errors import rel as rel_path
+from .lock import Busy, build_lock
 from .model import Article, Executed, Source
-from .output import FileConflict, Output
+from .output import MARKER, MARKER_TEXT, FileConflict, Output, WriteFailed, guard_output
 from .pyodide import (
     PYODIDE_VERSION,
     RUNTIME_FILES,
@@ -37,6 +42,7 @@ from .state import (
     article_from,
     create,
     discard,
+    file_stamp,
     global_key,
     listing,
     source_stamp,
@@ -72,6 +78,8 @@ def build(
     write: bool = True,
     dev: bool = False,
     incremental: bool = True,
+    wait: bool = True,
+    waiting: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the site; raise BuildError with every problem, leaving the output alone.
 
@@ -79,9 +87,66 @@ def build(
     code), only sources whose files changed are parsed, run and rendered, site-wide pages
     are rendered only when the article list's metadata changed, and only changed files
     are written. Without one, everything is built and swapped in whole.
+
+    A build that writes first checks that the output folder may be replaced
+    (output.guard_output), then holds the project's lock (lock.build_lock): a second
+    build waits for it (telling *waiting* once), or fails when *wait* is false.
     """
+    if not write:
+        return _build_once(config, drafts, write, dev, incremental)
+    problems = Collector()
+    for key, problem in guard_folders(config):
+        problems.error(
+            CONFIG_NAME, config_line(config.root, key), problem, hint=GUARD_HINTS.get(key, "")
+        )
+    problems.raise_if_errors()
+    try:
+        with build_lock(config.path("cache_dir"), wait, waiting):
+            return _build_once(config, drafts, write, dev, incremental)
+    except Busy as exc:
+        raise BuildError(
+            [
+                Diagnostic(
+                    config.cache_dir,
+                    0,
+                    0,
+                    f"another build of this project is running (pid {exc}); nothing was built",
+                    hint="wait for it, or leave out --no-wait to wait automatically",
+                )
+            ]
+        ) from None
+
+
+GUARD_HINTS = {
+    "output_dir": "set output_dir to a folder of its own, such as _site, or empty this one",
+    "cache_dir": "set cache_dir to a folder of its own, such as .site-cache",
+}
+
+
+def guard_folders(config: SiteConfig) -> list[tuple[str, str]]:
+    """(setting, problem) for every folder setting a build must not write to."""
+    root = config.root
+    sources = {
+        f"{name} ({getattr(config, name)})": config.path(name)
+        for name in ("content_dir", "templates_dir", "static_dir")
+    }
+    sources[".git"] = root / ".git"
+    sources[".cache (the runtime download)"] = root / ".cache"
+    output, cache = config.path("output_dir"), config.path("cache_dir")
+    found = []
+    if problem := guard_output(root, cache, {**sources, "output_dir": output}, foreign=False):
+        found.append(("cache_dir", f"cache_dir: {problem}; a build would write into it"))
+    if problem := guard_output(root, output, {**sources, "cache_dir": cache}):
+        found.append(("output_dir", f"output_dir: {problem}; a build would replace it"))
+    return found
+
+
+def _build_once(
+    config: SiteConfig, drafts: bool, write: bool, dev: bool, incremental: bool
+) -> BuildResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
+    started = cache_clock()
 
     def phase(name: str) -> None:
         nonlocal clock
@@ -96,15 +161,22 @@ def build(
     use_state = incremental and write and output_dir.is_dir()
     state = State.open(state_dir, key) if use_state else None
     try:
-        return _build(config, drafts, write, dev, key, state, problems, phase, timings)
+        result = _build(config, drafts, write, dev, key, state, problems, phase, timings)
     except StateDamaged as exc:  # found while reading it: start again from scratch
         log.warning("ignoring the saved build state (%s); building everything", exc)
+        if state:
+            state.close()
+            state = None
         discard(state_dir)
         timings.clear()
-        return _build(config, drafts, write, dev, key, None, Collector(), phase, timings)
+        result = _build(config, drafts, write, dev, key, None, Collector(), phase, timings)
     finally:
         if state:
             state.close()
+    if write and not result.incremental:  # a full build: drop what no build needs now
+        for folder in ("cells", "highlight", "templates"):
+            prune(state_dir / folder, started)
+    return result
 
 
 def _build(
@@ -127,14 +199,34 @@ def _build(
     #    Files unchanged since the last build are not even read.
     sources = content.find_sources(config.root, config.path("content_dir"), problems)
     stamps = {s.rel: source_stamp(s) for s in sources}
-    if last and last.stamps == stamps and not problems.errors:
+    # Files of the site that are missing or were changed since the last build wrote them
+    # are written again: by rendering their source again, or everything when their
+    # source is not an article.
+    repair: set[str] = set()
+    render_site_anyway = False
+    if state and last:
+        for path, owner in state.damaged_outputs(output_dir).items():
+            if path in last.site_outputs:
+                render_site_anyway = True
+            elif owner in stamps:
+                repair.add(owner)
+            else:
+                raise StateDamaged(f"{config.output_dir}/{path} was changed outside the build")
+    if (
+        last
+        and last.stamps == stamps
+        and not problems.errors
+        and not (repair or render_site_anyway)
+    ):
         for found in last.warnings.values():  # nothing changed since the last build
             problems.extend(found)
         phase("read")
         return BuildResult(
             Output(), [], {}, True, problems.warnings, timings, last.articles, last.pages
         )
-    fresh = [s for s in sources if not last or last.stamps.get(s.rel) != stamps[s.rel]]
+    fresh = [
+        s for s in sources if not last or last.stamps.get(s.rel) != stamps[s.rel] or s.rel in repair
+    ]
     gone_sources = set(last.stamps) - set(stamps) if last else set()
     before = state.kept([s.rel for s in fresh] + sorted(gone_sources)) if state else {}
     parsed = dict(
@@ -174,6 +266,7 @@ def _build(
 
     # 3. Render the changed articles, then the site-wide pages if what they list changed.
     out = Output()
+    out.write(MARKER, MARKER_TEXT, "site-builder")
     assets = copy_static(config, out)
     runtime = copy_runtime(config, out, problems)
     if state:
@@ -211,9 +304,13 @@ def _build(
     # Site-wide pages list every article's front matter: render them again only if some
     # article's changed, appeared or went away (only then are all articles gathered).
     listings = {a.source.rel: listing(a) for a in changed}
-    render_site = state is None or any(
-        (before[rel].listing if rel in before else None) != listings.get(rel)
-        for rel in [*parsed, *gone_sources]
+    render_site = (
+        state is None
+        or render_site_anyway
+        or any(
+            (before[rel].listing if rel in before else None) != listings.get(rel)
+            for rel in [*parsed, *gone_sources]
+        )
     )
     site_outputs = last.site_outputs if last else []
     if render_site:
@@ -275,10 +372,15 @@ def _build(
     added_pages = [p for p in pages if p not in previous_owners]
     page_count = (last.pages - len(gone_pages) + len(added_pages)) if last else len(pages)
     if write:
-        if state:
-            out.commit_changes(output_dir, removed=removed)
-        else:
-            out.commit(output_dir)
+        try:
+            if state:
+                out.commit_changes(output_dir, removed=removed)
+            else:
+                out.commit(output_dir)
+        except WriteFailed as exc:
+            problems.error(rel_path(Path(exc.path), config.root), 0, str(exc))
+            problems.raise_if_errors()
+        target = output_dir.resolve()
         outputs: dict[str, list[str]] = {}
         for path, owner in article_outputs.items():
             outputs.setdefault(owner, []).append(path)
@@ -290,15 +392,25 @@ def _build(
                 for rel in parsed
             },
             gone_sources=gone_sources,
-            files=dict(out.owners),
+            files={
+                path: (owner, *file_stamp(target / path)) for path, owner in out.owners.items()
+            },
             gone_files=removed,
             scans=new_scans,
             gone_pages=gone_pages,
         )
-        if state:
-            state.apply(changes)
-        else:
-            create(state_dir, changes)
+        try:
+            if state:
+                state.apply(changes)
+            else:
+                create(state_dir, changes)
+        except (OSError, sqlite3.Error) as exc:  # the site is written; only speed is lost
+            discard(state_dir)
+            problems.warn(
+                config.cache_dir,
+                0,
+                f"could not save the build state ({exc}); the next build will be a full one",
+            )
     phase("write")
     log.info(
         "built %d articles (%d changed) into %s", article_count, len(changed), config.output_dir
@@ -503,7 +615,7 @@ def copy_runtime(config: SiteConfig, out: Output, problems: Collector) -> dict[s
         }
     prefix = f"_pyodide/{PYODIDE_VERSION}/"
     for name in RUNTIME_FILES:
-        out.write(prefix + name, folder / name, f"pyodide@{PYODIDE_VERSION}", link=True)
+        out.write(prefix + name, folder / name, f"pyodide@{PYODIDE_VERSION}")
     runtime = {"index_url": make_url(config)(prefix), "snapshot": ""}
     if config.runtime.snapshot:
         try:
@@ -511,7 +623,7 @@ def copy_runtime(config: SiteConfig, out: Output, problems: Collector) -> dict[s
         except RuntimeMissing as exc:
             problems.warn("site.toml", 0, f"{exc}; pages will start Python without it")
         else:
-            out.write(prefix + snapshot.name, snapshot, f"pyodide@{PYODIDE_VERSION}", link=True)
+            out.write(prefix + snapshot.name, snapshot, f"pyodide@{PYODIDE_VERSION}")
             runtime["snapshot"] = make_url(config)(prefix + snapshot.name)
     return runtime
 

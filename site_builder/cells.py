@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .cache import entry_path, read_entry, write_entry
 from .errors import Diagnostic
 from .model import Article, Executed
-from .output import write_atomically
 from .widgets import input_spec, output_spec
 
 log = logging.getLogger(__name__)
@@ -73,17 +73,18 @@ def _fingerprint(job: dict[str, Any], bundle: Path | None) -> str:
 
 
 def _load_cached(path: Path, key: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None  # missing or corrupt: never trusted, simply re-run
-    if not isinstance(data, dict) or data.get("key") != key or "result" not in data:
+    payload = read_entry(path, key)  # missing or damaged: None, simply re-run
+    if payload is None:
         return None
-    return data["result"]
+    try:
+        result = json.loads(payload)
+    except ValueError:
+        return None
+    return result if isinstance(result, dict) else None
 
 
 def _store(path: Path, key: str, result: dict[str, Any]) -> None:
-    write_atomically(path, json.dumps({"key": key, "result": result}))
+    write_entry(path, key, json.dumps(result).encode("utf-8"))
 
 
 def run_article(
@@ -94,7 +95,7 @@ def run_article(
     if not (job["cells"] or job["inlines"] or job["outputs"] or job["rows"]):
         return {"cells": [], "inlines": [], "exports": {}, "rows": {}, "initial": {}}, []
     key = _fingerprint(job, article.source.bundle)
-    cache_file = cache_dir / "cells" / f"{key[:2]}/{key}.json" if cache_dir else None
+    cache_file = entry_path(cache_dir / "cells", key, ".json") if cache_dir else None
     if cache_file and (cached := _load_cached(cache_file, key)) is not None:
         return cached, []
     where = article.source.rel

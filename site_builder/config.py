@@ -90,6 +90,14 @@ def _line_of(text: str, key: str, section: str | None = None) -> int:
     return 0
 
 
+def config_line(root: Path, key: str, section: str | None = None) -> int:
+    """The line of ``key =`` in the project's site.toml (0 when not written there)."""
+    try:
+        return _line_of((root / CONFIG_NAME).read_text(encoding="utf-8"), key, section)
+    except (OSError, UnicodeDecodeError):
+        return 0
+
+
 def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:
     """Read and validate ``site.toml`` under *root*; report every problem at once."""
     problems = Collector()

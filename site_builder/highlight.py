@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from .cache import entry_path, read_entry, write_entry
+
 
 def highlight(
     code: str,
@@ -28,12 +30,9 @@ def highlight(
     key = hashlib.sha256(
         repr((pygments.__version__, code, lang, css_class, wrapcode, hl_lines)).encode()
     ).hexdigest()
-    path = cache / key[:2] / f"{key}.html" if cache else None
-    if path:
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError:
-            pass
+    path = entry_path(cache, key, ".html") if cache else None
+    if path and (cached := read_entry(path, key)) is not None:
+        return cached.decode("utf-8")
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import TextLexer, get_lexer_by_name
     from pygments.util import ClassNotFound
@@ -45,7 +44,5 @@ def highlight(
     formatter = HtmlFormatter(cssclass=css_class, wrapcode=wrapcode, hl_lines=list(hl_lines))
     result = pygments.highlight(code, lexer, formatter)
     if path:
-        from .output import write_atomically
-
-        write_atomically(path, result)
+        write_entry(path, key, result.encode("utf-8"))
     return result

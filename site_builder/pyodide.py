@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,15 @@ RUNTIME_FILES = (
 CDN_URL = f"https://cdn.jsdelivr.net/npm/pyodide@{PYODIDE_VERSION}/"
 
 
+# The npm registry's published integrity of the package tarball: a download that does not
+# match it is refused. Changes only together with PYODIDE_VERSION.
+PYODIDE_INTEGRITY = (
+    "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi"
+    "/6V5JEsOlD2R1A=="
+)
+MANIFEST = "verified.json"  # sha256, size and modification time of every verified file
+
+
 class RuntimeMissing(Exception):
     """Pyodide could not be fetched."""
 
@@ -30,19 +40,87 @@ def runtime_dir(cache_root: Path) -> Path:
     return cache_root / f"pyodide-{PYODIDE_VERSION}"
 
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _Manifest:
+    """What each file of the runtime folder was when it was verified; a file whose stamp
+    changed is hashed again, and one whose hash changed is damaged."""
+
+    def __init__(self, folder: Path) -> None:
+        import json
+
+        self.path = folder / MANIFEST
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.files: dict[str, list[Any]] = dict(data["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.files = {}
+        self.changed = False
+
+    def record(self, path: Path, digest: str | None = None) -> None:
+        st = path.stat()
+        self.files[path.name] = [digest or _sha256(path), st.st_size, st.st_mtime_ns]
+        self.changed = True
+
+    def intact(self, path: Path) -> bool:
+        entry = self.files.get(path.name)
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        if not (isinstance(entry, list) and len(entry) == 3):
+            return False
+        if [st.st_size, st.st_mtime_ns] == entry[1:]:
+            return True
+        if _sha256(path) != entry[0]:  # touched: still the same bytes?
+            return False
+        entry[1:] = [st.st_size, st.st_mtime_ns]
+        self.changed = True
+        return True
+
+    def save(self) -> None:
+        import json
+
+        from .cache import write_atomically
+
+        if self.changed:
+            write_atomically(self.path, json.dumps({"files": self.files}, sort_keys=True))
+            self.changed = False
+
+
 def ensure_runtime(cache_root: Path) -> Path:
-    """Return a folder with the pinned Pyodide files, running ``npm pack`` if needed."""
+    """Return a folder with the pinned Pyodide files, intact; fetch them with ``npm pack``
+    (checked against the registry's integrity hash) when missing or damaged."""
+    folder = runtime_dir(cache_root)
+    manifest = _Manifest(folder)
+    damaged = [name for name in RUNTIME_FILES if not manifest.intact(folder / name)]
+    if not damaged:
+        manifest.save()
+        return folder
+    if folder.exists():
+        log.warning("runtime files missing or damaged (%s); fetching again", ", ".join(damaged))
+    _fetch(folder)
+    return folder
+
+
+def _fetch(folder: Path) -> None:
+    import base64
+    import secrets
     import subprocess
     import tarfile
     import tempfile
 
-    folder = runtime_dir(cache_root)
-    if all((folder / name).is_file() for name in RUNTIME_FILES):
-        return folder
     if shutil.which("npm") is None:
         raise RuntimeMissing("npm is needed once to fetch Pyodide; install Node.js and npm")
     log.info("fetching pyodide@%s from npm", PYODIDE_VERSION)
-    with tempfile.TemporaryDirectory() as tmp:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".fetch-") as tmp:
         proc = subprocess.run(
             ["npm", "pack", f"pyodide@{PYODIDE_VERSION}", "--silent"],
             cwd=tmp,
@@ -54,30 +132,45 @@ def ensure_runtime(cache_root: Path) -> Path:
             raise RuntimeMissing(
                 f"npm pack pyodide@{PYODIDE_VERSION} failed: {proc.stderr.strip()}"
             )
+        algorithm, _, expected = PYODIDE_INTEGRITY.partition("-")
+        digest = hashlib.new(algorithm, tarballs[0].read_bytes()).digest()
+        if base64.b64encode(digest).decode() != expected:
+            raise RuntimeMissing(
+                f"the downloaded pyodide@{PYODIDE_VERSION} does not match the registry's "
+                f"integrity hash {PYODIDE_INTEGRITY[:20]}…; refused"
+            )
         staging = Path(tmp) / "out"
         staging.mkdir()
         with tarfile.open(tarballs[0]) as tar:
             for name in RUNTIME_FILES:
-                member = tar.getmember(f"package/{name}")
-                extracted = tar.extractfile(member)
+                extracted = tar.extractfile(tar.getmember(f"package/{name}"))
                 assert extracted is not None
                 (staging / name).write_bytes(extracted.read())
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(folder, ignore_errors=True)
-        shutil.move(staging, folder)
-    return folder
+        manifest = _Manifest(staging)
+        for name in RUNTIME_FILES:
+            manifest.record(staging / name)
+        manifest.save()
+        # Swap the verified folder in; a snapshot made from the old files goes with them.
+        old = folder.with_name(f".{folder.name}.old-{secrets.token_hex(4)}")
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(staging, folder)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 SNAPSHOT_SCRIPT = Path(__file__).with_name("snapshot.mjs")
 
 
 def ensure_snapshot(folder: Path) -> Path:
-    """Return a memory snapshot of the runtime with CPython started, making it once (Node)."""
+    """Return a memory snapshot of the runtime with CPython started, making it once (Node);
+    a snapshot whose bytes changed since it was made is made again."""
     import subprocess
 
     tag = hashlib.sha256(SNAPSHOT_SCRIPT.read_bytes()).hexdigest()[:10]
     path = folder / f"snapshot-{tag}.bin"
-    if path.is_file():
+    manifest = _Manifest(folder)
+    if manifest.intact(path):
+        manifest.save()
         return path
     if shutil.which("node") is None:
         raise RuntimeMissing("Node.js is needed to make the runtime snapshot")
@@ -91,6 +184,8 @@ def ensure_snapshot(folder: Path) -> Path:
         tmp.unlink(missing_ok=True)
         raise RuntimeMissing(f"making the runtime snapshot failed: {proc.stderr.strip()[-500:]}")
     tmp.replace(path)
+    manifest.record(path)
+    manifest.save()
     return path
 
 
@@ -107,7 +202,7 @@ def integrity(folder: Path) -> dict[str, str]:
     and kept beside them, so a CDN-mode build does not hash them again each time."""
     import json
 
-    from .output import write_atomically
+    from .cache import write_atomically
 
     stamps = {}
     for name in RUNTIME_FILES:

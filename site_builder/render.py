@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
+import io
 import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from .cache import entry_path, read_entry, write_entry
 from .errors import Diagnostic
 
 
@@ -21,12 +24,8 @@ def make_environment(
     With *cache*, compiled templates are kept there (by a hash of their source), so a
     process that renders one page does not compile every template first.
     """
-    bytecode = None
-    if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
-        bytecode = jinja2.FileSystemBytecodeCache(str(cache))
     env = jinja2.Environment(
-        bytecode_cache=bytecode,
+        bytecode_cache=TemplateCache(cache) if cache is not None else None,
         loader=jinja2.FileSystemLoader(templates),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -38,6 +37,32 @@ def make_environment(
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
     return env
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates kept as checksummed cache entries: a damaged one is recompiled."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> tuple[Path, str]:
+        key = hashlib.sha256(bucket.key.encode()).hexdigest()
+        return entry_path(self.folder, key, ".jinja"), key
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path, key = self._path(bucket)
+        payload = read_entry(path, key)
+        if payload is not None:
+            try:
+                bucket.load_bytecode(io.BytesIO(payload))
+            except (ValueError, EOFError, TypeError):  # another Python's marshal format
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path, key = self._path(bucket)
+        data = io.BytesIO()
+        bucket.write_bytecode(data)
+        write_entry(path, key, data.getvalue())
 
 
 def xml_escape(text: str) -> str:

@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import os
 import pickle
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,9 +26,10 @@ from .check import Scan, pack
 from .config import SiteConfig
 from .errors import Diagnostic
 from .model import Article, FrontMatter, Source
+from .output import remove_leftovers
 from .pyodide import PYODIDE_VERSION
 
-STATE_VERSION = 3
+STATE_VERSION = 4
 PACKAGE = Path(__file__).resolve().parent
 DEPENDENCIES = ("markdown", "jinja2", "pygments", "latex2mathml", "yaml")  # module names
 FILE = "build-state.sqlite3"
@@ -35,7 +37,7 @@ SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE sources (rel TEXT PRIMARY KEY, listing BLOB, slug TEXT, outputs BLOB NOT NULL);
 CREATE INDEX sources_slug ON sources (slug);
-CREATE TABLE files (path TEXT PRIMARY KEY, owner TEXT NOT NULL);
+CREATE TABLE files (path TEXT PRIMARY KEY, owner TEXT NOT NULL, mtime INTEGER, size INTEGER);
 CREATE TABLE scans (page TEXT PRIMARY KEY, scan TEXT NOT NULL);
 CREATE TABLE links (target TEXT NOT NULL, page TEXT NOT NULL);
 CREATE INDEX links_target ON links (target);
@@ -73,6 +75,12 @@ def source_stamp(source: Source) -> tuple[Any, ...]:
                 fst = os.stat(path)
                 stamp.append((os.path.relpath(path, source.bundle), fst.st_mtime_ns, fst.st_size))
     return tuple(stamp)
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """(modification time, size) of a file the build wrote, to notice later edits."""
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
 
 
 def article_from(listing_: tuple[Any, ...], source: Source) -> Article:
@@ -166,7 +174,8 @@ class Changes:
     summary: Summary
     sources: dict[str, Kept] = field(default_factory=dict)
     gone_sources: set[str] = field(default_factory=set)
-    files: dict[str, str] = field(default_factory=dict)  # path -> source that wrote it
+    # path -> (source that wrote it, modification time and size after writing)
+    files: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     gone_files: set[str] = field(default_factory=set)
     scans: dict[str, Scan] = field(default_factory=dict)
     gone_pages: set[str] = field(default_factory=set)
@@ -202,7 +211,10 @@ class State:
             return None
         try:
             rows = dict(db.execute("SELECT name, value FROM meta"))
-            summary = pickle.loads(rows["summary"])  # noqa: S301 (our own file)
+            packed = rows["summary"]
+            if rows.get("checksum") != hashlib.sha256(packed).hexdigest():
+                raise ValueError("damaged")
+            summary = pickle.loads(packed)
             if rows.get("version") != str(STATE_VERSION) or not isinstance(summary, Summary):
                 raise ValueError("another version")
         except Exception:  # damaged or foreign: never trusted
@@ -257,6 +269,24 @@ class State:
                 "SELECT DISTINCT page FROM links WHERE target IN ({})", targets
             )
         }
+
+    @_guarded
+    def damaged_outputs(self, output: Path) -> dict[str, str]:
+        """Files this state says the site has that are missing or changed since they were
+        written (by modification time and size): path -> the source that wrote them."""
+        damaged = {}
+        base = str(output) + os.sep
+        for path, owner, mtime, size in self.db.execute(
+            "SELECT path, owner, mtime, size FROM files"
+        ):
+            try:
+                st = os.stat(base + path)
+            except OSError:
+                damaged[path] = owner
+                continue
+            if st.st_mtime_ns != mtime or st.st_size != size:
+                damaged[path] = owner
+        return damaged
 
     def files(self, added: Mapping[str, str], removed: set[str]) -> Overlay[str]:
         """Every file of the site as it will be: path -> source that wrote it."""
@@ -339,11 +369,13 @@ def _apply(db: sqlite3.Connection, c: Changes) -> None:
                 batch,
             )
 
+    summary = pickle.dumps(c.summary, protocol=pickle.HIGHEST_PROTOCOL)
     db.executemany(
         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
         [
             ("version", str(STATE_VERSION)),
-            ("summary", pickle.dumps(c.summary, protocol=pickle.HIGHEST_PROTOCOL)),
+            ("summary", summary),
+            ("checksum", hashlib.sha256(summary).hexdigest()),
         ],
     )
     delete("sources", "rel", c.gone_sources)
@@ -360,7 +392,10 @@ def _apply(db: sqlite3.Connection, c: Changes) -> None:
         ],
     )
     delete("files", "path", c.gone_files)
-    db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?)", c.files.items())
+    db.executemany(
+        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+        [(path, *record) for path, record in c.files.items()],
+    )
     pages = c.gone_pages | set(c.scans)
     delete("scans", "page", c.gone_pages)
     delete("links", "page", pages)
@@ -377,9 +412,8 @@ def _apply(db: sqlite3.Connection, c: Changes) -> None:
 def create(folder: Path, changes: Changes) -> None:
     """Write the state of a full build: a new database, swapped in whole."""
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(f"{FILE}.*.tmp"):  # left by a build that was killed
-        stale.unlink(missing_ok=True)
-    tmp = folder / f"{FILE}.{os.getpid()}.tmp"
+    remove_leftovers(folder, f"{FILE}.")  # temporary databases of builds that were killed
+    tmp = folder / f"{FILE}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # a new file: if this fails, it is discarded
@@ -389,7 +423,5 @@ def create(folder: Path, changes: Changes) -> None:
         db.execute("COMMIT")
     finally:
         db.close()
-    for stale in (folder / "build-index.bin", folder / "build-state.bin"):  # older versions
-        stale.unlink(missing_ok=True)
     discard(folder)  # a journal left by a killed build belongs to the old database
     os.replace(tmp, folder / FILE)

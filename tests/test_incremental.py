@@ -2,6 +2,7 @@
 the change."""
 
 import shutil
+import subprocess
 
 import pytest
 
@@ -117,8 +118,19 @@ def test_a_damaged_state_is_never_trusted(make_site, damage):
 
 def test_a_full_build_clears_what_a_killed_one_left(make_site):
     root = make_site(SITE)
-    stale = root / ".site-cache" / "build-state.sqlite3.99999.tmp"
-    stale.parent.mkdir(parents=True)
-    stale.write_bytes(b"half a database")
-    build(load_config(root))
-    assert sorted(p.name for p in stale.parent.glob("build-state*")) == ["build-state.sqlite3"]
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    running = subprocess.Popen(["sleep", "30"])
+    try:
+        folder = root / ".site-cache"
+        folder.mkdir(parents=True)
+        stale = folder / f"build-state.sqlite3.{gone.pid}-0a1b.tmp"
+        stale.write_bytes(b"half a database")
+        theirs = folder / f"build-state.sqlite3.{running.pid}-2c3d.tmp"
+        theirs.write_bytes(b"another build's database, being written")
+        build(load_config(root))
+        names = sorted(p.name for p in folder.glob("build-state*"))
+        assert names == ["build-state.sqlite3", theirs.name]  # a live build's file is its own
+    finally:
+        running.kill()
+        running.wait()
