@@ -392,9 +392,7 @@ def _build(
                 for rel in parsed
             },
             gone_sources=gone_sources,
-            files={
-                path: (owner, *file_stamp(target / path)) for path, owner in out.owners.items()
-            },
+            files={path: (owner, *file_stamp(target / path)) for path, owner in out.owners.items()},
             gone_files=removed,
             scans=new_scans,
             gone_pages=gone_pages,
@@ -798,7 +796,12 @@ def render_article_page(
     )
     if article.source.bundle:
         for path in sorted(article.source.bundle.rglob("*")):
-            if path.is_file() and path != article.source.path and "__pycache__" not in path.parts:
+            if (
+                path.is_file()
+                and path != article.source.path
+                and "__pycache__" not in path.parts
+                and not content.is_editor_file(path.name)
+            ):
                 rel = path.relative_to(article.source.bundle).as_posix()
                 try:
                     out.write(article.url + rel, path, article.source.rel)

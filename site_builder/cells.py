@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
 import logging
 import os
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -19,6 +22,7 @@ from typing import Any
 from .cache import entry_path, read_entry, write_entry
 from .errors import Diagnostic
 from .model import Article, Executed
+from .runner import TIME_LIMIT_EXIT
 from .widgets import input_spec, output_spec
 
 log = logging.getLogger(__name__)
@@ -100,11 +104,12 @@ def run_article(
         return cached, []
     where = article.source.rel
     with tempfile.TemporaryDirectory(prefix="site-builder-") as tmp:
-        work = Path(tmp) / "work"
+        work, private = Path(tmp) / "work", Path(tmp) / "tmp"
         if article.source.bundle:
-            shutil.copytree(article.source.bundle, work, symlinks=True)
+            shutil.copytree(article.source.bundle, work, symlinks=True, ignore=_special_files)
         else:
             work.mkdir()
+        private.mkdir()
         job_file, result_file = Path(tmp) / "job.json", Path(tmp) / "result.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")
         env = {
@@ -113,16 +118,18 @@ def run_article(
             "PYTHONHASHSEED": "0",
             "PYTHONPATH": str(Path(__file__).parent.parent),
             "MPLBACKEND": "Agg",
+            # The cells' own temporary folder, inside the box: not the shared /tmp.
+            "TMPDIR": str(private),
+            "TEMP": str(private),
+            "TMP": str(private),
+            "MPLCONFIGDIR": str(private / "matplotlib"),
+            "XDG_CACHE_HOME": str(private / "cache"),
         }
         start = time.perf_counter()
-        try:
-            proc = _run_child(
-                [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)],
-                work,
-                env,
-                timeout,
-            )
-        except subprocess.TimeoutExpired:
+        args = [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)]
+        code, stderr = _run_child([*args, str(timeout), str(os.getpid())], work, env, timeout)
+        log.debug("ran %s in %.2f s", where, time.perf_counter() - start)
+        if code == TIME_LIMIT_EXIT:
             line = _progress_line(article, result_file)
             return None, [
                 Diagnostic(
@@ -134,10 +141,13 @@ def run_article(
                     hint="an infinite loop? or raise the limit with 'timeout:' in the front matter",
                 )
             ]
-        log.debug("ran %s in %.2f s", where, time.perf_counter() - start)
-        if proc.returncode != 0 or not result_file.exists():
+        try:
+            result = json.loads(result_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            result = None
+        if code != 0 or not isinstance(result, dict):
             line = _progress_line(article, result_file)
-            detail = proc.stderr.strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
+            detail = stderr.strip().splitlines()[-1:] or [f"exit code {code}"]
             return None, [
                 Diagnostic(
                     where,
@@ -147,7 +157,6 @@ def run_article(
                     hint="cells must not call os._exit() or kill their own process",
                 )
             ]
-        result = json.loads(result_file.read_text(encoding="utf-8"))
     if result.get("error"):
         return None, [_diagnostic(article, result["error"])]
     if cache_file:
@@ -155,42 +164,74 @@ def run_article(
     return result, []
 
 
-_children: set[subprocess.Popen[str]] = set()
+def _special_files(folder: str, names: list[str]) -> list[str]:
+    """Names shutil.copytree must skip: anything that is not a file, folder or symlink
+    (a FIFO would block the copy)."""
+    skipped = []
+    for name in names:
+        try:
+            mode = os.lstat(os.path.join(folder, name)).st_mode
+        except OSError:
+            skipped.append(name)
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+            skipped.append(name)
+    return skipped
+
+
+_children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
+GRACE = 10.0  # seconds past the limit before the runner itself is killed
 
 
-def _run_child(
-    args: list[str], cwd: Path, env: dict[str, str], timeout: float
-) -> subprocess.CompletedProcess[str]:
-    """subprocess.run, but registered so that stop_children() can end it."""
-    with subprocess.Popen(
-        args,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-    ) as proc:
+def _run_child(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
+    """Run the runner; return its exit status and the end of what it printed to stderr.
+
+    Its output goes to files, not pipes, so a process a cell left behind holding them
+    cannot keep the build waiting. The runner enforces the time limit itself (and stops
+    every process the cells started); if it does not, its process group is killed.
+    """
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
         with _children_lock:
             _children.add(proc)
         try:
-            out, err = proc.communicate(timeout=timeout)
+            try:
+                code = proc.wait(timeout=timeout + GRACE)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc, signal.SIGKILL)
+                proc.wait()
+                code = TIME_LIMIT_EXIT
         except BaseException:
-            proc.kill()
+            _kill_group(proc, signal.SIGKILL)
             proc.wait()
             raise
         finally:
             with _children_lock:
                 _children.discard(proc)
-    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+        err.seek(max(0, err.seek(0, os.SEEK_END) - 4000))
+        return code, err.read().decode("utf-8", "replace")
+
+
+def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, sig)
 
 
 def stop_children() -> None:
-    """Kill every running cell process (the build was interrupted)."""
+    """Stop every running cell process (the build was interrupted): each runner then stops
+    every process its cells started."""
     with _children_lock:
         for proc in _children:
-            proc.kill()
+            _kill_group(proc, signal.SIGTERM)
 
 
 def _progress_line(article: Article, result_file: Path) -> int:

@@ -25,7 +25,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         config = _config(args)
-        result = build(config, drafts=args.drafts, incremental=not args.full)
+        result = build(
+            config,
+            drafts=args.drafts,
+            incremental=not args.full,
+            wait=not args.no_wait,
+            waiting=_say_waiting,
+        )
     except BuildError as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
@@ -53,6 +59,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_waiting(holder: str) -> None:
+    who = f" (pid {holder})" if holder else ""
+    print(f"waiting for another build of this project{who} to finish…", file=sys.stderr)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .build import build
     from .errors import BuildError
@@ -68,9 +79,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from .serve import serve, wait_for_config
 
-    return serve(_config(args), host=args.host, port=args.port, drafts=True)
+    overrides = {"base_url": args.base_url} if args.base_url else {}
+    config = wait_for_config(Path(args.root).resolve(), overrides)
+    return serve(config, host=args.host, port=args.port, drafts=True)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -127,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
                 "--full",
                 action="store_true",
                 help="rebuild everything, ignoring what the last build saved",
+            )
+            p.add_argument(
+                "--no-wait",
+                action="store_true",
+                help="fail at once if another build of this project is running",
             )
         if name == "serve":
             p.add_argument("--host", default="127.0.0.1")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .content import MAX_TIMEOUT, is_time_limit
 from .errors import Collector
 from .pyodide import CDN_URL
 
@@ -148,6 +149,14 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
             f"'base_url': expected an absolute http(s) URL, got {base_url!r}",
             hint='for a GitHub Pages project site: base_url = "https://USER.github.io/REPO/"',
         )
+    elif parts.username is not None or parts.password is not None:
+        problems.error(
+            name,
+            _line_of(text, "base_url"),
+            "'base_url' holds a user name or password; it would be published in every "
+            "page, the feed and the sitemap",
+            hint="remove the 'user:secret@' part",
+        )
     elif parts.query or parts.fragment or ".." in parts.path.split("/") or "//" in parts.path:
         problems.error(
             name,
@@ -173,11 +182,12 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
             else:
                 runtime = replace(runtime, source=value)
         elif key == "timeout":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            if not is_time_limit(value):
                 problems.error(
                     name,
                     line,
-                    f"'runtime.timeout': expected a positive number of seconds, got {value!r}",
+                    f"'runtime.timeout': expected a number of seconds above 0, at most "
+                    f"{MAX_TIMEOUT:,}, got {value!r}",
                 )
             else:
                 runtime = replace(runtime, timeout=float(value))

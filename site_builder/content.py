@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,47 @@ for _loader in (_Loader, _FastLoader):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
+# Front matter and widget blocks are YAML: bounded, so that no block (say, an alias that
+# refers to itself a billion times over) can take the build's time or memory.
+YAML_MAX_CHARS = 256_000
+YAML_MAX_VALUES = 50_000
+
+
+def yaml_too_large(text: str, node: yaml.Node | None) -> str | None:
+    """Why a YAML block is refused, or None: its size, or how many values it expands to
+    once every alias is followed (counted without expanding anything)."""
+    if len(text) > YAML_MAX_CHARS:
+        return f"is {len(text):,} characters long (at most {YAML_MAX_CHARS:,})"
+    if node is None:
+        return None
+
+    def children(n: yaml.Node) -> list[yaml.Node]:
+        if isinstance(n, yaml.MappingNode):
+            return [part for pair in n.value for part in pair]
+        return list(n.value) if isinstance(n, yaml.SequenceNode) else []
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, finished = stack.pop()
+        key = id(current)
+        if finished:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children(current))
+            if sizes[key] > YAML_MAX_VALUES:
+                return (
+                    f"expands to more than {YAML_MAX_VALUES:,} values once its aliases are followed"
+                )
+        elif key in open_nodes:
+            return "contains an alias that refers to itself"
+        elif key not in sizes:
+            open_nodes.add(key)
+            stack.append((current, True))
+            stack.extend((c, False) for c in children(current) if id(c) not in sizes)
+    return None
+
+
 def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:
     """Return every article under *content_dir*, refusing links that leave the project.
 
@@ -63,6 +106,9 @@ def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Sou
         bundle = bool(inside) and "index.md" in names
         for entry in entries:
             relative = f"{inside}/{entry.name}" if inside else entry.name
+            if skipped := _skipped(entry):
+                problems.warn(f"{prefix}/{relative}", 0, f"{skipped}; skipped")
+                continue
             if entry.is_symlink():
                 target = os.path.realpath(entry.path)
                 if not (target == project or target.startswith(project + os.sep)):
@@ -86,6 +132,33 @@ def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Sou
                         Source(entry.path, f"{prefix}/{relative}", relative[: -len(".md")], None)
                     )
     return sorted(sources, key=lambda s: s.slug)
+
+
+def is_editor_file(name: str) -> bool:
+    """Editors' lock, swap and backup files: never an article, never published."""
+    return (
+        name.startswith(".#")
+        or (name.startswith("#") and name.endswith("#"))
+        or name.endswith(("~", ".swp", ".swo", ".swx"))
+        or name == "4913"  # vim's test file
+    )
+
+
+def _skipped(entry: os.DirEntry[str]) -> str | None:
+    """Why *entry* of the content folder is left out, or None to use it."""
+    try:
+        entry.name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "this file name is not valid UTF-8"
+    if is_editor_file(entry.name):
+        return "an editor's lock, swap or backup file"
+    try:
+        mode = os.stat(entry.path).st_mode  # follows symlinks: a loop or dangling one fails
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror}: a broken symlink or a symlink loop?)"
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return "not a regular file (a FIFO, socket or device)"
+    return None
 
 
 def read_text(path: Path, where: str, problems: Collector) -> str | None:
@@ -130,13 +203,19 @@ def split_front_matter(
         problems.error(where, 1, "front matter opened here is never closed with '---'")
         return None
     yaml_text = "\n".join(lines[1:end])
+    if too_large := yaml_too_large(yaml_text, None):
+        problems.error(where, 2, f"front matter {too_large}")
+        return None
+    loader: Any
     try:
         try:  # libyaml when available; on an error, the Python parser's message is clearer
-            node = yaml.compose(yaml_text, Loader=_FAST_COMPOSER)
-            data = yaml.load(yaml_text, Loader=_FastLoader)  # noqa: S506 (safe loaders)
+            node, loader = yaml.compose(yaml_text, Loader=_FAST_COMPOSER), _FastLoader
         except yaml.YAMLError:
-            node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-            data = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+            node, loader = yaml.compose(yaml_text, Loader=yaml.SafeLoader), _Loader
+        if too_large := yaml_too_large(yaml_text, node):
+            problems.error(where, 2, f"front matter {too_large}")
+            return None
+        data = yaml.load(yaml_text, Loader=loader)  # noqa: S506 (safe loaders)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
@@ -155,6 +234,19 @@ def split_front_matter(
             key_lines[str(key_node.value)] = key_node.start_mark.line + 2
     body = "\n".join(lines[end + 1 :])
     return data, key_lines, body, end + 2
+
+
+MAX_TIMEOUT = 86_400  # a day: a time limit must be finite to be one
+
+
+def is_time_limit(value: Any) -> bool:
+    """A number of seconds a build can wait for: finite, positive, at most MAX_TIMEOUT."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 < value <= MAX_TIMEOUT
+    )
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -228,8 +320,8 @@ def normalize_front_matter(
             values["slug"] = slug
     if "timeout" in data:
         timeout = data["timeout"]
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            bad("timeout", "a positive number of seconds")
+        if not is_time_limit(timeout):
+            bad("timeout", f"a number of seconds above 0, at most {MAX_TIMEOUT:,}")
         else:
             values["timeout"] = float(timeout)
     if len(problems.errors) > before:

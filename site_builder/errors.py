@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+# Characters a terminal would act on rather than show (escape sequences, carriage returns,
+# bidirectional overrides), and lone surrogates (bytes of a file name that is not UTF-8).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """*text* with control characters and undecodable bytes shown as escapes."""
+    return _UNPRINTABLE.sub(_visible, text)
 
 
 @dataclass(frozen=True, order=True)
@@ -20,15 +37,16 @@ class Diagnostic:
     severity: str = "error"
 
     def format(self) -> str:
-        """Render as ``path:line:col: severity: message`` plus an indented hint."""
-        where = self.path
+        """Render as ``path:line:col: severity: message`` plus an indented hint; text that
+        came from the author's files cannot drive the terminal (see printable)."""
+        where = printable(self.path)
         if self.line:
             where += f":{self.line}"
             if self.col:
                 where += f":{self.col}"
-        text = f"{where}: {self.severity}: {self.message}"
+        text = f"{where}: {self.severity}: {printable(self.message)}"
         if self.hint:
-            text += "\n  hint: " + self.hint.replace("\n", "\n        ")
+            text += "\n  hint: " + printable(self.hint).replace("\n", "\n        ")
         return text
 
 

@@ -334,12 +334,35 @@ def make_markdown(
     )
 
 
+_RAW_MARKUP = re.compile(r"&(?!#x[0-9A-Fa-f]+;|#[0-9]+;)|<|>")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def tex_to_mathml(tex: str, display: bool) -> str:
+    """MathML for *tex*, with every piece of text escaped.
+
+    latex2mathml serialises its tree and then unescapes the result, which keeps its own
+    character references (``&#x0003C;``) but also lets the text of ``\\text{a<b}`` (or
+    ``\\operatorname``, ``\\mathrm``, a bare ``&``) through as markup. Escaping every text
+    and attribute once beforehand makes that round trip come out escaped.
+    """
+    from latex2mathml.converter import convert_to_element, tostring, unescape
+
+    tree = convert_to_element(tex, display="block" if display else "inline")
+    for element in tree.iter():
+        for attr in ("text", "tail"):
+            value = getattr(element, attr)
+            if value:
+                setattr(element, attr, _RAW_MARKUP.sub(lambda m: _ESCAPES[m[0]], value))
+        for name, value in element.attrib.items():
+            element.attrib[name] = _RAW_MARKUP.sub(lambda m: _ESCAPES[m[0]], value)
+    return unescape(tostring(tree, encoding="unicode"))
+
+
 def render_math(tex: str, display: bool, where: str, line: int, problems: Collector) -> str:
     """Typeset TeX as MathML so it reads without JavaScript."""
-    from latex2mathml.converter import convert
-
     try:
-        mathml = convert(tex, display="block" if display else "inline")
+        mathml = tex_to_mathml(tex, display)
     except Exception as exc:  # latex2mathml raises many exception types
         problems.error(where, line, f"cannot typeset math ${tex}$: {exc}")
         return html.escape(tex)

@@ -7,9 +7,10 @@ Phases, in order (each mirrors what the reader's browser will do):
    again with imports limited to what Pyodide has; the widgets' initial outputs come from
    there, computed by the same ``site_builder.runtime.reactive`` code the browser runs.
 
-The working directory is a scratch copy of the article's bundle; an audit hook refuses
-writes outside it. Progress goes to ``RESULT.progress`` so the parent can name the cell
-that hung or killed the process.
+The working directory is a scratch copy of the article's bundle, and ``TMPDIR`` a private
+temporary folder beside it: the cells may write only there (``sandbox`` explains the box).
+Progress goes to ``RESULT.progress`` so the parent can name the cell that hung or killed
+the process.
 """
 
 from __future__ import annotations
@@ -52,43 +53,60 @@ class _Capped(io.StringIO):
         return value
 
 
-def _guard_writes(scratch: str) -> None:
-    """Refuse file writes and deletions outside the scratch folder and the temp folder."""
-    allowed = (os.path.realpath(scratch), os.path.realpath(os.environ.get("TMPDIR", "/tmp")))
-    write_events = {
-        "os.remove",
-        "os.rename",
-        "os.rmdir",
-        "os.mkdir",
-        "shutil.rmtree",
-        "os.truncate",
-        "os.chmod",
-        "os.symlink",
-        "os.link",
+def _guard_writes(folders: list[str]) -> None:
+    """Refuse, with a clear message, writes by Python's own file functions outside
+    *folders* (the scratch copy and the private temporary folder). Landlock, where the
+    kernel has it, enforces the same for every route (sandbox.confine_writes); this hook
+    names the problem in words an author understands."""
+    allowed = tuple(os.path.realpath(f) for f in folders)
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    # event -> positions of the paths it changes
+    changes = {
+        "os.remove": (0,),
+        "os.rename": (0, 1),  # also os.replace and shutil.move
+        "os.rmdir": (0,),
+        "os.mkdir": (0,),
+        "shutil.rmtree": (0,),
+        "os.truncate": (0,),
+        "os.chmod": (0,),
+        "os.chown": (0,),
+        "os.utime": (0,),
+        "os.symlink": (1,),
+        "os.link": (1,),
+        "os.mkfifo": (0,),
+        "os.mknod": (0,),
+        "os.setxattr": (0,),
+        "os.removexattr": (0,),
     }
 
     def inside(path: Any) -> bool:
-        if isinstance(path, int):
+        if isinstance(path, int) or path is None:
             return True
         real = os.path.realpath(os.fsdecode(path))
         return any(real == a or real.startswith(a + os.sep) for a in allowed)
 
+    def refuse(path: Any) -> None:
+        raise PermissionError(
+            f"build-time Python may only write inside its working folder, not to "
+            f"{os.fsdecode(path)}"
+        )
+
     def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event == "open" and args[0] is not None:
+        if event == "open" and args[0] is not None and not isinstance(args[0], int):
             mode, flags = args[1], args[2]
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+                isinstance(flags, int) and flags & write_flags
             )
             if writing and not inside(args[0]):
-                raise PermissionError(
-                    f"build-time Python may only write inside its working "
-                    f"folder, not to {os.fsdecode(args[0])}"
-                )
-        elif event in write_events and args and not inside(args[0]):
-            raise PermissionError(
-                f"build-time Python may only change files inside its working "
-                f"folder, not {os.fsdecode(args[0])}"
-            )
+                refuse(args[0])
+        elif event == "sqlite3.connect" and args:
+            name = os.fsdecode(args[0]) if isinstance(args[0], str | bytes | os.PathLike) else ""
+            if name and name != ":memory:" and not name.startswith("file:") and not inside(name):
+                refuse(name)
+        elif event in changes:
+            for position in changes[event]:
+                if position < len(args) and not inside(args[position]):
+                    refuse(args[position])
 
     sys.addaudithook(hook)
 
@@ -324,16 +342,33 @@ def run(job: dict[str, Any], progress: Any) -> dict[str, Any]:
 
 
 def main() -> None:
-    job_path, result_path = sys.argv[1], sys.argv[2]
+    """``python -m site_builder.runner JOB RESULT LIMIT PARENT``: run the job in the box."""
+    from site_builder.sandbox import Supervisor, confine_writes, die_with_parent
+
+    job_path, result_path, limit, parent = sys.argv[1:5]
+    die_with_parent(int(parent))  # a build killed outright takes its cells with it
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
-    if job.get("bundle"):
-        sys.path.insert(0, job["bundle"])
-    _guard_writes(os.getcwd())
-    with open(result_path + ".progress", "w", encoding="utf-8") as progress:
+    folders = [os.getcwd(), os.environ["TMPDIR"]]
+
+    def cells() -> int:
+        if job.get("bundle"):
+            sys.path.insert(0, job["bundle"])
+        # Opened before the box closes: the only files outside it this process writes.
+        progress = open(result_path + ".progress", "w", encoding="utf-8")  # noqa: SIM115
+        result_file = open(result_path, "w", encoding="utf-8")  # noqa: SIM115
+        box = confine_writes(folders)
+        _guard_writes(folders)
         result = run(job, progress)
-    data = json.dumps(result, allow_nan=False, default=str)
-    with open(result_path, "w", encoding="utf-8") as f:
-        f.write(data)
+        result["box"] = box
+        result_file.write(json.dumps(result, allow_nan=False, default=str))
+        result_file.close()
+        return 0
+
+    status = Supervisor().run(cells, float(limit))
+    sys.exit({-1: TIME_LIMIT_EXIT, -2: 130}.get(status, status))
+
+
+TIME_LIMIT_EXIT = 124  # the runner's exit status when the cells passed the time limit
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from .build import build
-from .config import SiteConfig, load_config
+from .config import CONFIG_NAME, SiteConfig, load_config
 from .errors import BuildError
 
 log = logging.getLogger(__name__)
@@ -79,12 +79,35 @@ def snapshot(paths: list[Path]) -> dict[str, float]:
     return times
 
 
+def wait_for_config(root: Path, overrides: dict[str, str], interval: float = 0.3) -> SiteConfig:
+    """The project's configuration; while site.toml is broken, print why and wait for a
+    save that fixes it (Ctrl-C stops waiting)."""
+    path = root / CONFIG_NAME
+    while True:
+        try:
+            return load_config(root, overrides)
+        except BuildError as exc:
+            print("\n".join(d.format() for d in exc.diagnostics), flush=True)
+            print(f"waiting for {CONFIG_NAME} to be fixed…", flush=True)
+        seen = _stamp(path)
+        while _stamp(path) == seen:
+            time.sleep(interval)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def rebuild(root: Path, state: DevState, drafts: bool, base_url: str) -> SiteConfig | None:
     """Build once; publish a reload or the diagnostics. Never raises."""
     start = time.perf_counter()
     try:
         config = load_config(root, {"base_url": base_url})
-        build(config, drafts=drafts, dev=True)
+        build(config, drafts=drafts, dev=True, waiting=_waiting)
     except BuildError as exc:
         errors = [d.format() for d in exc.diagnostics]
         print("\n".join(errors), flush=True)
@@ -98,6 +121,10 @@ def rebuild(root: Path, state: DevState, drafts: bool, base_url: str) -> SiteCon
     print(f"rebuilt in {time.perf_counter() - start:.2f} s", flush=True)
     state.publish([])
     return config
+
+
+def _waiting(holder: str) -> None:
+    print(f"waiting for another build of this project (pid {holder}) to finish…", flush=True)
 
 
 def watch(

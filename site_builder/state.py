@@ -72,7 +72,10 @@ def source_stamp(source: Source) -> tuple[Any, ...]:
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
             for name in sorted(files):
                 path = os.path.join(folder, name)
-                fst = os.stat(path)
+                try:
+                    fst = os.stat(path)
+                except OSError:  # a broken symlink: its own stamp
+                    fst = os.lstat(path)
                 stamp.append((os.path.relpath(path, source.bundle), fst.st_mtime_ns, fst.st_size))
     return tuple(stamp)
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from .content import yaml_too_large
 from .errors import Collector
 from .model import Input, Option, Output, Widget
 
@@ -67,7 +68,7 @@ def parse_widget(
     """Parse one widget block whose fence is at *open_line*; report every bad option."""
     line0 = open_line + 1  # the file line of the YAML's first line
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = None if yaml_too_large(text, None) else yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.error(
@@ -76,6 +77,9 @@ def parse_widget(
             f"invalid YAML in widget: {getattr(exc, 'problem', None) or exc}",
             (mark.column + 1) if mark else 0,
         )
+        return None
+    if too_large := yaml_too_large(text, root):
+        problems.error(where, open_line, f"this widget's YAML {too_large}")
         return None
     top = _options(root, line0) if root is not None else None
     if top is None:

@@ -38,7 +38,8 @@ def test_every_problem_reported_at_once(tmp_path):
         "site.toml:2: error: 'base_url': expected an absolute http(s) URL, got 'ftp://x/'\n"
         '  hint: for a GitHub Pages project site: base_url = "https://USER.github.io/REPO/"',
         "site.toml:4: error: 'runtime.source': expected one of self-hosted, cdn, none, got 'cloud'",
-        "site.toml:5: error: 'runtime.timeout': expected a positive number of seconds, got -1",
+        "site.toml:5: error: 'runtime.timeout': expected a number of seconds above 0, at most "
+        "86,400, got -1",
     ]
 
 

@@ -1,3 +1,4 @@
+from site_builder.cache import read_entry, write_entry
 from site_builder.errors import Collector
 from site_builder.highlight import highlight
 from site_builder.markdown import make_markdown, render_body, split_blocks
@@ -34,8 +35,13 @@ def test_highlighted_code_is_remembered(tmp_path):
     assert first.startswith('<div class="highlight"><pre><span></span><code>')
     assert '<span class="k">def</span>' in first and "&lt;" in first
     (saved,) = tmp_path.rglob("*.html")
-    saved.write_text("remembered")  # the next call reads it instead of running Pygments
+    key = saved.stem
+    write_entry(saved, key, b"remembered")  # an intact entry is read, not recomputed
     assert highlight(code, "python", tmp_path) == "remembered"
+    for damage in (b"", saved.read_bytes()[:-3], saved.read_bytes().replace(b"rem", b"REM")):
+        saved.write_bytes(damage)  # truncated, cut short, edited: recomputed, never shown
+        assert highlight(code, "python", tmp_path) == first
+        assert read_entry(saved, key) == first.encode()  # and stored again
     assert highlight(code, "python", None) == first  # without a cache: the same result
     plain = highlight("<b>", "no-such-language", None)
     assert "&lt;b&gt;" in plain and '<span class="k">' not in plain

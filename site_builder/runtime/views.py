@@ -26,20 +26,29 @@ def num(value: float, digits: int = 2) -> str:
     return "0" if text in ("-0", "") else text
 
 
+MAX_TICKS = 50
+
+
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Round tick positions covering [lo, hi]."""
+    """Round tick positions covering [lo, hi]: at most MAX_TICKS, whatever the numbers
+    (near 1e15 a step can be smaller than the numbers' own precision)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return []
     if hi <= lo:
         return [lo]
     raw = (hi - lo) / count
+    if not (math.isfinite(raw) and raw > 0):
+        return [lo]
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.ceil(lo / step - 1e-9) * step
-    ticks = []
-    value = first
-    while value <= hi + 1e-9 * step:
-        ticks.append(round(value, 10))
-        value += step
-    return ticks
+    n = math.floor((hi - first) / step + 1e-9) + 1
+    ticks: list[float] = []
+    for i in range(max(0, min(n, MAX_TICKS))):
+        value = round(first + i * step, 10)
+        if not ticks or value != ticks[-1]:
+            ticks.append(value)
+    return ticks or [lo]
 
 
 def _tick_label(value: float) -> str:
