@@ -133,12 +133,14 @@ def guard_folders(config: SiteConfig) -> list[tuple[str, str]]:
     sources[".git"] = root / ".git"
     sources[".cache (the runtime download)"] = root / ".cache"
     output, cache = config.path("output_dir"), config.path("cache_dir")
-    found = []
-    if problem := guard_output(root, cache, {**sources, "output_dir": output}, foreign=False):
-        found.append(("cache_dir", f"cache_dir: {problem}; a build would write into it"))
-    if problem := guard_output(root, output, {**sources, "cache_dir": cache}):
-        found.append(("output_dir", f"output_dir: {problem}; a build would replace it"))
-    return found
+    if problem := guard_output(
+        root, output, {**sources, "cache_dir": cache}, shown=config.output_dir
+    ):
+        return [("output_dir", f"output_dir: {problem}; a build would replace it")]
+    sources["output_dir"] = output
+    if problem := guard_output(root, cache, sources, foreign=False, shown=config.cache_dir):
+        return [("cache_dir", f"cache_dir: {problem}; a build would write into it")]
+    return []
 
 
 def _build_once(
@@ -146,7 +148,7 @@ def _build_once(
 ) -> BuildResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    started = cache_clock()
+    started = cache_clock(config.path("cache_dir")) if write else 0.0
 
     def phase(name: str) -> None:
         nonlocal clock
@@ -557,8 +559,14 @@ def run_articles(
     if not articles:
         return {}
     from . import cells
+    from .sandbox import landlock_abi
 
     cache = config.path("cache_dir")
+    if not landlock_abi():
+        log.warning(
+            "cells run without an OS sandbox here (no Landlock): only Python's own file "
+            "functions are kept inside the scratch folder, not subprocesses or ctypes"
+        )
 
     def one(article: Article) -> tuple[Article, Any, list[Diagnostic]]:
         timeout = article.meta.timeout or config.runtime.timeout

@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import os
 import secrets
-import time
 from pathlib import Path
 
 MAGIC = b"site-builder-cache 1 "
@@ -94,7 +93,11 @@ def prune(folder: Path, since: float) -> int:
     return removed
 
 
-def now() -> float:
-    """The time a build starts, in the clock prune() compares with (a little slack for
-    file systems whose timestamps are coarser than the clock)."""
-    return time.time() - 2.0
+def now(folder: Path) -> float:
+    """The time a build starts, on the cache's own file system clock: prune() compares
+    entries' modification times with it, which a coarser clock would make unreliable."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = folder / ".build-started"
+    stamp.touch()
+    os.utime(stamp)
+    return stamp.stat().st_mtime

@@ -30,7 +30,7 @@ class WriteFailed(Exception):
 
 
 def guard_output(
-    root: Path, output: Path, protected: dict[str, Path], foreign: bool = True
+    root: Path, output: Path, protected: dict[str, Path], foreign: bool = True, shown: str = ""
 ) -> str | None:
     """Why a build must not replace *output*, or None when it may.
 
@@ -39,21 +39,23 @@ def guard_output(
     someone else's: a non-empty folder without the MARKER file every build writes. A
     symlinked output folder is honoured: the site lands in its target, which is checked.
     With *foreign* false, a non-empty folder without the marker is accepted (a cache).
+    *shown* is the folder as the author wrote it, for the message.
     """
+    shown = shown or str(output)
     real = output.resolve()
     project = root.resolve()
     if real == project or project.is_relative_to(real):
-        return f"'{output}' is the project folder or contains it"
+        return f"'{shown}' is the project folder or contains it"
     for name, folder in protected.items():
         folder = folder.resolve()
         if real == folder or real.is_relative_to(folder) or folder.is_relative_to(real):
-            return f"'{output}' overlaps {name} ('{folder}')"
+            return f"'{shown}' overlaps {name}"
     if real.exists() or real.is_symlink():
         if not real.is_dir():
-            return f"'{output}' is not a folder"
+            return f"'{shown}' is not a folder"
         if foreign and not (real / MARKER).is_file() and any(real.iterdir()):
             return (
-                f"'{output}' is a folder this tool did not make (it holds files and no "
+                f"'{shown}' is a folder this tool did not make (it holds files and no "
                 f"{MARKER} marker)"
             )
     return None
@@ -153,10 +155,13 @@ class Output:
             dest = folder / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             data = self.files[rel]
-            if isinstance(data, Path):
-                shutil.copyfile(data, dest)
-            else:
-                dest.write_bytes(data)
+            try:
+                if isinstance(data, Path):
+                    shutil.copyfile(data, dest)
+                else:
+                    dest.write_bytes(data)
+            except OSError as exc:  # name the file being written, not the one copied
+                raise OSError(exc.errno, exc.strerror, str(dest)) from exc
 
     def commit(self, target: Path) -> None:
         """Write everything to a staging folder beside *target*, then swap it in."""

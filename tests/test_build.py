@@ -72,6 +72,8 @@ def test_project_site_prefix_on_every_url(make_site):
 
 
 HEAD = "---\ntitle: T\n---\n"
+# Nine times nine ... times nine values, written in a few lines with YAML aliases.
+BOMB = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9))
 BAD = [
     (
         "invalid YAML",
@@ -348,6 +350,63 @@ BAD = [
         "unknown config key",
         {"site.toml": 'titel = "x"\n'},
         ["site.toml:1: error: unknown key 'titel'"],
+    ),
+    (
+        "YAML alias bomb in front matter",
+        {
+            "content/first.md": "---\ntitle: T\nl0: &l0 [x, x, x, x, x, x, x, x, x]\n"
+            + BOMB
+            + "---\n"
+        },
+        [
+            "content/first.md:2: error: front matter expands to more than 50,000 values once "
+            "its aliases are followed"
+        ],
+    ),
+    (
+        "YAML alias bomb in a widget",
+        {
+            "content/first.md": HEAD
+            + "```widget\nl0: &l0 [x, x, x, x, x, x, x, x, x]\n"
+            + BOMB
+            + "outputs:\n  - value: 1\n```\n"
+        },
+        [
+            "content/first.md:4: error: this widget's YAML expands to more than 50,000 values "
+            "once its aliases are followed"
+        ],
+    ),
+    (
+        "an infinite time limit",
+        {"content/first.md": "---\ntitle: T\ntimeout: .inf\n---\n"},
+        [
+            "content/first.md:3: error: front matter 'timeout': expected a number of seconds "
+            "above 0, at most 86,400, got inf"
+        ],
+    ),
+    (
+        "an infinite site time limit",
+        {"site.toml": "[runtime]\ntimeout = inf\n"},
+        [
+            "site.toml:2: error: 'runtime.timeout': expected a number of seconds above 0, at "
+            "most 86,400, got inf"
+        ],
+    ),
+    (
+        "credentials in base_url",
+        {"site.toml": 'base_url = "https://me:secret@example.org/"\n'},
+        [
+            "site.toml:1: error: 'base_url' holds a user name or password; it would be "
+            "published in every page, the feed and the sitemap"
+        ],
+    ),
+    (
+        "terminal escapes in a message",
+        {
+            "content/first.md": HEAD
+            + "```python build\nraise ValueError('\\x1b[2J\\x1b]0;owned')\n```\n"
+        },
+        ["content/first.md:5: error: ValueError: \\x1b[2J\\x1b]0;owned"],
     ),
 ]
 

@@ -179,3 +179,19 @@ def test_a_cell_cannot_signal_the_build(make_site):
     finally:
         del os.environ["XW_BUILD_PID"]
     assert diags == [] and result["cells"][0]["stdout"] == "refused\n"
+
+
+def test_without_landlock_the_build_says_so(tmp_path):
+    from tests.conftest import write_site
+    from tests.test_safety import cli
+
+    root = write_site(
+        tmp_path / "site", {"content/a.md": "---\ntitle: A\n---\n```python build\nx = 1\n```\n"}
+    )
+    env = {**os.environ, "SITE_BUILDER_NO_LANDLOCK": "1"}
+    proc = cli(root, "build", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "cells run without an OS sandbox here (no Landlock)" in proc.stderr
+    if sandbox.landlock_abi():
+        quiet = cli(root, "build", "--full")
+        assert "sandbox" not in quiet.stderr
