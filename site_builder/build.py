@@ -103,6 +103,11 @@ def build(
     try:
         with build_lock(config.path("cache_dir"), wait, waiting):
             return _build_once(config, drafts, write, dev, incremental)
+    except OSError as exc:  # the cache or output folder is unwritable, the disk full...
+        where = rel_path(Path(os.fsdecode(exc.filename)), config.root) if exc.filename else ""
+        raise BuildError(
+            [Diagnostic(where or config.cache_dir, 0, 0, exc.strerror or str(exc))]
+        ) from None
     except Busy as exc:
         raise BuildError(
             [

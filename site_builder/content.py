@@ -163,7 +163,11 @@ def _skipped(entry: os.DirEntry[str]) -> str | None:
 
 def read_text(path: Path, where: str, problems: Collector) -> str | None:
     """Read a UTF-8 text file, reporting binary or wrongly encoded input at its line."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.error(where, 0, f"cannot read this file: {exc.strerror}")
+        return None
     if b"\x00" in data[:8192]:
         problems.error(where, 1, "this is a binary file, not a Markdown article")
         return None

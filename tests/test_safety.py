@@ -480,3 +480,13 @@ def test_serve_with_a_broken_config_waits_for_a_fix(make_site):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_an_unwritable_cache_folder_is_a_located_error(make_site, tmp_path):
+    root = make_site(SITE)
+    (tmp_path / "a-file").write_text("not a folder")
+    with_output(root, str(tmp_path / "a-file" / "cache"), key="cache_dir")
+    proc = cli(root, "build")
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[0] == f"{tmp_path}/a-file/cache: error: Not a directory"
+    assert not (root / "_site").exists()
