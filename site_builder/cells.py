@@ -17,49 +17,37 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from .cache import entry_path, read_entry, write_entry
 from .errors import Diagnostic
 from .model import Article, Executed
 from .runner import TIME_LIMIT_EXIT
+from .runtime.program import CellCode, Failure, InlineValue, Program, RowsSource, RunResult
 from .widgets import input_spec, output_spec
 
 log = logging.getLogger(__name__)
 RUNTIME_DIR = Path(__file__).parent / "runtime"
 
 
-def make_job(article: Article) -> dict[str, Any]:
-    """Describe what the runner must execute for *article* (JSON-ready)."""
+def program_of(article: Article) -> Program:
+    """The description of *article*'s Python that the runner and the browser both read."""
     names = {i.name for w in article.widgets for i in w.inputs}
     inputs = [i for w in article.widgets for i in w.inputs]
-    return {
-        "article": str(article.source.path),
-        "bundle": str(article.source.bundle) if article.source.bundle else None,
-        "cells": [
-            {
-                "index": c.index,
-                "code": c.code,
-                "line": c.line,
-                "browser": c.browser,
-                "export": list(c.export),
-            }
-            for c in article.cells
-        ],
-        "inlines": [{"expr": i.expr, "line": i.line} for i in article.inlines],
-        "inputs": [input_spec(i) for i in inputs],
-        "rows": [
-            {"name": i.name, "expr": i.options["rows"], "line": i.line}
-            for i in inputs
-            if i.type == "rows"
-        ],
-        "outputs": [output_spec(o, names) for w in article.widgets for o in w.outputs],
-    }
+    return Program(
+        article=str(article.source.path),
+        bundle=str(article.source.bundle) if article.source.bundle else None,
+        cells=[CellCode(c.index, c.code, c.line, c.browser, list(c.export)) for c in article.cells],
+        inlines=[InlineValue(i.expr, i.line) for i in article.inlines],
+        inputs=[input_spec(i) for i in inputs],
+        outputs=[output_spec(o, names) for w in article.widgets for o in w.outputs],
+        rows=[RowsSource(i.name, i.options["rows"], i.line) for i in inputs if i.type == "rows"],
+    )
 
 
-def _fingerprint(job: dict[str, Any], bundle: Path | None) -> str:
-    """Hash everything a run depends on: the job, the bundle's files, our runtime, Python."""
-    h = hashlib.sha256(json.dumps(job, sort_keys=True).encode())
+def _fingerprint(program: Program, bundle: Path | None) -> str:
+    """Hash everything a run depends on: the program, the bundle's files, the shared
+    package, Python."""
+    h = hashlib.sha256(json.dumps(program.to_json(), sort_keys=True).encode())
     h.update(sys.version.encode())
     roots = [RUNTIME_DIR, Path(__file__).with_name("runner.py")]
     if bundle:
@@ -76,29 +64,28 @@ def _fingerprint(job: dict[str, Any], bundle: Path | None) -> str:
     return h.hexdigest()
 
 
-def _load_cached(path: Path, key: str) -> dict[str, Any] | None:
+def _load_cached(path: Path, key: str) -> RunResult | None:
     payload = read_entry(path, key)  # missing or damaged: None, simply re-run
     if payload is None:
         return None
     try:
-        result = json.loads(payload)
-    except ValueError:
+        return RunResult.from_json(json.loads(payload))
+    except (ValueError, KeyError, TypeError):  # written by another version
         return None
-    return result if isinstance(result, dict) else None
 
 
-def _store(path: Path, key: str, result: dict[str, Any]) -> None:
-    write_entry(path, key, json.dumps(result).encode("utf-8"))
+def _store(path: Path, key: str, result: RunResult) -> None:
+    write_entry(path, key, json.dumps(result.to_json()).encode("utf-8"))
 
 
 def run_article(
     article: Article, timeout: float, cache_dir: Path | None
-) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    """Execute *article*'s cells (or reuse a cached run); return the raw result or diagnostics."""
-    job = make_job(article)
-    if not (job["cells"] or job["inlines"] or job["outputs"] or job["rows"]):
-        return {"cells": [], "inlines": [], "exports": {}, "rows": {}, "initial": {}}, []
-    key = _fingerprint(job, article.source.bundle)
+) -> tuple[RunResult | None, list[Diagnostic]]:
+    """Execute *article*'s cells (or reuse a cached run); return the result or diagnostics."""
+    program = program_of(article)
+    if program.empty:
+        return RunResult(), []
+    key = _fingerprint(program, article.source.bundle)
     cache_file = entry_path(cache_dir / "cells", key, ".json") if cache_dir else None
     if cache_file and (cached := _load_cached(cache_file, key)) is not None:
         return cached, []
@@ -111,7 +98,7 @@ def run_article(
             work.mkdir()
         private.mkdir()
         job_file, result_file = Path(tmp) / "job.json", Path(tmp) / "result.json"
-        job_file.write_text(json.dumps(job), encoding="utf-8")
+        job_file.write_text(json.dumps(program.to_json()), encoding="utf-8")
         env = {
             **os.environ,
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -142,10 +129,10 @@ def run_article(
                 )
             ]
         try:
-            result = json.loads(result_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            result = RunResult.from_json(json.loads(result_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
             result = None
-        if code != 0 or not isinstance(result, dict):
+        if code != 0 or result is None:
             line = _progress_line(article, result_file)
             detail = stderr.strip().splitlines()[-1:] or [f"exit code {code}"]
             return None, [
@@ -157,8 +144,8 @@ def run_article(
                     hint="cells must not call os._exit() or kill their own process",
                 )
             ]
-    if result.get("error"):
-        return None, [_diagnostic(article, result["error"])]
+    if result.error:
+        return None, [_diagnostic(article, result.error)]
     if cache_file:
         _store(cache_file, key, result)
     return result, []
@@ -243,22 +230,22 @@ def _progress_line(article: Article, result_file: Path) -> int:
         return article.cells[0].line if article.cells else 0
 
 
-def _diagnostic(article: Article, error: dict[str, Any]) -> Diagnostic:
-    path = error["path"]
-    if path.startswith("BUNDLE:") and article.source.bundle:
-        path = str(Path(article.source.rel).parent / path[len("BUNDLE:") :])
+def _diagnostic(article: Article, error: Failure) -> Diagnostic:
+    path = error.path
+    if error.in_bundle and article.source.bundle:
+        path = str(Path(article.source.rel).parent / path)
     elif path == str(article.source.path):
         path = article.source.rel
-    hint = error.get("hint", "")
-    if error.get("trace"):
-        trace = error["trace"].replace(str(article.source.path), article.source.rel).rstrip()
+    hint = error.hint
+    if error.trace:
+        trace = error.trace.replace(str(article.source.path), article.source.rel).rstrip()
         hint = (hint + "\n" if hint else "") + "traceback (author code only):\n" + trace
-    return Diagnostic(path, error["line"], error.get("col", 0), error["message"], hint)
+    return Diagnostic(path, error.line, error.col, error.message, hint)
 
 
 def to_executed(
     article: Article,
-    result: dict[str, Any],
+    result: RunResult,
     problems: list[Diagnostic],
     highlights: Path | None = None,
 ) -> Executed:
@@ -267,24 +254,22 @@ def to_executed(
     from .highlight import highlight
 
     html_cells = []
-    for cell, out in zip(article.cells, result["cells"], strict=True):
+    for cell, out in zip(article.cells, result.cells, strict=True):
         shown = "" if cell.hide else highlight(cell.code, "python", highlights, wrapcode=False)
         parts = [f'<div class="xw-code">{shown}</div>'] if shown else []
-        for stream in ("stdout", "stderr"):
-            if out[stream]:
-                parts.append(f'<pre class="xw-{stream}">{html.escape(out[stream])}</pre>')
-        if out["display"]:
-            parts.append(f'<div class="xw-display">{out["display"]}</div>')
+        for stream, text in (("stdout", out.stdout), ("stderr", out.stderr)):
+            if text:
+                parts.append(f'<pre class="xw-{stream}">{html.escape(text)}</pre>')
+        if out.display:
+            parts.append(f'<div class="xw-display">{out.display}</div>')
         kind = "exec" if cell.browser else "build"
         html_cells.append(
             f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>' if parts else ""
         )
     lines = {o.id: o.line for w in article.widgets for o in w.outputs}
-    for oid, res in result["initial"].items():
+    for oid, res in result.initial.items():
         if not res["ok"]:
             problems.append(
                 Diagnostic(article.source.rel, lines[oid], 0, f"output failed: {res['error']}")
             )
-    return Executed(
-        html_cells, result["inlines"], result["exports"], result["initial"], result["rows"]
-    )
+    return Executed(html_cells, result.inlines, result.exports, result.initial, result.rows)

@@ -44,7 +44,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     for w in result.warnings:
         print(w.format(), file=sys.stderr)
-    if result.incremental and not result.output.files and not result.articles:
+    if result.incremental and not result.files_written.files and not result.articles:
         print(
             f"nothing changed: {result.article_count} article(s) in {config.output_dir}/ "
             f"({time.perf_counter() - start:.2f} s)"
@@ -81,8 +81,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve, wait_for_config
 
-    overrides = {"base_url": args.base_url} if args.base_url else {}
-    config = wait_for_config(Path(args.root).resolve(), overrides)
+    config = wait_for_config(Path(args.root).resolve(), {})
     return serve(config, host=args.host, port=args.port, drafts=True)
 
 
@@ -133,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     ):
         p = sub.add_parser(name, help=help_)
         p.set_defaults(func=func)
-        p.add_argument("--base-url", help="override base_url from site.toml")
-        p.add_argument("--drafts", action="store_true", help="include draft articles")
+        if name != "serve":  # serve shows drafts, at the root of its own address
+            p.add_argument("--base-url", help="override base_url from site.toml")
+            p.add_argument("--drafts", action="store_true", help="include draft articles")
         if name == "build":
             p.add_argument(
                 "--full",

@@ -219,7 +219,7 @@ def split_front_matter(
         if too_large := yaml_too_large(yaml_text, node):
             problems.error(where, 2, f"front matter {too_large}")
             return None
-        data = yaml.load(yaml_text, Loader=loader)  # noqa: S506 (safe loaders)
+        data = yaml.load(yaml_text, Loader=loader)  # safe loaders only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1

@@ -20,7 +20,8 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from .errors import Collector
-from .model import Cell, Inline, Widget
+from .model import Cell, CodeBlock, Inline, Math, Widget
+from .urls import Urls
 
 FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 INLINE_RE = re.compile(r"\{py\}`([^`\n]+)`")
@@ -39,8 +40,8 @@ class Blocks:
     cells: list[Cell]
     widgets: list[Widget]
     inlines: list[Inline]
-    math: list[tuple[str, bool, int]]
-    code: list[tuple[str | None, str, tuple[int, ...]]]  # (language, code, lines to mark)
+    math: list[Math]
+    code: list[CodeBlock]
 
 
 def _parse_info(info: str, where: str, line: int, problems: Collector) -> dict[str, Any] | None:
@@ -98,8 +99,8 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
     cells: list[Cell] = []
     widgets: list[Widget] = []
     inlines: list[Inline] = []
-    math: list[tuple[str, bool, int]] = []
-    code: list[tuple[str | None, str, tuple[int, ...]]] = []
+    math: list[Math] = []
+    code: list[CodeBlock] = []
     prose: list[tuple[int, str]] = []  # (file line, text) of the run of prose being collected
 
     def flush_prose() -> None:
@@ -133,7 +134,7 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
             marked = HL_LINES_RE.search(match["info"])
             out.extend(["", PLACEHOLDER.format(kind="CODE", n=len(code)), ""])
             code.append(
-                (
+                CodeBlock(
                     _code_language(match["info"]),
                     inner.strip("\n"),
                     tuple(int(n) for n in marked[1].split()) if marked else (),
@@ -167,7 +168,7 @@ def _replace_inline(
     prose: list[tuple[int, str]],
     where: str,
     inlines: list[Inline],
-    math: list[tuple[str, bool, int]],
+    math: list[Math],
     problems: Collector,
 ) -> list[str]:
     """Replace math and {py}`expr` in a run of prose lines, leaving code spans alone."""
@@ -194,7 +195,7 @@ def _scan(
     line: int,
     where: str,
     inlines: list[Inline],
-    math: list[tuple[str, bool, int]],
+    math: list[Math],
     problems: Collector,
 ) -> str:
     def inline_value(m: re.Match[str]) -> str:
@@ -202,11 +203,11 @@ def _scan(
         return PLACEHOLDER.format(kind="INLINE", n=len(inlines) - 1)
 
     def display(m: re.Match[str]) -> str:
-        math.append((m[1].strip(), True, line + text.count("\n", 0, m.start())))
+        math.append(Math(m[1].strip(), True, line + text.count("\n", 0, m.start())))
         return "\n\n" + PLACEHOLDER.format(kind="MATH", n=len(math) - 1) + "\n\n"
 
     def inline(m: re.Match[str]) -> str:
-        math.append((m[1], False, line + text.count("\n", 0, m.start())))
+        math.append(Math(m[1], False, line + text.count("\n", 0, m.start())))
         return PLACEHOLDER.format(kind="MATH", n=len(math) - 1)
 
     text = INLINE_RE.sub(inline_value, text)
@@ -219,9 +220,9 @@ class _PrefixLinks(Treeprocessor):
     """Prefix site-absolute links with the base path, point links to static files at their
     content-hashed names, and neutralise script URLs."""
 
-    def __init__(self, md: md_lib.Markdown, base_path: str, renames: dict[str, str]):
+    def __init__(self, md: md_lib.Markdown, urls: Urls, renames: dict[str, str]):
         super().__init__(md)
-        self.base_path = base_path
+        self.urls = urls
         self.renames = renames
 
     def run(self, root: ElementTree.Element) -> None:
@@ -236,10 +237,8 @@ class _PrefixLinks(Treeprocessor):
                 ):
                     element.set(attr, "#")
                     element.set("data-blocked-url", "true")
-                elif value.startswith("/") and not value.startswith("//"):
-                    path, sep, rest = value.lstrip("/").partition("#")
-                    path = self.renames.get(path, path)
-                    element.set(attr, self.base_path + path + sep + rest)
+                else:
+                    element.set(attr, self.urls.prefix(value, self.renames))
 
 
 class _Sections(Treeprocessor):
@@ -282,21 +281,21 @@ class _IndentedCode(Treeprocessor):
 
 
 class _SiteExtension(Extension):
-    def __init__(self, base_path: str, renames: dict[str, str], highlights: Path | None):
+    def __init__(self, urls: Urls, renames: dict[str, str], highlights: Path | None):
         super().__init__()
-        self.base_path = base_path
+        self.urls = urls
         self.renames = renames
         self.highlights = highlights
 
-    def extendMarkdown(self, md: md_lib.Markdown) -> None:  # noqa: N802 (Python-Markdown API)
-        links = _PrefixLinks(md, self.base_path, self.renames)
+    def extendMarkdown(self, md: md_lib.Markdown) -> None:  # Python-Markdown API
+        links = _PrefixLinks(md, self.urls, self.renames)
         md.treeprocessors.register(links, "xw_links", 0)
         md.treeprocessors.register(_Sections(md), "xw_sections", 1)  # after "toc" (5)
         md.treeprocessors.register(_IndentedCode(md, self.highlights), "xw_code", 30)
 
 
 def make_markdown(
-    base_path: str, renames: dict[str, str] | None = None, highlights: Path | None = None
+    urls: Urls, renames: dict[str, str] | None = None, highlights: Path | None = None
 ) -> md_lib.Markdown:
     """Return a Markdown converter with the extensions authors expect.
 
@@ -328,7 +327,7 @@ def make_markdown(
             AdmonitionExtension(),
             SaneListExtension(),
             TocExtension(permalink="#", permalink_title="Link to this section", toc_depth="2-3"),
-            _SiteExtension(base_path, renames or {}, highlights),
+            _SiteExtension(urls, renames or {}, highlights),
         ],
         output_format="html",
     )

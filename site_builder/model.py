@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ class Input:
 
 @dataclass(frozen=True)
 class Output:
-    """A view computed by Python from inputs (widgets.parse_widget)."""
+    """A view computed by Python from inputs (widgets.parse_widget); not to be confused
+    with output.SiteFiles, the files a build writes."""
 
     id: str
     type: str  # value | html | plot | formula | table
@@ -102,22 +103,39 @@ class Inline:
     line: int
 
 
-@dataclass(frozen=True)
+class Math(NamedTuple):
+    """A formula in the prose (markdown.split_blocks)."""
+
+    tex: str
+    display: bool  # $$...$$ (a block) rather than $...$
+    line: int
+
+
+class CodeBlock(NamedTuple):
+    """A fenced block of plain code, highlighted by the build (markdown.split_blocks)."""
+
+    language: str | None
+    code: str
+    marked: tuple[int, ...]  # lines to highlight (hl_lines)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Article:
-    """An article after parsing (content + markdown phases)."""
+    """An article: found (content.find_sources), then parsed (build.parse_article); the
+    site-wide pages also get articles rebuilt from what the last build kept of them
+    (plan.Listing), which have front matter and no body."""
 
     source: Source
     meta: FrontMatter
-    body: str  # Markdown with placeholders where cells, widgets, math and inline values were
-    cells: tuple[Cell, ...]
-    widgets: tuple[Widget, ...]
-    inlines: tuple[Inline, ...]
-    math: tuple[tuple[str, bool, int], ...]  # (tex, display, line)
-    body_line: int  # file line of the body's first line
-    raw: str  # the whole file text, for line lookups
-    slug_line: int = 1  # front matter lines, for diagnostics found after parsing
+    body: str = ""  # Markdown with placeholders where cells, widgets, math and values were
+    body_line: int = 0  # file line of the body's first line
+    cells: tuple[Cell, ...] = ()
+    widgets: tuple[Widget, ...] = ()
+    inlines: tuple[Inline, ...] = ()
+    math: tuple[Math, ...] = ()
+    code: tuple[CodeBlock, ...] = ()
+    slug_line: int = 1  # front matter lines, for problems found after parsing
     template_line: int = 1
-    code: tuple[tuple[str | None, str, tuple[int, ...]], ...] = ()  # plain code blocks
 
     @property
     def url(self) -> str:

@@ -1,4 +1,6 @@
-"""Where the build writes: a staging folder swapped in whole, or memory for tests."""
+"""Where the build writes: the site's files, collected in memory, then a staging folder
+swapped in whole (or renamed into place file by file); and the guard that keeps a build from
+replacing a folder that is not its own."""
 
 from __future__ import annotations
 
@@ -83,8 +85,8 @@ def remove_leftovers(folder: Path, pattern: str) -> None:
                 stale.unlink(missing_ok=True)
 
 
-class Output:
-    """Collect the site's files by relative path; refuse two writers for one path."""
+class SiteFiles:
+    """The files a build writes, by path in the site; refuses two writers for one path."""
 
     def __init__(self) -> None:
         self.files: dict[str, bytes | Path] = {}

@@ -28,6 +28,8 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
+from site_builder.runtime.program import CellOutput, Failure, Program, RunResult
+
 OUTPUT_LIMIT = 200_000  # characters of printed output kept per cell
 
 
@@ -137,7 +139,7 @@ def _limited_builtins(finder: _BrowserImports) -> dict[str, Any]:
     def checked_import(
         name: str,
         globals: Any = None,
-        locals: Any = None,  # noqa: A002
+        locals: Any = None,
         fromlist: Any = (),
         level: int = 0,
     ) -> Any:
@@ -157,29 +159,20 @@ def _author_frames(tb: Any, article: str, bundle: str | None) -> list[traceback.
     ]
 
 
-def _failure(exc: BaseException, article: str, bundle: str | None, scratch: str) -> dict:
+def _failure(exc: BaseException, article: str, bundle: str | None, scratch: str) -> Failure:
+    """Where the author's code failed: the innermost frame in the article or its bundle."""
     frames = _author_frames(exc.__traceback__, article, bundle)
     if isinstance(exc, SyntaxError) and exc.filename == article:
-        return {
-            "path": article,
-            "line": exc.lineno or 0,
-            "col": exc.offset or 0,
-            "message": f"SyntaxError: {exc.msg}",
-            "trace": "",
-        }
+        return Failure(article, exc.lineno or 0, f"SyntaxError: {exc.msg}", col=exc.offset or 0)
     last = frames[-1] if frames else None
     path = last.filename if last else article
-    if bundle and path.startswith(bundle + os.sep):
-        path = "BUNDLE:" + os.path.relpath(path, bundle)
+    in_bundle = bool(bundle) and path.startswith(f"{bundle}{os.sep}")
+    if in_bundle:
+        path = os.path.relpath(path, bundle)
     message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     trace = "".join(traceback.format_list(frames)).replace(scratch + os.sep, "")
-    return {
-        "path": path,
-        "line": last.lineno if last else 0,
-        "col": 0,
-        "message": message,
-        "trace": trace,
-    }
+    line = (last.lineno or 0) if last else 0
+    return Failure(path, line, message, trace=trace, in_bundle=in_bundle)
 
 
 def _split_last_expr(code: str, line: int, article: str) -> tuple[Any, Any]:
@@ -232,113 +225,115 @@ def to_plain(value: Any) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__} to the browser")
 
 
-def run(job: dict[str, Any], progress: Any) -> dict[str, Any]:
-    article, bundle = job["article"], job.get("bundle")
-    scratch = os.getcwd()
+class _Stop(Exception):
+    """The run ends here; RunResult.error says why."""
+
+
+def run(program: Program, progress: Any) -> RunResult:
+    """Run *program* as the build and then as the browser will; see the module docstring."""
+    result = RunResult()
 
     def mark(text: str) -> None:
         progress.write(text + "\n")
         progress.flush()
 
-    result: dict[str, Any] = {
-        "cells": [],
-        "inlines": [],
-        "exports": {},
-        "rows": {},
-        "initial": {},
-        "error": None,
-    }
+    try:
+        ns = _run_cells(program, result, mark)
+        _evaluate(program, ns, result, mark)
+        browser = _run_as_the_browser(program, result, mark)
+    except _Stop:
+        return result
+    mark("outputs")
+    from site_builder.runtime.reactive import Page
+
+    result.initial = Page(browser, program.inputs, program.outputs).render_all()
+    return result
+
+
+def _run_cells(program: Program, result: RunResult, mark: Any) -> dict[str, Any]:
+    """Phase 1: every cell in order in one namespace; return it."""
+    article, scratch = program.article, os.getcwd()
     ns: dict[str, Any] = {"__name__": "__main__"}
-    for cell in job["cells"]:
-        mark(f"cell {cell['index']}")
+    for cell in program.cells:
+        mark(f"cell {cell.index}")
         out, err = _Capped(), _Capped()
         shown = ""
         try:
-            body, last = _split_last_expr(cell["code"], cell["line"], article)
+            body, last = _split_last_expr(cell.code, cell.line, article)
             with redirect_stdout(out), redirect_stderr(err):
                 exec(body, ns)
                 if last is not None:
                     shown = _display(eval(last, ns))
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are cell errors too
-            result["error"] = _failure(exc, article, bundle, scratch)
+            result.error = _failure(exc, article, program.bundle, scratch)
             if isinstance(exc, SystemExit):
-                result["error"]["message"] = f"the cell called exit({exc.code!r})"
-            result["error"]["cell"] = cell["index"]
-            return result
-        result["cells"].append({"stdout": out.text(), "stderr": err.text(), "display": shown})
+                result.error.message = f"the cell called exit({exc.code!r})"
+            raise _Stop from None
+        result.cells.append(CellOutput(out.text(), err.text(), shown))
+    return ns
 
+
+def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any) -> None:
+    """Phase 2: inline values, the rows of rows inputs and the cells' exports."""
+    article = program.article
     mark("inline")
-    for inline in job["inlines"]:
+    for inline in program.inlines:
         try:
-            code = compile(
-                "\n" * (inline["line"] - 1) + "(" + inline["expr"] + ")", article, "eval"
-            )
-            result["inlines"].append(str(eval(code, ns)))
+            code = compile("\n" * (inline.line - 1) + "(" + inline.expr + ")", article, "eval")
+            result.inlines.append(str(eval(code, ns)))
         except Exception as exc:
-            result["error"] = _failure(exc, article, bundle, scratch)
-            result["error"]["line"] = inline["line"]
-            return result
-    for rows in job["rows"]:
+            result.error = _failure(exc, article, program.bundle, os.getcwd())
+            result.error.line = inline.line
+            raise _Stop from None
+    for rows in program.rows:
         try:
-            value = to_plain(eval(rows["expr"], ns))
+            value = to_plain(eval(rows.expr, ns))
             if not (isinstance(value, list) and all(isinstance(r, dict) for r in value)):
                 raise TypeError(f"rows must be a list of dicts, got {type(value).__name__}")
-            result["rows"][rows["name"]] = value
+            result.rows[rows.name] = value
         except Exception as exc:
-            result["error"] = {
-                "path": article,
-                "line": rows["line"],
-                "col": 0,
-                "trace": "",
-                "message": f"rows of input '{rows['name']}': {type(exc).__name__}: {exc}",
-            }
-            return result
-    for cell in job["cells"]:
-        for name in cell["export"]:
+            message = f"rows of input '{rows.name}': {type(exc).__name__}: {exc}"
+            result.error = Failure(article, rows.line, message)
+            raise _Stop from None
+    for cell in program.cells:
+        for name in cell.export:
             try:
-                result["exports"][name] = to_plain(ns[name])
+                result.exports[name] = to_plain(ns[name])
             except (KeyError, TypeError) as exc:
                 problem = "is not defined" if isinstance(exc, KeyError) else str(exc)
-                result["error"] = {
-                    "path": article,
-                    "line": cell["line"] - 1,
-                    "col": 0,
-                    "trace": "",
-                    "message": f"export '{name}': {problem}",
-                }
-                return result
+                result.error = Failure(article, cell.line - 1, f"export '{name}': {problem}")
+                raise _Stop from None
 
-    # Phase 3: what the browser will do, with only the standard library and local modules.
+
+def _run_as_the_browser(program: Program, result: RunResult, mark: Any) -> dict[str, Any]:
+    """Phase 3: what the browser will do, in a fresh namespace holding only the exports,
+    with only the standard library and the bundle's modules; return that namespace."""
+    bundle = program.bundle
     local = {p.stem for p in Path(bundle).glob("*.py")} if bundle else set()
     finder = _BrowserImports(local)
     sys.meta_path.insert(0, finder)
-    browser: dict[str, Any] = {"__name__": "__main__", **json.loads(json.dumps(result["exports"]))}
+    browser: dict[str, Any] = {"__name__": "__main__", **json.loads(json.dumps(result.exports))}
     browser["__builtins__"] = _limited_builtins(finder)
-    for cell in job["cells"]:
-        if not cell["browser"]:
+    for cell in program.cells:
+        if not cell.browser:
             continue
-        mark(f"browser cell {cell['index']}")
+        mark(f"browser cell {cell.index}")
         try:
-            body, last = _split_last_expr(cell["code"], cell["line"], article)
+            body, last = _split_last_expr(cell.code, cell.line, program.article)
             with redirect_stdout(_Capped()), redirect_stderr(_Capped()):
                 exec(body, browser)
                 if last is not None:
                     eval(last, browser)
         except BaseException as exc:
-            result["error"] = _failure(exc, article, bundle, scratch)
-            result["error"]["message"] = "in the browser runtime: " + result["error"]["message"]
-            result["error"]["hint"] = (
+            result.error = _failure(exc, program.article, bundle, os.getcwd())
+            result.error.message = "in the browser runtime: " + result.error.message
+            result.error.hint = (
                 "cells marked `exec` run again in the reader's browser, "
                 "where only names exported by `build` cells exist; "
                 "mark this cell `build`, or export what it needs"
             )
-            return result
-    mark("outputs")
-    from site_builder.runtime.reactive import Page
-
-    page = Page(browser, job["inputs"], job["outputs"])
-    result["initial"] = page.render_all()
-    return result
+            raise _Stop from None
+    return browser
 
 
 def main() -> None:
@@ -347,20 +342,20 @@ def main() -> None:
 
     job_path, result_path, limit, parent = sys.argv[1:5]
     die_with_parent(int(parent))  # a build killed outright takes its cells with it
-    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    program = Program.from_json(json.loads(Path(job_path).read_text(encoding="utf-8")))
     folders = [os.getcwd(), os.environ["TMPDIR"]]
 
     def cells() -> int:
-        if job.get("bundle"):
-            sys.path.insert(0, job["bundle"])
+        if program.bundle:
+            sys.path.insert(0, program.bundle)
         # Opened before the box closes: the only files outside it this process writes.
         progress = open(result_path + ".progress", "w", encoding="utf-8")  # noqa: SIM115
         result_file = open(result_path, "w", encoding="utf-8")  # noqa: SIM115
         box = confine_writes(folders)
         _guard_writes(folders)
-        result = run(job, progress)
-        result["box"] = box
-        result_file.write(json.dumps(result, allow_nan=False, default=str))
+        result = run(program, progress)
+        result.box = box
+        result_file.write(json.dumps(result.to_json(), allow_nan=False, default=str))
         result_file.close()
         return 0
 

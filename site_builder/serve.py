@@ -65,7 +65,7 @@ def _moved_on(state: DevState, generation: int) -> bool:
     return state.generation != generation
 
 
-def snapshot(paths: list[Path]) -> dict[str, float]:
+def file_times(paths: list[Path]) -> dict[str, float]:
     """Modification times of every file under *paths*."""
     times: dict[str, float] = {}
     for root in paths:
@@ -139,9 +139,9 @@ def watch(
     config = load_config(root)
     paths = [config.path(n) for n in ("content_dir", "templates_dir", "static_dir")]
     paths.append(root / "site.toml")
-    seen = snapshot(paths)
+    seen = file_times(paths)
     while not stop.wait(interval):
-        now = snapshot(paths)
+        now = file_times(paths)
         if now != seen:
             seen = now
             rebuild(root, state, drafts, base_url)
@@ -160,10 +160,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 def make_handler(directory: Path, state: DevState) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(SiteHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             log.debug(format, *args)
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server API)
+        def do_GET(self) -> None:  # http.server API
             if self.path == "/__dev/livereload.js":
                 self._send(LIVERELOAD_JS.encode(), "text/javascript")
             elif self.path == "/__dev/overlay.css":

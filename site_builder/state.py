@@ -1,4 +1,4 @@
-"""What the last successful build knew, so the next one redoes only what changed.
+"""The storage of what the last successful build knew (plan.py decides what to redo).
 
 Kept in SQLite in the cache folder (``build-state.sqlite3``), one row per source file,
 output file and page, so that a build after an edit reads and writes only the rows of what
@@ -10,9 +10,7 @@ build starts from scratch.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import importlib.util
 import os
 import pickle
 import secrets
@@ -22,16 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .check import Scan, pack
-from .config import SiteConfig
 from .errors import Diagnostic
-from .model import Article, FrontMatter, Source
+from .links import Scan, pack
 from .output import remove_leftovers
-from .pyodide import PYODIDE_VERSION
 
-STATE_VERSION = 4
-PACKAGE = Path(__file__).resolve().parent
-DEPENDENCIES = ("markdown", "jinja2", "pygments", "latex2mathml", "yaml")  # module names
+STATE_VERSION = 5
 FILE = "build-state.sqlite3"
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -46,101 +39,28 @@ CREATE INDEX links_page ON links (page);
 CHUNK = 500  # parameters per query, well under SQLite's limit
 
 
-def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
-    """Hash config, templates, static files, this package's code and its dependencies."""
-    h = hashlib.sha256(repr((STATE_VERSION, config, drafts, dev, PYODIDE_VERSION)).encode())
-    for name in DEPENDENCIES:  # an upgrade rewrites the package: its stamp changes
-        spec = importlib.util.find_spec(name)
-        if spec and spec.origin:
-            st = os.stat(spec.origin)
-            h.update(f"{spec.origin}:{st.st_mtime_ns}:{st.st_size}".encode())
-    for root in (config.path("templates_dir"), config.path("static_dir"), PACKAGE):
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            if "__pycache__" in path.parts:
-                continue
-            h.update(str(path.relative_to(root)).encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-def source_stamp(source: Source) -> tuple[Any, ...]:
-    """A cheap fingerprint of a source and, for a bundle, of every file beside it."""
-    st = os.stat(source.file)
-    stamp: list[Any] = [st.st_mtime_ns, st.st_size]
-    if source.bundle:
-        for folder, dirs, files in os.walk(source.bundle):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                path = os.path.join(folder, name)
-                try:
-                    fst = os.stat(path)
-                except OSError:  # a broken symlink: its own stamp
-                    fst = os.lstat(path)
-                stamp.append((os.path.relpath(path, source.bundle), fst.st_mtime_ns, fst.st_size))
-    return tuple(stamp)
-
-
-def file_stamp(path: Path) -> tuple[int, int]:
-    """(modification time, size) of a file the build wrote, to notice later edits."""
-    st = os.stat(path)
-    return st.st_mtime_ns, st.st_size
-
-
-def article_from(listing_: tuple[Any, ...], source: Source) -> Article:
-    """An article as the index, tag pages and feed need it (no body, no code), rebuilt
-    from what the last build kept of it."""
-    *meta, slug_line, template_line = listing_
-    if meta[1] is not None:
-        meta[1] = dt.date.fromordinal(meta[1])
-    slug = meta[7] or source.slug
-    return Article(
-        Source(source.file, source.rel, slug, source.bundle_dir),
-        FrontMatter(*meta),
-        "",
-        (),
-        (),
-        (),
-        (),
-        0,
-        "",
-        slug_line,
-        template_line,
-    )
-
-
-def listing(article: Article) -> tuple[Any, ...]:
-    """An article's front matter and its lines, packed: what later builds keep of it, and
-    what site-wide pages are made of (when it changes, they are rendered again)."""
-    m = article.meta
-    return (
-        m.title,
-        m.date.toordinal() if m.date else None,
-        m.summary,
-        m.authors,
-        m.tags,
-        m.draft,
-        m.template,
-        m.slug,
-        m.timeout,
-        article.slug_line,
-        article.template_line,
-    )
-
-
 class StateDamaged(Exception):
     """The saved state could not be read back: the build must start from scratch."""
 
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn any failure to read the database into StateDamaged."""
+    """Turn a failure of SQLite to read the database into StateDamaged."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
-        except (sqlite3.Error, pickle.UnpicklingError, EOFError, TypeError, ValueError) as exc:
+        except sqlite3.Error as exc:
             raise StateDamaged(f"{type(exc).__name__}: {exc}") from exc
 
     return wrapper
+
+
+def _unpickle(data: bytes) -> Any:
+    """A value this module pickled; anything unpickling can raise means damage."""
+    try:
+        return pickle.loads(data)  # our own file
+    except Exception as exc:
+        raise StateDamaged(f"a damaged row ({type(exc).__name__}: {exc})") from exc
 
 
 def discard(folder: Path) -> None:
@@ -153,7 +73,7 @@ def discard(folder: Path) -> None:
 class Kept:
     """What the last build kept of one source file."""
 
-    listing: tuple[Any, ...] | None  # see listing(); None: skipped (a draft)
+    listing: tuple[Any, ...] | None  # plan.Listing, packed; None: skipped (a draft)
     slug: str | None
     outputs: list[str]  # files this source wrote
 
@@ -217,7 +137,7 @@ class State:
             packed = rows["summary"]
             if rows.get("checksum") != hashlib.sha256(packed).hexdigest():
                 raise ValueError("damaged")
-            summary = pickle.loads(packed)
+            summary = pickle.loads(packed)  # checked above
             if rows.get("version") != str(STATE_VERSION) or not isinstance(summary, Summary):
                 raise ValueError("another version")
         except Exception:  # damaged or foreign: never trusted
@@ -243,9 +163,9 @@ class State:
             "SELECT rel, listing, slug, outputs FROM sources WHERE rel IN ({})", rels
         ):
             found[rel] = Kept(
-                pickle.loads(packed) if packed is not None else None,  # noqa: S301
+                _unpickle(packed) if packed is not None else None,
                 slug,
-                pickle.loads(outputs),  # noqa: S301
+                _unpickle(outputs),
             )
         return found
 
@@ -257,7 +177,7 @@ class State:
     @_guarded
     def listings(self) -> list[tuple[str, tuple[Any, ...]]]:
         rows = self.db.execute("SELECT rel, listing FROM sources WHERE listing IS NOT NULL")
-        return [(rel, pickle.loads(packed)) for rel, packed in rows]  # noqa: S301
+        return [(rel, _unpickle(packed)) for rel, packed in rows]
 
     @_guarded
     def owners(self, paths: Iterable[str]) -> dict[str, str]:
@@ -368,7 +288,7 @@ def _apply(db: sqlite3.Connection, c: Changes) -> None:
     def delete(table: str, column: str, keys: Iterable[str]) -> None:
         for batch in _chunks(keys):
             db.execute(
-                f"DELETE FROM {table} WHERE {column} IN ({','.join('?' * len(batch))})",  # noqa: S608
+                f"DELETE FROM {table} WHERE {column} IN ({','.join('?' * len(batch))})",
                 batch,
             )
 
@@ -407,8 +327,8 @@ def _apply(db: sqlite3.Connection, c: Changes) -> None:
         [(page, pack(scan)) for page, scan in c.scans.items()],
     )
     links: list[tuple[str, str]] = []
-    for page, (resolved, _) in c.scans.items():
-        links.extend((target, page) for target in sorted({t for _, t, _ in resolved}))
+    for page, scan in c.scans.items():
+        links.extend((target, page) for target in sorted({link.file for link in scan.links}))
     db.executemany("INSERT INTO links VALUES (?, ?)", links)
 
 

@@ -487,6 +487,28 @@ def _render_rows(inp: Input, rows: list[dict[str, Any]]) -> str:
     )
 
 
+def render_widget(
+    widget: Widget,
+    rows: dict[str, list[dict[str, Any]]],
+    initial: dict[str, dict[str, Any]],
+    mathml: dict[str, str],
+) -> str:
+    """The whole widget: its inputs and outputs in a labelled figure, with the build's
+    values; *mathml* holds each formula output's typeset TeX, by output id."""
+    inputs = "".join(render_input(i, rows.get(i.name)) for i in widget.inputs)
+    outputs = "".join(
+        render_output(o, initial.get(o.id, {}), mathml.get(o.id, "")) for o in widget.outputs
+    )
+    label = f' aria-label="{_attr(widget.label)}"' if widget.label else ""
+    caption = f"<figcaption>{html.escape(widget.label)}</figcaption>" if widget.label else ""
+    return (
+        f'<figure class="xw-widget" id="widget-{widget.index + 1}" role="group"{label}>{caption}'
+        + (f'<div class="xw-inputs">{inputs}</div>' if inputs else "")
+        + (f'<div class="xw-outputs">{outputs}</div>' if outputs else "")
+        + "</figure>"
+    )
+
+
 def render_output(output: Output, result: dict[str, Any], mathml: str = "") -> str:
     """Return an output's container holding its build-time result."""
     o = output.options

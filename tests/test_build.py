@@ -34,7 +34,7 @@ def test_golden_output(tmp_path):
 def test_site_files_and_order(make_site):
     root = make_site(GOOD)
     result = build(load_config(root))
-    files = set(result.output.files)
+    files = set(result.files_written.files)
     assert {
         "index.html",
         "first/index.html",

@@ -19,7 +19,7 @@ def run(make_site, body, timeout=20.0, files=None, cache=False):
     article, found = parse_article(source, drafts=False)
     assert problems.errors == [] and found == []
     result, diags = run_article(article, timeout, root / ".site-cache" if cache else None)
-    return result, [d.format() for d in diags]
+    return (result.to_json() if result else None), [d.format() for d in diags]
 
 
 def test_outputs_values_and_bundle_modules(make_site):

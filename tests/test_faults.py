@@ -218,7 +218,7 @@ def test_example_site_links_resolve_under_a_project_prefix(tmp_path):
         },
     )
     result = build(config, write=False)  # the build's link check raises on any broken link
-    html = result.output.read("neural-network-math/index.html").decode()
+    html = result.files_written.read("neural-network-math/index.html").decode()
     assert 'data-xw-runtime="/explorables/_pyodide/' in html
     assert 'href="/explorables/static/css/site.' in html
     assert os.path.basename(config.output_dir) == "_site"

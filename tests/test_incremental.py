@@ -72,17 +72,17 @@ def test_a_body_edit_rerenders_only_that_page(make_site):
     root = make_site(SITE)
     build(load_config(root))
     noop = build(load_config(root))
-    assert noop.incremental and noop.output.files == {} and noop.article_count == 3
+    assert noop.incremental and noop.files_written.files == {} and noop.article_count == 3
     make_site(EDITS["body"])
     result = build(load_config(root))
-    assert result.incremental and sorted(result.output.files) == ["a/index.html"]
+    assert result.incremental and sorted(result.files_written.files) == ["a/index.html"]
 
 
 def test_a_metadata_edit_rerenders_the_index_feed_and_tags(make_site):
     root = make_site(SITE)
     build(load_config(root))
     make_site(EDITS["title and tags"])
-    written = set(build(load_config(root)).output.files)
+    written = set(build(load_config(root)).files_written.files)
     assert {"a/index.html", "index.html", "feed.xml", "sitemap.xml", "tags/z/index.html"} <= written
     assert "b/index.html" not in written and "c/index.html" not in written
     assert not (root / "_site" / "tags" / "x").exists()

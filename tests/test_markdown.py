@@ -2,6 +2,7 @@ from site_builder.cache import read_entry, write_entry
 from site_builder.errors import Collector
 from site_builder.highlight import highlight
 from site_builder.markdown import make_markdown, render_body, split_blocks
+from site_builder.urls import Urls
 
 
 def split(body, line=5):
@@ -68,20 +69,22 @@ def test_math_and_inline_values_skip_code():
 
 
 def test_links_get_the_base_path_and_script_urls_are_neutralised():
-    converter = make_markdown("/repo/")
+    converter = make_markdown(Urls("https://example.org/repo/"))
     html, _ = render_body(converter, "[a](/x/) [b](rel/) [c](javascript:alert(1))", {})
     assert 'href="/repo/x/"' in html and 'href="rel/"' in html
     assert "javascript:" not in html
 
 
 def test_headings_get_anchors_and_toc():
-    html, toc = render_body(make_markdown("/"), "## First part\n\n### Sub\n", {})
+    html, toc = render_body(
+        make_markdown(Urls("https://example.org/")), "## First part\n\n### Sub\n", {}
+    )
     assert 'id="first-part"' in html
     assert toc[0]["id"] == "first-part" and toc[0]["children"][0]["id"] == "sub"
 
 
 def test_each_second_level_heading_opens_a_section():
-    html = make_markdown("/").convert(
+    html = make_markdown(Urls("https://example.org/")).convert(
         "Intro\n\n## One\n\nText[^n]\n\n### Sub\n\nMore\n\n## Two\n\nEnd\n\n[^n]: A note."
     )
     assert html.startswith('<p>Intro</p>\n<section>\n<h2 id="one">')
@@ -90,9 +93,13 @@ def test_each_second_level_heading_opens_a_section():
     assert '<h3 id="sub">' in one and "End" in two
     assert html.rstrip().endswith("</div>")  # footnotes stay after the last section
     assert '<div class="footnote">' not in two.split("</section>")[0]
-    assert "<section>" not in make_markdown("/").convert("# Title\n\nNo second level.")
+    assert "<section>" not in make_markdown(Urls("https://example.org/")).convert(
+        "# Title\n\nNo second level."
+    )
 
 
 def test_indented_code_is_highlighted_as_plain_text():
-    html = make_markdown("/").convert("Text:\n\n    if a < b:\n        pass\n")
+    html = make_markdown(Urls("https://example.org/")).convert(
+        "Text:\n\n    if a < b:\n        pass\n"
+    )
     assert '<div class="highlight"><pre><span></span><code>if a &lt; b:' in html

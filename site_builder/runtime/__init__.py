@@ -3,10 +3,6 @@
 Standard library only: the browser runtime has no numpy or pandas.
 """
 
-import sys
-
 from .views import HTML, escape, line_plot, table_html
 
-IN_BROWSER = sys.platform == "emscripten"
-
-__all__ = ["HTML", "IN_BROWSER", "escape", "line_plot", "table_html"]
+__all__ = ["HTML", "escape", "line_plot", "table_html"]

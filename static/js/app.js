@@ -42,6 +42,7 @@ function start(article) {
   worker.postMessage({
     type: "init",
     spec: new URL(article.dataset.xwSpec, location.href).href,
+    shared: new URL(article.dataset.xwShared, location.href).href,
     indexURL: new URL(article.dataset.xwRuntime, location.href).href,
     snapshot: useSnapshot(article.dataset.xwSnapshot),
     integrity: article.dataset.xwIntegrity ? JSON.parse(article.dataset.xwIntegrity) : null,

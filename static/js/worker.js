@@ -46,8 +46,7 @@ async function verify(indexURL, integrity) {
   );
 }
 
-async function init({ spec: specURL, indexURL, snapshot: snapshotURL, integrity }) {
-  const t0 = performance.now();
+async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snapshotURL, integrity }) {
   status("loading", "Loading Python…");
   if (integrity) await verify(indexURL, integrity);
   let loadPyodide;
@@ -56,13 +55,13 @@ async function init({ spec: specURL, indexURL, snapshot: snapshotURL, integrity 
   } catch (err) {
     throw new Error(`the Python runtime could not be downloaded (${err.message || err})`);
   }
-  const [{ py, snapshot }, spec] = await Promise.all([
+  const [{ py, snapshot }, spec, shared] = await Promise.all([
     start(loadPyodide, indexURL, snapshotURL),
     fetchJSON(specURL),
+    fetchJSON(sharedURL),
   ]);
-  const tLoaded = performance.now();
   const home = "/home/pyodide/xw";
-  for (const [path, source] of Object.entries(spec.modules)) {
+  for (const [path, source] of Object.entries({ ...shared, ...spec.modules })) {
     const file = `${home}/${path}`;
     py.FS.mkdirTree(file.slice(0, file.lastIndexOf("/")));
     py.FS.writeFile(file, source);
@@ -83,7 +82,6 @@ async function init({ spec: specURL, indexURL, snapshot: snapshotURL, integrity 
     type: "ready",
     python: py.runPython("import sys; sys.version.split()[0]"),
     snapshot,
-    timings: { load: tLoaded - t0, setup: performance.now() - tLoaded },
   });
 }
 

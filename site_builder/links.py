@@ -1,14 +1,14 @@
-"""Prove every internal link, anchor and asset of the built site resolves."""
+"""Links: every internal link, anchor and asset of the built site must resolve."""
 
 from __future__ import annotations
 
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Set
-from posixpath import dirname, join, normpath
-from urllib.parse import unquote, urlsplit
+from typing import NamedTuple
 
 from .errors import Diagnostic
+from .urls import Urls
 
 TAG_RE = re.compile(r"<([a-zA-Z][\w:-]*)(\s[^<>]*?)?/?>")
 ATTR_RE = re.compile(r"""\s([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
@@ -41,42 +41,30 @@ class _Links:
                 self.links.extend(p.split()[0] for p in values["srcset"].split(",") if p.strip())
 
 
-def _target(page: str, link: str, base_path: str) -> tuple[str, str] | None:
-    """Map a link on *page* to (output file, fragment), or None when it leaves the site."""
-    parts = urlsplit(link)
-    if parts.scheme or parts.netloc or link.startswith(("data:", "/__dev/")):
-        return None
-    path = unquote(parts.path)
-    if not path:
-        return page, parts.fragment
-    if path.startswith("/"):
-        if not path.startswith(base_path):
-            return "\0outside:" + path, ""
-        path = path[len(base_path) :]
-    else:
-        path = join(dirname(page), path)
-    path = normpath(path) if path not in ("", ".") else ""
-    if path in (".", ""):
-        path = ""
-    if path.startswith(".."):
-        return "\0outside:" + link, ""
-    if path == "" or link.split("#")[0].split("?")[0].endswith("/"):
-        path = (path + "/index.html").lstrip("/")
-    return path, parts.fragment
+class Link(NamedTuple):
+    """One internal link of a page, resolved (Urls.resolve)."""
+
+    link: str  # as written in the built page
+    file: str  # the file of the site it leads to; "" when it leaves the site
+    fragment: str
 
 
-Scan = tuple[list[tuple[str, str, str]], set[str]]  # [(link, target file, fragment)], ids
+class Scan(NamedTuple):
+    """A page's internal links and ids: what checking links to and from it needs."""
+
+    links: list[Link]
+    ids: set[str]
 
 
-def scan_page(page: str, text: str, base_path: str) -> Scan:
+def scan_page(page: str, text: str, urls: Urls) -> Scan:
     """Resolve the internal links of one page and collect its ids (kept between builds)."""
     found = _Links(text)
     resolved = []
     for link in sorted(set(found.links)):
-        target = _target(page, link, base_path)
+        target = urls.resolve(page, link)
         if target is not None:
-            resolved.append((link, target[0], target[1]))
-    return resolved, found.ids
+            resolved.append(Link(link, *target))
+    return Scan(resolved, found.ids)
 
 
 # Between builds a scan is kept packed in one string; a page is unpacked only when checked.
@@ -84,24 +72,23 @@ SEP, REC = "\x1f", "\x1e"
 
 
 def pack(scan: Scan) -> str:
-    """One string for a scan: ids, then (link, target, fragment) records."""
-    resolved, ids = scan
-    records = [SEP.join(r) for r in resolved]
-    return REC.join([SEP.join(sorted(ids)), *records])
+    """One string for a scan: ids, then (link, file, fragment) records."""
+    records = [SEP.join(r) for r in scan.links]
+    return REC.join([SEP.join(sorted(scan.ids)), *records])
 
 
 def unpack(value: Scan | str) -> Scan:
     if not isinstance(value, str):
         return value
     ids, *records = value.split(REC)
-    resolved = [tuple(r.split(SEP)) for r in records]
-    return resolved, set(ids.split(SEP)) if ids else set()  # type: ignore[return-value]
+    links = [Link(*r.split(SEP)) for r in records]
+    return Scan(links, set(ids.split(SEP)) if ids else set())
 
 
 def check_links(
     scans: Mapping[str, Scan | str],
     files: Mapping[str, str],
-    base_path: str,
+    urls: Urls,
     source_text: Callable[[str], str],
     pages: Iterable[str],
     referrers: Iterable[str] = (),
@@ -120,25 +107,23 @@ def check_links(
     def ids(path: str) -> set[str] | None:
         if path not in ids_of:  # one lookup (a database read when incremental) per page
             value = scans.get(path)
-            ids_of[path] = None if value is None else unpack(value)[1]
+            ids_of[path] = None if value is None else unpack(value).ids
         return ids_of[path]
 
     jobs = [(page, True) for page in pages] + [(page, False) for page in referrers]
     for page, full in jobs:
-        for link, path, fragment in unpack(scans[page])[0]:
+        for link, path, fragment in unpack(scans[page]).links:
             if not full and path not in touched:
                 continue
             message = ""
-            if path.startswith("\0outside:"):
-                message = f"link {link!r} points outside the site (base path {base_path})"
+            if not path:
+                message = f"link {link!r} points outside the site (base path {urls.base_path})"
             elif path not in files and path + "/index.html" not in files:
                 known = known or sorted(files)
                 close = _close(path, known)
                 message = f"broken link {link!r}: no file {path!r} in the site"
                 if close:
-                    message += (
-                        f" (did you mean '{base_path}{close[0].removesuffix('index.html')}'?)"
-                    )
+                    message += f" (did you mean '{urls(close[0])}'?)"
             elif fragment and (found := ids(path)) is not None and fragment not in found:
                 close = _close(fragment, sorted(found))
                 message = f"broken anchor {link!r}: {path} has no id {fragment!r}"
@@ -146,7 +131,7 @@ def check_links(
                     message += f" (did you mean #{close[0]}?)"
             if message:
                 owner = files.get(page, page)
-                line = _line_of(source_text(owner), link, base_path)
+                line = _line_of(source_text(owner), link, urls)
                 problems.append(Diagnostic(owner, line, 0, message))
     return problems
 
@@ -158,9 +143,9 @@ def _close(word: str, candidates: list[str]) -> list[str]:
     return difflib.get_close_matches(word, candidates, n=1)
 
 
-def _line_of(text: str, link: str, base_path: str) -> int:
+def _line_of(text: str, link: str, urls: Urls) -> int:
     """The first source line that contains *link* as the author wrote it."""
-    written = "/" + link[len(base_path) :] if link.startswith(base_path) else link
+    written = urls.as_written(link)
     for number, line in enumerate(text.split("\n"), 1):
         if link in line or written in line:
             return number
