@@ -7,6 +7,7 @@ import math
 import os
 import re
 import stat
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from .errors import Collector, rel
 from .model import FrontMatter, Source
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
-KNOWN_KEYS = {"title", "date", "summary", "authors", "tags", "draft", "template", "slug", "timeout"}
+KNOWN_KEYS = {f.name for f in fields(FrontMatter)}  # adding a key to FrontMatter adds it here
 
 
 def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:

@@ -301,60 +301,72 @@ def _parse_outputs(
                     f"unknown option '{key}' for a {kind} output",
                     hint="options: " + ", ".join(sorted(OUTPUT_TYPES[kind])),
                 )
-        values = {key: o.value for key, o in opts.items()}
-        values["expr"] = values.pop(kind)
-        eline = opts[kind].line
-        if kind == "formula":
-            parsed = split_slots(str(values["expr"]))
-            if parsed is None:
-                problems.error(where, eline, "unbalanced braces in \\val{...}")
-                continue
-            values["tex"], slots = parsed
-            values["slots"] = [{"expr": e, "format": f} for e, f in slots]
-            for expr, _ in slots:
-                _check_expr(expr, where, eline, problems)
-        else:
-            _check_expr(values["expr"], where, eline, problems)
-        if kind == "plot":
-            if "marker" in values:
-                _check_expr(values["marker"], where, opts["marker"].line, problems)
-            for key in ("domain", "y_domain"):
-                if key not in values:
-                    continue
-                dom = values[key]
-                if not (
-                    isinstance(dom, list)
-                    and len(dom) == 2
-                    and all(map(_number, dom))
-                    and dom[0] < dom[1]
-                ):
-                    problems.error(
-                        where,
-                        opts[key].line,
-                        f"'{key}' must be [low, high] with low < high, got {dom!r}",
-                    )
-            if "domain" not in values:
-                problems.error(where, line, "a plot needs 'domain: [low, high]'")
-            samples = values.setdefault("samples", 200)
-            if not isinstance(samples, int) or not 2 <= samples <= 5000:
-                problems.error(
-                    where,
-                    opts["samples"].line,
-                    f"'samples' must be a whole number from 2 to 5000, got {samples!r}",
-                )
-        if "format" in values:
-            fmt = values["format"]
-            try:
-                format(1.5, str(fmt))
-            except (ValueError, TypeError):
-                problems.error(
-                    where,
-                    opts["format"].line,
-                    f"invalid format spec {fmt!r}",
-                    hint="Python format specs, e.g. .4f, .1%, ,d",
-                )
+        values = _output_values(kind, opts, line, where, problems)
+        if values is None:
+            continue
         outputs.append(Output(f"w{index}o{k}", kind, line, values))
     return outputs
+
+
+def _output_values(
+    kind: str, opts: dict[str, Option], line: int, where: str, problems: Collector
+) -> dict[str, Any] | None:
+    """The checked options of one output of *kind* (None when its expression can't be
+    split); *line* is the output's first line."""
+    values = {key: o.value for key, o in opts.items()}
+    values["expr"] = values.pop(kind)
+    eline = opts[kind].line
+    if kind == "formula":
+        parsed = split_slots(str(values["expr"]))
+        if parsed is None:
+            problems.error(where, eline, "unbalanced braces in \\val{...}")
+            return None
+        values["tex"], slots = parsed
+        values["slots"] = [{"expr": e, "format": f} for e, f in slots]
+        for expr, _ in slots:
+            _check_expr(expr, where, eline, problems)
+    else:
+        _check_expr(values["expr"], where, eline, problems)
+    if kind == "plot":
+        _check_plot(values, opts, line, where, problems)
+    if "format" in values:
+        fmt = values["format"]
+        try:
+            format(1.5, str(fmt))
+        except (ValueError, TypeError):
+            problems.error(
+                where,
+                opts["format"].line,
+                f"invalid format spec {fmt!r}",
+                hint="Python format specs, e.g. .4f, .1%, ,d",
+            )
+    return values
+
+
+def _check_plot(
+    values: dict[str, Any], opts: dict[str, Option], line: int, where: str, problems: Collector
+) -> None:
+    if "marker" in values:
+        _check_expr(values["marker"], where, opts["marker"].line, problems)
+    for key in ("domain", "y_domain"):
+        if key not in values:
+            continue
+        dom = values[key]
+        if not (
+            isinstance(dom, list) and len(dom) == 2 and all(map(_number, dom)) and dom[0] < dom[1]
+        ):
+            problems.error(
+                where, opts[key].line, f"'{key}' must be [low, high] with low < high, got {dom!r}"
+            )
+    if "domain" not in values:
+        problems.error(where, line, "a plot needs 'domain: [low, high]'")
+    samples = values.setdefault("samples", 200)
+    if not isinstance(samples, int) or not 2 <= samples <= 5000:
+        problems.error(
+            where,
+            opts["samples"].line,
+            f"'samples' must be a whole number from 2 to 5000, got {samples!r}",
+        )
 
 
 def expr_names(expr: str) -> set[str]:
