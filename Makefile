@@ -31,10 +31,17 @@ browser:
 	  echo "installing Debian's chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-lint: $(BIN)/.installed-test
+# Biome (lint) and TypeScript (type check of the JSDoc-typed page scripts), pinned in package.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+lint: $(BIN)/.installed-test node_modules/.installed
 	$(BIN)/ruff check site_builder tests scripts
 	$(BIN)/ruff format --check site_builder tests scripts
 	$(BIN)/mypy
+	node_modules/.bin/biome lint
+	node_modules/.bin/tsc -p jsconfig.json
 
 test: $(BIN)/.installed-test browser lint
 	$(BIN)/site-builder fetch-runtime
@@ -51,4 +58,4 @@ bench: $(BIN)/.installed-test browser
 	$(BIN)/python scripts/bench.py $(ARGS)
 
 clean:
-	rm -rf _site .site-cache .cache
+	rm -rf _site .site-cache .cache node_modules

@@ -7,9 +7,13 @@ if (article) start(article);
 
 function start(article) {
   const root = document.documentElement;
+  /** @type {HTMLElement | null} */
   const statusEl = document.querySelector(".xw-status");
+  /** @type {Map<string, HTMLElement>} */
   const outputs = new Map();
-  for (const el of document.querySelectorAll("[data-xw-output]")) outputs.set(el.dataset.xwOutput, el);
+  for (const el of document.querySelectorAll("[data-xw-output]")) {
+    if (el instanceof HTMLElement) outputs.set(el.dataset.xwOutput || "", el);
+  }
   const waiting = new Map(); // request id -> resolve, for renderAll()
   let ready = false;
   let inFlight = null; // id of the update being computed
@@ -97,7 +101,7 @@ function start(article) {
     for (const [id, result] of Object.entries(results)) {
       const el = outputs.get(id);
       if (!el) continue;
-      const error = el.querySelector(".xw-error");
+      const error = /** @type {HTMLElement} */ (el.querySelector(".xw-error"));
       if (!result.ok) {
         error.textContent = result.error;
         error.hidden = false;
@@ -105,9 +109,9 @@ function start(article) {
       }
       error.hidden = true;
       error.textContent = "";
-      const target = el.querySelector(".xw-result");
+      const target = /** @type {HTMLElement} */ (el.querySelector(".xw-result"));
       if (el.classList.contains("xw-formula")) {
-        for (const slot of el.querySelectorAll("[data-slot]")) slot.textContent = result.value[Number(slot.dataset.slot)];
+        for (const slot of el.querySelectorAll("[data-slot]")) slot.textContent = result.value[Number(slot.getAttribute("data-slot"))];
       } else if (el.classList.contains("xw-value")) {
         target.textContent = result.value;
       } else {

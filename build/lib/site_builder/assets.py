@@ -1,0 +1,67 @@
+"""Files the site ships besides its pages: static files under content-hashed names, and the
+Pyodide runtime (copied into the site, or reached on a CDN)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from .config import SiteConfig
+from .errors import Collector
+from .output import SiteFiles
+from .pyodide import (
+    PYODIDE_VERSION,
+    RUNTIME_FILES,
+    RuntimeMissing,
+    ensure_runtime,
+    ensure_snapshot,
+    integrity,
+)
+from .urls import Urls
+
+
+def copy_static(config: SiteConfig, out: SiteFiles) -> dict[str, str]:
+    """Copy static/ with content-hashed names; return {original path: hashed path}."""
+    assets: dict[str, str] = {}
+    static = config.path("static_dir")
+    for path in sorted(p for p in static.rglob("*") if p.is_file()):
+        rel = path.relative_to(static).as_posix()
+        assets[rel] = out.hashed(f"static/{rel}", path.read_bytes(), f"{config.static_dir}/{rel}")
+    return assets
+
+
+def copy_runtime(
+    config: SiteConfig, out: SiteFiles, urls: Urls, problems: Collector
+) -> dict[str, Any]:
+    """Ship Pyodide inside the site (or point at the CDN); return how pages reach it:
+    ``index_url``, ``origin`` (another origin the page's CSP must allow), ``integrity``
+    (SRI values when that origin serves it) and ``snapshot`` (URL of the memory snapshot)."""
+    source = config.runtime.source
+    if source == "none":
+        return {}
+    try:
+        folder = ensure_runtime(config.root / ".cache")
+    except RuntimeMissing as exc:
+        problems.error("site.toml", 0, str(exc))
+        return {}
+    if source == "cdn":
+        parts = urlsplit(config.runtime.cdn_url)
+        return {
+            "index_url": config.runtime.cdn_url,
+            "origin": f"{parts.scheme}://{parts.netloc}",
+            "integrity": integrity(folder),
+            "snapshot": "",
+        }
+    prefix = f"_pyodide/{PYODIDE_VERSION}/"
+    for name in RUNTIME_FILES:
+        out.write(prefix + name, folder / name, f"pyodide@{PYODIDE_VERSION}")
+    runtime = {"index_url": urls(prefix), "origin": "", "integrity": None, "snapshot": ""}
+    if config.runtime.snapshot:
+        try:
+            snapshot = ensure_snapshot(folder)
+        except RuntimeMissing as exc:
+            problems.warn("site.toml", 0, f"{exc}; pages will start Python without it")
+        else:
+            out.write(prefix + snapshot.name, snapshot, f"pyodide@{PYODIDE_VERSION}")
+            runtime["snapshot"] = urls(prefix + snapshot.name)
+    return runtime

@@ -1,0 +1,275 @@
+"""Run an article's Python at build time in a child process, with a time limit and a cache."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import json
+import logging
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .cache import entry_path, read_entry, write_entry
+from .errors import Diagnostic
+from .model import Article, Executed
+from .runner import TIME_LIMIT_EXIT
+from .runtime.program import CellCode, Failure, InlineValue, Program, RowsSource, RunResult
+from .widgets import input_spec, output_spec
+
+log = logging.getLogger(__name__)
+RUNTIME_DIR = Path(__file__).parent / "runtime"
+
+
+def program_of(article: Article) -> Program:
+    """The description of *article*'s Python that the runner and the browser both read."""
+    names = {i.name for w in article.widgets for i in w.inputs}
+    inputs = [i for w in article.widgets for i in w.inputs]
+    return Program(
+        article=str(article.source.path),
+        bundle=str(article.source.bundle) if article.source.bundle else None,
+        cells=[CellCode(c.index, c.code, c.line, c.browser, list(c.export)) for c in article.cells],
+        inlines=[InlineValue(i.expr, i.line) for i in article.inlines],
+        inputs=[input_spec(i) for i in inputs],
+        outputs=[output_spec(o, names) for w in article.widgets for o in w.outputs],
+        rows=[RowsSource(i.name, i.options["rows"], i.line) for i in inputs if i.type == "rows"],
+    )
+
+
+def _fingerprint(program: Program, bundle: Path | None) -> str:
+    """Hash everything a run depends on: the program, the bundle's files, the shared
+    package, Python."""
+    h = hashlib.sha256(json.dumps(program.to_json(), sort_keys=True).encode())
+    h.update(sys.version.encode())
+    roots = [RUNTIME_DIR, Path(__file__).with_name("runner.py")]
+    if bundle:
+        roots.append(bundle)
+    for root in roots:
+        files = (
+            [root]
+            if root.is_file()
+            else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        )
+        for path in files:
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _load_cached(path: Path, key: str) -> RunResult | None:
+    payload = read_entry(path, key)  # missing or damaged: None, simply re-run
+    if payload is None:
+        return None
+    try:
+        return RunResult.from_json(json.loads(payload))
+    except (ValueError, KeyError, TypeError):  # written by another version
+        return None
+
+
+def _store(path: Path, key: str, result: RunResult) -> None:
+    write_entry(path, key, json.dumps(result.to_json()).encode("utf-8"))
+
+
+def run_article(
+    article: Article, timeout: float, cache_dir: Path | None
+) -> tuple[RunResult | None, list[Diagnostic]]:
+    """Execute *article*'s cells (or reuse a cached run); return the result or diagnostics."""
+    program = program_of(article)
+    if program.empty:
+        return RunResult(), []
+    key = _fingerprint(program, article.source.bundle)
+    cache_file = entry_path(cache_dir / "cells", key, ".json") if cache_dir else None
+    if cache_file and (cached := _load_cached(cache_file, key)) is not None:
+        return cached, []
+    where = article.source.rel
+    with tempfile.TemporaryDirectory(prefix="site-builder-") as tmp:
+        work, private = Path(tmp) / "work", Path(tmp) / "tmp"
+        if article.source.bundle:
+            shutil.copytree(article.source.bundle, work, symlinks=True, ignore=_special_files)
+        else:
+            work.mkdir()
+        private.mkdir()
+        job_file, result_file = Path(tmp) / "job.json", Path(tmp) / "result.json"
+        job_file.write_text(json.dumps(program.to_json()), encoding="utf-8")
+        env = {
+            **os.environ,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONPATH": str(Path(__file__).parent.parent),
+            "MPLBACKEND": "Agg",
+            # The cells' own temporary folder, inside the box: not the shared /tmp.
+            "TMPDIR": str(private),
+            "TEMP": str(private),
+            "TMP": str(private),
+            "MPLCONFIGDIR": str(private / "matplotlib"),
+            "XDG_CACHE_HOME": str(private / "cache"),
+        }
+        start = time.perf_counter()
+        args = [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)]
+        code, stderr = _run_child([*args, str(timeout), str(os.getpid())], work, env, timeout)
+        log.debug("ran %s in %.2f s", where, time.perf_counter() - start)
+        if code == TIME_LIMIT_EXIT:
+            line = _progress_line(article, result_file)
+            return None, [
+                Diagnostic(
+                    where,
+                    line,
+                    0,
+                    f"Python did not finish within {timeout:g} s (the article's time limit); "
+                    "stopped",
+                    hint="an infinite loop? or raise the limit with 'timeout:' in the front matter",
+                )
+            ]
+        try:
+            result = RunResult.from_json(json.loads(result_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            result = None
+        if code != 0 or result is None:
+            line = _progress_line(article, result_file)
+            detail = stderr.strip().splitlines()[-1:] or [f"exit code {code}"]
+            return None, [
+                Diagnostic(
+                    where,
+                    line,
+                    0,
+                    f"Python exited the build process ({detail[0]})",
+                    hint="cells must not call os._exit() or kill their own process",
+                )
+            ]
+    if result.error:
+        return None, [_diagnostic(article, result.error)]
+    if cache_file:
+        _store(cache_file, key, result)
+    return result, []
+
+
+def _special_files(folder: str, names: list[str]) -> list[str]:
+    """Names shutil.copytree must skip: anything that is not a file, folder or symlink
+    (a FIFO would block the copy)."""
+    skipped = []
+    for name in names:
+        try:
+            mode = os.lstat(os.path.join(folder, name)).st_mode
+        except OSError:
+            skipped.append(name)
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+            skipped.append(name)
+    return skipped
+
+
+_children: set[subprocess.Popen[bytes]] = set()
+_children_lock = threading.Lock()
+GRACE = 10.0  # seconds past the limit before the runner itself is killed
+
+
+def _run_child(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
+    """Run the runner; return its exit status and the end of what it printed to stderr.
+
+    Its output goes to files, not pipes, so a process a cell left behind holding them
+    cannot keep the build waiting. The runner enforces the time limit itself (and stops
+    every process the cells started); if it does not, its process group is killed.
+    """
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+        with _children_lock:
+            _children.add(proc)
+        try:
+            try:
+                code = proc.wait(timeout=timeout + GRACE)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc, signal.SIGKILL)
+                proc.wait()
+                code = TIME_LIMIT_EXIT
+        except BaseException:
+            _kill_group(proc, signal.SIGKILL)
+            proc.wait()
+            raise
+        finally:
+            with _children_lock:
+                _children.discard(proc)
+        err.seek(max(0, err.seek(0, os.SEEK_END) - 4000))
+        return code, err.read().decode("utf-8", "replace")
+
+
+def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, sig)
+
+
+def stop_children() -> None:
+    """Stop every running cell process (the build was interrupted): each runner then stops
+    every process its cells started."""
+    with _children_lock:
+        for proc in _children:
+            _kill_group(proc, signal.SIGTERM)
+
+
+def _progress_line(article: Article, result_file: Path) -> int:
+    """The line of the cell that was running when the child process stopped."""
+    try:
+        last = Path(str(result_file) + ".progress").read_text().split()[-1]
+        return article.cells[int(last)].line
+    except (OSError, ValueError, IndexError):
+        return article.cells[0].line if article.cells else 0
+
+
+def _diagnostic(article: Article, error: Failure) -> Diagnostic:
+    path = error.path
+    if error.in_bundle and article.source.bundle:
+        path = str(Path(article.source.rel).parent / path)
+    elif path == str(article.source.path):
+        path = article.source.rel
+    hint = error.hint
+    if error.trace:
+        trace = error.trace.replace(str(article.source.path), article.source.rel).rstrip()
+        hint = (hint + "\n" if hint else "") + "traceback (author code only):\n" + trace
+    return Diagnostic(path, error.line, error.col, error.message, hint)
+
+
+def to_executed(
+    article: Article,
+    result: RunResult,
+    problems: list[Diagnostic],
+    highlights: Path | None = None,
+) -> Executed:
+    """Turn a runner result into the HTML pieces of the page; output errors become diagnostics.
+    Highlighted code is remembered in *highlights*."""
+    from .highlight import highlight
+
+    html_cells = []
+    for cell, out in zip(article.cells, result.cells, strict=True):
+        shown = "" if cell.hide else highlight(cell.code, "python", highlights, wrapcode=False)
+        parts = [f'<div class="xw-code">{shown}</div>'] if shown else []
+        for stream, text in (("stdout", out.stdout), ("stderr", out.stderr)):
+            if text:
+                parts.append(f'<pre class="xw-{stream}">{html.escape(text)}</pre>')
+        if out.display:
+            parts.append(f'<div class="xw-display">{out.display}</div>')
+        kind = "exec" if cell.browser else "build"
+        html_cells.append(
+            f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>' if parts else ""
+        )
+    lines = {o.id: o.line for w in article.widgets for o in w.outputs}
+    for oid, res in result.initial.items():
+        if not res["ok"]:
+            problems.append(
+                Diagnostic(article.source.rel, lines[oid], 0, f"output failed: {res['error']}")
+            )
+    return Executed(html_cells, result.inlines, result.exports, result.initial, result.rows)

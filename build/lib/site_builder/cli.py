@@ -1,0 +1,171 @@
+"""Command line: build | serve | new | check | fetch-runtime; the only place that prints."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import re
+import sys
+import time
+from pathlib import Path
+
+
+def _config(args: argparse.Namespace):
+    from .config import load_config
+
+    overrides = {"base_url": args.base_url} if getattr(args, "base_url", None) else {}
+    return load_config(Path(args.root).resolve(), overrides)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+    from .errors import BuildError
+
+    start = time.perf_counter()
+    try:
+        config = _config(args)
+        result = build(
+            config,
+            drafts=args.drafts,
+            incremental=not args.full,
+            wait=not args.no_wait,
+            waiting=_say_waiting,
+        )
+    except BuildError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        errors = sum(d.severity == "error" for d in exc.diagnostics)
+        print(
+            f"build failed: {errors} error{'s' * (errors != 1)}; "
+            f"the previous output was left as it was",
+            file=sys.stderr,
+        )
+        return 1
+    for w in result.warnings:
+        print(w.format(), file=sys.stderr)
+    if result.incremental and not result.files_written.files and not result.articles:
+        print(
+            f"nothing changed: {result.article_count} article(s) in {config.output_dir}/ "
+            f"({time.perf_counter() - start:.2f} s)"
+        )
+        return 0
+    pages = result.page_count
+    how = f"{len(result.articles)} rendered" if result.incremental else "full build"
+    print(
+        f"built {result.article_count} article(s), {pages} pages into {config.output_dir}/ "
+        f"({how}) in {time.perf_counter() - start:.2f} s"
+    )
+    return 0
+
+
+def _say_waiting(holder: str) -> None:
+    who = f" (pid {holder})" if holder else ""
+    print(f"waiting for another build of this project{who} to finish…", file=sys.stderr)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .build import build
+    from .errors import BuildError
+
+    try:
+        result = build(_config(args), drafts=args.drafts, write=False)
+    except BuildError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return 1
+    print(f"ok: {len(result.files)} files, every internal link and anchor resolves")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve, wait_for_config
+
+    config = wait_for_config(Path(args.root).resolve(), {})
+    return serve(config, host=args.host, port=args.port, drafts=True)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .config import load_config
+
+    config = load_config(Path(args.root).resolve())
+    slug = re.sub(r"[^a-z0-9]+", "-", args.title.lower()).strip("-") or "article"
+    folder = config.path("content_dir") / slug
+    if folder.exists() or folder.with_suffix(".md").exists():
+        print(f"error: {folder} already exists", file=sys.stderr)
+        return 1
+    folder.mkdir(parents=True)
+    title = args.title.replace('"', '\\"')
+    (folder / "index.md").write_text(
+        f'---\ntitle: "{title}"\ndate: {dt.date.today().isoformat()}\nsummary: ""\n'
+        f"tags: []\ndraft: true\n---\n\nWrite here. A Python cell that runs at build time and "
+        f"in the browser:\n\n```python exec\ndef double(x):\n    return 2 * x\n```\n\n"
+        f"```widget\ninputs:\n  x: {{type: range, min: 0, max: 10, step: 1, value: 3}}\n"
+        f"outputs:\n  - value: double(x)\n    label: double(x)\n```\n",
+        encoding="utf-8",
+    )
+    print(f"created {folder.relative_to(config.root)}/index.md (a draft: 'make serve' shows it)")
+    return 0
+
+
+def cmd_fetch_runtime(args: argparse.Namespace) -> int:
+    from .pyodide import RuntimeMissing, ensure_runtime
+
+    try:
+        folder = ensure_runtime(Path(args.root).resolve() / ".cache")
+    except RuntimeMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"pyodide runtime in {folder}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="site-builder", description=__doc__)
+    parser.add_argument("--root", default=".", help="project folder (default: .)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func, help_ in (
+        ("build", cmd_build, "build the site into _site/"),
+        ("check", cmd_check, "build in memory and check every link; write nothing"),
+        ("serve", cmd_serve, "build, serve, rebuild and live-reload on change"),
+    ):
+        p = sub.add_parser(name, help=help_)
+        p.set_defaults(func=func)
+        if name != "serve":  # serve shows drafts, at the root of its own address
+            p.add_argument("--base-url", help="override base_url from site.toml")
+            p.add_argument("--drafts", action="store_true", help="include draft articles")
+        if name == "build":
+            p.add_argument(
+                "--full",
+                action="store_true",
+                help="rebuild everything, ignoring what the last build saved",
+            )
+            p.add_argument(
+                "--no-wait",
+                action="store_true",
+                help="fail at once if another build of this project is running",
+            )
+        if name == "serve":
+            p.add_argument("--host", default="127.0.0.1")
+            p.add_argument("--port", type=int, default=8000)
+    p = sub.add_parser("new", help='scaffold an article: new "Title"')
+    p.add_argument("title")
+    p.set_defaults(func=cmd_new)
+    sub.add_parser("fetch-runtime", help="download the pinned Pyodide runtime").set_defaults(
+        func=cmd_fetch_runtime
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted; the previous output was left as it was", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Site configuration: ``site.toml`` at the project root, validated into a typed SiteConfig."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .content import MAX_TIMEOUT, is_time_limit
+from .errors import Collector
+from .pyodide import CDN_URL
+
+CONFIG_NAME = "site.toml"
+RUNTIME_SOURCES = ("self-hosted", "cdn", "none")
+
+
+def _source(value: Any) -> bool:
+    return value in RUNTIME_SOURCES
+
+
+def _http_folder(value: Any) -> bool:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    return bool(parts and parts.scheme in ("http", "https") and value.endswith("/"))
+
+
+def _setting(default: Any, check: Any, expected: str, **kwargs: Any) -> Any:
+    """A field of the configuration with its validator and what it expects, in words."""
+    return field(default=default, metadata={"check": check, "expected": expected}, **kwargs)
+
+
+def _text(default: str) -> Any:
+    return _setting(default, lambda v: isinstance(v, str), "a string")
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """The ``[runtime]`` table: where the browser gets Pyodide, and how long build-time
+    cells may run."""
+
+    # "self-hosted": copied into the site; "cdn": jsDelivr with SRI; "none": no live widgets.
+    source: str = _setting("self-hosted", _source, "one of " + ", ".join(RUNTIME_SOURCES))
+    # Seconds a single article's build-time Python may run before the build fails.
+    timeout: float = _setting(
+        30.0, is_time_limit, f"a number of seconds above 0, at most {MAX_TIMEOUT:,}"
+    )
+    # Where "cdn" mode loads the runtime from (the same npm package, so the same bytes).
+    cdn_url: str = _setting(CDN_URL, _http_folder, "an http(s) URL ending in '/'")
+    # Ship a memory snapshot of the started interpreter (self-hosted only): readers on fast
+    # connections start Python in about a third of the time, at 6 MB (gzip) more download.
+    snapshot: bool = _setting(True, lambda v: isinstance(v, bool), "true or false")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything ``site.toml`` can set; each field documents itself."""
+
+    root: Path
+    # Shown in the header, the <title> and the feed.
+    title: str = _text("Explorable explanations")
+    description: str = _text("")
+    author: str = _text("")
+    # BCP 47 language tag for <html lang>.
+    language: str = _text("en")
+    # Absolute URL the site is published at, e.g. https://user.github.io/repo/ .
+    # Its path is the prefix of every generated URL (GitHub Pages project sites live under /repo/).
+    base_url: str = _text("http://127.0.0.1:8000/")
+    content_dir: str = _text("content")
+    templates_dir: str = _text("templates")
+    static_dir: str = _text("static")
+    output_dir: str = _text("_site")
+    cache_dir: str = _text(".site-cache")
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+
+    @property
+    def base_path(self) -> str:
+        """The URL path prefix, always starting and ending with '/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    def path(self, name: str) -> Path:
+        """Resolve one of the *_dir settings against the project root."""
+        return self.root / getattr(self, name)
+
+
+def _settings(cls: type) -> dict[str, Any]:
+    """The settings of a configuration dataclass: name -> field (with check, expected)."""
+    return {f.name: f for f in fields(cls) if "check" in f.metadata}
+
+
+def _line_of(text: str, key: str, section: str | None = None) -> int:
+    """Best-effort line of ``key =`` in a TOML file, for diagnostics."""
+    in_section = section is None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = section is not None and stripped.strip("[] ") == section
+            continue
+        if in_section and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return 0
+
+
+def config_line(root: Path, key: str, section: str | None = None) -> int:
+    """The line of ``key =`` in the project's site.toml (0 when not written there)."""
+    try:
+        return _line_of((root / CONFIG_NAME).read_text(encoding="utf-8"), key, section)
+    except (OSError, UnicodeDecodeError):
+        return 0
+
+
+def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:
+    """Read and validate ``site.toml`` under *root*; report every problem at once."""
+    problems = Collector()
+    text, data = _read_toml(root / CONFIG_NAME, problems)
+    problems.raise_if_errors()
+    data.update(overrides or {})
+    raw_runtime = data.pop("runtime", {})
+    values = _checked(data, SiteConfig, text, None, problems)
+    _check_base_url(values.get("base_url", SiteConfig.base_url), text, problems)
+    if not isinstance(raw_runtime, dict):
+        problems.error(CONFIG_NAME, _line_of(text, "runtime"), "'runtime' must be a table")
+        raw_runtime = {}
+    runtime = RuntimeConfig(**_checked(raw_runtime, RuntimeConfig, text, "runtime", problems))
+    problems.raise_if_errors()
+    return SiteConfig(root=root, runtime=runtime, **values)
+
+
+def _read_toml(path: Path, problems: Collector) -> tuple[str, dict[str, Any]]:
+    if not path.exists():
+        return "", {}
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        problems.error(CONFIG_NAME, 1, f"not UTF-8 text ({exc.reason})")
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (int(match[1]), int(match[2])) if match else (0, 0)
+        message = re.sub(r"\s*\(at line.*\)", "", str(exc))
+        problems.error(CONFIG_NAME, line, f"invalid TOML: {message}", col)
+    return "", {}
+
+
+def _checked(
+    data: dict[str, Any], cls: type, text: str, section: str | None, problems: Collector
+) -> dict[str, Any]:
+    """The values of *data* that *cls*'s settings accept; a problem for every other."""
+    settings = _settings(cls)
+    prefix = f"{section}." if section else ""
+    known = sorted([*settings, *(["runtime"] if section is None else [])])
+    values = {}
+    for key, value in data.items():
+        line = _line_of(text, key, section)
+        if key not in settings:
+            problems.error(
+                CONFIG_NAME,
+                line,
+                f"unknown key '{prefix}{key}'",
+                hint="known keys: " + ", ".join(known),
+            )
+        elif not settings[key].metadata["check"](value):
+            expected = settings[key].metadata["expected"]
+            problems.error(
+                CONFIG_NAME, line, f"'{prefix}{key}': expected {expected}, got {value!r}"
+            )
+        else:
+            values[key] = float(value) if settings[key].type in ("float", float) else value
+    return values
+
+
+def _check_base_url(base_url: str, text: str, problems: Collector) -> None:
+    line = _line_of(text, "base_url")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.error(
+            CONFIG_NAME,
+            line,
+            f"'base_url': expected an absolute http(s) URL, got {base_url!r}",
+            hint='for a GitHub Pages project site: base_url = "https://USER.github.io/REPO/"',
+        )
+    elif parts.username is not None or parts.password is not None:
+        problems.error(
+            CONFIG_NAME,
+            line,
+            "'base_url' holds a user name or password; it would be published in every "
+            "page, the feed and the sitemap",
+            hint="remove the 'user:secret@' part",
+        )
+    elif parts.query or parts.fragment or ".." in parts.path.split("/") or "//" in parts.path:
+        problems.error(
+            CONFIG_NAME,
+            line,
+            f"'base_url': the path must be a plain folder like /repo/, got {parts.path!r}",
+        )

@@ -1,0 +1,334 @@
+"""Find article sources, split front matter, and normalise it into typed values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import stat
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Collector, rel
+from .model import FrontMatter, Source
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
+KNOWN_KEYS = {f.name for f in fields(FrontMatter)}  # adding a key to FrontMatter adds it here
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """A YAML date, or the text of an impossible one (2024-13-01), to report it by key."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader (pure Python: its error messages are the clearer ones)."""
+
+
+_FAST_COMPOSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_FAST_COMPOSER):
+    """SafeLoader on libyaml's parser, when PyYAML was built with it."""
+
+
+for _loader in (_Loader, _FastLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+# Front matter and widget blocks are YAML: bounded, so that no block (say, an alias that
+# refers to itself a billion times over) can take the build's time or memory.
+YAML_MAX_CHARS = 256_000
+YAML_MAX_VALUES = 50_000
+
+
+def yaml_too_large(text: str, node: yaml.Node | None) -> str | None:
+    """Why a YAML block is refused, or None: its size, or how many values it expands to
+    once every alias is followed (counted without expanding anything)."""
+    if len(text) > YAML_MAX_CHARS:
+        return f"is {len(text):,} characters long (at most {YAML_MAX_CHARS:,})"
+    if node is None:
+        return None
+
+    def children(n: yaml.Node) -> list[yaml.Node]:
+        if isinstance(n, yaml.MappingNode):
+            return [part for pair in n.value for part in pair]
+        return list(n.value) if isinstance(n, yaml.SequenceNode) else []
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, finished = stack.pop()
+        key = id(current)
+        if finished:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children(current))
+            if sizes[key] > YAML_MAX_VALUES:
+                return (
+                    f"expands to more than {YAML_MAX_VALUES:,} values once its aliases are followed"
+                )
+        elif key in open_nodes:
+            return "contains an alias that refers to itself"
+        elif key not in sizes:
+            open_nodes.add(key)
+            stack.append((current, True))
+            stack.extend((c, False) for c in children(current) if id(c) not in sizes)
+    return None
+
+
+def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:
+    """Return every article under *content_dir*, refusing links that leave the project.
+
+    ``content/<slug>.md`` is an article; a folder with an ``index.md`` is a bundle whose
+    other files (Markdown included) belong to it. Written with os.scandir and plain strings:
+    this runs on every build, incremental ones included.
+    """
+    sources: list[Source] = []
+    if not content_dir.is_dir():
+        problems.error(rel(content_dir, root), 0, "content folder not found")
+        return sources
+    project = str(root.resolve())
+    prefix = rel(content_dir, root)
+    # (absolute folder, path inside content/, inside a bundle?)
+    stack: list[tuple[str, str, bool]] = [(str(content_dir), "", False)]
+    while stack:
+        folder, inside, in_bundle = stack.pop()
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+        names = {e.name for e in entries}
+        bundle = bool(inside) and "index.md" in names
+        for entry in entries:
+            relative = f"{inside}/{entry.name}" if inside else entry.name
+            if skipped := _skipped(entry):
+                problems.warn(f"{prefix}/{relative}", 0, f"{skipped}; skipped")
+                continue
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not (target == project or target.startswith(project + os.sep)):
+                    problems.error(
+                        f"{prefix}/{relative}",
+                        0,
+                        f"symlink points outside the project (to {os.readlink(entry.path)}); "
+                        "refused",
+                        hint="copy the file into the project instead",
+                    )
+                    continue
+            if entry.is_dir():
+                stack.append((entry.path, relative, in_bundle or bundle))
+            elif entry.name.endswith(".md") and not (
+                in_bundle or (bundle and entry.name != "index.md")
+            ):
+                if bundle:
+                    sources.append(Source(entry.path, f"{prefix}/{relative}", inside, folder))
+                else:
+                    sources.append(
+                        Source(entry.path, f"{prefix}/{relative}", relative[: -len(".md")], None)
+                    )
+    return sorted(sources, key=lambda s: s.slug)
+
+
+def is_editor_file(name: str) -> bool:
+    """Editors' lock, swap and backup files: never an article, never published."""
+    return (
+        name.startswith(".#")
+        or (name.startswith("#") and name.endswith("#"))
+        or name.endswith(("~", ".swp", ".swo", ".swx"))
+        or name == "4913"  # vim's test file
+    )
+
+
+def _skipped(entry: os.DirEntry[str]) -> str | None:
+    """Why *entry* of the content folder is left out, or None to use it."""
+    try:
+        entry.name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "this file name is not valid UTF-8"
+    if is_editor_file(entry.name):
+        return "an editor's lock, swap or backup file"
+    try:
+        mode = os.stat(entry.path).st_mode  # follows symlinks: a loop or dangling one fails
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror}: a broken symlink or a symlink loop?)"
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return "not a regular file (a FIFO, socket or device)"
+    return None
+
+
+def read_text(path: Path, where: str, problems: Collector) -> str | None:
+    """Read a UTF-8 text file, reporting binary or wrongly encoded input at its line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.error(where, 0, f"cannot read this file: {exc.strerror}")
+        return None
+    if b"\x00" in data[:8192]:
+        problems.error(where, 1, "this is a binary file, not a Markdown article")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.error(
+            where,
+            line,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            col,
+            hint="save the file as UTF-8",
+        )
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def split_front_matter(
+    text: str, where: str, problems: Collector
+) -> tuple[dict[str, Any], dict[str, int], str, int] | None:
+    """Split ``---`` YAML front matter from the body; return (data, key lines, body, body line)."""
+    if not text.strip():
+        problems.error(
+            where, 1, "empty file", hint="start with front matter:\n---\ntitle: ...\n---"
+        )
+        return None
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        problems.error(
+            where, 1, "missing front matter", hint="start the file with:\n---\ntitle: ...\n---"
+        )
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        problems.error(where, 1, "front matter opened here is never closed with '---'")
+        return None
+    yaml_text = "\n".join(lines[1:end])
+    if too_large := yaml_too_large(yaml_text, None):
+        problems.error(where, 2, f"front matter {too_large}")
+        return None
+    loader: Any
+    try:
+        try:  # libyaml when available; on an error, the Python parser's message is clearer
+            node, loader = yaml.compose(yaml_text, Loader=_FAST_COMPOSER), _FastLoader
+        except yaml.YAMLError:
+            node, loader = yaml.compose(yaml_text, Loader=yaml.SafeLoader), _Loader
+        if too_large := yaml_too_large(yaml_text, node):
+            problems.error(where, 2, f"front matter {too_large}")
+            return None
+        data = yaml.load(yaml_text, Loader=loader)  # safe loaders only
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark else 1
+        col = mark.column + 1 if mark else 0
+        problem = getattr(exc, "problem", None) or str(exc)
+        problems.error(where, line, f"invalid YAML in front matter: {problem}", col)
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.error(where, 2, "front matter must be a mapping of keys to values")
+        return None
+    key_lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    body = "\n".join(lines[end + 1 :])
+    return data, key_lines, body, end + 2
+
+
+MAX_TIMEOUT = 86_400  # a day: a time limit must be finite to be one
+
+
+def is_time_limit(value: Any) -> bool:
+    """A number of seconds a build can wait for: finite, positive, at most MAX_TIMEOUT."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 < value <= MAX_TIMEOUT
+    )
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def normalize_front_matter(
+    data: dict[str, Any], key_lines: dict[str, int], where: str, problems: Collector
+) -> FrontMatter | None:
+    """Turn raw front matter into a FrontMatter, naming the key and the bad value on error."""
+    before = len(problems.errors)
+
+    def bad(key: str, expected: str) -> None:
+        problems.error(
+            where,
+            key_lines.get(key, 1),
+            f"front matter '{key}': expected {expected}, got {data[key]!r}",
+        )
+
+    for key in data:
+        if key not in KNOWN_KEYS:
+            problems.warn(
+                where,
+                key_lines.get(str(key), 1),
+                f"unknown front matter key '{key}' (ignored)",
+                hint="known keys: " + ", ".join(sorted(KNOWN_KEYS)),
+            )
+    title = data.get("title")
+    if "title" not in data:
+        problems.error(
+            where, 1, "front matter has no 'title'", hint="add a line: title: My article"
+        )
+    elif not isinstance(title, str) or not title.strip():
+        bad("title", "a non-empty string")
+    values: dict[str, Any] = {}
+    if "date" in data:
+        date = data["date"]
+        if isinstance(date, dt.datetime):
+            values["date"] = date.date()
+        elif isinstance(date, dt.date):
+            values["date"] = date
+        else:
+            bad("date", "a date as YYYY-MM-DD")
+    for key in ("summary", "template"):
+        if key in data:
+            if isinstance(data[key], str):
+                values[key] = data[key]
+            else:
+                bad(key, "a string")
+    for key in ("authors", "tags"):
+        if key in data:
+            items = _strings(data[key])
+            if items is None:
+                bad(key, "a string or a list of strings")
+            else:
+                values[key] = items
+    if "draft" in data:
+        if isinstance(data["draft"], bool):
+            values["draft"] = data["draft"]
+        else:
+            bad("draft", "true or false")
+    if "slug" in data:
+        slug = data["slug"]
+        if not isinstance(slug, str) or not SLUG_RE.match(slug):
+            bad("slug", "lowercase words separated by '-' or '/', with no '..' (e.g. my-article)")
+        else:
+            values["slug"] = slug
+    if "timeout" in data:
+        timeout = data["timeout"]
+        if not is_time_limit(timeout):
+            bad("timeout", f"a number of seconds above 0, at most {MAX_TIMEOUT:,}")
+        else:
+            values["timeout"] = float(timeout)
+    if len(problems.errors) > before:
+        return None
+    return FrontMatter(title=str(title).strip(), **values)

@@ -1,0 +1,386 @@
+"""Python-Markdown setup and our syntax: Python cells, widgets, math and inline values.
+
+Our blocks are cut out of the Markdown *before* Python-Markdown sees it, because only here
+do we still know their line numbers. Each becomes a placeholder that ``render_body``
+swaps for HTML afterwards.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import markdown as md_lib
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import Collector
+from .model import Cell, CodeBlock, Inline, Math, Widget
+from .urls import Urls
+
+FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
+INLINE_RE = re.compile(r"\{py\}`([^`\n]+)`")
+CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+DISPLAY_MATH_RE = re.compile(r"\$\$(.+?)\$\$", re.S)
+INLINE_MATH_RE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\w$])")
+PLACEHOLDER = "XWPLACEHOLDER{kind}{n}X"
+PLACEHOLDER_RE = re.compile(r"(<p>)?XWPLACEHOLDER([A-Z]+)(\d+)X(</p>)?")
+
+
+@dataclass
+class Blocks:
+    """What split_blocks cut out of one article body."""
+
+    body: str
+    cells: list[Cell]
+    widgets: list[Widget]
+    inlines: list[Inline]
+    math: list[Math]
+    code: list[CodeBlock]
+
+
+def _parse_info(info: str, where: str, line: int, problems: Collector) -> dict[str, Any] | None:
+    """Parse ``python build hide export=a,b`` into flags; None for a plain code block."""
+    try:
+        words = shlex.split(info)
+    except ValueError as exc:
+        problems.error(where, line, f"cannot read the fence's options: {exc}")
+        return None
+    if not words or words[0] not in ("python", "py", "widget"):
+        return None
+    lang, flags = words[0], words[1:]
+    if lang == "widget":
+        return {"widget": True}
+    if not flags or flags[0] not in ("exec", "build"):
+        return None  # plain highlighted Python
+    result: dict[str, Any] = {"browser": flags[0] == "exec", "hide": False, "export": ()}
+    for flag in flags[1:]:
+        if flag == "hide":
+            result["hide"] = True
+        elif flag.startswith("export="):
+            names = tuple(n for n in re.split(r"[,\s]+", flag[len("export=") :]) if n)
+            bad = [n for n in names if not n.isidentifier()]
+            if bad or not names:
+                problems.error(where, line, f"export= needs Python names, got {flag[7:]!r}")
+            result["export"] = names
+        else:
+            problems.error(
+                where,
+                line,
+                f"unknown cell option '{flag}'",
+                hint="cell fences look like ```python exec|build [hide] [export=a,b]",
+            )
+    return result
+
+
+HL_LINES_RE = re.compile(r"""hl_lines=["']?([\d\s]+)""")
+
+
+def _code_language(info: str) -> str | None:
+    """The language of a fence: ```python, ```{.python}, or none."""
+    words = info.strip().strip("{}").split()
+    if not words or "=" in words[0] or words[0].startswith("#"):
+        return None
+    return words[0].lstrip(".") or None
+
+
+def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> Blocks:
+    """Cut code, cells, widgets, inline values and math out of *body*, leaving placeholders.
+
+    Code blocks are highlighted by the build (``highlight.py``), which remembers results,
+    rather than by Python-Markdown, which would compile each language's lexer anew."""
+    lines = body.split("\n")
+    out: list[str] = []
+    cells: list[Cell] = []
+    widgets: list[Widget] = []
+    inlines: list[Inline] = []
+    math: list[Math] = []
+    code: list[CodeBlock] = []
+    prose: list[tuple[int, str]] = []  # (file line, text) of the run of prose being collected
+
+    def flush_prose() -> None:
+        if prose:
+            out.extend(_replace_inline(prose, where, inlines, math, problems))
+            prose.clear()
+
+    i = 0
+    while i < len(lines):
+        match = FENCE_RE.match(lines[i])
+        if not match:
+            prose.append((body_line + i, lines[i]))
+            i += 1
+            continue
+        flush_prose()
+        fence, start = match["fence"], i
+        close = re.compile(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}\s*$")
+        end = next((j for j in range(i + 1, len(lines)) if close.match(lines[j])), None)
+        open_line = body_line + start
+        if end is None:
+            problems.error(
+                where,
+                open_line,
+                f"fenced block opened with {fence} is never closed",
+                hint=f"add a line with {fence} after the block",
+            )
+            end = len(lines)
+        inner = "\n".join(lines[start + 1 : end])
+        info = _parse_info(match["info"].strip(), where, open_line, problems)
+        if info is None:
+            marked = HL_LINES_RE.search(match["info"])
+            out.extend(["", PLACEHOLDER.format(kind="CODE", n=len(code)), ""])
+            code.append(
+                CodeBlock(
+                    _code_language(match["info"]),
+                    inner.strip("\n"),
+                    tuple(int(n) for n in marked[1].split()) if marked else (),
+                )
+            )
+        elif info.get("widget"):
+            from .widgets import parse_widget  # only articles with widgets need it
+
+            widget = parse_widget(inner, len(widgets), open_line, where, problems)
+            if widget is not None:
+                out.extend(["", PLACEHOLDER.format(kind="WIDGET", n=len(widgets)), ""])
+                widgets.append(widget)
+        else:
+            out.extend(["", PLACEHOLDER.format(kind="CELL", n=len(cells)), ""])
+            cells.append(
+                Cell(
+                    index=len(cells),
+                    code=inner,
+                    line=open_line + 1,
+                    browser=info["browser"],
+                    hide=info["hide"],
+                    export=info["export"],
+                )
+            )
+        i = end + 1
+    flush_prose()
+    return Blocks("\n".join(out), cells, widgets, inlines, math, code)
+
+
+def _replace_inline(
+    prose: list[tuple[int, str]],
+    where: str,
+    inlines: list[Inline],
+    math: list[Math],
+    problems: Collector,
+) -> list[str]:
+    """Replace math and {py}`expr` in a run of prose lines, leaving code spans alone."""
+    text = "\n".join(line for _, line in prose)
+    first = prose[0][0]
+    if "`" not in text and "$" not in text:
+        return [line for _, line in prose]
+    pieces: list[str] = []
+    last, line = 0, first
+    # Code spans are copied verbatim; everything between them is scanned.
+    for span in CODE_SPAN_RE.finditer(text):
+        if text[span.start() - 4 : span.start()] == "{py}":
+            continue  # an inline value, handled by _scan
+        pieces.append(_scan(text[last : span.start()], line, where, inlines, math, problems))
+        pieces.append(span.group())
+        line += text.count("\n", last, span.end())
+        last = span.end()
+    pieces.append(_scan(text[last:], line, where, inlines, math, problems))
+    return "".join(pieces).split("\n")
+
+
+def _scan(
+    text: str,
+    line: int,
+    where: str,
+    inlines: list[Inline],
+    math: list[Math],
+    problems: Collector,
+) -> str:
+    def inline_value(m: re.Match[str]) -> str:
+        inlines.append(Inline(len(inlines), m[1].strip(), line + text.count("\n", 0, m.start())))
+        return PLACEHOLDER.format(kind="INLINE", n=len(inlines) - 1)
+
+    def display(m: re.Match[str]) -> str:
+        math.append(Math(m[1].strip(), True, line + text.count("\n", 0, m.start())))
+        return "\n\n" + PLACEHOLDER.format(kind="MATH", n=len(math) - 1) + "\n\n"
+
+    def inline(m: re.Match[str]) -> str:
+        math.append(Math(m[1], False, line + text.count("\n", 0, m.start())))
+        return PLACEHOLDER.format(kind="MATH", n=len(math) - 1)
+
+    text = INLINE_RE.sub(inline_value, text)
+    # Display math may swallow newlines; count lines against the text as it was.
+    text = DISPLAY_MATH_RE.sub(display, text)
+    return INLINE_MATH_RE.sub(inline, text)
+
+
+class _PrefixLinks(Treeprocessor):
+    """Prefix site-absolute links with the base path, point links to static files at their
+    content-hashed names, and neutralise script URLs."""
+
+    def __init__(self, md: md_lib.Markdown, urls: Urls, renames: dict[str, str]):
+        super().__init__(md)
+        self.urls = urls
+        self.renames = renames
+
+    def run(self, root: ElementTree.Element) -> None:
+        for element in root.iter():
+            for attr in ("href", "src"):
+                value = element.get(attr)
+                if value is None:
+                    continue
+                scheme = value.strip().split(":", 1)[0].lower() if ":" in value else ""
+                if scheme in ("javascript", "vbscript", "data") and not (
+                    scheme == "data" and attr == "src" and value.startswith("data:image/")
+                ):
+                    element.set(attr, "#")
+                    element.set("data-blocked-url", "true")
+                else:
+                    element.set(attr, self.urls.prefix(value, self.renames))
+
+
+class _Sections(Treeprocessor):
+    """Put each second-level heading and what follows it, up to the next one, in a
+    ``<section>``: the theme lets the browser skip laying out sections the reader has not
+    scrolled to yet, so a long article's first paint costs about one screenful."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        children = list(root)
+        if not any(child.tag == "h2" for child in children):
+            return
+        section = None
+        for child in children:
+            if child.tag == "h2":
+                section = ElementTree.Element("section")
+                section.text = section.tail = "\n"
+                root.insert(list(root).index(child), section)
+            if section is not None and "footnote" not in child.get("class", "").split():
+                root.remove(child)
+                section.append(child)
+
+
+class _IndentedCode(Treeprocessor):
+    """Highlight indented code blocks as plain text, in the same markup as fenced ones
+    (fenced blocks never reach Markdown: split_blocks takes them out first)."""
+
+    def __init__(self, md: md_lib.Markdown, highlights: Path | None):
+        super().__init__(md)
+        self.highlights = highlights
+
+    def run(self, root: ElementTree.Element) -> None:
+        from .highlight import highlight
+
+        for block in root.iter("pre"):
+            if len(block) == 1 and block[0].tag == "code":
+                text = html.unescape(block[0].text or "").strip("\n")
+                stored = self.md.htmlStash.store(highlight(text, None, self.highlights))
+                block.clear()
+                block.tag, block.text = "p", stored  # raw HTML goes in where this was
+
+
+class _SiteExtension(Extension):
+    def __init__(self, urls: Urls, renames: dict[str, str], highlights: Path | None):
+        super().__init__()
+        self.urls = urls
+        self.renames = renames
+        self.highlights = highlights
+
+    def extendMarkdown(self, md: md_lib.Markdown) -> None:  # Python-Markdown API
+        links = _PrefixLinks(md, self.urls, self.renames)
+        md.treeprocessors.register(links, "xw_links", 0)
+        md.treeprocessors.register(_Sections(md), "xw_sections", 1)  # after "toc" (5)
+        md.treeprocessors.register(_IndentedCode(md, self.highlights), "xw_code", 30)
+
+
+def make_markdown(
+    urls: Urls, renames: dict[str, str] | None = None, highlights: Path | None = None
+) -> md_lib.Markdown:
+    """Return a Markdown converter with the extensions authors expect.
+
+    *renames* maps site paths as authors write them (``static/img/a.png``) to the
+    content-hashed names the build gave them; highlighted code is remembered in
+    *highlights*.
+    """
+    # Extensions are passed as instances: naming them makes Python-Markdown read every
+    # installed package's entry points first, which costs more than a page takes to render.
+    # What "extra" names, less fenced code: split_blocks takes every fence out first.
+    from markdown.extensions.abbr import AbbrExtension
+    from markdown.extensions.admonition import AdmonitionExtension
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.def_list import DefListExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+    from markdown.extensions.toc import TocExtension
+
+    return md_lib.Markdown(
+        extensions=[
+            FootnoteExtension(BACKLINK_TITLE="Back to reference %d"),
+            AttrListExtension(),
+            DefListExtension(),
+            TableExtension(),
+            AbbrExtension(),
+            MarkdownInHtmlExtension(),
+            AdmonitionExtension(),
+            SaneListExtension(),
+            TocExtension(permalink="#", permalink_title="Link to this section", toc_depth="2-3"),
+            _SiteExtension(urls, renames or {}, highlights),
+        ],
+        output_format="html",
+    )
+
+
+_RAW_MARKUP = re.compile(r"&(?!#x[0-9A-Fa-f]+;|#[0-9]+;)|<|>")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def tex_to_mathml(tex: str, display: bool) -> str:
+    """MathML for *tex*, with every piece of text escaped.
+
+    latex2mathml serialises its tree and then unescapes the result, which keeps its own
+    character references (``&#x0003C;``) but also lets the text of ``\\text{a<b}`` (or
+    ``\\operatorname``, ``\\mathrm``, a bare ``&``) through as markup. Escaping every text
+    and attribute once beforehand makes that round trip come out escaped.
+    """
+    from latex2mathml.converter import convert_to_element, tostring, unescape
+
+    tree = convert_to_element(tex, display="block" if display else "inline")
+    for element in tree.iter():
+        for attr in ("text", "tail"):
+            value = getattr(element, attr)
+            if value:
+                setattr(element, attr, _RAW_MARKUP.sub(lambda m: _ESCAPES[m[0]], value))
+        for name, value in element.attrib.items():
+            element.attrib[name] = _RAW_MARKUP.sub(lambda m: _ESCAPES[m[0]], value)
+    return unescape(tostring(tree, encoding="unicode"))
+
+
+def render_math(tex: str, display: bool, where: str, line: int, problems: Collector) -> str:
+    """Typeset TeX as MathML so it reads without JavaScript."""
+    try:
+        mathml = tex_to_mathml(tex, display)
+    except Exception as exc:  # latex2mathml raises many exception types
+        problems.error(where, line, f"cannot typeset math ${tex}$: {exc}")
+        return html.escape(tex)
+    alt = html.escape(tex, quote=True)
+    return mathml.replace("<math ", f'<math alttext="{alt}" ', 1)
+
+
+def render_body(
+    converter: md_lib.Markdown, body: str, parts: dict[str, list[str]]
+) -> tuple[str, list[dict[str, Any]]]:
+    """Convert Markdown to HTML, fill in the placeholders, and return (html, toc tokens)."""
+    converter.reset()
+    text = converter.convert(body)
+
+    def fill(m: re.Match[str]) -> str:
+        content = parts[m[2]][int(m[3])]
+        if m[1] and m[4]:
+            return content
+        return (m[1] or "") + content + (m[4] or "")
+
+    toc = getattr(converter, "toc_tokens", [])
+    return PLACEHOLDER_RE.sub(fill, text), toc

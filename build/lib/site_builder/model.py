@@ -1,0 +1,154 @@
+"""Plain data passed between the build phases; each field says which phase fills it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """Typed front matter (content.normalize_front_matter)."""
+
+    title: str
+    date: dt.date | None = None
+    summary: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    draft: bool = False
+    template: str = "article.html"
+    slug: str | None = None
+    # Seconds the article's build-time Python may run; None means the site default.
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One article file as found on disk (content.find_sources)."""
+
+    file: str  # absolute path (a string: this runs for every file on every build)
+    rel: str  # relative to the project root, used in every diagnostic
+    slug: str
+    bundle_dir: str | None  # folder of a bundle article (content/<slug>/index.md)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    @property
+    def bundle(self) -> Path | None:
+        return Path(self.bundle_dir) if self.bundle_dir else None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A fenced Python block that runs at build time (markdown.split_blocks)."""
+
+    index: int
+    code: str
+    line: int  # line of the first code line in the article file
+    browser: bool  # also runs in the reader's browser
+    hide: bool = False
+    export: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Option:
+    """A widget option value with the file line it was written on."""
+
+    value: Any
+    line: int
+
+
+@dataclass(frozen=True)
+class Input:
+    """A reader-facing control bound to a Python name (widgets.parse_widget)."""
+
+    name: str
+    type: str  # range | number | select | checkbox | rows
+    line: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A view computed by Python from inputs (widgets.parse_widget); not to be confused
+    with output.SiteFiles, the files a build writes."""
+
+    id: str
+    type: str  # value | html | plot | formula | table
+    line: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Widget:
+    """One ```widget block: inputs and outputs rendered together."""
+
+    index: int
+    line: int
+    inputs: tuple[Input, ...]
+    outputs: tuple[Output, ...]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Inline:
+    """An inline {py}`expr` value, evaluated at build time."""
+
+    index: int
+    expr: str
+    line: int
+
+
+class Math(NamedTuple):
+    """A formula in the prose (markdown.split_blocks)."""
+
+    tex: str
+    display: bool  # $$...$$ (a block) rather than $...$
+    line: int
+
+
+class CodeBlock(NamedTuple):
+    """A fenced block of plain code, highlighted by the build (markdown.split_blocks)."""
+
+    language: str | None
+    code: str
+    marked: tuple[int, ...]  # lines to highlight (hl_lines)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Article:
+    """An article: found (content.find_sources), then parsed (build.parse_article); the
+    site-wide pages also get articles rebuilt from what the last build kept of them
+    (plan.Listing), which have front matter and no body."""
+
+    source: Source
+    meta: FrontMatter
+    body: str = ""  # Markdown with placeholders where cells, widgets, math and values were
+    body_line: int = 0  # file line of the body's first line
+    cells: tuple[Cell, ...] = ()
+    widgets: tuple[Widget, ...] = ()
+    inlines: tuple[Inline, ...] = ()
+    math: tuple[Math, ...] = ()
+    code: tuple[CodeBlock, ...] = ()
+    slug_line: int = 1  # front matter lines, for problems found after parsing
+    template_line: int = 1
+
+    @property
+    def url(self) -> str:
+        """Path of the article relative to the site root, e.g. ``titanic/``."""
+        return self.source.slug + "/"
+
+
+@dataclass
+class Executed:
+    """What running an article's Python produced (cells.run_article)."""
+
+    cell_html: list[str]
+    inline_text: list[str]
+    exports: dict[str, Any]
+    initial: dict[str, Any]  # output id -> result
+    rows: dict[str, list[dict[str, Any]]]  # rows input name -> rows

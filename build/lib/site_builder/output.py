@@ -1,0 +1,197 @@
+"""Where the build writes: the site's files, collected in memory, then a staging folder
+swapped in whole (or renamed into place file by file); and the guard that keeps a build from
+replacing a folder that is not its own."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+MARKER = ".site-builder"  # in every output folder a build made; see guard_output()
+MARKER_TEXT = b"This folder is made by site-builder and replaced whole by each full build.\n"
+
+
+class FileConflict(Exception):
+    """Two sources want to write the same output path."""
+
+    def __init__(self, path: str, first: str, second: str):
+        super().__init__(f"file conflict: {path} is written by both {first} and {second}")
+        self.path, self.first, self.second = path, first, second
+
+
+class WriteFailed(Exception):
+    """The file system refused a write (disk full, read-only, permissions)."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+def guard_output(
+    root: Path, output: Path, protected: dict[str, Path], foreign: bool = True, shown: str = ""
+) -> str | None:
+    """Why a build must not replace *output*, or None when it may.
+
+    A full build replaces the output folder whole, so it must never be the project, hold
+    it, overlap one of the *protected* folders (sources, caches, .git), or be a folder of
+    someone else's: a non-empty folder without the MARKER file every build writes. A
+    symlinked output folder is honoured: the site lands in its target, which is checked.
+    With *foreign* false, a non-empty folder without the marker is accepted (a cache).
+    *shown* is the folder as the author wrote it, for the message.
+    """
+    shown = shown or str(output)
+    real = output.resolve()
+    project = root.resolve()
+    if real == project or project.is_relative_to(real):
+        return f"'{shown}' is the project folder or contains it"
+    for name, folder in protected.items():
+        folder = folder.resolve()
+        if real == folder or real.is_relative_to(folder) or folder.is_relative_to(real):
+            return f"'{shown}' overlaps {name}"
+    if real.exists() or real.is_symlink():
+        if not real.is_dir():
+            return f"'{shown}' is not a folder"
+        if foreign and not (real / MARKER).is_file() and any(real.iterdir()):
+            return (
+                f"'{shown}' is a folder this tool did not make (it holds files and no "
+                f"{MARKER} marker)"
+            )
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(folder: Path, pattern: str) -> None:
+    """Remove what killed builds left in *folder* (names ``<pattern><pid>-...``), only
+    for processes that are gone: a running build's files are its own."""
+    for stale in folder.glob(pattern + "*"):
+        pid = re.match(r"\d+", stale.name[len(pattern) :])
+        if pid and not _alive(int(pid[0])):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+
+
+class SiteFiles:
+    """The files a build writes, by path in the site; refuses two writers for one path."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes | Path] = {}
+        self.owners: dict[str, str] = {}
+
+    def write(self, path: str, data: bytes | str | Path, owner: str) -> None:
+        """Record a file (bytes, text, or a file to copy); *owner* names its source.
+
+        Files are always copied, never linked: editing a source or a cache later cannot
+        change a published site, and editing the site cannot damage a cache.
+        """
+        path = path.lstrip("/")
+        if path in self.owners and self.owners[path] != owner:
+            raise FileConflict(path, self.owners[path], owner)
+        self.owners[path] = owner
+        self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
+
+    def read(self, path: str) -> bytes:
+        data = self.files[path]
+        return data.read_bytes() if isinstance(data, Path) else data
+
+    def hashed(self, path: str, data: bytes, owner: str) -> str:
+        """Write *data* under a content-hashed name; return that name."""
+        stem, dot, ext = path.rpartition(".")
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        name = f"{stem}.{digest}.{ext}" if dot else f"{path}.{digest}"
+        self.write(name, data, owner)
+        return name
+
+    def commit_changes(self, target: Path, removed: set[str]) -> None:
+        """Replace only these files in *target* and delete *removed* (an incremental build).
+
+        Everything is written to a staging folder first and then renamed into place, so a
+        failure while writing leaves the site as it was; only the renames themselves (a few,
+        each atomic) are not one step.
+        """
+        target = target.resolve()
+        staging = self._fresh_staging(target)
+        try:
+            self._write_all(staging)
+            for rel in sorted(self.files):
+                (target / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, target / rel)
+            for rel in sorted(removed - set(self.files)):
+                path = target / rel
+                path.unlink(missing_ok=True)
+                for parent in path.parents:  # drop folders the removal emptied
+                    if parent == target or any(parent.iterdir()):
+                        break
+                    parent.rmdir()
+        except OSError as exc:
+            raise _write_failed(exc, staging, target) from exc
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _fresh_staging(self, target: Path) -> Path:
+        parent = target.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _write_failed(exc, parent, target) from exc
+        remove_leftovers(parent, f".{target.name}.staging-")
+        remove_leftovers(parent, f".{target.name}.old-")
+        return parent / f".{target.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+
+    def _write_all(self, folder: Path) -> None:
+        for rel in sorted(self.files):
+            dest = folder / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            data = self.files[rel]
+            try:
+                if isinstance(data, Path):
+                    shutil.copyfile(data, dest)
+                else:
+                    dest.write_bytes(data)
+            except OSError as exc:  # name the file being written, not the one copied
+                raise OSError(exc.errno, exc.strerror, str(dest)) from exc
+
+    def commit(self, target: Path) -> None:
+        """Write everything to a staging folder beside *target*, then swap it in."""
+        target = target.resolve()  # a symlinked output folder: the site goes to its target
+        staging = self._fresh_staging(target)
+        old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            self._write_all(staging)
+            # The swap: two renames; the previous site survives until the new one is complete.
+            if target.exists():
+                os.replace(target, old)
+            try:
+                os.replace(staging, target)
+            except OSError:
+                if old.exists() and not target.exists():
+                    os.replace(old, target)  # put the previous site back
+                raise
+        except OSError as exc:
+            raise _write_failed(exc, staging, target) from exc
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_failed(exc: OSError, staging: Path, target: Path) -> WriteFailed:
+    """Name the file the way the author knows it: inside the output folder."""
+    name = os.fsdecode(exc.filename) if exc.filename is not None else str(target)
+    for folder in (staging, target):
+        if name.startswith(str(folder) + os.sep):
+            name = str(target / name[len(str(folder)) + 1 :])
+    return WriteFailed(name, exc.strerror or str(exc))

@@ -1,0 +1,240 @@
+"""The incremental policy: from the last build's state, what changed and what it forces.
+
+A build without a saved state (the first, ``--full``, or one whose state is damaged or
+made with other settings) plans to do everything. With one, only the sources whose stamps
+changed are parsed, run and rendered; the site-wide pages (index, tags, feed, sitemap) are
+rendered again only when some article's front matter changed, appeared or went away; links
+are checked on the pages rendered and on the pages that link into what changed; files of
+``_site/`` that were deleted or edited by hand are written again. ``state.py`` stores what
+is needed for that; this module decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import SiteConfig
+from .errors import Collector, Diagnostic
+from .links import Scan
+from .model import Article, FrontMatter, Source
+from .output import FileConflict, SiteFiles
+from .pyodide import PYODIDE_VERSION
+from .state import Kept, State, StateDamaged, Summary
+
+PLAN_VERSION = 5  # part of every state key: a new layout of the state starts from scratch
+PACKAGE = Path(__file__).resolve().parent
+DEPENDENCIES = ("markdown", "jinja2", "pygments", "latex2mathml", "yaml")  # module names
+
+
+def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
+    """Hash config, templates, static files, this package's code and its dependencies:
+    when any of them changes, everything is built again."""
+    h = hashlib.sha256(repr((PLAN_VERSION, config, drafts, dev, PYODIDE_VERSION)).encode())
+    for name in DEPENDENCIES:  # an upgrade rewrites the package: its stamp changes
+        spec = importlib.util.find_spec(name)
+        if spec and spec.origin:
+            st = os.stat(spec.origin)
+            h.update(f"{spec.origin}:{st.st_mtime_ns}:{st.st_size}".encode())
+    for root in (config.path("templates_dir"), config.path("static_dir"), PACKAGE):
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts:
+                continue
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def source_stamp(source: Source) -> tuple[Any, ...]:
+    """A cheap fingerprint of a source and, for a bundle, of every file beside it."""
+    st = os.stat(source.file)
+    stamp: list[Any] = [st.st_mtime_ns, st.st_size]
+    if source.bundle:
+        for folder, dirs, files in os.walk(source.bundle):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                try:
+                    fst = os.stat(path)
+                except OSError:  # a broken symlink: its own stamp
+                    fst = os.lstat(path)
+                stamp.append((os.path.relpath(path, source.bundle), fst.st_mtime_ns, fst.st_size))
+    return tuple(stamp)
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """(modification time, size) of a file the build wrote, to notice later edits."""
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What later builds keep of an article: its front matter and the lines diagnostics
+    found after parsing point at. Site-wide pages are made of listings alone."""
+
+    meta: FrontMatter
+    slug_line: int
+    template_line: int
+
+    @classmethod
+    def of(cls, article: Article) -> Listing:
+        return cls(article.meta, article.slug_line, article.template_line)
+
+    def pack(self) -> tuple[Any, ...]:
+        """A plain tuple for the state (dates as ordinals)."""
+        m = self.meta
+        date = m.date.toordinal() if m.date else None
+        return (m.title, date, m.summary, m.authors, m.tags, m.draft, m.template, m.slug,
+                m.timeout, self.slug_line, self.template_line)  # fmt: skip
+
+    @classmethod
+    def unpack(cls, packed: tuple[Any, ...]) -> Listing:
+        title, date, summary, authors, tags, draft, template, slug, timeout, *lines = packed
+        meta = FrontMatter(
+            title=title,
+            date=dt.date.fromordinal(date) if date is not None else None,
+            summary=summary,
+            authors=authors,
+            tags=tags,
+            draft=draft,
+            template=template,
+            slug=slug,
+            timeout=timeout,
+        )
+        return cls(meta, *lines)
+
+    def article(self, source: Source) -> Article:
+        """The article as index, tag pages and feed need it (no body, no code)."""
+        slug = self.meta.slug or source.slug
+        return Article(
+            source=Source(source.file, source.rel, slug, source.bundle_dir),
+            meta=self.meta,
+            slug_line=self.slug_line,
+            template_line=self.template_line,
+        )
+
+
+@dataclass
+class Plan:
+    """What this build must do, given the last build's state (None: everything)."""
+
+    state: State | None
+    sources: list[Source]
+    stamps: dict[str, tuple[Any, ...]]  # every source's stamp, by path
+    fresh: list[Source]  # sources to parse, run and render
+    gone: set[str]  # sources the last build had and this one doesn't
+    before: dict[str, Kept]  # what the last build kept of fresh and gone sources
+    repair_site_pages: bool = False  # a site-wide page of _site/ was changed by hand
+    parsed: set[str] = field(default_factory=set)  # sources parsed (fresh, readable)
+
+    @property
+    def last(self) -> Summary | None:
+        return self.state.summary if self.state else None
+
+    @classmethod
+    def make(cls, state: State | None, sources: list[Source], output: Path) -> Plan:
+        """Compare the sources and the output folder with the last build's state."""
+        stamps = {s.rel: source_stamp(s) for s in sources}
+        if state is None:
+            return cls(None, sources, stamps, list(sources), set(), {})
+        last = state.summary
+        repair: set[str] = set()
+        repair_site = False
+        for path, owner in state.damaged_outputs(output).items():
+            if path in last.site_outputs:
+                repair_site = True
+            elif owner in stamps:
+                repair.add(owner)
+            else:  # a static file or the runtime: not worth a special case
+                raise StateDamaged(f"{output.name}/{path} was changed outside the build")
+        fresh = [s for s in sources if last.stamps.get(s.rel) != stamps[s.rel] or s.rel in repair]
+        gone = set(last.stamps) - set(stamps)
+        before = state.kept([s.rel for s in fresh] + sorted(gone))
+        return cls(state, sources, stamps, fresh, gone, before, repair_site)
+
+    @property
+    def nothing_changed(self) -> bool:
+        last = self.last
+        return bool(last) and not self.fresh and not self.gone and not self.repair_site_pages
+
+    def warnings_kept(self, rel: str) -> list[Diagnostic]:
+        """The warnings the last build found in a source this build does not read."""
+        return self.last.warnings.get(rel, []) if self.last else []
+
+    def taken_slugs(self, candidates: list[Article]) -> dict[str, str]:
+        """Slugs of articles kept from the last build that *candidates* could clash with."""
+        if not self.state:
+            return {}
+        changing = self.parsed | self.gone
+        return {
+            slug: rel
+            for slug, rel in self.state.slugs(a.source.slug for a in candidates).items()
+            if rel not in changing
+        }
+
+    def article_count(self, changed: list[Article]) -> int:
+        if not self.last:
+            return len(changed)
+        removed = sum(k.listing is not None for k in self.before.values())
+        return self.last.articles - removed + len(changed)
+
+    def site_pages_changed(self, listings: Mapping[str, tuple[Any, ...]]) -> bool:
+        """Must the index, tags, feed and sitemap be rendered again?"""
+        if self.state is None or self.repair_site_pages:
+            return True
+        return any(
+            (self.before[rel].listing if rel in self.before else None) != listings.get(rel)
+            for rel in [*self.parsed, *self.gone]
+        )
+
+    def kept_articles(self) -> list[Article]:
+        """Every article this build did not parse, rebuilt from its listing."""
+        if not self.state:
+            return []
+        source_of = {s.rel: s for s in self.sources}
+        return [
+            Listing.unpack(packed).article(source_of[rel])
+            for rel, packed in self.state.listings()
+            if rel in source_of and rel not in self.parsed
+        ]
+
+    def site_files(
+        self, out: SiteFiles, site_rendered: bool, problems: Collector
+    ) -> tuple[Mapping[str, str], set[str], set[str], dict[str, str]]:
+        """(every file of the site -> its source, files to delete, files the changed
+        sources and site pages wrote before, owners of this build's files before)."""
+        gone: set[str] = set()
+        for kept in self.before.values():
+            gone.update(kept.outputs)
+        if site_rendered and self.last:
+            gone.update(self.last.site_outputs)
+        if not self.state:
+            return dict(out.owners), set(), gone, {}
+        previous = self.state.owners(out.owners)
+        for path, owner in out.owners.items():
+            if path not in gone and previous.get(path, owner) != owner:
+                problems.error(owner, 0, str(FileConflict(path, previous[path], owner)))
+        removed = gone - set(out.owners)
+        return self.state.files(out.owners, removed), removed, gone, previous
+
+    def scans(
+        self, new: dict[str, Scan], gone_pages: set[str], touched: set[str], pages: list[str]
+    ) -> tuple[Mapping[str, Scan | str], list[str]]:
+        """(every page's links and ids, the other pages that link into *touched*)."""
+        if not self.state:
+            return new, []
+        referrers = self.state.referrers(touched) - set(pages) - gone_pages
+        return self.state.scans(new, gone_pages), sorted(referrers)
+
+    def page_count(self, pages: list[str], gone_pages: set[str], previous: dict[str, str]) -> int:
+        if not self.last:
+            return len(pages)
+        added = [p for p in pages if p not in previous]
+        return self.last.pages - len(gone_pages) + len(added)

@@ -1,0 +1,220 @@
+"""The Pyodide runtime: fetched once from npm, pinned here and nowhere else."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PYODIDE_VERSION = "314.0.7"
+# The files a page loads; the npm package's other files (types, maps, consoles) are not shipped.
+RUNTIME_FILES = (
+    "pyodide.mjs",
+    "pyodide.asm.mjs",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+)
+CDN_URL = f"https://cdn.jsdelivr.net/npm/pyodide@{PYODIDE_VERSION}/"
+
+
+# The npm registry's published integrity of the package tarball: a download that does not
+# match it is refused. Changes only together with PYODIDE_VERSION.
+PYODIDE_INTEGRITY = (
+    "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi"
+    "/6V5JEsOlD2R1A=="
+)
+MANIFEST = "verified.json"  # sha256, size and modification time of every verified file
+
+
+class RuntimeMissing(Exception):
+    """Pyodide could not be fetched."""
+
+
+def runtime_dir(cache_root: Path) -> Path:
+    return cache_root / f"pyodide-{PYODIDE_VERSION}"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _Manifest:
+    """What each file of the runtime folder was when it was verified; a file whose stamp
+    changed is hashed again, and one whose hash changed is damaged."""
+
+    def __init__(self, folder: Path) -> None:
+        import json
+
+        self.path = folder / MANIFEST
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.files: dict[str, list[Any]] = dict(data["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.files = {}
+        self.changed = False
+
+    def record(self, path: Path, digest: str | None = None) -> None:
+        st = path.stat()
+        self.files[path.name] = [digest or _sha256(path), st.st_size, st.st_mtime_ns]
+        self.changed = True
+
+    def intact(self, path: Path) -> bool:
+        entry = self.files.get(path.name)
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        if not (isinstance(entry, list) and len(entry) == 3):
+            return False
+        if [st.st_size, st.st_mtime_ns] == entry[1:]:
+            return True
+        if _sha256(path) != entry[0]:  # touched: still the same bytes?
+            return False
+        entry[1:] = [st.st_size, st.st_mtime_ns]
+        self.changed = True
+        return True
+
+    def save(self) -> None:
+        import json
+
+        from .cache import write_atomically
+
+        if self.changed:
+            write_atomically(self.path, json.dumps({"files": self.files}, sort_keys=True))
+            self.changed = False
+
+
+def ensure_runtime(cache_root: Path) -> Path:
+    """Return a folder with the pinned Pyodide files, intact; fetch them with ``npm pack``
+    (checked against the registry's integrity hash) when missing or damaged."""
+    folder = runtime_dir(cache_root)
+    manifest = _Manifest(folder)
+    damaged = [name for name in RUNTIME_FILES if not manifest.intact(folder / name)]
+    if not damaged:
+        manifest.save()
+        return folder
+    if folder.exists():
+        log.warning("runtime files missing or damaged (%s); fetching again", ", ".join(damaged))
+    _fetch(folder)
+    return folder
+
+
+def _fetch(folder: Path) -> None:
+    import base64
+    import secrets
+    import subprocess
+    import tarfile
+    import tempfile
+
+    if shutil.which("npm") is None:
+        raise RuntimeMissing("npm is needed once to fetch Pyodide; install Node.js and npm")
+    log.info("fetching pyodide@%s from npm", PYODIDE_VERSION)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".fetch-") as tmp:
+        proc = subprocess.run(
+            ["npm", "pack", f"pyodide@{PYODIDE_VERSION}", "--silent"],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+        )
+        tarballs = list(Path(tmp).glob("pyodide-*.tgz"))
+        if proc.returncode != 0 or not tarballs:
+            raise RuntimeMissing(
+                f"npm pack pyodide@{PYODIDE_VERSION} failed: {proc.stderr.strip()}"
+            )
+        algorithm, _, expected = PYODIDE_INTEGRITY.partition("-")
+        digest = hashlib.new(algorithm, tarballs[0].read_bytes()).digest()
+        if base64.b64encode(digest).decode() != expected:
+            raise RuntimeMissing(
+                f"the downloaded pyodide@{PYODIDE_VERSION} does not match the registry's "
+                f"integrity hash {PYODIDE_INTEGRITY[:20]}…; refused"
+            )
+        staging = Path(tmp) / "out"
+        staging.mkdir()
+        with tarfile.open(tarballs[0]) as tar:
+            for name in RUNTIME_FILES:
+                extracted = tar.extractfile(tar.getmember(f"package/{name}"))
+                assert extracted is not None
+                (staging / name).write_bytes(extracted.read())
+        manifest = _Manifest(staging)
+        for name in RUNTIME_FILES:
+            manifest.record(staging / name)
+        manifest.save()
+        # Swap the verified folder in; a snapshot made from the old files goes with them.
+        old = folder.with_name(f".{folder.name}.old-{secrets.token_hex(4)}")
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(staging, folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+SNAPSHOT_SCRIPT = Path(__file__).with_name("snapshot.mjs")
+
+
+def ensure_snapshot(folder: Path) -> Path:
+    """Return a memory snapshot of the runtime with CPython started, making it once (Node);
+    a snapshot whose bytes changed since it was made is made again."""
+    import subprocess
+
+    tag = hashlib.sha256(SNAPSHOT_SCRIPT.read_bytes()).hexdigest()[:10]
+    path = folder / f"snapshot-{tag}.bin"
+    manifest = _Manifest(folder)
+    if manifest.intact(path):
+        manifest.save()
+        return path
+    if shutil.which("node") is None:
+        raise RuntimeMissing("Node.js is needed to make the runtime snapshot")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    proc = subprocess.run(
+        ["node", str(SNAPSHOT_SCRIPT), str(folder.resolve()), str(tmp)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0 or not tmp.is_file():
+        tmp.unlink(missing_ok=True)
+        raise RuntimeMissing(f"making the runtime snapshot failed: {proc.stderr.strip()[-500:]}")
+    tmp.replace(path)
+    manifest.record(path)
+    manifest.save()
+    return path
+
+
+def sri(path: Path) -> str:
+    """Subresource Integrity value (sha384) of a file."""
+    import base64
+
+    digest = hashlib.sha384(path.read_bytes()).digest()
+    return "sha384-" + base64.b64encode(digest).decode()
+
+
+def integrity(folder: Path) -> dict[str, str]:
+    """The SRI value of every runtime file, hashed once per file version (13.5 MB in all)
+    and kept beside them, so a CDN-mode build does not hash them again each time."""
+    import json
+
+    from .cache import write_atomically
+
+    stamps = {}
+    for name in RUNTIME_FILES:
+        st = os.stat(folder / name)
+        stamps[name] = [st.st_mtime_ns, st.st_size]
+    record = folder / "integrity.json"
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        if saved["stamps"] == stamps and set(saved["sri"]) == set(RUNTIME_FILES):
+            return dict(saved["sri"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing or damaged: hash again
+    values = {name: sri(folder / name) for name in RUNTIME_FILES}
+    write_atomically(record, json.dumps({"stamps": stamps, "sri": values}, sort_keys=True))
+    return values

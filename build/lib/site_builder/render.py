@@ -1,0 +1,368 @@
+"""Rendering: Markdown bodies, article pages, the site-wide pages (index, tags, 404, feed,
+sitemap, robots.txt) through Jinja2 templates (autoescape, StrictUndefined).
+
+Everything a page needs comes in one ``RenderContext``, made once per build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .assets import copy_runtime, copy_static
+from .cache import entry_path, read_entry, write_entry
+from .config import SiteConfig
+from .errors import Collector, Diagnostic
+from .model import Article, Executed
+from .output import MARKER, MARKER_TEXT, FileConflict, SiteFiles
+from .pyodide import PYODIDE_VERSION
+from .urls import Urls
+
+SHARED_PACKAGE = Path(__file__).parent / "runtime"  # the Python both sides run
+
+
+def make_environment(
+    templates: Path, globals_: dict[str, Any], cache: Path | None = None
+) -> jinja2.Environment:
+    """Return the template environment; a missing variable is an error, never blank.
+
+    With *cache*, compiled templates are kept there (by a hash of their source), so a
+    process that renders one page does not compile every template first.
+    """
+    env = jinja2.Environment(
+        bytecode_cache=TemplateCache(cache) if cache is not None else None,
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(globals_)
+    env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
+    return env
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates kept as checksummed cache entries: a damaged one is recompiled."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> tuple[Path, str]:
+        key = hashlib.sha256(bucket.key.encode()).hexdigest()
+        return entry_path(self.folder, key, ".jinja"), key
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path, key = self._path(bucket)
+        payload = read_entry(path, key)
+        if payload is not None:
+            try:
+                bucket.load_bytecode(io.BytesIO(payload))
+            except (ValueError, EOFError, TypeError):  # another Python's marshal format
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path, key = self._path(bucket)
+        data = io.BytesIO()
+        bucket.write_bytecode(data)
+        write_entry(path, key, data.getvalue())
+
+
+def xml_escape(text: str) -> str:
+    """Escape &, < and > for XML text."""
+    return html.escape(text, quote=False)
+
+
+def template_diagnostic(exc: Exception, templates: Path, root: Path, name: str) -> Diagnostic:
+    """Report a template problem at the template's own file:line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        path = Path(exc.filename) if exc.filename else templates / (exc.name or name)
+        return Diagnostic(_rel(path, root), exc.lineno or 0, 0, f"template syntax: {exc.message}")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return Diagnostic(_rel(templates / name, root), 0, 0, f"template not found: {exc.name}")
+    line, path = 0, templates / name
+    tb = exc.__traceback__
+    while tb is not None:  # Jinja maps template frames onto the template's file and line
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(str(templates)):
+            path, line = Path(filename), tb.tb_lineno
+        tb = tb.tb_next
+    message = str(exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        message = f"undefined variable: {message}"
+    return Diagnostic(_rel(path, root), line, 0, message)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def tag_slug(tag: str) -> str:
+    """URL-safe form of a tag."""
+    return re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-") or "tag"
+
+
+def render_feed(site: Any, articles: list[Any], url: Any) -> str:
+    """An Atom feed of the dated articles, newest first; no build timestamps."""
+    dated = [a for a in articles if a.meta.date]
+    updated = max((a.meta.date for a in dated), default=dt.date(1970, 1, 1))
+    entries = []
+    for a in dated[:50]:
+        link = url(a.url, absolute=True)
+        authors = "".join(f"<author><name>{xml_escape(n)}</name></author>" for n in a.meta.authors)
+        entries.append(
+            f"<entry><title>{xml_escape(a.meta.title)}</title>"
+            f'<link href="{xml_escape(link)}"/><id>{xml_escape(link)}</id>'
+            f"<updated>{a.meta.date.isoformat()}T00:00:00Z</updated>{authors}"
+            f"<summary>{xml_escape(a.meta.summary)}</summary></entry>"
+        )
+    home = url("", absolute=True)
+    author = f"<author><name>{xml_escape(site.author)}</name></author>" if site.author else ""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{xml_escape(site.title)}</title>"
+        f'<link href="{xml_escape(home)}"/>'
+        f'<link rel="self" href="{xml_escape(url("feed.xml", absolute=True))}"/>'
+        f"<id>{xml_escape(home)}</id><updated>{updated.isoformat()}T00:00:00Z</updated>"
+        f"{author}{''.join(entries)}</feed>\n"
+    )
+
+
+def render_sitemap(pages: list[tuple[str, dt.date | None]], url: Any) -> str:
+    """sitemap.xml for every page, with lastmod where the page has a date."""
+    items = []
+    for path, date in pages:
+        lastmod = f"<lastmod>{date.isoformat()}</lastmod>" if date else ""
+        items.append(f"<url><loc>{xml_escape(url(path, absolute=True))}</loc>{lastmod}</url>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(items)
+        + "</urlset>\n"
+    )
+
+
+@dataclass
+class RenderContext:
+    """What rendering any page of this build needs."""
+
+    config: SiteConfig
+    urls: Urls
+    env: jinja2.Environment
+    files: SiteFiles  # what this build writes
+    assets: dict[str, str]  # static/ paths -> their content-hashed paths
+    runtime: dict[str, Any]  # how pages reach Pyodide (assets.copy_runtime); {}: no runtime
+    shared: str  # URL of the shared Python package, shipped once per site
+
+    @classmethod
+    def make(
+        cls, config: SiteConfig, dev: bool, unchanged_assets: bool, problems: Collector
+    ) -> RenderContext:
+        """Copy static files and the runtime (or, when *unchanged_assets*, only learn their
+        names: an incremental build's key covers them) and set up the templates."""
+        urls = Urls(config.base_url)
+        files = SiteFiles()
+        files.write(MARKER, MARKER_TEXT, "site-builder")
+        assets = copy_static(config, files)
+        runtime = copy_runtime(config, files, urls, problems)
+        shared = ""
+        if runtime:
+            owner = "site_builder/runtime"
+            shared = urls(files.hashed("static/xw-python.json", shared_package(), owner))
+        if unchanged_assets:
+            files = SiteFiles()
+        cache = config.path("cache_dir") / "templates"
+        env = make_environment(config.path("templates_dir"), {}, cache)
+        env.globals.update(
+            site=config,
+            url=urls,
+            asset=lambda p: urls(assets[p]),
+            dev=dev,
+            pyodide_version=PYODIDE_VERSION,
+            tag_slug=tag_slug,
+        )
+        return cls(config, urls, env, files, assets, runtime, shared)
+
+    @property
+    def renames(self) -> dict[str, str]:
+        """Site paths as authors write them -> the hashed names the build gave them."""
+        return {f"static/{k}": v for k, v in self.assets.items()}
+
+
+def shared_package() -> bytes:
+    """The shared Python package as one JSON file ({path: source}) every page's worker
+    loads: the same bytes for every page, so the browser fetches it once per site."""
+    modules = {"site_builder/__init__.py": ""}
+    for path in sorted(SHARED_PACKAGE.glob("*.py")):
+        modules[f"site_builder/runtime/{path.name}"] = path.read_text(encoding="utf-8")
+    return json.dumps(modules, sort_keys=True, separators=(",", ":")).encode()
+
+
+_converters: dict[tuple[str, str, str], Any] = {}
+
+
+def render_article_body(
+    job: tuple[Article, Executed | None],
+    base_url: str,
+    renames: dict[str, str],
+    highlights: Path | None = None,
+) -> tuple[str, list[dict[str, Any]], list[Diagnostic]]:
+    """Markdown to HTML with code, cells, widgets, math and inline values filled in;
+    highlighted code is remembered in *highlights*. (Runs in worker processes: plain
+    arguments only.)"""
+    from .highlight import highlight
+    from .markdown import make_markdown, render_body, render_math
+
+    article, run = job
+    key = (base_url, json.dumps(renames, sort_keys=True), str(highlights))
+    if key not in _converters:  # one converter per process: building one is not cheap
+        _converters[key] = make_markdown(Urls(base_url), renames, highlights)
+    problems = Collector()
+    where = article.source.rel
+    math_html = [render_math(m.tex, m.display, where, m.line, problems) for m in article.math]
+    run = run or Executed([], [], {}, {}, {})
+    widget_html = []
+    if article.widgets:
+        from . import widgets
+
+        for w in article.widgets:
+            mathml = {
+                o.id: render_math(o.options["tex"], True, where, o.line, problems)
+                for o in w.outputs
+                if o.type == "formula"
+            }
+            widget_html.append(widgets.render_widget(w, run.rows, run.initial, mathml))
+    parts = {
+        "CODE": [
+            highlight(c.code, c.language, highlights, hl_lines=c.marked) for c in article.code
+        ],
+        "CELL": run.cell_html,
+        "WIDGET": widget_html,
+        "MATH": math_html,
+        "INLINE": [html.escape(text) for text in run.inline_text],
+    }
+    body, toc = render_body(_converters[key], article.body, parts)
+    return body, toc, problems.errors
+
+
+def page_spec(article: Article, run: Executed) -> dict[str, Any]:
+    """What the browser worker needs (runtime.program.Program.for_browser): the bundle's
+    modules, browser cells, exports, inputs and outputs."""
+    from .cells import program_of
+
+    modules = {}
+    if article.source.bundle:
+        for path in sorted(article.source.bundle.glob("*.py")):
+            modules[path.name] = path.read_text(encoding="utf-8")
+    return program_of(article).for_browser(article.source.rel, run.exports, modules)
+
+
+def render_page(
+    ctx: RenderContext, problems: Collector, template: str, path: str, owner: str, **data: Any
+) -> None:
+    """Render one template into the site; a template problem becomes a diagnostic."""
+    try:
+        text = ctx.env.get_template(template).render(**data)
+    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        templates = ctx.config.path("templates_dir")
+        problems.extend([template_diagnostic(exc, templates, ctx.config.root, template)])
+        return
+    try:
+        ctx.files.write(path, text, owner)
+    except FileConflict as exc:
+        problems.error(owner, 0, str(exc))
+
+
+def render_article_page(
+    ctx: RenderContext,
+    article: Article,
+    body: str,
+    toc: list[dict[str, Any]],
+    run: Executed | None,
+    problems: Collector,
+) -> None:
+    """Write one article's page, its spec for the browser, and its bundle's files."""
+    from .content import is_editor_file
+
+    interactive = None
+    runtime = ctx.runtime
+    if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
+        spec = json.dumps(page_spec(article, run), sort_keys=True, separators=(",", ":"))
+        name = ctx.files.hashed(f"{article.url}page.json", spec.encode(), article.source.rel)
+        interactive = {
+            "spec": ctx.urls(name),
+            "shared": ctx.shared,
+            "index_url": runtime["index_url"],
+            # A runtime on another origin: the page's CSP must allow it, and every file is
+            # checked against the hashes of the files this build was made with.
+            "origin": runtime["origin"],
+            "integrity": json.dumps(runtime["integrity"], sort_keys=True)
+            if runtime["integrity"]
+            else "",
+            "snapshot": runtime["snapshot"],
+            "worker": ctx.urls(ctx.assets["js/worker.js"]),
+            "app": ctx.urls(ctx.assets["js/app.js"]),
+        }
+    render_page(
+        ctx,
+        problems,
+        article.meta.template,
+        f"{article.url}index.html",
+        article.source.rel,
+        article=article,
+        meta=article.meta,
+        page=article.meta,  # the older name of meta, for existing templates
+        body=body,
+        toc=toc,
+        interactive=interactive,
+    )
+    if article.source.bundle:
+        for path in sorted(article.source.bundle.rglob("*")):
+            if (
+                path.is_file()
+                and path != article.source.path
+                and "__pycache__" not in path.parts
+                and not is_editor_file(path.name)
+            ):
+                rel = path.relative_to(article.source.bundle).as_posix()
+                try:
+                    ctx.files.write(article.url + rel, path, article.source.rel)
+                except FileConflict as exc:
+                    problems.error(article.source.rel, 0, str(exc))
+
+
+def render_site_pages(ctx: RenderContext, articles: list[Article], problems: Collector) -> None:
+    """Write the index, tag pages, 404, feed, sitemap, robots.txt and .nojekyll."""
+    urls, files = ctx.urls, ctx.files
+    tags: dict[str, list[Article]] = {}
+    for article in articles:
+        for tag in article.meta.tags:
+            tags.setdefault(tag, []).append(article)
+    index = "templates/index.html"
+    render_page(ctx, problems, "index.html", "index.html", index, articles=articles, tags=tags)
+    for tag, tagged in sorted(tags.items()):
+        path = f"tags/{tag_slug(tag)}/index.html"
+        render_page(ctx, problems, "tag.html", path, "templates/tag.html", tag=tag, articles=tagged)
+    render_page(ctx, problems, "404.html", "404.html", "templates/404.html")
+    files.write("feed.xml", render_feed(ctx.config, articles, urls), "feed")
+    pages = [("", max((a.meta.date for a in articles if a.meta.date), default=None))]
+    pages += [(a.url, a.meta.date) for a in articles]
+    pages += [(f"tags/{tag_slug(t)}/", None) for t in sorted(tags)]
+    files.write("sitemap.xml", render_sitemap(pages, urls), "sitemap")
+    robots = f"User-agent: *\nAllow: /\nSitemap: {urls('sitemap.xml', True)}\n"
+    files.write("robots.txt", robots, "robots")
+    files.write(".nojekyll", b"", "github-pages")

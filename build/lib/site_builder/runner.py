@@ -1,0 +1,370 @@
+"""Run one article's Python in a child process: ``python -m site_builder.runner JOB RESULT``.
+
+Phases, in order (each mirrors what the reader's browser will do):
+1. every cell, in order, in one build namespace; output captured per cell;
+2. inline {py}`...` values, rows of row-inputs, and the cells' exports, from that namespace;
+3. a fresh *browser* namespace holding only the exports, in which the browser cells run
+   again with imports limited to what Pyodide has; the widgets' initial outputs come from
+   there, computed by the same ``site_builder.runtime.reactive`` code the browser runs.
+
+The working directory is a scratch copy of the article's bundle, and ``TMPDIR`` a private
+temporary folder beside it: the cells may write only there (``sandbox`` explains the box).
+Progress goes to ``RESULT.progress`` so the parent can name the cell that hung or killed
+the process.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.abc
+import io
+import json
+import math
+import os
+import re
+import sys
+import traceback
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+from site_builder.runtime.program import CellOutput, Failure, Program, RunResult
+
+OUTPUT_LIMIT = 200_000  # characters of printed output kept per cell
+
+
+class _Capped(io.StringIO):
+    """A text sink that keeps the first OUTPUT_LIMIT characters and counts the rest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def write(self, s: str) -> int:
+        self.total += len(s)
+        room = OUTPUT_LIMIT - self.tell()
+        if room > 0:
+            super().write(s[:room])
+        return len(s)
+
+    def text(self) -> str:
+        value = self.getvalue()
+        if self.total > OUTPUT_LIMIT:
+            value += f"\n… output truncated: {self.total:,} characters printed, first "
+            value += f"{OUTPUT_LIMIT:,} shown"
+        return value
+
+
+def _guard_writes(folders: list[str]) -> None:
+    """Refuse, with a clear message, writes by Python's own file functions outside
+    *folders* (the scratch copy and the private temporary folder). Landlock, where the
+    kernel has it, enforces the same for every route (sandbox.confine_writes); this hook
+    names the problem in words an author understands."""
+    allowed = tuple(os.path.realpath(f) for f in folders)
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    # event -> positions of the paths it changes
+    changes = {
+        "os.remove": (0,),
+        "os.rename": (0, 1),  # also os.replace and shutil.move
+        "os.rmdir": (0,),
+        "os.mkdir": (0,),
+        "shutil.rmtree": (0,),
+        "os.truncate": (0,),
+        "os.chmod": (0,),
+        "os.chown": (0,),
+        "os.utime": (0,),
+        "os.symlink": (1,),
+        "os.link": (1,),
+        "os.mkfifo": (0,),
+        "os.mknod": (0,),
+        "os.setxattr": (0,),
+        "os.removexattr": (0,),
+    }
+
+    def inside(path: Any) -> bool:
+        if isinstance(path, int) or path is None:
+            return True
+        real = os.path.realpath(os.fsdecode(path))
+        return any(real == a or real.startswith(a + os.sep) for a in allowed)
+
+    def refuse(path: Any) -> None:
+        raise PermissionError(
+            f"build-time Python may only write inside its working folder, not to "
+            f"{os.fsdecode(path)}"
+        )
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "open" and args[0] is not None and not isinstance(args[0], int):
+            mode, flags = args[1], args[2]
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & write_flags
+            )
+            if writing and not inside(args[0]):
+                refuse(args[0])
+        elif event == "sqlite3.connect" and args:
+            name = os.fsdecode(args[0]) if isinstance(args[0], str | bytes | os.PathLike) else ""
+            if name and name != ":memory:" and not name.startswith("file:") and not inside(name):
+                refuse(name)
+        elif event in changes:
+            for position in changes[event]:
+                if position < len(args) and not inside(args[position]):
+                    refuse(args[position])
+
+    sys.addaudithook(hook)
+
+
+class _BrowserImports(importlib.abc.MetaPathFinder):
+    """Refuse imports the browser runtime cannot satisfy (no numpy, pandas, ...)."""
+
+    def __init__(self, local: set[str]):
+        self.allowed = set(sys.stdlib_module_names) | local | {"site_builder", "_pyodide"}
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        top = fullname.partition(".")[0]
+        if top not in self.allowed:
+            raise ModuleNotFoundError(
+                f"No module named {top!r} in the browser runtime (Pyodide has the standard "
+                f"library and this article's own modules)",
+                name=fullname,
+            )
+        return None
+
+
+def _limited_builtins(finder: _BrowserImports) -> dict[str, Any]:
+    """Builtins whose __import__ refuses modules the browser lacks, even if already loaded."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def checked_import(
+        name: str,
+        globals: Any = None,
+        locals: Any = None,
+        fromlist: Any = (),
+        level: int = 0,
+    ) -> Any:
+        if level == 0:
+            finder.find_spec(name)
+        return real_import(name, globals, locals, fromlist, level)
+
+    return {**vars(builtins), "__import__": checked_import}
+
+
+def _author_frames(tb: Any, article: str, bundle: str | None) -> list[traceback.FrameSummary]:
+    frames = traceback.extract_tb(tb)
+    return [
+        f
+        for f in frames
+        if f.filename == article or (bundle and f.filename.startswith(bundle + os.sep))
+    ]
+
+
+def _failure(exc: BaseException, article: str, bundle: str | None, scratch: str) -> Failure:
+    """Where the author's code failed: the innermost frame in the article or its bundle."""
+    frames = _author_frames(exc.__traceback__, article, bundle)
+    if isinstance(exc, SyntaxError) and exc.filename == article:
+        return Failure(article, exc.lineno or 0, f"SyntaxError: {exc.msg}", col=exc.offset or 0)
+    last = frames[-1] if frames else None
+    path = last.filename if last else article
+    in_bundle = bool(bundle) and path.startswith(f"{bundle}{os.sep}")
+    if in_bundle:
+        path = os.path.relpath(path, bundle)
+    message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    trace = "".join(traceback.format_list(frames)).replace(scratch + os.sep, "")
+    line = (last.lineno or 0) if last else 0
+    return Failure(path, line, message, trace=trace, in_bundle=in_bundle)
+
+
+def _split_last_expr(code: str, line: int, article: str) -> tuple[Any, Any]:
+    source = "\n" * (line - 1) + code
+    tree = ast.parse(source, article)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body[-1].value)
+        tree.body.pop()
+    body = compile(tree, article, "exec")
+    return body, (compile(last, article, "eval") if last else None)
+
+
+STYLE_BLOCK_RE = re.compile(r"<style\b.*?</style>", re.S | re.I)
+STYLE_ATTR_RE = re.compile(r"""\sstyle=("[^"]*"|'[^']*')""", re.I)
+
+
+def _display(value: Any) -> str:
+    """The HTML for a cell's last value. Inline styles are dropped: the site's
+    Content-Security-Policy forbids them (pandas adds some to every DataFrame)."""
+    import html
+
+    if value is None:
+        return ""
+    if hasattr(value, "_repr_html_"):
+        markup = str(value._repr_html_())
+    elif hasattr(value, "_repr_svg_"):
+        markup = str(value._repr_svg_())
+    else:
+        return f'<pre class="xw-value">{html.escape(repr(value))}</pre>'
+    return STYLE_ATTR_RE.sub("", STYLE_BLOCK_RE.sub("", markup))
+
+
+def to_plain(value: Any) -> Any:
+    """Convert numpy/pandas values to JSON-ready Python; NaN becomes None."""
+    if hasattr(value, "to_dict") and hasattr(value, "columns"):
+        value = value.to_dict("records")
+    elif hasattr(value, "tolist"):
+        value = value.tolist()
+    elif hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"cannot send a {type(value).__name__} to the browser")
+
+
+class _Stop(Exception):
+    """The run ends here; RunResult.error says why."""
+
+
+def run(program: Program, progress: Any) -> RunResult:
+    """Run *program* as the build and then as the browser will; see the module docstring."""
+    result = RunResult()
+
+    def mark(text: str) -> None:
+        progress.write(text + "\n")
+        progress.flush()
+
+    try:
+        ns = _run_cells(program, result, mark)
+        _evaluate(program, ns, result, mark)
+        browser = _run_as_the_browser(program, result, mark)
+    except _Stop:
+        return result
+    mark("outputs")
+    from site_builder.runtime.reactive import Page
+
+    result.initial = Page(browser, program.inputs, program.outputs).render_all()
+    return result
+
+
+def _run_cells(program: Program, result: RunResult, mark: Any) -> dict[str, Any]:
+    """Phase 1: every cell in order in one namespace; return it."""
+    article, scratch = program.article, os.getcwd()
+    ns: dict[str, Any] = {"__name__": "__main__"}
+    for cell in program.cells:
+        mark(f"cell {cell.index}")
+        out, err = _Capped(), _Capped()
+        shown = ""
+        try:
+            body, last = _split_last_expr(cell.code, cell.line, article)
+            with redirect_stdout(out), redirect_stderr(err):
+                exec(body, ns)
+                if last is not None:
+                    shown = _display(eval(last, ns))
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are cell errors too
+            result.error = _failure(exc, article, program.bundle, scratch)
+            if isinstance(exc, SystemExit):
+                result.error.message = f"the cell called exit({exc.code!r})"
+            raise _Stop from None
+        result.cells.append(CellOutput(out.text(), err.text(), shown))
+    return ns
+
+
+def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any) -> None:
+    """Phase 2: inline values, the rows of rows inputs and the cells' exports."""
+    article = program.article
+    mark("inline")
+    for inline in program.inlines:
+        try:
+            code = compile("\n" * (inline.line - 1) + "(" + inline.expr + ")", article, "eval")
+            result.inlines.append(str(eval(code, ns)))
+        except Exception as exc:
+            result.error = _failure(exc, article, program.bundle, os.getcwd())
+            result.error.line = inline.line
+            raise _Stop from None
+    for rows in program.rows:
+        try:
+            value = to_plain(eval(rows.expr, ns))
+            if not (isinstance(value, list) and all(isinstance(r, dict) for r in value)):
+                raise TypeError(f"rows must be a list of dicts, got {type(value).__name__}")
+            result.rows[rows.name] = value
+        except Exception as exc:
+            message = f"rows of input '{rows.name}': {type(exc).__name__}: {exc}"
+            result.error = Failure(article, rows.line, message)
+            raise _Stop from None
+    for cell in program.cells:
+        for name in cell.export:
+            try:
+                result.exports[name] = to_plain(ns[name])
+            except (KeyError, TypeError) as exc:
+                problem = "is not defined" if isinstance(exc, KeyError) else str(exc)
+                result.error = Failure(article, cell.line - 1, f"export '{name}': {problem}")
+                raise _Stop from None
+
+
+def _run_as_the_browser(program: Program, result: RunResult, mark: Any) -> dict[str, Any]:
+    """Phase 3: what the browser will do, in a fresh namespace holding only the exports,
+    with only the standard library and the bundle's modules; return that namespace."""
+    bundle = program.bundle
+    local = {p.stem for p in Path(bundle).glob("*.py")} if bundle else set()
+    finder = _BrowserImports(local)
+    sys.meta_path.insert(0, finder)
+    browser: dict[str, Any] = {"__name__": "__main__", **json.loads(json.dumps(result.exports))}
+    browser["__builtins__"] = _limited_builtins(finder)
+    for cell in program.cells:
+        if not cell.browser:
+            continue
+        mark(f"browser cell {cell.index}")
+        try:
+            body, last = _split_last_expr(cell.code, cell.line, program.article)
+            with redirect_stdout(_Capped()), redirect_stderr(_Capped()):
+                exec(body, browser)
+                if last is not None:
+                    eval(last, browser)
+        except BaseException as exc:
+            result.error = _failure(exc, program.article, bundle, os.getcwd())
+            result.error.message = "in the browser runtime: " + result.error.message
+            result.error.hint = (
+                "cells marked `exec` run again in the reader's browser, "
+                "where only names exported by `build` cells exist; "
+                "mark this cell `build`, or export what it needs"
+            )
+            raise _Stop from None
+    return browser
+
+
+def main() -> None:
+    """``python -m site_builder.runner JOB RESULT LIMIT PARENT``: run the job in the box."""
+    from site_builder.sandbox import Supervisor, confine_writes, die_with_parent
+
+    job_path, result_path, limit, parent = sys.argv[1:5]
+    die_with_parent(int(parent))  # a build killed outright takes its cells with it
+    program = Program.from_json(json.loads(Path(job_path).read_text(encoding="utf-8")))
+    folders = [os.getcwd(), os.environ["TMPDIR"]]
+
+    def cells() -> int:
+        if program.bundle:
+            sys.path.insert(0, program.bundle)
+        # Opened before the box closes: the only files outside it this process writes.
+        progress = open(result_path + ".progress", "w", encoding="utf-8")  # noqa: SIM115
+        result_file = open(result_path, "w", encoding="utf-8")  # noqa: SIM115
+        box = confine_writes(folders)
+        _guard_writes(folders)
+        result = run(program, progress)
+        result.box = box
+        result_file.write(json.dumps(result.to_json(), allow_nan=False, default=str))
+        result_file.close()
+        return 0
+
+    status = Supervisor().run(cells, float(limit))
+    sys.exit({-1: TIME_LIMIT_EXIT, -2: 130}.get(status, status))
+
+
+TIME_LIMIT_EXIT = 124  # the runner's exit status when the cells passed the time limit
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""An article's Python, described once, and what running it at build time answers.
+
+The build describes an article's program (``Program``) from its parsed Markdown
+(``cells.program_of``). The build-time child process (``runner.py``) reads the whole of
+it as JSON and answers with a ``RunResult``; the reader's browser gets the part it runs,
+``Program.for_browser``, as the page's spec (``page.<hash>.json``, read by
+``static/js/worker.js``; its fields are listed in ``docs/protocol.md``, which a test
+checks against this module).
+
+Standard library only: this module ships to the browser with the rest of the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CellCode:
+    """A fenced Python cell (markdown.split_blocks)."""
+
+    index: int  # position among the article's cells
+    code: str
+    line: int  # file line of the cell's first code line
+    browser: bool  # ```python exec: runs again in the reader's browser
+    export: list[str] = field(default_factory=list)  # names sent to the browser
+
+
+@dataclass(frozen=True)
+class InlineValue:
+    """An inline {py}`expr` value, evaluated after the cells (markdown.split_blocks)."""
+
+    expr: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RowsSource:
+    """The rows of a `rows` input: an expression evaluated at build time (widgets)."""
+
+    name: str  # the input's name
+    expr: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Program:
+    """Everything an article's Python does (cells.program_of fills it)."""
+
+    article: str  # the file name tracebacks show (absolute at build time, relative in pages)
+    bundle: str | None  # the bundle folder at build time (its modules are importable)
+    cells: list[CellCode]
+    inlines: list[InlineValue]
+    inputs: list[dict[str, Any]]  # widgets.input_spec: name, type, value, options
+    outputs: list[dict[str, Any]]  # widgets.output_spec: id, type, line, deps, expressions
+    rows: list[RowsSource]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.cells or self.inlines or self.outputs or self.rows)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Program:
+        return cls(
+            article=data["article"],
+            bundle=data["bundle"],
+            cells=[CellCode(**c) for c in data["cells"]],
+            inlines=[InlineValue(**i) for i in data["inlines"]],
+            inputs=data["inputs"],
+            outputs=data["outputs"],
+            rows=[RowsSource(**r) for r in data["rows"]],
+        )
+
+    def for_browser(
+        self, article: str, exports: dict[str, Any], modules: dict[str, str]
+    ) -> dict[str, Any]:
+        """The page's spec: what the browser worker runs. *modules* maps file paths to
+        source: the bundle's own modules (the shared package ships once per site)."""
+        return {
+            "article": article,
+            "modules": modules,
+            "cells": [{"code": c.code, "line": c.line} for c in self.cells if c.browser],
+            "exports": exports,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+        }
+
+
+@dataclass
+class CellOutput:
+    """What one cell printed and showed at build time."""
+
+    stdout: str
+    stderr: str
+    display: str  # HTML of the cell's last value ("" when None)
+
+
+@dataclass
+class Failure:
+    """Where and why the article's Python failed at build time."""
+
+    path: str  # the article file, or a module's path inside the bundle (see in_bundle)
+    line: int
+    message: str
+    col: int = 0
+    trace: str = ""  # the author's frames only
+    hint: str = ""
+    in_bundle: bool = False  # *path* is relative to the bundle folder
+
+
+@dataclass
+class RunResult:
+    """The build-time child process's answer (runner.run)."""
+
+    cells: list[CellOutput] = field(default_factory=list)
+    inlines: list[str] = field(default_factory=list)  # str() of each inline value
+    exports: dict[str, Any] = field(default_factory=dict)  # JSON values, by name
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by input name
+    initial: dict[str, dict[str, Any]] = field(default_factory=dict)  # output id -> result
+    error: Failure | None = None
+    box: int = 0  # the Landlock ABI that confined the cells (0: the audit hook only)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunResult:
+        error = data.get("error")
+        return cls(
+            cells=[CellOutput(**c) for c in data["cells"]],
+            inlines=list(data["inlines"]),
+            exports=data["exports"],
+            rows=data["rows"],
+            initial=data["initial"],
+            error=Failure(**error) if error else None,
+            box=data.get("box", 0),
+        )

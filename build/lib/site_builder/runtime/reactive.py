@@ -1,0 +1,162 @@
+"""Compute widget outputs from inputs; the same code serves the build and the browser.
+
+The browser worker holds one ``Page`` and calls ``Page.update`` with the inputs that
+changed; only outputs whose expressions read one of them are recomputed. Inputs are
+also set as globals of the article's namespace, so functions can read them directly
+(but only names written in an output's own expressions count as its dependencies).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .views import HTML, line_plot, table_html
+
+
+def coerce(spec: dict[str, Any], raw: Any) -> Any:
+    """Turn a value from the page (often a string) into the input's Python type."""
+    kind = spec["type"]
+    if kind in ("range", "number"):
+        value = float(raw)
+        if not math.isfinite(value):
+            raise ValueError(f"{spec['name']}: not a finite number: {raw!r}")
+        return value
+    if kind == "checkbox":
+        return raw is True or raw in ("true", "on", "1", 1)
+    if kind == "select":
+        for option in spec["options"]:
+            if str(option) == str(raw):
+                return option
+        raise ValueError(f"{spec['name']}: {raw!r} is not one of the options")
+    if kind == "rows":
+        return int(raw) if isinstance(spec["value"], int) else str(raw)
+    return raw
+
+
+def new_namespace(exports_json: str) -> dict[str, Any]:
+    """A fresh article namespace holding the values the build exported."""
+    return {"__name__": "__main__", **json.loads(exports_json)}
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
+class Page:
+    """The reactive state of one article: its namespace, inputs and outputs."""
+
+    def __init__(self, namespace: dict[str, Any], inputs: list[dict], outputs: list[dict]):
+        self.ns = namespace
+        self.inputs = {spec["name"]: spec for spec in inputs}
+        self.outputs = outputs
+        self.code: dict[str, Any] = {}
+        for spec in outputs:
+            try:
+                self.code[spec["id"]] = self._compile(spec)
+            except SyntaxError as exc:
+                self.code[spec["id"]] = exc
+        for name, spec in self.inputs.items():
+            self.ns[name] = coerce(spec, spec["value"])
+
+    @staticmethod
+    def _compile(spec: dict[str, Any]) -> dict[str, Any]:
+        def c(expr: str) -> Any:
+            return compile(str(expr).strip(), f"<output {spec['id']}>", "eval")
+
+        if spec["type"] == "formula":
+            return {"slots": [c(s["expr"]) for s in spec["slots"]]}
+        code = {"expr": c(spec["expr"])}
+        if "marker" in spec:
+            code["marker"] = c(spec["marker"])
+        return code
+
+    def compute(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Compute one output; an exception becomes that output's error, not the page's."""
+        code = self.code[spec["id"]]
+        if isinstance(code, SyntaxError):
+            return _error(code)
+        try:
+            return {"ok": True, "value": self._value(spec, code)}
+        except Exception as exc:
+            return _error(exc)
+
+    def _value(self, spec: dict[str, Any], code: dict[str, Any]) -> Any:
+        ns, kind = self.ns, spec["type"]
+        if kind == "formula":
+            return [
+                _format(eval(c, ns), s.get("format", ""))
+                for c, s in zip(code["slots"], spec["slots"], strict=True)
+            ]
+        value = eval(code["expr"], ns)
+        if kind == "value":
+            return _format(value, spec.get("format", ""))
+        if kind == "html":
+            if hasattr(value, "_repr_html_"):
+                value = value._repr_html_()
+            if not isinstance(value, str):
+                raise TypeError(f"an html output must return a str, got {type(value).__name__}")
+            return str(value)
+        if kind == "plot":
+            if not callable(value):
+                raise TypeError(
+                    f"a plot needs a function of one number, got {type(value).__name__}"
+                )
+            marker = eval(code["marker"], ns) if "marker" in code else None
+            return str(
+                line_plot(
+                    value,
+                    spec["domain"],
+                    samples=spec.get("samples", 200),
+                    marker=None if marker is None else float(marker),
+                    y_domain=spec.get("y_domain"),
+                    x_label=spec.get("x_label", spec.get("marker", "x")),
+                    y_label=spec.get("y_label", str(spec["expr"]).strip() + "(x)"),
+                )
+            )
+        if kind == "table":
+            return str(table_html(value, spec.get("columns"), spec.get("format", "")))
+        raise ValueError(f"unknown output type {kind!r}")
+
+    @classmethod
+    def from_json(cls, namespace: Any, inputs_json: str, outputs_json: str) -> Page:
+        """Build a Page from the JSON the build wrote (the browser's entry point)."""
+        return cls(namespace, json.loads(inputs_json), json.loads(outputs_json))
+
+    def render_all_json(self) -> str:
+        """Every output as JSON, the shape ``update`` returns."""
+        return json.dumps({"outputs": self.render_all()})
+
+    def render_all(self) -> dict[str, dict[str, Any]]:
+        """Compute every output (the initial state)."""
+        return {spec["id"]: self.compute(spec) for spec in self.outputs}
+
+    def set_inputs(self, changes: dict[str, Any]) -> set[str]:
+        """Store new input values; return the names that changed."""
+        changed = set()
+        for name, raw in changes.items():
+            value = coerce(self.inputs[name], raw)
+            if self.ns.get(name) != value or name not in self.ns:
+                self.ns[name] = value
+                changed.add(name)
+        return changed
+
+    def update(self, changes_json: str) -> str:
+        """Apply input changes (JSON object) and return the affected outputs as JSON."""
+        try:
+            changed = self.set_inputs(json.loads(changes_json))
+        except (ValueError, KeyError) as exc:
+            return json.dumps({"error": f"{type(exc).__name__}: {exc}"})
+        results = {
+            spec["id"]: self.compute(spec)
+            for spec in self.outputs
+            if changed.intersection(spec["deps"])
+        }
+        return json.dumps({"outputs": results})
+
+
+def _format(value: Any, fmt: str) -> str:
+    if isinstance(value, HTML):
+        return str(value)
+    return format(value, fmt) if fmt else str(value)

@@ -1,0 +1,171 @@
+"""HTML and SVG views that widgets and cells return: plots and tables, escaped by default."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+
+def escape(value: Any) -> str:
+    """Escape text for HTML content and attribute values."""
+    return html.escape(str(value), quote=True)
+
+
+class HTML(str):
+    """A string of trusted markup; cells and outputs render it unescaped."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def num(value: float, digits: int = 2) -> str:
+    """Format a coordinate compactly and deterministically (no '-0')."""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+MAX_TICKS = 50
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick positions covering [lo, hi]: at most MAX_TICKS, whatever the numbers
+    (near 1e15 a step can be smaller than the numbers' own precision)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return []
+    if hi <= lo:
+        return [lo]
+    raw = (hi - lo) / count
+    if not (math.isfinite(raw) and raw > 0):
+        return [lo]
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    n = math.floor((hi - first) / step + 1e-9) + 1
+    ticks: list[float] = []
+    for i in range(max(0, min(n, MAX_TICKS))):
+        value = round(first + i * step, 10)
+        if not ticks or value != ticks[-1]:
+            ticks.append(value)
+    return ticks or [lo]
+
+
+def _tick_label(value: float) -> str:
+    if value == int(value):
+        return str(int(value))
+    return f"{value:g}"
+
+
+def line_plot(
+    fn: Callable[[float], float],
+    domain: Sequence[float],
+    *,
+    samples: int = 200,
+    marker: float | None = None,
+    y_domain: Sequence[float] | None = None,
+    x_label: str = "x",
+    y_label: str = "y",
+    title: str = "",
+    width: int = 560,
+    height: int = 260,
+) -> HTML:
+    """Plot ``fn`` over ``domain`` as an SVG line chart, with an optional marker at x."""
+    lo, hi = float(domain[0]), float(domain[1])
+    xs = [lo + (hi - lo) * i / (samples - 1) for i in range(samples)]
+    ys = [float(fn(x)) for x in xs]
+    finite = [y for y in ys if math.isfinite(y)]
+    if y_domain is not None:
+        y_lo, y_hi = float(y_domain[0]), float(y_domain[1])
+    else:
+        y_lo, y_hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
+        if y_hi - y_lo < 1e-12:
+            y_lo, y_hi = y_lo - 1, y_hi + 1
+        pad = (y_hi - y_lo) * 0.05
+        y_lo, y_hi = y_lo - pad, y_hi + pad
+    left, right, top, bottom = 48, 12, 12, 36
+    pw, ph = width - left - right, height - top - bottom
+
+    def sx(x: float) -> float:
+        return left + (x - lo) / (hi - lo) * pw
+
+    def sy(y: float) -> float:
+        return top + (y_hi - min(max(y, y_lo), y_hi)) / (y_hi - y_lo) * ph
+
+    parts = []
+    for t in nice_ticks(lo, hi):
+        tx = num(sx(t))
+        parts.append(f'<line class="grid" x1="{tx}" x2="{tx}" y1="{top}" y2="{top + ph}"/>')
+        parts.append(
+            f'<text class="tick" x="{tx}" y="{top + ph + 16}" text-anchor="middle">'
+            f"{escape(_tick_label(t))}</text>"
+        )
+    for t in nice_ticks(y_lo, y_hi, 4):
+        ty = num(sy(t))
+        parts.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{ty}" y2="{ty}"/>')
+        parts.append(
+            f'<text class="tick" x="{left - 6}" y="{ty}" dy="0.32em" text-anchor="end">'
+            f"{escape(_tick_label(t))}</text>"
+        )
+    segments: list[list[str]] = [[]]
+    for x, y in zip(xs, ys, strict=True):
+        if math.isfinite(y):
+            segments[-1].append(f"{num(sx(x))},{num(sy(y))}")
+        elif segments[-1]:
+            segments.append([])
+    for seg in segments:
+        if seg:
+            parts.append(f'<polyline class="curve" points="{" ".join(seg)}"/>')
+    desc = f"{title or y_label} for {x_label} from {_tick_label(lo)} to {_tick_label(hi)}"
+    if marker is not None and math.isfinite(marker):
+        my = float(fn(marker))
+        mx_s, my_s = num(sx(min(max(marker, lo), hi))), num(sy(my))
+        parts.append(
+            f'<line class="guide" x1="{mx_s}" x2="{mx_s}" y1="{top + ph}" y2="{my_s}"/>'
+            f'<line class="guide" x1="{left}" x2="{mx_s}" y1="{my_s}" y2="{my_s}"/>'
+            f'<circle class="marker" cx="{mx_s}" cy="{my_s}" r="5"/>'
+        )
+        desc += f"; at {x_label} = {marker:.2f}, {y_label} = {my:.4f}"
+    parts.append(
+        f'<text class="axis-label" x="{left + pw}" y="{height - 4}" text-anchor="end">'
+        f"{escape(x_label)}</text>"
+    )
+    parts.append(
+        f'<text class="axis-label" x="4" y="{top + 4}" dy="0.6em">{escape(y_label)}</text>'
+    )
+    return HTML(
+        f'<svg class="xw-plot" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(desc)}"><title>{escape(desc)}</title>{"".join(parts)}</svg>'
+    )
+
+
+def _format_cell(value: Any, fmt: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if fmt and isinstance(value, int | float) and not isinstance(value, bool):
+        return format(value, fmt)
+    return str(value)
+
+
+def table_html(
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    columns: Mapping[str, str] | Sequence[str] | None = None,
+    fmt: str = "",
+) -> HTML:
+    """Render rows (dicts, or sequences with *columns*) as an escaped HTML table."""
+    rows = list(rows)
+    if columns is None:
+        first = rows[0] if rows else {}
+        columns = list(first) if isinstance(first, Mapping) else []
+    headings = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings.values())
+    body = []
+    for row in rows:
+        values = [row.get(c) for c in headings] if isinstance(row, Mapping) else list(row)
+        body.append(
+            "<tr>" + "".join(f"<td>{escape(_format_cell(v, fmt))}</td>" for v in values) + "</tr>"
+        )
+    return HTML(
+        f'<table class="xw-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )

@@ -1,0 +1,252 @@
+"""Development server: build, serve on 127.0.0.1, watch sources, rebuild and live-reload.
+
+Pages get a small script (only in this mode) that listens on ``/__dev/events`` (Server-Sent
+Events): "reload" after a good build, or the diagnostics of a failed one, shown as an
+overlay while the server keeps running and serving the last good site.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+
+from .build import build
+from .config import CONFIG_NAME, SiteConfig, load_config
+from .errors import BuildError
+
+log = logging.getLogger(__name__)
+
+LIVERELOAD_JS = """\
+(() => {
+  const source = new EventSource("/__dev/events");
+  let box = null;
+  source.addEventListener("reload", () => location.reload());
+  source.addEventListener("failed", (e) => {
+    if (!box) {
+      box = document.createElement("pre");
+      box.className = "dev-overlay";
+      box.setAttribute("role", "alert");
+      document.body.append(box);
+    }
+    const lines = JSON.parse(e.data).join("\\n");
+    box.textContent = "Build failed; showing the last good build.\\n\\n" + lines;
+  });
+})();
+"""
+OVERLAY_CSS = (
+    ".dev-overlay{position:fixed;inset:auto 1rem 1rem 1rem;max-height:60vh;overflow:auto;"
+    "background:#2b0b0b;color:#ffd7d7;padding:1rem;border-radius:8px;z-index:99;"
+    "font:13px/1.45 ui-monospace,monospace;white-space:pre-wrap}"
+)
+
+
+class DevState:
+    """What the server shares between the watcher and request threads."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.errors: list[str] = []
+        self.changed = threading.Condition()
+
+    def publish(self, errors: list[str]) -> None:
+        with self.changed:
+            self.generation += 1
+            self.errors = errors
+            self.changed.notify_all()
+
+
+def _moved_on(state: DevState, generation: int) -> bool:
+    return state.generation != generation
+
+
+def file_times(paths: list[Path]) -> dict[str, float]:
+    """Modification times of every file under *paths*."""
+    times: dict[str, float] = {}
+    for root in paths:
+        if root.is_file():
+            times[str(root)] = root.stat().st_mtime
+        elif root.is_dir():
+            for p in root.rglob("*"):
+                if p.is_file() and "__pycache__" not in p.parts:
+                    with contextlib.suppress(OSError):  # deleted while we looked
+                        times[str(p)] = p.stat().st_mtime
+    return times
+
+
+def wait_for_config(root: Path, overrides: dict[str, str], interval: float = 0.3) -> SiteConfig:
+    """The project's configuration; while site.toml is broken, print why and wait for a
+    save that fixes it (Ctrl-C stops waiting)."""
+    path = root / CONFIG_NAME
+    while True:
+        try:
+            return load_config(root, overrides)
+        except BuildError as exc:
+            print("\n".join(d.format() for d in exc.diagnostics), flush=True)
+            print(f"waiting for {CONFIG_NAME} to be fixed…", flush=True)
+        seen = _stamp(path)
+        while _stamp(path) == seen:
+            time.sleep(interval)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def rebuild(root: Path, state: DevState, drafts: bool, base_url: str) -> SiteConfig | None:
+    """Build once; publish a reload or the diagnostics. Never raises."""
+    start = time.perf_counter()
+    try:
+        config = load_config(root, {"base_url": base_url})
+        build(config, drafts=drafts, dev=True, waiting=_waiting)
+    except BuildError as exc:
+        errors = [d.format() for d in exc.diagnostics]
+        print("\n".join(errors), flush=True)
+        print("build failed; still serving the last good build", flush=True)
+        state.publish(errors)
+        return None
+    except Exception as exc:  # a bug of ours must not stop the author's loop
+        log.exception("build crashed")
+        state.publish([f"internal error: {exc!r}"])
+        return None
+    print(f"rebuilt in {time.perf_counter() - start:.2f} s", flush=True)
+    state.publish([])
+    return config
+
+
+def _waiting(holder: str) -> None:
+    print(f"waiting for another build of this project (pid {holder}) to finish…", flush=True)
+
+
+def watch(
+    root: Path,
+    state: DevState,
+    drafts: bool,
+    base_url: str,
+    stop: threading.Event,
+    interval: float = 0.3,
+) -> None:
+    """Poll the sources; rebuild after a change."""
+    config = load_config(root)
+    paths = [config.path(n) for n in ("content_dir", "templates_dir", "static_dir")]
+    paths.append(root / "site.toml")
+    seen = file_times(paths)
+    while not stop.wait(interval):
+        now = file_times(paths)
+        if now != seen:
+            seen = now
+            rebuild(root, state, drafts, base_url)
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site with the content types browsers insist on for the runtime."""
+
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",  # WebAssembly.instantiateStreaming needs it
+        ".mjs": "text/javascript",  # module scripts and workers need a script type
+        ".js": "text/javascript",
+    }
+
+
+def make_handler(directory: Path, state: DevState) -> type[http.server.SimpleHTTPRequestHandler]:
+    class Handler(SiteHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            log.debug(format, *args)
+
+        def do_GET(self) -> None:  # http.server API
+            if self.path == "/__dev/livereload.js":
+                self._send(LIVERELOAD_JS.encode(), "text/javascript")
+            elif self.path == "/__dev/overlay.css":
+                self._send(OVERLAY_CSS.encode(), "text/css")
+            elif self.path == "/__dev/events":
+                self._events()
+            else:
+                super().do_GET()
+
+        def _send(self, body: bytes, kind: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _events(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            with state.changed:
+                generation = state.generation
+                errors = list(state.errors)
+            try:
+                if errors:
+                    self._event("failed", errors)
+                while True:
+                    with state.changed:
+                        state.changed.wait_for(functools.partial(_moved_on, state, generation), 15)
+                        if state.generation == generation:
+                            self.wfile.write(b": keep-alive\n\n")
+                            self.wfile.flush()
+                            continue
+                        generation, errors = state.generation, list(state.errors)
+                    self._event("failed" if errors else "reload", errors)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+        def _event(self, name: str, data: list[str]) -> None:
+            self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+            self.wfile.flush()
+
+    return functools.partial(Handler, directory=str(directory))  # type: ignore[return-value]
+
+
+def serve(
+    config: SiteConfig,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    drafts: bool = True,
+    stop: threading.Event | None = None,
+) -> int:
+    """Build, then serve and rebuild until interrupted (or *stop* is set)."""
+    state = DevState()
+    server = http.server.ThreadingHTTPServer(
+        (host, port), make_handler(config.path("output_dir"), state)
+    )
+    # Locally the site is served at the root, whatever base path it is published under.
+    base_url = f"http://{host}:{server.server_address[1]}/"
+    rebuild(config.root, state, drafts, base_url)
+    stop = stop or threading.Event()
+    threading.Thread(
+        target=watch, args=(config.root, state, drafts, base_url, stop), daemon=True
+    ).start()
+    server.daemon_threads = True
+    print(
+        f"serving {config.output_dir}/ on http://{host}:{server.server_address[1]}/ "
+        "(Ctrl-C to stop)",
+        flush=True,
+    )
+
+    def stop_when_asked() -> None:
+        stop.wait()
+        server.shutdown()
+
+    threading.Thread(target=stop_when_asked, daemon=True).start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped")
+    finally:
+        stop.set()
+        server.server_close()
+    return 0

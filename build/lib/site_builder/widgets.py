@@ -1,0 +1,548 @@
+"""Parse and validate ```widget blocks, and render their controls as HTML.
+
+A widget block is YAML::
+
+    label: Sigmoid explorer
+    inputs:
+      x: {type: range, min: -20, max: 20, step: 0.01, value: 0, label: x}
+    outputs:
+      - value: sigmoid(x)
+        format: .4f
+        label: σ(x)
+      - plot: sigmoid
+        marker: x
+        domain: [-20, 20]
+
+Outputs are computed by ``site_builder.runtime.reactive`` in CPython at build time and in
+Pyodide in the browser; this module only checks the options and writes the markup.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from .content import yaml_too_large
+from .errors import Collector
+from .model import Input, Option, Output, Widget
+
+INPUT_TYPES: dict[str, set[str]] = {
+    "range": {"min", "max", "step", "value", "label", "format"},
+    "number": {"min", "max", "step", "value", "label"},
+    "select": {"options", "value", "label"},
+    "checkbox": {"value", "label"},
+    "rows": {"rows", "key", "columns", "value", "label"},
+}
+OUTPUT_TYPES: dict[str, set[str]] = {
+    "value": {"format", "label"},
+    "html": {"label", "alt"},
+    "plot": {"marker", "domain", "samples", "label", "y_domain", "x_label", "y_label"},
+    "formula": {"label"},
+    "table": {"columns", "label", "format"},
+}
+VAL_RE = re.compile(r"\\val\{")
+
+
+def _plain(node: yaml.Node) -> Any:
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+def _options(node: yaml.Node, line0: int) -> dict[str, Option] | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    result: dict[str, Option] = {}
+    for key, value in node.value:
+        result[str(key.value)] = Option(_plain(value), line0 + key.start_mark.line)
+    return result
+
+
+def parse_widget(
+    text: str, index: int, open_line: int, where: str, problems: Collector
+) -> Widget | None:
+    """Parse one widget block whose fence is at *open_line*; report every bad option."""
+    line0 = open_line + 1  # the file line of the YAML's first line
+    try:
+        root = None if yaml_too_large(text, None) else yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.error(
+            where,
+            line0 + (mark.line if mark else 0),
+            f"invalid YAML in widget: {getattr(exc, 'problem', None) or exc}",
+            (mark.column + 1) if mark else 0,
+        )
+        return None
+    if too_large := yaml_too_large(text, root):
+        problems.error(where, open_line, f"this widget's YAML {too_large}")
+        return None
+    top = _options(root, line0) if root is not None else None
+    if top is None:
+        problems.error(where, open_line, "a widget block needs 'inputs:' and/or 'outputs:'")
+        return None
+    before = len(problems.errors)
+    for key, option in top.items():
+        if key not in ("inputs", "outputs", "label"):
+            problems.error(
+                where,
+                option.line,
+                f"unknown widget key '{key}'",
+                hint="a widget has label, inputs and outputs",
+            )
+    assert isinstance(root, yaml.MappingNode)
+    nodes = {str(k.value): v for k, v in root.value}
+    inputs = _parse_inputs(nodes.get("inputs"), line0, where, problems)
+    outputs = _parse_outputs(nodes.get("outputs"), index, line0, where, problems)
+    if not inputs and not outputs and len(problems.errors) == before:
+        problems.error(where, open_line, "a widget block needs 'inputs:' and/or 'outputs:'")
+    if len(problems.errors) > before:
+        return None
+    label = top["label"].value if "label" in top else ""
+    return Widget(index, open_line, tuple(inputs), tuple(outputs), str(label))
+
+
+def _parse_inputs(
+    node: yaml.Node | None, line0: int, where: str, problems: Collector
+) -> list[Input]:
+    if node is None:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        problems.error(
+            where,
+            line0 + node.start_mark.line,
+            "'inputs' must map names to options, e.g. x: {type: range, ...}",
+        )
+        return []
+    inputs = []
+    for key_node, value_node in node.value:
+        name, line = str(key_node.value), line0 + key_node.start_mark.line
+        if not name.isidentifier():
+            problems.error(where, line, f"input name {name!r} is not a Python name")
+            continue
+        opts = _options(value_node, line0)
+        if opts is None:
+            problems.error(where, line, f"input '{name}' needs options, e.g. {{type: range}}")
+            continue
+        kind = opts.pop("type", Option("range", line)).value
+        if kind not in INPUT_TYPES:
+            problems.error(
+                where,
+                line,
+                f"input '{name}': unknown input type {kind!r}",
+                hint="input types: " + ", ".join(INPUT_TYPES),
+            )
+            continue
+        for key, option in opts.items():
+            if key not in INPUT_TYPES[kind]:
+                problems.error(
+                    where,
+                    option.line,
+                    f"input '{name}': unknown option '{key}' for type {kind}",
+                    hint="options: " + ", ".join(sorted(INPUT_TYPES[kind])),
+                )
+        values = {k: o.value for k, o in opts.items()}
+        _check_input(name, kind, values, opts, line, where, problems)
+        inputs.append(Input(name, kind, line, values))
+    return inputs
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_input(
+    name: str,
+    kind: str,
+    values: dict[str, Any],
+    opts: dict[str, Option],
+    line: int,
+    where: str,
+    problems: Collector,
+) -> None:
+    def err(key: str, message: str) -> None:
+        problems.error(where, opts[key].line if key in opts else line, f"input '{name}': {message}")
+
+    if kind in ("range", "number"):
+        for key in ("min", "max", "step", "value"):
+            if key in values and not _number(values[key]):
+                err(key, f"'{key}' must be a number, got {values[key]!r}")
+                return
+        if kind == "range":
+            for key in ("min", "max"):
+                if key not in values:
+                    err(key, f"a range needs '{key}'")
+                    return
+        lo, hi = values.get("min", -math.inf), values.get("max", math.inf)
+        if lo > hi:
+            err("min", f"min ({lo}) is greater than max ({hi})")
+            return
+        step = values.get("step", 1)
+        if step <= 0:
+            err("step", f"step must be greater than 0, got {step}")
+        value = values.setdefault("value", lo if math.isfinite(lo) else 0)
+        if not lo <= value <= hi:
+            err("value", f"value {value} is outside [{lo}, {hi}]")
+        elif step > 0 and math.isfinite(lo):
+            # The browser snaps a slider to min + k * step; an initial value off that grid
+            # would show one value and compute another.
+            k = (Decimal(repr(value)) - Decimal(repr(lo))) / Decimal(repr(step))
+            if k != k.to_integral_value():
+                err("value", f"value {value} is not on the step grid (min {lo}, step {step})")
+    elif kind == "select":
+        options = values.get("options")
+        if isinstance(options, list):
+            values["options"] = options = {v: str(v) for v in options}
+        if not isinstance(options, dict) or not options:
+            err("options", "a select needs 'options': a list, or a mapping of value to label")
+            return
+        if any(not isinstance(v, str | int | float) for v in options):
+            err("options", "select values must be strings or numbers")
+        value = values.setdefault("value", next(iter(options)))
+        if value not in options:
+            err("value", f"value {value!r} is not one of the options")
+    elif kind == "checkbox":
+        value = values.setdefault("value", False)
+        if not isinstance(value, bool):
+            err("value", f"a checkbox value must be true or false, got {value!r}")
+    elif kind == "rows":
+        for key in ("rows", "key"):
+            if not isinstance(values.get(key), str):
+                err(
+                    key,
+                    f"a rows input needs '{key}' (rows: an expression giving a list of "
+                    "dicts; key: the column that identifies a row)",
+                )
+                return
+        _check_expr(values["rows"], where, opts["rows"].line, problems)
+        columns = values.get("columns")
+        if isinstance(columns, list):
+            values["columns"] = {c: str(c) for c in columns}
+        elif columns is not None and not isinstance(columns, dict):
+            err("columns", "'columns' must be a list of column names or a mapping name: heading")
+        if "value" not in values:
+            err("value", "a rows input needs the key of the row selected at first ('value')")
+
+
+def _check_expr(expr: Any, where: str, line: int, problems: Collector) -> bool:
+    if not isinstance(expr, str):
+        problems.error(where, line, f"expected a Python expression, got {expr!r}")
+        return False
+    try:
+        ast.parse(expr.strip(), mode="eval")
+    except SyntaxError as exc:
+        problems.error(where, line, f"invalid Python expression {expr!r}: {exc.msg}")
+        return False
+    return True
+
+
+def split_slots(tex: str) -> tuple[str, list[tuple[str, str]]] | None:
+    r"""Replace each ``\val{expr}`` or ``\val{expr}{format}`` in *tex* with a numbered token."""
+    slots: list[tuple[str, str]] = []
+    out, pos = [], 0
+    for m in VAL_RE.finditer(tex):
+        if m.start() < pos:
+            continue
+        args, end = [], m.end()
+        for _ in range(2):
+            depth, start = 1, end
+            while end < len(tex) and depth:
+                depth += {"{": 1, "}": -1}.get(tex[end], 0)
+                end += 1
+            if depth:
+                return None
+            args.append(tex[start : end - 1])
+            if end >= len(tex) or tex[end] != "{":
+                break
+            end += 1
+        out.append(tex[pos : m.start()] + "{" + str(SLOT_BASE + len(slots)) + "}")
+        slots.append((args[0], args[1] if len(args) > 1 else ""))
+        pos = end
+    out.append(tex[pos:])
+    return "".join(out), slots
+
+
+SLOT_BASE = 918273600  # a number no author writes; becomes <mn>918273600</mn> in MathML
+
+
+def _parse_outputs(
+    node: yaml.Node | None, index: int, line0: int, where: str, problems: Collector
+) -> list[Output]:
+    if node is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        problems.error(
+            where, line0 + node.start_mark.line, "'outputs' must be a list, e.g. - value: f(x)"
+        )
+        return []
+    outputs = []
+    for k, item in enumerate(node.value):
+        opts = _options(item, line0)
+        line = line0 + item.start_mark.line
+        kinds = [key for key in (opts or {}) if key in OUTPUT_TYPES]
+        if opts is None or len(kinds) != 1:
+            problems.error(
+                where,
+                line,
+                "each output needs exactly one of: " + ", ".join(OUTPUT_TYPES),
+                hint="e.g. - value: sigmoid(x)",
+            )
+            continue
+        kind = kinds[0]
+        for key, option in opts.items():
+            if key != kind and key not in OUTPUT_TYPES[kind]:
+                problems.error(
+                    where,
+                    option.line,
+                    f"unknown option '{key}' for a {kind} output",
+                    hint="options: " + ", ".join(sorted(OUTPUT_TYPES[kind])),
+                )
+        values = _output_values(kind, opts, line, where, problems)
+        if values is None:
+            continue
+        outputs.append(Output(f"w{index}o{k}", kind, line, values))
+    return outputs
+
+
+def _output_values(
+    kind: str, opts: dict[str, Option], line: int, where: str, problems: Collector
+) -> dict[str, Any] | None:
+    """The checked options of one output of *kind* (None when its expression can't be
+    split); *line* is the output's first line."""
+    values = {key: o.value for key, o in opts.items()}
+    values["expr"] = values.pop(kind)
+    eline = opts[kind].line
+    if kind == "formula":
+        parsed = split_slots(str(values["expr"]))
+        if parsed is None:
+            problems.error(where, eline, "unbalanced braces in \\val{...}")
+            return None
+        values["tex"], slots = parsed
+        values["slots"] = [{"expr": e, "format": f} for e, f in slots]
+        for expr, _ in slots:
+            _check_expr(expr, where, eline, problems)
+    else:
+        _check_expr(values["expr"], where, eline, problems)
+    if kind == "plot":
+        _check_plot(values, opts, line, where, problems)
+    if "format" in values:
+        fmt = values["format"]
+        try:
+            format(1.5, str(fmt))
+        except (ValueError, TypeError):
+            problems.error(
+                where,
+                opts["format"].line,
+                f"invalid format spec {fmt!r}",
+                hint="Python format specs, e.g. .4f, .1%, ,d",
+            )
+    return values
+
+
+def _check_plot(
+    values: dict[str, Any], opts: dict[str, Option], line: int, where: str, problems: Collector
+) -> None:
+    if "marker" in values:
+        _check_expr(values["marker"], where, opts["marker"].line, problems)
+    for key in ("domain", "y_domain"):
+        if key not in values:
+            continue
+        dom = values[key]
+        if not (
+            isinstance(dom, list) and len(dom) == 2 and all(map(_number, dom)) and dom[0] < dom[1]
+        ):
+            problems.error(
+                where, opts[key].line, f"'{key}' must be [low, high] with low < high, got {dom!r}"
+            )
+    if "domain" not in values:
+        problems.error(where, line, "a plot needs 'domain: [low, high]'")
+    samples = values.setdefault("samples", 200)
+    if not isinstance(samples, int) or not 2 <= samples <= 5000:
+        problems.error(
+            where,
+            opts["samples"].line,
+            f"'samples' must be a whole number from 2 to 5000, got {samples!r}",
+        )
+
+
+def expr_names(expr: str) -> set[str]:
+    """Return the names an expression reads."""
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def output_exprs(output: Output) -> list[str]:
+    """Every expression an output evaluates."""
+    o = output.options
+    if output.type == "formula":
+        return [s["expr"] for s in o["slots"]]
+    return [o["expr"]] + ([o["marker"]] if "marker" in o else [])
+
+
+def output_spec(output: Output, input_names: set[str]) -> dict[str, Any]:
+    """The JSON the runtime needs to compute an output, with the inputs it depends on."""
+    deps = set().union(*(expr_names(e) for e in output_exprs(output))) & input_names
+    spec = {"id": output.id, "type": output.type, "line": output.line, "deps": sorted(deps)}
+    spec.update({k: v for k, v in output.options.items() if k not in ("label", "tex", "alt")})
+    return spec
+
+
+def input_spec(inp: Input) -> dict[str, Any]:
+    """The JSON the runtime needs to coerce an input's values."""
+    spec: dict[str, Any] = {"name": inp.name, "type": inp.type, "value": inp.options["value"]}
+    if inp.type == "select":
+        spec["options"] = list(inp.options["options"])
+    return spec
+
+
+# --- markup -------------------------------------------------------------------------------
+
+
+def _attr(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _plain_number(value: Any) -> str:
+    """A number as HTML attributes and readers want it: no exponent (1e-06 -> 0.000001)."""
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _decimals(step: Any) -> int:
+    text = _plain_number(step)
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
+    """Return the control for one input, usable (and labelled) before any script runs."""
+    o, name = inp.options, inp.name
+    ident = f"xw-in-{name}"
+    label = _attr(o.get("label", name))
+    if inp.type in ("range", "number"):
+        attrs = "".join(f' {k}="{_plain_number(o[k])}"' for k in ("min", "max", "step") if k in o)
+        value = o["value"]
+        shown = f"{float(value):.{_decimals(o.get('step', 1))}f}"
+        readout = (
+            f'<output class="xw-readout" for="{ident}" id="{ident}-readout">{shown}</output>'
+            if inp.type == "range"
+            else ""
+        )
+        return (
+            f'<div class="xw-input xw-{inp.type}" data-xw-input="{name}" data-xw-type="{inp.type}">'
+            f'<label for="{ident}">{label}</label>'
+            f'<input type="{inp.type}" id="{ident}" name="{name}"{attrs} '
+            f'value="{_plain_number(value)}">'
+            f"{readout}</div>"
+        )
+    if inp.type == "select":
+        options = "".join(
+            f'<option value="{_attr(v)}"{" selected" if v == o["value"] else ""}>'
+            f"{html.escape(str(text))}</option>"
+            for v, text in o["options"].items()
+        )
+        return (
+            f'<div class="xw-input xw-select" data-xw-input="{name}" data-xw-type="select">'
+            f'<label for="{ident}">{label}</label>'
+            f'<select id="{ident}" name="{name}">{options}</select></div>'
+        )
+    if inp.type == "checkbox":
+        checked = " checked" if o["value"] else ""
+        return (
+            f'<div class="xw-input xw-checkbox" data-xw-input="{name}" data-xw-type="checkbox">'
+            f'<input type="checkbox" id="{ident}" name="{name}"{checked}>'
+            f'<label for="{ident}">{label}</label></div>'
+        )
+    return _render_rows(inp, rows or [])
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _render_rows(inp: Input, rows: list[dict[str, Any]]) -> str:
+    o, name = inp.options, inp.name
+    columns = o.get("columns") or {c: str(c) for c in (rows[0] if rows else {})}
+    head = "".join(f'<th scope="col">{html.escape(str(h))}</th>' for h in columns.values())
+    body = []
+    keys = [row.get(o["key"]) for row in rows]
+    # Rows are focusable (the page moves focus with the arrow keys); only the chosen one is
+    # in the tab order. Written here, so the page sets no attribute per row when it starts.
+    chosen = keys.index(o["value"]) if o["value"] in keys else 0
+    for i, (key, row) in enumerate(zip(keys, rows, strict=True)):
+        selected = "true" if key == o["value"] else "false"
+        cells = "".join(f"<td>{html.escape(_cell_text(row.get(c)))}</td>" for c in columns)
+        body.append(
+            f'<tr data-key="{_attr(key)}" aria-selected="{selected}" '
+            f'tabindex="{0 if i == chosen else -1}">{cells}</tr>'
+        )
+    label = html.escape(str(o.get("label", name)))
+    return (
+        f'<div class="xw-input xw-rows" data-xw-input="{name}" data-xw-type="rows" '
+        f'data-xw-key-type="{"int" if isinstance(o["value"], int) else "str"}">'
+        f'<label class="xw-rows-search" hidden>Search <input type="search" '
+        f'placeholder="name, age, …"></label>'
+        f'<div class="xw-rows-scroll" tabindex="0" role="region" aria-label="{label}">'
+        f'<table class="xw-rows-table"><caption>{label} ({len(rows)} rows)</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        f'<p class="xw-rows-count" aria-live="polite" hidden></p></div>'
+    )
+
+
+def render_widget(
+    widget: Widget,
+    rows: dict[str, list[dict[str, Any]]],
+    initial: dict[str, dict[str, Any]],
+    mathml: dict[str, str],
+) -> str:
+    """The whole widget: its inputs and outputs in a labelled figure, with the build's
+    values; *mathml* holds each formula output's typeset TeX, by output id."""
+    inputs = "".join(render_input(i, rows.get(i.name)) for i in widget.inputs)
+    outputs = "".join(
+        render_output(o, initial.get(o.id, {}), mathml.get(o.id, "")) for o in widget.outputs
+    )
+    label = f' aria-label="{_attr(widget.label)}"' if widget.label else ""
+    caption = f"<figcaption>{html.escape(widget.label)}</figcaption>" if widget.label else ""
+    return (
+        f'<figure class="xw-widget" id="widget-{widget.index + 1}" role="group"{label}>{caption}'
+        + (f'<div class="xw-inputs">{inputs}</div>' if inputs else "")
+        + (f'<div class="xw-outputs">{outputs}</div>' if outputs else "")
+        + "</figure>"
+    )
+
+
+def render_output(output: Output, result: dict[str, Any], mathml: str = "") -> str:
+    """Return an output's container holding its build-time result."""
+    o = output.options
+    label = o.get("label")
+    head = f'<div class="xw-label">{html.escape(str(label))}</div>' if label else ""
+    error = result.get("error", "")
+    err = (
+        f'<pre class="xw-error" role="alert"{"" if error else " hidden"}>{html.escape(error)}</pre>'
+    )
+    attrs = f'class="xw-output xw-{output.type}" data-xw-output="{output.id}"'
+    if output.type == "formula":
+        body = mathml
+        for k, text in enumerate(result.get("value") or []):
+            body = body.replace(
+                f"<mn>{SLOT_BASE + k}</mn>",
+                f'<mn class="xw-slot" data-slot="{k}">{html.escape(text)}</mn>',
+                1,
+            )
+        return f'<div {attrs}>{head}<div class="xw-result">{body}</div>{err}</div>'
+    value = result.get("value", "")
+    if output.type == "value":
+        body = f'<output class="xw-result" aria-live="polite">{html.escape(value)}</output>'
+        return f"<div {attrs}>{head}{body}{err}</div>"
+    live = ' aria-live="polite"' if output.type == "html" else ""
+    return f'<div {attrs}>{head}<div class="xw-result"{live}>{value}</div>{err}</div>'
