@@ -5,6 +5,8 @@
 const article = document.querySelector("[data-xw-spec]");
 if (article) start(article);
 
+// One closure holds the page's state (the worker, what is in flight, what waits): the
+// handlers below share it, which is why this function is longer than the others.
 function start(article) {
   const root = document.documentElement;
   /** @type {HTMLElement | null} */
@@ -21,13 +23,7 @@ function start(article) {
   let nextId = 1;
   let busyTimer = 0;
 
-  function setStatus(state, text) {
-    root.dataset.xwState = state;
-    if (!statusEl) return;
-    statusEl.hidden = false;
-    statusEl.dataset.state = state;
-    statusEl.querySelector(".xw-status-text").textContent = text;
-  }
+  const setStatus = (state, text) => showStatus(statusEl, state, text);
 
   let worker;
   try {
@@ -43,14 +39,7 @@ function start(article) {
     setStatus("error", `Interactive figures stopped: the Python worker failed (${event.message || "unknown error"}).`);
   };
   worker.onmessage = ({ data }) => handle(data);
-  worker.postMessage({
-    type: "init",
-    spec: new URL(article.dataset.xwSpec, location.href).href,
-    shared: new URL(article.dataset.xwShared, location.href).href,
-    indexURL: new URL(article.dataset.xwRuntime, location.href).href,
-    snapshot: useSnapshot(article.dataset.xwSnapshot),
-    integrity: article.dataset.xwIntegrity ? JSON.parse(article.dataset.xwIntegrity) : null,
-  });
+  worker.postMessage(initMessage(article.dataset));
 
   function handle(msg) {
     if (msg.type === "status") {
@@ -72,7 +61,7 @@ function start(article) {
       for (const el of outputs.values()) delete el.dataset.busy;
       inFlight = null;
       if (msg.error) setStatus("error", `Interactive figures hit an error: ${msg.error}`);
-      else apply(msg.outputs);
+      else applyResults(outputs, msg.outputs);
       root.dataset.xwUpdates = String(Number(root.dataset.xwUpdates || 0) + 1);
       if (Object.keys(pending).length === 0) delete root.dataset.xwPending;
       send();
@@ -97,29 +86,6 @@ function start(article) {
     send();
   }
 
-  function apply(results) {
-    for (const [id, result] of Object.entries(results)) {
-      const el = outputs.get(id);
-      if (!el) continue;
-      const error = /** @type {HTMLElement} */ (el.querySelector(".xw-error"));
-      if (!result.ok) {
-        error.textContent = result.error;
-        error.hidden = false;
-        continue;
-      }
-      error.hidden = true;
-      error.textContent = "";
-      const target = /** @type {HTMLElement} */ (el.querySelector(".xw-result"));
-      if (el.classList.contains("xw-formula")) {
-        for (const slot of el.querySelectorAll("[data-slot]")) slot.textContent = result.value[Number(slot.getAttribute("data-slot"))];
-      } else if (el.classList.contains("xw-value")) {
-        target.textContent = result.value;
-      } else {
-        target.innerHTML = result.value; // html, plot and table outputs: markup from Python
-      }
-    }
-  }
-
   // Test and debugging hook: recompute every output in the browser without touching the page.
   window.xw = {
     renderAll: () =>
@@ -131,6 +97,52 @@ function start(article) {
   };
 
   for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change);
+}
+
+function showStatus(statusEl, state, text) {
+  document.documentElement.dataset.xwState = state;
+  if (!statusEl) return;
+  statusEl.hidden = false;
+  statusEl.dataset.state = state;
+  const shown = statusEl.querySelector(".xw-status-text");
+  if (shown) shown.textContent = text;
+}
+
+// The first message to the worker: where everything it loads lives (docs/protocol.md).
+function initMessage(data) {
+  const url = (path) => new URL(path, location.href).href;
+  return {
+    type: "init",
+    spec: url(data.xwSpec),
+    shared: url(data.xwShared),
+    indexURL: url(data.xwRuntime),
+    snapshot: useSnapshot(data.xwSnapshot),
+    integrity: data.xwIntegrity ? JSON.parse(data.xwIntegrity) : null,
+  };
+}
+
+// Put the worker's results into their outputs: text, formula slots, or markup.
+function applyResults(outputs, results) {
+  for (const [id, result] of Object.entries(results)) {
+    const el = outputs.get(id);
+    if (!el) continue;
+    const error = /** @type {HTMLElement} */ (el.querySelector(".xw-error"));
+    if (!result.ok) {
+      error.textContent = result.error;
+      error.hidden = false;
+      continue;
+    }
+    error.hidden = true;
+    error.textContent = "";
+    const target = /** @type {HTMLElement} */ (el.querySelector(".xw-result"));
+    if (el.classList.contains("xw-formula")) {
+      for (const slot of el.querySelectorAll("[data-slot]")) slot.textContent = result.value[Number(slot.getAttribute("data-slot"))];
+    } else if (el.classList.contains("xw-value")) {
+      target.textContent = result.value;
+    } else {
+      target.innerHTML = result.value; // html, plot and table outputs: markup from Python
+    }
+  }
 }
 
 // The snapshot saves seconds of CPU but costs 6 MB more download: only worth it on a fast
