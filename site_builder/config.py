@@ -74,12 +74,6 @@ class SiteConfig:
     cache_dir: str = _text(".site-cache")
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
 
-    @property
-    def base_path(self) -> str:
-        """The URL path prefix, always starting and ending with '/'."""
-        path = urlsplit(self.base_url).path or "/"
-        return path if path.endswith("/") else path + "/"
-
     def path(self, name: str) -> Path:
         """Resolve one of the *_dir settings against the project root."""
         return self.root / getattr(self, name)

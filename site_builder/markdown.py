@@ -93,7 +93,8 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
     """Cut code, cells, widgets, inline values and math out of *body*, leaving placeholders.
 
     Code blocks are highlighted by the build (``highlight.py``), which remembers results,
-    rather than by Python-Markdown, which would compile each language's lexer anew."""
+    rather than by Python-Markdown, which would compile each language's lexer anew.
+    (One pass over the lines; its branches are the kinds of fenced block.)"""
     lines = body.split("\n")
     out: list[str] = []
     cells: list[Cell] = []

@@ -10,6 +10,10 @@ import re
 import secrets
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import SiteConfig
 
 MARKER = ".site-builder"  # in every output folder a build made; see guard_output()
 MARKER_TEXT = b"This folder is made by site-builder and replaced whole by each full build.\n"
@@ -195,3 +199,29 @@ def _write_failed(exc: OSError, staging: Path, target: Path) -> WriteFailed:
         if name.startswith(str(folder) + os.sep):
             name = str(target / name[len(str(folder)) + 1 :])
     return WriteFailed(name, exc.strerror or str(exc))
+
+
+GUARD_HINTS = {
+    "output_dir": "set output_dir to a folder of its own, such as _site, or empty this one",
+    "cache_dir": "set cache_dir to a folder of its own, such as .site-cache",
+}
+
+
+def guard_folders(config: SiteConfig) -> list[tuple[str, str]]:
+    """(setting, problem) for a folder setting a build must not write to."""
+    root = config.root
+    sources = {
+        f"{name} ({getattr(config, name)})": config.path(name)
+        for name in ("content_dir", "templates_dir", "static_dir")
+    }
+    sources[".git"] = root / ".git"
+    sources[".cache (the runtime download)"] = root / ".cache"
+    output, cache = config.path("output_dir"), config.path("cache_dir")
+    if problem := guard_output(
+        root, output, {**sources, "cache_dir": cache}, shown=config.output_dir
+    ):
+        return [("output_dir", f"output_dir: {problem}; a build would replace it")]
+    sources["output_dir"] = output
+    if problem := guard_output(root, cache, sources, foreign=False, shown=config.cache_dir):
+        return [("cache_dir", f"cache_dir: {problem}; a build would write into it")]
+    return []

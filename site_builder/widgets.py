@@ -164,6 +164,9 @@ def _check_input(
     where: str,
     problems: Collector,
 ) -> None:
+    """Check one input's options against its kind. (One rule per option: long, but each
+    rule stands alone.)"""
+
     def err(key: str, message: str) -> None:
         problems.error(where, opts[key].line if key in opts else line, f"input '{name}': {message}")
 

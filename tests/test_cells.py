@@ -2,7 +2,7 @@
 
 import pytest
 
-from site_builder.build import parse_article
+from site_builder.articles import parse_article
 from site_builder.cells import run_article
 from site_builder.config import load_config
 from site_builder.content import find_sources

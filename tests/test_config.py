@@ -2,6 +2,7 @@ import pytest
 
 from site_builder.config import load_config
 from site_builder.errors import BuildError
+from site_builder.urls import Urls
 
 
 def errors_of(tmp_path, text):
@@ -13,14 +14,14 @@ def errors_of(tmp_path, text):
 
 def test_defaults_without_a_file(tmp_path):
     config = load_config(tmp_path)
-    assert config.base_path == "/"
+    assert Urls(config.base_url).base_path == "/"
     assert config.runtime.source == "self-hosted"
     assert config.runtime.timeout == 30.0
 
 
 def test_project_site_prefix(tmp_path):
     (tmp_path / "site.toml").write_text('base_url = "https://me.github.io/notes"\n')
-    assert load_config(tmp_path).base_path == "/notes/"
+    assert Urls(load_config(tmp_path).base_url).base_path == "/notes/"
 
 
 def test_invalid_toml_names_line_and_column(tmp_path):

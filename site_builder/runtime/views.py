@@ -70,7 +70,8 @@ def line_plot(
     width: int = 560,
     height: int = 260,
 ) -> HTML:
-    """Plot ``fn`` over ``domain`` as an SVG line chart, with an optional marker at x."""
+    """Plot ``fn`` over ``domain`` as an SVG line chart, with an optional marker at x.
+    (One drawing from axes to curve, top to bottom, as the SVG is written.)"""
     lo, hi = float(domain[0]), float(domain[1])
     xs = [lo + (hi - lo) * i / (samples - 1) for i in range(samples)]
     ys = [float(fn(x)) for x in xs]

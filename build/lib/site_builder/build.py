@@ -20,16 +20,14 @@ found it, before anything is written.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import content
+from .articles import newest_first, parse_sources
 from .cache import now as cache_clock
 from .cache import prune
 from .config import CONFIG_NAME, SiteConfig, config_line
@@ -37,10 +35,10 @@ from .errors import BuildError, Collector, Diagnostic
 from .errors import rel as rel_path
 from .links import check_links, scan_page
 from .lock import Busy, build_lock
-from .model import Article, Executed, Source
-from .output import FileConflict, SiteFiles, WriteFailed, guard_output
-from .plan import Listing, Plan, file_stamp, global_key
-from .state import Changes, Kept, State, StateDamaged, Summary, create, discard
+from .model import Article
+from .output import GUARD_HINTS, SiteFiles, WriteFailed, guard_folders
+from .plan import Listing, Plan, file_stamp, global_key, kept_records, save_state
+from .state import Changes, State, StateDamaged, Summary, discard
 
 # Heavy modules (Jinja2, Python-Markdown, Pygments) are imported where they are used, so a
 # build that finds nothing changed never loads them.
@@ -79,7 +77,7 @@ def build(
     if not write:
         return _build_once(config, drafts, write, dev, incremental)
     problems = Collector()
-    for key, problem in guard_folders(config):
+    for key, problem in guard_folders(config):  # output.py
         problems.error(
             CONFIG_NAME, config_line(config.root, key), problem, hint=GUARD_HINTS.get(key, "")
         )
@@ -96,32 +94,6 @@ def build(
         message = f"another build of this project is running (pid {exc}); nothing was built"
         hint = "wait for it, or leave out --no-wait to wait automatically"
         raise BuildError([Diagnostic(config.cache_dir, 0, 0, message, hint)]) from None
-
-
-GUARD_HINTS = {
-    "output_dir": "set output_dir to a folder of its own, such as _site, or empty this one",
-    "cache_dir": "set cache_dir to a folder of its own, such as .site-cache",
-}
-
-
-def guard_folders(config: SiteConfig) -> list[tuple[str, str]]:
-    """(setting, problem) for a folder setting a build must not write to."""
-    root = config.root
-    sources = {
-        f"{name} ({getattr(config, name)})": config.path(name)
-        for name in ("content_dir", "templates_dir", "static_dir")
-    }
-    sources[".git"] = root / ".git"
-    sources[".cache (the runtime download)"] = root / ".cache"
-    output, cache = config.path("output_dir"), config.path("cache_dir")
-    if problem := guard_output(
-        root, output, {**sources, "cache_dir": cache}, shown=config.output_dir
-    ):
-        return [("output_dir", f"output_dir: {problem}; a build would replace it")]
-    sources["output_dir"] = output
-    if problem := guard_output(root, cache, sources, foreign=False, shown=config.cache_dir):
-        return [("cache_dir", f"cache_dir: {problem}; a build would write into it")]
-    return []
 
 
 def _build_once(
@@ -156,7 +128,8 @@ def _build(
     config: SiteConfig, drafts: bool, write: bool, dev: bool, key: str, state: State | None
 ) -> BuildResult:
     """The phases, from the last build's *state* when there is one."""
-    from .render import RenderContext, render_article_page, render_site_pages
+    from .cells import run_articles
+    from .render import RenderContext, render_article_page, render_bodies, render_site_pages
 
     problems = Collector()
     # 1. Find every source. 2. Plan: only what changed is read (nothing, if nothing did).
@@ -170,10 +143,10 @@ def _build(
         return BuildResult(SiteFiles(), [], {}, True, problems.warnings, last.articles, last.pages)
 
     # 3. Parse the sources that changed.
-    changed, warnings = parse_sources(config, plan, drafts, problems)
+    changed, warnings = parse_sources(config, plan, drafts, problems)  # articles.py
 
     # 4. Run their Python.
-    executed = run_articles(config, changed, problems)
+    executed = run_articles(config, changed, problems)  # cells.py
     problems.raise_if_errors()
 
     # 5. Render their pages, then the site-wide pages if what they list changed.
@@ -218,7 +191,7 @@ def _build(
         summary = Summary(key, plan.stamps, warnings, article_count, page_count, site_outputs)
         changes = Changes(
             summary,
-            sources=_kept(plan, changed, listings, article_outputs),
+            sources=kept_records(plan, changed, listings, article_outputs),
             gone_sources=plan.gone,
             files={p: (o, *file_stamp(target / p)) for p, o in ctx.files.owners.items()},
             gone_files=removed,
@@ -238,209 +211,6 @@ def _build(
     )
 
 
-def parse_sources(
-    config: SiteConfig, plan: Plan, drafts: bool, problems: Collector
-) -> tuple[list[Article], dict[str, list[Diagnostic]]]:
-    """Parse the plan's fresh sources (on every core); return the articles to build,
-    checked and newest first, and every source's warnings (kept for later builds)."""
-    parsed = dict(
-        zip(
-            (s.rel for s in plan.fresh),
-            parallel_map(parse_article, plan.fresh, drafts),
-            strict=True,
-        )
-    )
-    plan.parsed = set(parsed)
-    warnings: dict[str, list[Diagnostic]] = {}
-    candidates = []
-    for source in plan.sources:
-        if source.rel in parsed:
-            article, found = parsed[source.rel]
-            if article is not None:
-                candidates.append(article)
-        else:
-            found = plan.warnings_kept(source.rel)
-        problems.extend(found)
-        if kept := [d for d in found if d.severity == "warning"]:
-            warnings[source.rel] = kept
-    return check_articles(config, candidates, problems, plan.taken_slugs(candidates)), warnings
-
-
-def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Diagnostic]]:
-    """Read and parse one article file; return it (None if skipped) and its problems."""
-    problems = Collector()
-    where = source.rel
-    text = content.read_text(source.path, where, problems)
-    split = content.split_front_matter(text, where, problems) if text is not None else None
-    if text is None or split is None:
-        return None, problems.errors + problems.warnings
-    data, key_lines, body, body_line = split
-    meta = content.normalize_front_matter(data, key_lines, where, problems)
-    from .markdown import split_blocks
-
-    blocks = split_blocks(body, body_line, where, problems)
-    _check_names(blocks.widgets, where, problems)
-    found = problems.errors + problems.warnings
-    if meta is None or (meta.draft and not drafts):
-        return None, found
-    article = Article(
-        source=Source(source.file, source.rel, meta.slug or source.slug, source.bundle_dir),
-        meta=meta,
-        body=blocks.body,
-        body_line=body_line,
-        cells=tuple(blocks.cells),
-        widgets=tuple(blocks.widgets),
-        inlines=tuple(blocks.inlines),
-        math=tuple(blocks.math),
-        code=tuple(blocks.code),
-        slug_line=key_lines.get("slug", 1),
-        template_line=key_lines.get("template", 1),
-    )
-    return article, found
-
-
-def check_articles(
-    config: SiteConfig,
-    candidates: list[Article],
-    problems: Collector,
-    taken: dict[str, str] | None = None,
-) -> list[Article]:
-    """Refuse unusable slugs, duplicate output paths and unknown templates; newest first.
-
-    *taken* maps the slugs of articles already checked (kept from the last build) to
-    their source files.
-    """
-    articles: list[Article] = []
-    by_slug: dict[str, str] = dict(taken or {})
-    for article in candidates:
-        where, slug = article.source.rel, article.source.slug
-        if not content.SLUG_RE.match(slug):
-            problems.error(
-                where,
-                1,
-                f"cannot make a URL from the file name ({slug!r})",
-                hint="use lowercase letters, digits and '-', or set 'slug:'",
-            )
-            continue
-        if slug in by_slug:
-            first, second = sorted((by_slug[slug], where))
-            conflict = FileConflict(f"{slug}/index.html", first, second)
-            problems.error(where, article.slug_line, str(conflict))
-            continue
-        by_slug[slug] = where
-        if article.meta.template != "article.html":
-            template = config.path("templates_dir") / article.meta.template
-            if not template.is_file():
-                problems.error(
-                    where,
-                    article.template_line,
-                    f"unknown template {article.meta.template!r}",
-                    hint=f"templates live in {config.templates_dir}/",
-                )
-        articles.append(article)
-    return newest_first(articles)
-
-
-def newest_first(articles: list[Article]) -> list[Article]:
-    """Articles in the order the index lists them: newest first, undated last, then slug."""
-    return sorted(
-        articles,
-        key=lambda a: (
-            a.meta.date is None,
-            -(a.meta.date.toordinal() if a.meta.date else 0),
-            a.source.slug,
-        ),
-    )
-
-
-PARALLEL_MIN = 48  # below this, starting worker processes costs more than it saves
-
-
-def parallel_map(func: Any, items: list[Any], *args: Any) -> list[Any]:
-    """``[func(item, *args) for item in items]`` on every core, results in input order."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(items) < PARALLEL_MIN or workers < 2:
-        return [func(item, *args) for item in items]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = max(1, len(items) // (workers * 4))
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(functools.partial(_apply, func, args), items, chunksize=chunk))
-
-
-def _apply(func: Any, args: tuple[Any, ...], item: Any) -> Any:
-    return func(item, *args)
-
-
-def _check_names(found: list[Any], where: str, problems: Collector) -> None:
-    seen: dict[str, int] = {}
-    for widget in found:
-        for inp in widget.inputs:
-            if inp.name in seen:
-                problems.error(
-                    where,
-                    inp.line,
-                    f"input '{inp.name}' is already defined on line {seen[inp.name]}",
-                )
-            seen[inp.name] = inp.line
-
-
-def run_articles(
-    config: SiteConfig, articles: list[Article], problems: Collector
-) -> dict[str, Executed]:
-    """Run every article's Python in child processes, two at a time on two cores."""
-    articles = [a for a in articles if a.cells or a.widgets or a.inlines]
-    if not articles:
-        return {}
-    from . import cells
-    from .sandbox import landlock_abi
-
-    cache = config.path("cache_dir")
-    if not landlock_abi():
-        log.warning(
-            "cells run without an OS sandbox here (no Landlock): only Python's own file "
-            "functions are kept inside the scratch folder, not subprocesses or ctypes"
-        )
-
-    def one(article: Article) -> tuple[Article, Any, list[Diagnostic]]:
-        timeout = article.meta.timeout or config.runtime.timeout
-        result, diags = cells.run_article(article, timeout, cache)
-        return article, result, diags
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    executed: dict[str, Executed] = {}
-    pool = ThreadPoolExecutor(max_workers=2)
-    try:
-        for article, result, diags in pool.map(one, articles):
-            problems.extend(diags)
-            if result is not None:
-                found: list[Diagnostic] = []
-                executed[article.source.slug] = cells.to_executed(
-                    article, result, found, cache / "highlight"
-                )
-                problems.extend(found)
-    except BaseException:  # Ctrl-C: stop the cells now rather than when they finish
-        pool.shutdown(wait=False, cancel_futures=True)
-        cells.stop_children()
-        raise
-    pool.shutdown()
-    return executed
-
-
-def render_bodies(
-    ctx: Any, articles: list[Article], executed: dict[str, Executed]
-) -> list[tuple[str, list[dict[str, Any]], list[Diagnostic]]]:
-    """Every article's HTML body, on every core (render.render_article_body)."""
-    from .render import render_article_body
-
-    jobs = [(a, executed.get(a.source.slug)) for a in articles]
-    highlights = ctx.config.path("cache_dir") / "highlight"
-    return parallel_map(render_article_body, jobs, ctx.config.base_url, ctx.renames, highlights)
-
-
 def write_site(
     config: SiteConfig, files: SiteFiles, incremental: bool, removed: set[str], problems: Collector
 ) -> Path:
@@ -455,40 +225,3 @@ def write_site(
         problems.error(rel_path(Path(exc.path), config.root), 0, str(exc))
         problems.raise_if_errors()
     return output.resolve()
-
-
-def _kept(
-    plan: Plan,
-    changed: list[Article],
-    listings: dict[str, tuple[Any, ...]],
-    outputs_by_file: dict[str, str],
-) -> dict[str, Kept]:
-    """What the state keeps of each source this build parsed."""
-    outputs: dict[str, list[str]] = {}
-    for path, owner in outputs_by_file.items():
-        outputs.setdefault(owner, []).append(path)
-    slugs = {a.source.rel: a.source.slug for a in changed}
-    return {
-        rel: Kept(listings.get(rel), slugs.get(rel), sorted(outputs.get(rel, [])))
-        for rel in plan.parsed
-    }
-
-
-def save_state(
-    config: SiteConfig, state: State | None, changes: Changes, problems: Collector
-) -> None:
-    """Record this build for the next one; a state that cannot be written costs only
-    speed (the next build is a full one)."""
-    state_dir = config.path("cache_dir")
-    try:
-        if state:
-            state.apply(changes)
-        else:
-            create(state_dir, changes)
-    except (OSError, sqlite3.Error) as exc:
-        discard(state_dir)
-        problems.warn(
-            config.cache_dir,
-            0,
-            f"could not save the build state ({exc}); the next build will be a full one",
-        )

@@ -17,9 +17,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from .cache import entry_path, read_entry, write_entry
-from .errors import Diagnostic
+from .config import SiteConfig
+from .errors import Collector, Diagnostic
 from .model import Article, Executed
 from .runner import TIME_LIMIT_EXIT
 from .runtime.program import CellCode, Failure, InlineValue, Program, RowsSource, RunResult
@@ -273,3 +275,45 @@ def to_executed(
                 Diagnostic(article.source.rel, lines[oid], 0, f"output failed: {res['error']}")
             )
     return Executed(html_cells, result.inlines, result.exports, result.initial, result.rows)
+
+
+def run_articles(
+    config: SiteConfig, articles: list[Article], problems: Collector
+) -> dict[str, Executed]:
+    """Run every article's Python in child processes, two at a time on two cores."""
+    articles = [a for a in articles if a.cells or a.widgets or a.inlines]
+    if not articles:
+        return {}
+    from .sandbox import landlock_abi
+
+    cache = config.path("cache_dir")
+    if not landlock_abi():
+        log.warning(
+            "cells run without an OS sandbox here (no Landlock): only Python's own file "
+            "functions are kept inside the scratch folder, not subprocesses or ctypes"
+        )
+
+    def one(article: Article) -> tuple[Article, Any, list[Diagnostic]]:
+        timeout = article.meta.timeout or config.runtime.timeout
+        result, diags = run_article(article, timeout, cache)
+        return article, result, diags
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    executed: dict[str, Executed] = {}
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        for article, result, diags in pool.map(one, articles):
+            problems.extend(diags)
+            if result is not None:
+                found: list[Diagnostic] = []
+                executed[article.source.slug] = to_executed(
+                    article, result, found, cache / "highlight"
+                )
+                problems.extend(found)
+    except BaseException:  # Ctrl-C: stop the cells now rather than when they finish
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_children()
+        raise
+    pool.shutdown()
+    return executed

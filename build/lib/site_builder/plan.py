@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import importlib.util
 import os
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from .links import Scan
 from .model import Article, FrontMatter, Source
 from .output import FileConflict, SiteFiles
 from .pyodide import PYODIDE_VERSION
-from .state import Kept, State, StateDamaged, Summary
+from .state import Changes, Kept, State, StateDamaged, Summary, create, discard
 
 PLAN_VERSION = 5  # part of every state key: a new layout of the state starts from scratch
 PACKAGE = Path(__file__).resolve().parent
@@ -238,3 +239,40 @@ class Plan:
             return len(pages)
         added = [p for p in pages if p not in previous]
         return self.last.pages - len(gone_pages) + len(added)
+
+
+def kept_records(
+    plan: Plan,
+    changed: list[Article],
+    listings: dict[str, tuple[Any, ...]],
+    outputs_by_file: dict[str, str],
+) -> dict[str, Kept]:
+    """What the state keeps of each source this build parsed."""
+    outputs: dict[str, list[str]] = {}
+    for path, owner in outputs_by_file.items():
+        outputs.setdefault(owner, []).append(path)
+    slugs = {a.source.rel: a.source.slug for a in changed}
+    return {
+        rel: Kept(listings.get(rel), slugs.get(rel), sorted(outputs.get(rel, [])))
+        for rel in plan.parsed
+    }
+
+
+def save_state(
+    config: SiteConfig, state: State | None, changes: Changes, problems: Collector
+) -> None:
+    """Record this build for the next one; a state that cannot be written costs only
+    speed (the next build is a full one)."""
+    state_dir = config.path("cache_dir")
+    try:
+        if state:
+            state.apply(changes)
+        else:
+            create(state_dir, changes)
+    except (OSError, sqlite3.Error) as exc:
+        discard(state_dir)
+        problems.warn(
+            config.cache_dir,
+            0,
+            f"could not save the build state ({exc}); the next build will be a full one",
+        )

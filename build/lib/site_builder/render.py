@@ -23,6 +23,7 @@ from .config import SiteConfig
 from .errors import Collector, Diagnostic
 from .model import Article, Executed
 from .output import MARKER, MARKER_TEXT, FileConflict, SiteFiles
+from .parallel import parallel_map
 from .pyodide import PYODIDE_VERSION
 from .urls import Urls
 
@@ -366,3 +367,12 @@ def render_site_pages(ctx: RenderContext, articles: list[Article], problems: Col
     robots = f"User-agent: *\nAllow: /\nSitemap: {urls('sitemap.xml', True)}\n"
     files.write("robots.txt", robots, "robots")
     files.write(".nojekyll", b"", "github-pages")
+
+
+def render_bodies(
+    ctx: RenderContext, articles: list[Article], executed: dict[str, Executed]
+) -> list[tuple[str, list[dict[str, Any]], list[Diagnostic]]]:
+    """Every article's HTML body, on every core (render.render_article_body)."""
+    jobs = [(a, executed.get(a.source.slug)) for a in articles]
+    highlights = ctx.config.path("cache_dir") / "highlight"
+    return parallel_map(render_article_body, jobs, ctx.config.base_url, ctx.renames, highlights)

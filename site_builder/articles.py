@@ -1,0 +1,141 @@
+"""The parse phase: article files into Article records, checked and in index order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import content
+from .config import SiteConfig
+from .errors import Collector, Diagnostic
+from .model import Article, Source
+from .output import FileConflict
+from .parallel import parallel_map
+from .plan import Plan
+
+
+def parse_sources(
+    config: SiteConfig, plan: Plan, drafts: bool, problems: Collector
+) -> tuple[list[Article], dict[str, list[Diagnostic]]]:
+    """Parse the plan's fresh sources (on every core); return the articles to build,
+    checked and newest first, and every source's warnings (kept for later builds)."""
+    parsed = dict(
+        zip(
+            (s.rel for s in plan.fresh),
+            parallel_map(parse_article, plan.fresh, drafts),
+            strict=True,
+        )
+    )
+    plan.parsed = set(parsed)
+    warnings: dict[str, list[Diagnostic]] = {}
+    candidates = []
+    for source in plan.sources:
+        if source.rel in parsed:
+            article, found = parsed[source.rel]
+            if article is not None:
+                candidates.append(article)
+        else:
+            found = plan.warnings_kept(source.rel)
+        problems.extend(found)
+        if kept := [d for d in found if d.severity == "warning"]:
+            warnings[source.rel] = kept
+    return check_articles(config, candidates, problems, plan.taken_slugs(candidates)), warnings
+
+
+def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Diagnostic]]:
+    """Read and parse one article file; return it (None if skipped) and its problems."""
+    problems = Collector()
+    where = source.rel
+    text = content.read_text(source.path, where, problems)
+    split = content.split_front_matter(text, where, problems) if text is not None else None
+    if text is None or split is None:
+        return None, problems.errors + problems.warnings
+    data, key_lines, body, body_line = split
+    meta = content.normalize_front_matter(data, key_lines, where, problems)
+    from .markdown import split_blocks
+
+    blocks = split_blocks(body, body_line, where, problems)
+    _check_names(blocks.widgets, where, problems)
+    found = problems.errors + problems.warnings
+    if meta is None or (meta.draft and not drafts):
+        return None, found
+    article = Article(
+        source=Source(source.file, source.rel, meta.slug or source.slug, source.bundle_dir),
+        meta=meta,
+        body=blocks.body,
+        body_line=body_line,
+        cells=tuple(blocks.cells),
+        widgets=tuple(blocks.widgets),
+        inlines=tuple(blocks.inlines),
+        math=tuple(blocks.math),
+        code=tuple(blocks.code),
+        slug_line=key_lines.get("slug", 1),
+        template_line=key_lines.get("template", 1),
+    )
+    return article, found
+
+
+def check_articles(
+    config: SiteConfig,
+    candidates: list[Article],
+    problems: Collector,
+    taken: dict[str, str] | None = None,
+) -> list[Article]:
+    """Refuse unusable slugs, duplicate output paths and unknown templates; newest first.
+
+    *taken* maps the slugs of articles already checked (kept from the last build) to
+    their source files.
+    """
+    articles: list[Article] = []
+    by_slug: dict[str, str] = dict(taken or {})
+    for article in candidates:
+        where, slug = article.source.rel, article.source.slug
+        if not content.SLUG_RE.match(slug):
+            problems.error(
+                where,
+                1,
+                f"cannot make a URL from the file name ({slug!r})",
+                hint="use lowercase letters, digits and '-', or set 'slug:'",
+            )
+            continue
+        if slug in by_slug:
+            first, second = sorted((by_slug[slug], where))
+            conflict = FileConflict(f"{slug}/index.html", first, second)
+            problems.error(where, article.slug_line, str(conflict))
+            continue
+        by_slug[slug] = where
+        if article.meta.template != "article.html":
+            template = config.path("templates_dir") / article.meta.template
+            if not template.is_file():
+                problems.error(
+                    where,
+                    article.template_line,
+                    f"unknown template {article.meta.template!r}",
+                    hint=f"templates live in {config.templates_dir}/",
+                )
+        articles.append(article)
+    return newest_first(articles)
+
+
+def newest_first(articles: list[Article]) -> list[Article]:
+    """Articles in the order the index lists them: newest first, undated last, then slug."""
+    return sorted(
+        articles,
+        key=lambda a: (
+            a.meta.date is None,
+            -(a.meta.date.toordinal() if a.meta.date else 0),
+            a.source.slug,
+        ),
+    )
+
+
+def _check_names(found: list[Any], where: str, problems: Collector) -> None:
+    seen: dict[str, int] = {}
+    for widget in found:
+        for inp in widget.inputs:
+            if inp.name in seen:
+                problems.error(
+                    where,
+                    inp.line,
+                    f"input '{inp.name}' is already defined on line {seen[inp.name]}",
+                )
+            seen[inp.name] = inp.line
