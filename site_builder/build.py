@@ -37,7 +37,7 @@ from .links import check_links, scan_page
 from .lock import Busy, build_lock
 from .model import Article
 from .output import GUARD_HINTS, SiteFiles, WriteFailed, guard_folders
-from .plan import Listing, Plan, file_stamp, global_key, kept_records, save_state
+from .plan import Listing, Plan, file_stamp, global_key, kept_deps, kept_records, save_state
 from .state import Changes, State, StateDamaged, Summary, discard
 
 # Heavy modules (Jinja2, Python-Markdown, Pygments) are imported where they are used, so a
@@ -189,7 +189,8 @@ def _build(
     article_count = plan.article_count(changed)
     if write:
         target = write_site(config, ctx.files, state is not None, removed, problems)
-        summary = Summary(key, plan.stamps, warnings, article_count, page_count, site_outputs)
+        deps = kept_deps(plan, changed, executed)
+        summary = Summary(key, plan.stamps, warnings, article_count, page_count, site_outputs, deps)
         changes = Changes(
             summary,
             sources=kept_records(plan, changed, listings, article_outputs),

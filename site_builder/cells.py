@@ -23,6 +23,7 @@ from .cache import entry_path, read_entry, write_entry
 from .config import SiteConfig
 from .errors import Collector, Diagnostic
 from .model import Article, Executed
+from .pyodide import PYODIDE_VERSION
 from .runner import TIME_LIMIT_EXIT
 from .runtime.program import CellCode, Failure, InlineValue, Program, RowsSource, RunResult
 from .widgets import input_spec, output_spec
@@ -47,10 +48,12 @@ def program_of(article: Article) -> Program:
 
 
 def _fingerprint(program: Program, bundle: Path | None) -> str:
-    """Hash everything a run depends on: the program, the bundle's files, the shared
-    package, Python."""
+    """Hash everything a run depends on that is known before it: the program, the bundle's
+    files (by path and content), the shared package and the runner, the Python
+    implementation and version, the Pyodide version (the browser check). What the cells
+    import is known only after the run: see installed_versions_match."""
     h = hashlib.sha256(json.dumps(program.to_json(), sort_keys=True).encode())
-    h.update(sys.version.encode())
+    h.update(f"{sys.implementation.name} {sys.version} pyodide {PYODIDE_VERSION}".encode())
     roots = [RUNTIME_DIR, Path(__file__).with_name("runner.py")]
     if bundle:
         roots.append(bundle)
@@ -61,9 +64,22 @@ def _fingerprint(program: Program, bundle: Path | None) -> str:
             else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         )
         for path in files:
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
+            h.update(path.relative_to(root.parent).as_posix().encode() + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
+
+
+def installed_versions_match(deps: dict[str, str]) -> bool:
+    """Are these distributions installed at these versions now?"""
+    import importlib.metadata as metadata
+
+    for dist, version in deps.items():
+        try:
+            if metadata.version(dist) != version:
+                return False
+        except metadata.PackageNotFoundError:
+            return False
+    return True
 
 
 def _load_cached(path: Path, key: str) -> RunResult | None:
@@ -71,9 +87,10 @@ def _load_cached(path: Path, key: str) -> RunResult | None:
     if payload is None:
         return None
     try:
-        return RunResult.from_json(json.loads(payload))
+        result = RunResult.from_json(json.loads(payload))
     except (ValueError, KeyError, TypeError):  # written by another version
         return None
+    return result if installed_versions_match(result.deps) else None
 
 
 def _store(path: Path, key: str, result: RunResult) -> None:
@@ -115,7 +132,9 @@ def _run_in_box(
             **os.environ,
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONHASHSEED": "0",
-            "PYTHONPATH": str(Path(__file__).parent.parent),
+            "PYTHONPATH": os.pathsep.join(
+                [str(Path(__file__).parent.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
             "MPLBACKEND": "Agg",
             # The cells' own temporary folder, inside the box: not the shared /tmp.
             "TMPDIR": str(private),
@@ -282,7 +301,9 @@ def to_executed(
             problems.append(
                 Diagnostic(article.source.rel, lines[oid], 0, f"output failed: {res['error']}")
             )
-    return Executed(html_cells, result.inlines, result.exports, result.initial, result.rows)
+    return Executed(
+        html_cells, result.inlines, result.exports, result.initial, result.rows, result.deps
+    )
 
 
 def run_articles(

@@ -152,3 +152,4 @@ class Executed:
     exports: dict[str, Any]
     initial: dict[str, Any]  # output id -> result
     rows: dict[str, list[dict[str, Any]]]  # rows input name -> rows
+    deps: dict[str, str] = field(default_factory=dict)  # distribution -> version imported

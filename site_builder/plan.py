@@ -122,6 +122,39 @@ class Listing:
         )
 
 
+def outdated_sources(deps: dict[str, dict[str, str]]) -> set[str]:
+    """Sources whose Python ran with a distribution at another version than the one
+    installed now (each distribution is looked up once)."""
+    if not deps:
+        return set()
+    from .cells import installed_versions_match
+
+    current: dict[tuple[str, str], bool] = {}
+    outdated = set()
+    for rel, versions in deps.items():
+        for pair in versions.items():
+            if pair not in current:
+                current[pair] = installed_versions_match(dict([pair]))
+            if not current[pair]:
+                outdated.add(rel)
+                break
+    return outdated
+
+
+def kept_deps(plan: Plan, changed: list[Article], executed: Mapping[str, Any]) -> dict[str, Any]:
+    """The distributions each source's Python imported, for the next build's plan."""
+    deps = {
+        rel: versions
+        for rel, versions in (plan.last.deps if plan.last else {}).items()
+        if rel not in plan.parsed and rel in plan.stamps
+    }
+    for article in changed:
+        run = executed.get(article.source.slug)
+        if run is not None and run.deps:
+            deps[article.source.rel] = run.deps
+    return deps
+
+
 @dataclass
 class Plan:
     """What this build must do, given the last build's state (None: everything)."""
@@ -146,7 +179,7 @@ class Plan:
         if state is None:
             return cls(None, sources, stamps, list(sources), set(), {})
         last = state.summary
-        repair: set[str] = set()
+        repair = outdated_sources(last.deps)
         repair_site = False
         for path, owner in state.damaged_outputs(output).items():
             if path in last.site_outputs:

@@ -116,26 +116,53 @@ def tag_slug(tag: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-") or "tag"
 
 
-def render_feed(site: Any, articles: list[Any], url: Any) -> str:
-    """An Atom feed of the dated articles, newest first; no build timestamps."""
+# Characters XML 1.0 does not allow anywhere in a document (most C0 controls, lone
+# surrogates, U+FFFE and U+FFFF): a feed holding one is rejected by every reader.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str, where: str, what: str, problems: Collector | None) -> str:
+    """*text* escaped for XML, without the characters XML forbids (with a warning)."""
+    if _NOT_XML.search(text):
+        found = sorted({f"U+{ord(c):04X}" for c in _NOT_XML.findall(text)})
+        if problems is not None:
+            problems.warn(
+                where,
+                0,
+                f"{what} holds characters XML forbids ({', '.join(found)}); "
+                "they are left out of the feed",
+            )
+        text = _NOT_XML.sub("", text)
+    return xml_escape(text)
+
+
+def render_feed(site: Any, articles: list[Any], url: Any, problems: Collector | None = None) -> str:
+    """An Atom feed of the dated articles, newest first; no build timestamps. Text that XML
+    cannot hold is dropped with a warning naming its source."""
     dated = [a for a in articles if a.meta.date]
     updated = max((a.meta.date for a in dated), default=dt.date(1970, 1, 1))
     entries = []
     for a in dated[:50]:
+        where = a.source.rel
         link = url(a.url, absolute=True)
-        authors = "".join(f"<author><name>{xml_escape(n)}</name></author>" for n in a.meta.authors)
+        authors = "".join(
+            f"<author><name>{xml_text(n, where, 'an author', problems)}</name></author>"
+            for n in a.meta.authors
+        )
         entries.append(
-            f"<entry><title>{xml_escape(a.meta.title)}</title>"
+            f"<entry><title>{xml_text(a.meta.title, where, 'the title', problems)}</title>"
             f'<link href="{xml_escape(link)}"/><id>{xml_escape(link)}</id>'
             f"<updated>{a.meta.date.isoformat()}T00:00:00Z</updated>{authors}"
-            f"<summary>{xml_escape(a.meta.summary)}</summary></entry>"
+            f"<summary>{xml_text(a.meta.summary, where, 'the summary', problems)}</summary>"
+            "</entry>"
         )
     home = url("", absolute=True)
-    author = f"<author><name>{xml_escape(site.author)}</name></author>" if site.author else ""
+    name = xml_text(site.author, "site.toml", "'author'", problems)
+    author = f"<author><name>{name}</name></author>" if site.author else ""
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<title>{xml_escape(site.title)}</title>"
+        f"<title>{xml_text(site.title, 'site.toml', 'the site title', problems)}</title>"
         f'<link href="{xml_escape(home)}"/>'
         f'<link rel="self" href="{xml_escape(url("feed.xml", absolute=True))}"/>'
         f"<id>{xml_escape(home)}</id><updated>{updated.isoformat()}T00:00:00Z</updated>"
@@ -359,7 +386,7 @@ def render_site_pages(ctx: RenderContext, articles: list[Article], problems: Col
         path = f"tags/{tag_slug(tag)}/index.html"
         render_page(ctx, problems, "tag.html", path, "templates/tag.html", tag=tag, articles=tagged)
     render_page(ctx, problems, "404.html", "404.html", "templates/404.html")
-    files.write("feed.xml", render_feed(ctx.config, articles, urls), "feed")
+    files.write("feed.xml", render_feed(ctx.config, articles, urls, problems), "feed")
     pages = [("", max((a.meta.date for a in articles if a.meta.date), default=None))]
     pages += [(a.url, a.meta.date) for a in articles]
     pages += [(f"tags/{tag_slug(t)}/", None) for t in sorted(tags)]

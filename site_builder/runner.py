@@ -247,7 +247,27 @@ def run(program: Program, progress: Any) -> RunResult:
     from site_builder.runtime.reactive import Page
 
     result.initial = Page(browser, program.inputs, program.outputs).render_all()
+    result.deps = imported_distributions(program.bundle)
     return result
+
+
+def imported_distributions(bundle: str | None) -> dict[str, str]:
+    """{distribution: version} of every installed distribution that provides a module this
+    process imported (the standard library, this package and the bundle's modules aside)."""
+    import importlib.metadata as metadata
+
+    local = {p.stem for p in Path(bundle).glob("*.py")} if bundle else set()
+    ours = {"site_builder", "__main__", *sys.stdlib_module_names, *local}
+    tops = {name.partition(".")[0] for name in list(sys.modules)} - ours
+    providers = metadata.packages_distributions()
+    found = {}
+    for top in sorted(tops):
+        for dist in providers.get(top, []):
+            try:
+                found[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                continue
+    return dict(sorted(found.items()))
 
 
 def _run_cells(program: Program, result: RunResult, mark: Any) -> dict[str, Any]:

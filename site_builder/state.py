@@ -88,6 +88,9 @@ class Summary:
     articles: int  # how many articles the site has
     pages: int  # how many HTML pages
     site_outputs: list[str]  # the files of the index, tag pages, feed, sitemap...
+    # By source path, for sources whose Python imported installed distributions: those
+    # distributions and their versions (a source is built again when one changes).
+    deps: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -134,3 +134,41 @@ def test_a_full_build_clears_what_a_killed_one_left(make_site):
     finally:
         running.kill()
         running.wait()
+
+
+def install(site_packages, version):
+    """Install (or upgrade) a small distribution 'xwdep' the way pip lays one out."""
+    for old in site_packages.glob("xwdep-*.dist-info"):
+        shutil.rmtree(old)
+    (site_packages / "xwdep").mkdir(parents=True, exist_ok=True)
+    (site_packages / "xwdep" / "__init__.py").write_text(f"VERSION = {version!r}\n")
+    info = site_packages / f"xwdep-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: xwdep\nVersion: {version}\n")
+    (info / "top_level.txt").write_text("xwdep\n")
+    (info / "RECORD").write_text("xwdep/__init__.py,,\n")
+
+
+def test_a_dependency_upgrade_runs_exactly_the_articles_that_import_it(
+    make_site, tmp_path, monkeypatch
+):
+    site_packages = tmp_path / "site-packages"
+    install(site_packages, "1.0")
+    monkeypatch.syspath_prepend(str(site_packages))  # the build's own lookups
+    monkeypatch.setenv("PYTHONPATH", str(site_packages))  # and the cells' process
+    uses = "---\ntitle: U\n---\n```python build\nimport xwdep\n```\n\nv{py}`xwdep.VERSION`\n"
+    other = "---\ntitle: O\n---\n```python build\nimport random\nx = random.random()\n```\n"
+    other += "\n{py}`x`\n"
+    root = make_site({"content/uses.md": uses, "content/other.md": other})
+    build(load_config(root))
+    assert "v1.0" in (root / "_site" / "uses" / "index.html").read_text()
+    before = (root / "_site" / "other" / "index.html").read_text()
+    install(site_packages, "2.0")
+    result = build(load_config(root))
+    assert result.incremental and [a.source.rel for a in result.articles] == ["content/uses.md"]
+    assert "v2.0" in (root / "_site" / "uses" / "index.html").read_text()
+    assert (root / "_site" / "other" / "index.html").read_text() == before  # not re-run
+    full = build(load_config(root), incremental=False)  # the cell cache knows it too
+    assert not full.incremental
+    assert "v2.0" in (root / "_site" / "uses" / "index.html").read_text()
+    assert (root / "_site" / "other" / "index.html").read_text() == before

@@ -175,3 +175,30 @@ def test_the_lock_is_exclusive(tmp_path):
 def test_diagnostics_escape_what_a_terminal_would_act_on():
     text = Diagnostic("a\udcff.md", 3, 0, "got \x1b[31mred", "line\x07").format()
     assert text == "a\\xff.md:3: error: got \\x1b[31mred\n  hint: line\\x07"
+
+
+def test_the_feed_is_valid_xml_whatever_the_titles_hold():
+    from xml.etree import ElementTree
+
+    from site_builder.errors import Collector
+
+    meta = FrontMatter(title="Bell\x07 and \x1b[31mescape\ufffe", date=dt.date(2024, 1, 2),
+                       summary="fine", authors=("Nul\x00l",))  # fmt: skip
+    article = Article(source=Source("/p/a.md", "content/a.md", "a", None), meta=meta)
+
+    class Site:
+        title, author = "Site\x0b", ""
+
+    problems = Collector()
+    feed = render_feed(Site(), [article], URLS, problems)
+    root = ElementTree.fromstring(feed.encode())  # parses: every character is allowed
+    ns = "{http://www.w3.org/2005/Atom}"
+    assert root.find(f"{ns}entry/{ns}title").text == "Bell and [31mescape"
+    assert [w.format() for w in problems.warnings] == [
+        "content/a.md: warning: an author holds characters XML forbids (U+0000); they are "
+        "left out of the feed",
+        "content/a.md: warning: the title holds characters XML forbids (U+0007, U+001B, "
+        "U+FFFE); they are left out of the feed",
+        "site.toml: warning: the site title holds characters XML forbids (U+000B); they are "
+        "left out of the feed",
+    ]

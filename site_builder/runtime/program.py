@@ -123,6 +123,9 @@ class RunResult:
     initial: dict[str, dict[str, Any]] = field(default_factory=dict)  # output id -> result
     error: Failure | None = None
     box: int = 0  # the Landlock ABI that confined the cells (0: the audit hook only)
+    # The installed distributions that provide the modules the cells imported, with their
+    # versions: a result computed with other versions is never reused.
+    deps: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,4 +141,5 @@ class RunResult:
             initial=data["initial"],
             error=Failure(**error) if error else None,
             box=data.get("box", 0),
+            deps=dict(data.get("deps", {})),
         )
