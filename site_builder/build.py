@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import content
@@ -73,7 +73,13 @@ def build(
     A build that writes first checks its folders (guard_folders), then holds the project's
     lock: a second build waits for it (telling *waiting* once), or fails when *wait* is
     false. *incremental* false ignores the saved state (``--full``).
+
+    A preview (*drafts*, or *dev* for the dev server) is written to its own folder,
+    ``preview_dir``, with its own saved state: the output folder only ever holds what a
+    plain build publishes.
     """
+    if drafts or dev:
+        config = replace(config, output_dir=str(preview_dir(config)))
     if not write:
         return _build_once(config, drafts, write, dev, incremental)
     problems = Collector()
@@ -96,36 +102,48 @@ def build(
         raise BuildError([Diagnostic(config.cache_dir, 0, 0, message, hint)]) from None
 
 
+def preview_dir(config: SiteConfig) -> Path:
+    """Where previews (drafts, the dev server) are built: inside the cache folder."""
+    return Path(config.cache_dir) / "preview" / "site"
+
+
 def _build_once(
     config: SiteConfig, drafts: bool, write: bool, dev: bool, incremental: bool
 ) -> BuildResult:
     """One build from the saved state when it is usable, else from scratch; a full build
     then prunes the caches of what it did not use."""
-    state_dir = config.path("cache_dir")
+    preview = drafts or dev
+    state_dir = config.path("cache_dir") / "preview" if preview else config.path("cache_dir")
     started = cache_clock(state_dir) if write else 0.0
     key = global_key(config, drafts, dev)
     use_state = incremental and write and config.path("output_dir").is_dir()
     state = State.open(state_dir, key) if use_state else None
     try:
-        result = _build(config, drafts, write, dev, key, state)
+        result = _build(config, drafts, write, dev, key, state, state_dir)
     except StateDamaged as exc:  # found while reading it: start again from scratch
         log.warning("ignoring the saved build state (%s); building everything", exc)
         if state:
             state.close()
             state = None
         discard(state_dir)
-        result = _build(config, drafts, write, dev, key, None)
+        result = _build(config, drafts, write, dev, key, None, state_dir)
     finally:
         if state:
             state.close()
-    if write and not result.incremental:
+    if write and not result.incremental and not preview:
         for folder in ("cells", "highlight", "templates"):
             prune(state_dir / folder, started)
     return result
 
 
 def _build(
-    config: SiteConfig, drafts: bool, write: bool, dev: bool, key: str, state: State | None
+    config: SiteConfig,
+    drafts: bool,
+    write: bool,
+    dev: bool,
+    key: str,
+    state: State | None,
+    state_dir: Path,
 ) -> BuildResult:
     """The phases, from the last build's *state* when there is one. Longer than other
     functions on purpose: it is the build's table of contents, each step one call."""
@@ -200,7 +218,7 @@ def _build(
             scans=new_scans,
             gone_pages=gone_pages,
         )
-        save_state(config, state, changes, problems)
+        save_state(state_dir, state, changes, problems)
     log.info("built %d articles (%d changed)", article_count, len(changed))
     return BuildResult(
         ctx.files,

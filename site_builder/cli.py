@@ -19,7 +19,7 @@ def _config(args: argparse.Namespace):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .build import build, preview_dir
     from .errors import BuildError
 
     start = time.perf_counter()
@@ -44,16 +44,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     for w in result.warnings:
         print(w.format(), file=sys.stderr)
+    where = f"{config.output_dir}/"
+    if args.drafts:
+        where = f"{preview_dir(config)}/ (a preview with drafts, not for deploying)"
     if result.incremental and not result.files_written.files and not result.articles:
         print(
-            f"nothing changed: {result.article_count} article(s) in {config.output_dir}/ "
+            f"nothing changed: {result.article_count} article(s) in {where} "
             f"({time.perf_counter() - start:.2f} s)"
         )
         return 0
     pages = result.page_count
     how = f"{len(result.articles)} rendered" if result.incremental else "full build"
     print(
-        f"built {result.article_count} article(s), {pages} pages into {config.output_dir}/ "
+        f"built {result.article_count} article(s), {pages} pages into {where} "
         f"({how}) in {time.perf_counter() - start:.2f} s"
     )
     return 0

@@ -217,6 +217,8 @@ def guard_folders(config: SiteConfig) -> list[tuple[str, str]]:
     sources[".git"] = root / ".git"
     sources[".cache (the runtime download)"] = root / ".cache"
     output, cache = config.path("output_dir"), config.path("cache_dir")
+    if output.resolve() == (cache / "preview" / "site").resolve():  # a preview: ours
+        return []
     if problem := guard_output(
         root, output, {**sources, "cache_dir": cache}, shown=config.output_dir
     ):

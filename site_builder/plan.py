@@ -291,12 +291,9 @@ def kept_records(
     }
 
 
-def save_state(
-    config: SiteConfig, state: State | None, changes: Changes, problems: Collector
-) -> None:
+def save_state(state_dir: Path, state: State | None, changes: Changes, problems: Collector) -> None:
     """Record this build for the next one; a state that cannot be written costs only
     speed (the next build is a full one)."""
-    state_dir = config.path("cache_dir")
     try:
         if state:
             state.apply(changes)
@@ -305,7 +302,7 @@ def save_state(
     except (OSError, sqlite3.Error) as exc:
         discard(state_dir)
         problems.warn(
-            config.cache_dir,
+            str(state_dir),
             0,
             f"could not save the build state ({exc}); the next build will be a full one",
         )

@@ -1,13 +1,13 @@
 """Development server: build, serve on 127.0.0.1, watch sources, rebuild and live-reload.
 
-Pages get a small script (only in this mode) that listens on ``/__dev/events`` (Server-Sent
+Sources are watched with the operating system's file events (watchfiles). Pages get a
+small script (only in this mode) that listens on ``/__dev/events`` (Server-Sent
 Events): "reload" after a good build, or the diagnostics of a failed one, shown as an
 overlay while the server keeps running and serving the last good site.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.server
 import json
@@ -15,9 +15,11 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-from .build import build
+from .build import build, preview_dir
 from .config import CONFIG_NAME, SiteConfig, load_config
+from .content import is_editor_file
 from .errors import BuildError
 
 log = logging.getLogger(__name__)
@@ -63,20 +65,6 @@ class DevState:
 
 def _moved_on(state: DevState, generation: int) -> bool:
     return state.generation != generation
-
-
-def file_times(paths: list[Path]) -> dict[str, float]:
-    """Modification times of every file under *paths*."""
-    times: dict[str, float] = {}
-    for root in paths:
-        if root.is_file():
-            times[str(root)] = root.stat().st_mtime
-        elif root.is_dir():
-            for p in root.rglob("*"):
-                if p.is_file() and "__pycache__" not in p.parts:
-                    with contextlib.suppress(OSError):  # deleted while we looked
-                        times[str(p)] = p.stat().st_mtime
-    return times
 
 
 def wait_for_config(root: Path, overrides: dict[str, str], interval: float = 0.3) -> SiteConfig:
@@ -133,16 +121,38 @@ def watch(
     drafts: bool,
     base_url: str,
     stop: threading.Event,
-    interval: float = 0.3,
+    step_ms: int = 30,
 ) -> None:
-    """Poll the sources; rebuild after a change."""
+    """Wait for the operating system to report a change to a source, then rebuild once.
+
+    File events (watchfiles: inotify, FSEvents, ReadDirectoryChangesW), not polling, so
+    an idle server costs nothing however many sources there are. Changes that arrive
+    within *step_ms* of each other (a branch switch, an editor's save dance) make one
+    rebuild. Editors' lock, swap and backup files, ``.git`` and caches are ignored; only
+    ``site.toml``, which editors may replace rather than rewrite, is checked by its stamp.
+    """
+    from watchfiles import DefaultFilter
+    from watchfiles import watch as file_events
+
+    class Sources(DefaultFilter):
+        def __call__(self, change: Any, path: str) -> bool:
+            return super().__call__(change, path) and not is_editor_file(Path(path).name)
+
     config = load_config(root)
-    paths = [config.path(n) for n in ("content_dir", "templates_dir", "static_dir")]
-    paths.append(root / "site.toml")
-    seen = file_times(paths)
-    while not stop.wait(interval):
-        now = file_times(paths)
-        if now != seen:
+    folders = [config.path(n) for n in ("content_dir", "templates_dir", "static_dir")]
+    settings = root / CONFIG_NAME
+    seen = _stamp(settings)
+    for changes in file_events(
+        *[f for f in folders if f.is_dir()],
+        watch_filter=Sources(),
+        step=step_ms,
+        debounce=2000,
+        stop_event=stop,
+        rust_timeout=500,
+        yield_on_timeout=True,
+    ):
+        now = _stamp(settings)
+        if changes or now != seen:
             seen = now
             rebuild(root, state, drafts, base_url)
 
@@ -220,9 +230,9 @@ def serve(
 ) -> int:
     """Build, then serve and rebuild until interrupted (or *stop* is set)."""
     state = DevState()
-    server = http.server.ThreadingHTTPServer(
-        (host, port), make_handler(config.path("output_dir"), state)
-    )
+    folder = config.root / preview_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    server = http.server.ThreadingHTTPServer((host, port), make_handler(folder, state))
     # Locally the site is served at the root, whatever base path it is published under.
     base_url = f"http://{host}:{server.server_address[1]}/"
     rebuild(config.root, state, drafts, base_url)
@@ -232,7 +242,7 @@ def serve(
     ).start()
     server.daemon_threads = True
     print(
-        f"serving {config.output_dir}/ on http://{host}:{server.server_address[1]}/ "
+        f"serving a preview with drafts on http://{host}:{server.server_address[1]}/ "
         "(Ctrl-C to stop)",
         flush=True,
     )

@@ -98,7 +98,7 @@ def dev_server(root: Path, page: str) -> Iterator[tuple[str, Any]]:
     threading.Thread(
         target=serve, args=(load_config(root),), kwargs={"port": 0, "stop": stop}, daemon=True
     ).start()
-    built = root / "_site" / page
+    built = root / ".site-cache" / "preview" / "site" / page  # previews never touch _site/
     deadline = time.monotonic() + 20
     while not built.exists():
         assert time.monotonic() < deadline, "the dev server never built the site"

@@ -18,3 +18,68 @@ def test_edit_rebuilds_and_reloads_and_errors_are_survived(make_site):
         assert "After" in urllib.request.urlopen(base + "a/").read().decode()  # last good site
         (root / "content" / "a.md").write_text("---\ntitle: Fixed\n---\n")
         assert read_event(events)[0] == "reload"
+
+
+DRAFTS = {
+    "content/a.md": "---\ntitle: Published\n---\nHello\n",
+    "content/wip.md": "---\ntitle: Work in progress\ndraft: true\n---\nNot yet.\n",
+}
+
+
+def test_a_preview_session_never_touches_the_deploy_folder(make_site):
+    from site_builder.build import build
+    from site_builder.config import load_config
+    from tests.conftest import tree
+
+    root = make_site(DRAFTS)
+    build(load_config(root))
+    published = tree(root / "_site")
+    assert "wip/index.html" not in published
+    with dev_server(root, "wip/index.html") as (base, events):
+        page = urllib.request.urlopen(base + "wip/").read().decode()
+        assert '<p class="draft-mark">Draft: shown in previews' in page
+        index = urllib.request.urlopen(base).read().decode()
+        assert 'Work in progress</a> <span class="draft-mark">Draft</span>' in index
+        (root / "content" / "wip.md").write_text(DRAFTS["content/wip.md"] + "More.\n")
+        assert read_event(events)[0] == "reload"
+        assert "More." in urllib.request.urlopen(base + "wip/").read().decode()
+    assert tree(root / "_site") == published
+    feed = (root / "_site" / "feed.xml").read_text() + (root / "_site" / "sitemap.xml").read_text()
+    assert "wip" not in feed
+
+
+def test_build_with_drafts_writes_a_preview_not_the_site(make_site):
+    import subprocess
+    import sys
+
+    root = make_site(DRAFTS)
+    proc = subprocess.run(
+        [sys.executable, "-m", "site_builder.cli", "--root", str(root), "build", "--drafts"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "(a preview with drafts, not for deploying)" in proc.stdout
+    assert not (root / "_site").exists()
+    assert (root / ".site-cache" / "preview" / "site" / "wip" / "index.html").is_file()
+
+
+def test_a_burst_of_saves_is_one_rebuild_and_editor_files_are_ignored(make_site, capfd):
+    import time
+
+    root = make_site({"content/a.md": "---\ntitle: A\n---\nHello\n"})
+    with dev_server(root, "a/index.html") as (_, events):
+        capfd.readouterr()
+        for i in range(30):  # a branch switch: many files at once
+            (root / "content" / f"n{i}.md").write_text(f"---\ntitle: N{i}\n---\nNew.\n")
+        assert read_event(events)[0] == "reload"
+        time.sleep(1.5)
+        assert capfd.readouterr().out.count("rebuilt in") == 1
+        (root / "content" / ".#a.md").symlink_to("someone@host.123:456")  # an editor's lock
+        (root / "content" / "a.md~").write_text("backup")
+        (root / "content" / ".a.md.swp").write_text("swap")
+        (root / "content" / "4913").write_text("")
+        time.sleep(1.5)
+        assert capfd.readouterr().out.count("rebuilt in") == 0
+        (root / "site.toml").write_text((root / "site.toml").read_text() + "\n")
+        assert read_event(events)[0] == "reload"
