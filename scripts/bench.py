@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,13 +139,72 @@ def bench_build(n: int, runs: int) -> dict[str, float]:
             target.write_text(target.read_text() + "\nOne more sentence.\n")
             edit.append(timed_build(root)[0])
         serve = serve_edits(root, runs)
+        idle, reload = serve_idle_and_reload(root, runs)
     return {
+        f"serve_idle_cpu_pct_{n}": idle,
+        f"save_to_reload_s_{n}": statistics.median(reload),
         f"full_build_s_{n}": statistics.median(full),
         f"noop_rebuild_s_{n}": statistics.median(noop),
         f"one_edit_rebuild_s_{n}": statistics.median(edit),
         f"one_edit_serve_s_{n}": statistics.median(serve),
         f"peak_rss_mb_{n}": statistics.median(peak),
     }
+
+
+SERVE = """
+import sys
+from pathlib import Path
+from site_builder.config import load_config
+from site_builder.serve import serve
+serve(load_config(Path(sys.argv[1])), port=0)
+"""
+
+
+def serve_idle_and_reload(root: Path, runs: int) -> tuple[float, list[float]]:
+    """`make serve` on *root*: CPU (% of one core) over 10 s of an author only reading,
+    and seconds from a save to the page's "reload" event."""
+    import urllib.request
+
+    preview = root / ".site-cache" / "preview" / "site" / "index.html"
+    preview.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=PYTHON_ENV,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not preview.exists():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise SystemExit("the dev server never built the site")
+            time.sleep(0.1)
+        port = preview.read_text().split('href="http://127.0.0.1:')[1].split("/")[0]
+        events = urllib.request.urlopen(f"http://127.0.0.1:{port}/__dev/events", timeout=60)
+        time.sleep(2)  # settled
+        ticks = os.sysconf("SC_CLK_TCK")
+
+        def cpu() -> float:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks
+
+        before, start = cpu(), time.monotonic()
+        time.sleep(10)
+        idle = 100 * (cpu() - before) / (time.monotonic() - start)
+        target = root / "content" / "a2.md"
+        reload = []
+        for i in range(runs):
+            t = time.perf_counter()
+            target.write_text(target.read_text() + f"\nA save, number {i}.\n")
+            while not events.readline().startswith(b"event: reload"):
+                pass
+            reload.append(time.perf_counter() - t)
+            time.sleep(0.5)
+        return idle, reload
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 BARE = """<!doctype html><meta charset=utf-8><title>bare</title><script type=module>
