@@ -147,19 +147,20 @@ def _build(
 ) -> BuildResult:
     """The phases, from the last build's *state* when there is one. Longer than other
     functions on purpose: it is the build's table of contents, each step one call."""
-    from .cells import run_articles
-    from .render import RenderContext, render_article_page, render_bodies, render_site_pages
-
     problems = Collector()
     # 1. Find every source. 2. Plan: only what changed is read (nothing, if nothing did).
     sources = content.find_sources(config.root, config.path("content_dir"), problems)
     plan = Plan.make(state, sources, config.path("output_dir"))
     if plan.nothing_changed and not problems.errors:
-        assert plan.last is not None
-        for rel in plan.stamps:
-            problems.extend(plan.warnings_kept(rel))
         last = plan.last
+        assert last is not None
+        for found in last.warnings.values():
+            problems.extend(found)
         return BuildResult(SiteFiles(), [], {}, True, problems.warnings, last.articles, last.pages)
+
+    # Rendering and running need Jinja2, Python-Markdown, Pygments...: imported only now.
+    from .cells import run_articles
+    from .render import RenderContext, render_article_page, render_bodies, render_site_pages
 
     # 3. Parse the sources that changed.
     changed, warnings = parse_sources(config, plan, drafts, problems)  # articles.py

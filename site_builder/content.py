@@ -11,77 +11,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import Collector, rel
 from .model import FrontMatter, Source
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
 KNOWN_KEYS = {f.name for f in fields(FrontMatter)}  # adding a key to FrontMatter adds it here
-
-
-def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    """A YAML date, or the text of an impossible one (2024-13-01), to report it by key."""
-    try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader (pure Python: its error messages are the clearer ones)."""
-
-
-_FAST_COMPOSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _FastLoader(_FAST_COMPOSER):
-    """SafeLoader on libyaml's parser, when PyYAML was built with it."""
-
-
-for _loader in (_Loader, _FastLoader):
-    _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
-
-
-# Front matter and widget blocks are YAML: bounded, so that no block (say, an alias that
-# refers to itself a billion times over) can take the build's time or memory.
-YAML_MAX_CHARS = 256_000
-YAML_MAX_VALUES = 50_000
-
-
-def yaml_too_large(text: str, node: yaml.Node | None) -> str | None:
-    """Why a YAML block is refused, or None: its size, or how many values it expands to
-    once every alias is followed (counted without expanding anything)."""
-    if len(text) > YAML_MAX_CHARS:
-        return f"is {len(text):,} characters long (at most {YAML_MAX_CHARS:,})"
-    if node is None:
-        return None
-
-    def children(n: yaml.Node) -> list[yaml.Node]:
-        if isinstance(n, yaml.MappingNode):
-            return [part for pair in n.value for part in pair]
-        return list(n.value) if isinstance(n, yaml.SequenceNode) else []
-
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
-    while stack:
-        current, finished = stack.pop()
-        key = id(current)
-        if finished:
-            open_nodes.discard(key)
-            sizes[key] = 1 + sum(sizes[id(c)] for c in children(current))
-            if sizes[key] > YAML_MAX_VALUES:
-                return (
-                    f"expands to more than {YAML_MAX_VALUES:,} values once its aliases are followed"
-                )
-        elif key in open_nodes:
-            return "contains an alias that refers to itself"
-        elif key not in sizes:
-            open_nodes.add(key)
-            stack.append((current, True))
-            stack.extend((c, False) for c in children(current) if id(c) not in sizes)
-    return None
 
 
 def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:
@@ -135,26 +69,32 @@ def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Sou
     return sorted(sources, key=lambda s: s.slug)
 
 
+# Editors' lock (.#x, #x#), backup (x~), swap (.x.swp/.swo/.swx) and test (4913) files.
+_EDITOR_FILE = re.compile(r"^\.#|^#.*#$|~$|\.sw[pox]$|^4913$")
+
+
 def is_editor_file(name: str) -> bool:
     """Editors' lock, swap and backup files: never an article, never published."""
-    return (
-        name.startswith(".#")
-        or (name.startswith("#") and name.endswith("#"))
-        or name.endswith(("~", ".swp", ".swo", ".swx"))
-        or name == "4913"  # vim's test file
-    )
+    return _EDITOR_FILE.search(name) is not None
 
 
 def _skipped(entry: os.DirEntry[str]) -> str | None:
-    """Why *entry* of the content folder is left out, or None to use it."""
-    try:
-        entry.name.encode("utf-8")
-    except UnicodeEncodeError:
-        return "this file name is not valid UTF-8"
+    """Why *entry* of the content folder is left out, or None to use it. (Runs for every
+    entry on every build: the directory listing's file types spare a stat call, except
+    for symlinks, which are followed to find loops and dangling ones.)"""
+    if not entry.name.isascii():
+        try:
+            entry.name.encode("utf-8")
+        except UnicodeEncodeError:
+            return "this file name is not valid UTF-8"
     if is_editor_file(entry.name):
         return "an editor's lock, swap or backup file"
+    if not entry.is_symlink():
+        if entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False):
+            return None
+        return "not a regular file (a FIFO, socket or device)"
     try:
-        mode = os.stat(entry.path).st_mode  # follows symlinks: a loop or dangling one fails
+        mode = os.stat(entry.path).st_mode
     except OSError as exc:
         return f"cannot be read ({exc.strerror}: a broken symlink or a symlink loop?)"
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
@@ -208,15 +148,19 @@ def split_front_matter(
         problems.error(where, 1, "front matter opened here is never closed with '---'")
         return None
     yaml_text = "\n".join(lines[1:end])
+    import yaml
+
+    from .yamlsafe import FAST_COMPOSER, FastLoader, Loader, yaml_too_large
+
     if too_large := yaml_too_large(yaml_text, None):
         problems.error(where, 2, f"front matter {too_large}")
         return None
     loader: Any
     try:
         try:  # libyaml when available; on an error, the Python parser's message is clearer
-            node, loader = yaml.compose(yaml_text, Loader=_FAST_COMPOSER), _FastLoader
+            node, loader = yaml.compose(yaml_text, Loader=FAST_COMPOSER), FastLoader
         except yaml.YAMLError:
-            node, loader = yaml.compose(yaml_text, Loader=yaml.SafeLoader), _Loader
+            node, loader = yaml.compose(yaml_text, Loader=yaml.SafeLoader), Loader
         if too_large := yaml_too_large(yaml_text, node):
             problems.error(where, 2, f"front matter {too_large}")
             return None

@@ -199,19 +199,27 @@ class State:
     @_guarded
     def damaged_outputs(self, output: Path) -> dict[str, str]:
         """Files this state says the site has that are missing or changed since they were
-        written (by modification time and size): path -> the source that wrote them."""
+        written (by modification time and size): path -> the source that wrote them.
+        (Runs on every build: one stat per file, relative to the open output folder.)"""
         damaged = {}
-        base = str(output) + os.sep
-        for path, owner, mtime, size in self.db.execute(
-            "SELECT path, owner, mtime, size FROM files"
-        ):
-            try:
-                st = os.stat(base + path)
-            except OSError:
-                damaged[path] = owner
-                continue
-            if st.st_mtime_ns != mtime or st.st_size != size:
-                damaged[path] = owner
+        try:
+            folder = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return dict(self.db.execute("SELECT path, owner FROM files"))
+        stat = os.stat
+        try:
+            for path, owner, mtime, size in self.db.execute(
+                "SELECT path, owner, mtime, size FROM files"
+            ):
+                try:
+                    st = stat(path, dir_fd=folder)
+                except OSError:
+                    damaged[path] = owner
+                    continue
+                if st.st_mtime_ns != mtime or st.st_size != size:
+                    damaged[path] = owner
+        finally:
+            os.close(folder)
         return damaged
 
     def files(self, added: Mapping[str, str], removed: set[str]) -> Overlay[str]:

@@ -28,9 +28,9 @@ from typing import Any
 
 import yaml
 
-from .content import yaml_too_large
 from .errors import Collector
 from .model import Input, Option, Output, Widget
+from .yamlsafe import yaml_too_large
 
 INPUT_TYPES: dict[str, set[str]] = {
     "range": {"min", "max", "step", "value", "label", "format"},
