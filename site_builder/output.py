@@ -67,7 +67,8 @@ def guard_output(
     return None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Is process *pid* still there (a zombie counts)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -82,7 +83,7 @@ def remove_leftovers(folder: Path, pattern: str) -> None:
     for processes that are gone: a running build's files are its own."""
     for stale in folder.glob(pattern + "*"):
         pid = re.match(r"\d+", stale.name[len(pattern) :])
-        if pid and not _alive(int(pid[0])):
+        if pid and not process_alive(int(pid[0])):
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)
             else:

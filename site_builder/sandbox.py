@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from site_builder.output import process_alive
+
 # Landlock access rights for files (linux/landlock.h)
 _WRITE_FILE = 1 << 1
 _REMOVE_DIR = 1 << 4
@@ -184,16 +186,6 @@ def _cgroup_parent() -> Path | None:
     return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _processes() -> dict[int, tuple[int, int]]:
     """pid -> (parent pid, process group) of every process this one can see."""
     found = {}
@@ -223,7 +215,7 @@ class Supervisor:
             return
         for stale in parent.glob(CGROUP_PREFIX + "*"):  # left by a killed build
             owner = re.match(r"\d+", stale.name[len(CGROUP_PREFIX) :])
-            if owner and not _alive(int(owner[0])):
+            if owner and not process_alive(int(owner[0])):
                 self._empty(stale)
         folder = parent / f"{CGROUP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         try:

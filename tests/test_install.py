@@ -1,5 +1,6 @@
 """`pip install .` (not only `-e .`) makes a package that builds a site."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -8,9 +9,13 @@ from tests.conftest import ROOT, write_site
 
 
 def test_the_wheel_builds_a_site_with_cells(tmp_path):
-    dist = tmp_path / "dist"
+    dist, source = tmp_path / "dist", tmp_path / "source"  # setuptools builds in the tree
+    shutil.copytree(ROOT / "site_builder", source / "site_builder",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
         check=True,
         capture_output=True,
     )
