@@ -165,7 +165,7 @@ def serve_idle_and_reload(root: Path, runs: int) -> tuple[float, list[float]]:
     and seconds from a save to the page's "reload" event."""
     import urllib.request
 
-    preview = root / ".site-cache" / "preview" / "site" / "index.html"
+    preview = root / ".site-cache" / "preview" / "site" / "a1" / "index.html"
     preview.unlink(missing_ok=True)
     proc = subprocess.Popen(
         [sys.executable, "-c", SERVE, str(root)],

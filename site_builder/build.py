@@ -150,7 +150,7 @@ def _build(
     problems = Collector()
     # 1. Find every source. 2. Plan: only what changed is read (nothing, if nothing did).
     sources = content.find_sources(config.root, config.path("content_dir"), problems)
-    plan = Plan.make(state, sources, config.path("output_dir"))
+    plan = Plan.make(state, sources, config.path("output_dir"), check_output=not (drafts or dev))
     if plan.nothing_changed and not problems.errors:
         last = plan.last
         assert last is not None

@@ -262,6 +262,23 @@ class _Sections(Treeprocessor):
                 section.append(child)
 
 
+class _AnchorNames(Treeprocessor):
+    """Name each heading's "#" link for screen readers ("Link to this section: Title"),
+    with the glyph itself hidden from them."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        for heading in root.iter():
+            if heading.tag not in ("h2", "h3", "h4", "h5", "h6"):
+                continue
+            for link in heading.iter("a"):
+                if "headerlink" not in link.get("class", "").split():
+                    continue
+                title = "".join(heading.itertext()).removesuffix(link.text or "").strip()
+                link.set("aria-label", f"Link to this section: {title}")
+                glyph = ElementTree.SubElement(link, "span", {"aria-hidden": "true"})
+                glyph.text, link.text = link.text, None
+
+
 class _IndentedCode(Treeprocessor):
     """Highlight indented code blocks as plain text, in the same markup as fenced ones
     (fenced blocks never reach Markdown: split_blocks takes them out first)."""
@@ -291,7 +308,8 @@ class _SiteExtension(Extension):
     def extendMarkdown(self, md: md_lib.Markdown) -> None:  # Python-Markdown API
         links = _PrefixLinks(md, self.urls, self.renames)
         md.treeprocessors.register(links, "xw_links", 0)
-        md.treeprocessors.register(_Sections(md), "xw_sections", 1)  # after "toc" (5)
+        md.treeprocessors.register(_AnchorNames(md), "xw_anchor_names", 2)  # after "toc" (5)
+        md.treeprocessors.register(_Sections(md), "xw_sections", 1)
         md.treeprocessors.register(_IndentedCode(md, self.highlights), "xw_code", 30)
 
 

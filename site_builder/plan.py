@@ -173,15 +173,18 @@ class Plan:
         return self.state.summary if self.state else None
 
     @classmethod
-    def make(cls, state: State | None, sources: list[Source], output: Path) -> Plan:
-        """Compare the sources and the output folder with the last build's state."""
+    def make(
+        cls, state: State | None, sources: list[Source], output: Path, check_output: bool = True
+    ) -> Plan:
+        """Compare the sources, and with *check_output* the output folder (one stat per
+        file: a preview, which nobody deploys, skips it), with the last build's state."""
         stamps = {s.rel: source_stamp(s) for s in sources}
         if state is None:
             return cls(None, sources, stamps, list(sources), set(), {})
         last = state.summary
         repair = outdated_sources(last.deps)
         repair_site = False
-        for path, owner in state.damaged_outputs(output).items():
+        for path, owner in (state.damaged_outputs(output) if check_output else {}).items():
             if path in last.site_outputs:
                 repair_site = True
             elif owner in stamps:

@@ -188,6 +188,8 @@ def _split_last_expr(code: str, line: int, article: str) -> tuple[Any, Any]:
 
 STYLE_BLOCK_RE = re.compile(r"<style\b.*?</style>", re.S | re.I)
 STYLE_ATTR_RE = re.compile(r"""\sstyle=("[^"]*"|'[^']*')""", re.I)
+TABLE_BORDER_RE = re.compile(r"""(<table\b[^>]*?)\sborder=("[^"]*"|'[^']*'|\d+)""", re.I)
+EMPTY_HEADER_RE = re.compile(r"<th>(\s|&nbsp;)*</th>", re.I)
 
 
 def _display(value: Any) -> str:
@@ -203,7 +205,11 @@ def _display(value: Any) -> str:
         markup = str(value._repr_svg_())
     else:
         return f'<pre class="xw-value">{html.escape(repr(value))}</pre>'
-    return STYLE_ATTR_RE.sub("", STYLE_BLOCK_RE.sub("", markup))
+    markup = STYLE_ATTR_RE.sub("", STYLE_BLOCK_RE.sub("", markup))
+    # Valid, named tables: no presentational border, no header cell without a name (the
+    # corner above a DataFrame's index).
+    markup = TABLE_BORDER_RE.sub(r"\1", markup)
+    return EMPTY_HEADER_RE.sub('<th><span class="visually-hidden">Row</span></th>', markup)
 
 
 def to_plain(value: Any) -> Any:

@@ -514,10 +514,11 @@ def render_widget(
     outputs = "".join(
         render_output(o, initial.get(o.id, {}), mathml.get(o.id, "")) for o in widget.outputs
     )
-    label = f' aria-label="{_attr(widget.label)}"' if widget.label else ""
+    # A figure is named by its caption; one without gets a name all the same.
+    name = "" if widget.label else f' aria-label="Interactive figure {widget.index + 1}"'
     caption = f"<figcaption>{html.escape(widget.label)}</figcaption>" if widget.label else ""
     return (
-        f'<figure class="xw-widget" id="widget-{widget.index + 1}" role="group"{label}>{caption}'
+        f'<figure class="xw-widget" id="widget-{widget.index + 1}"{name}>{caption}'
         + (f'<div class="xw-inputs">{inputs}</div>' if inputs else "")
         + (f'<div class="xw-outputs">{outputs}</div>' if outputs else "")
         + "</figure>"
