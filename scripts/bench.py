@@ -101,7 +101,7 @@ for i in range(runs + 1):  # the first rebuild also imports what rendering needs
     target.write_text(target.read_text() + f"\\nAn edit in the dev server, number {i}.\\n")
     t = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        assert rebuild(root, state, False, "http://127.0.0.1:8000/") is not None
+        assert rebuild(root, state, False, "http://127.0.0.1:8000/", {str(target)}) is not None
     times.append(time.perf_counter() - t)
 print("BENCH", json.dumps(times[1:]))
 """

@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from . import content
 from .articles import newest_first, parse_sources
@@ -35,9 +36,18 @@ from .errors import BuildError, Collector, Diagnostic
 from .errors import rel as rel_path
 from .links import check_links, scan_page
 from .lock import Busy, build_lock
-from .model import Article
+from .model import Article, Source
 from .output import GUARD_HINTS, SiteFiles, WriteFailed, guard_folders
-from .plan import Listing, Plan, file_stamp, global_key, kept_deps, kept_records, save_state
+from .plan import (
+    Listing,
+    Plan,
+    file_stamp,
+    global_key,
+    kept_deps,
+    kept_records,
+    save_state,
+    source_stamp,
+)
 from .state import Changes, State, StateDamaged, Summary, discard
 
 # Heavy modules (Jinja2, Python-Markdown, Pygments) are imported where they are used, so a
@@ -56,6 +66,33 @@ class BuildResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     article_count: int = 0  # articles in the site
     page_count: int = 0  # HTML pages in the site
+    sources: Known | None = None  # what the next build in this process may start from
+
+
+@dataclass(frozen=True)
+class Known:
+    """The sources a build found and their stamps. A long-running process (the dev server)
+    hands them to its next build with the files its file events say were modified, so
+    that build re-stamps only those instead of walking the content folder."""
+
+    sources: list[Source]
+    stamps: dict[str, tuple[Any, ...]]
+
+    def after(self, modified: set[str]) -> Known | None:
+        """The sources once *modified* (absolute paths of files that existed and still
+        do) changed; None when one of them is not part of a known source."""
+        by_folder = {s.bundle_dir or s.file: s for s in self.sources}
+        stamps = dict(self.stamps)
+        for path in modified:
+            folder = path
+            while folder not in by_folder:  # a file of a bundle: its folder's source
+                parent = os.path.dirname(folder)
+                if parent == folder:
+                    return None
+                folder = parent
+            source = by_folder[folder]
+            stamps[source.rel] = source_stamp(source)
+        return Known(self.sources, stamps)
 
 
 def build(
@@ -67,6 +104,7 @@ def build(
     incremental: bool = True,
     wait: bool = True,
     waiting: Callable[[str], None] | None = None,
+    known: Known | None = None,
 ) -> BuildResult:
     """Build the site; raise BuildError with every problem, leaving the output alone.
 
@@ -76,12 +114,13 @@ def build(
 
     A preview (*drafts*, or *dev* for the dev server) is written to its own folder,
     ``preview_dir``, with its own saved state: the output folder only ever holds what a
-    plain build publishes.
+    plain build publishes. *known*: the sources as they are now, when the caller knows
+    (Known.after); otherwise the content folder is walked.
     """
     if drafts or dev:
         config = replace(config, output_dir=str(preview_dir(config)))
     if not write:
-        return _build_once(config, drafts, write, dev, incremental)
+        return _build_once(config, drafts, write, dev, incremental, known)
     problems = Collector()
     for key, problem in guard_folders(config):  # output.py
         problems.error(
@@ -90,7 +129,7 @@ def build(
     problems.raise_if_errors()
     try:
         with build_lock(config.path("cache_dir"), wait, waiting):
-            return _build_once(config, drafts, write, dev, incremental)
+            return _build_once(config, drafts, write, dev, incremental, known)
     except OSError as exc:  # the cache or output folder is unwritable, the disk full...
         where = rel_path(Path(os.fsdecode(exc.filename)), config.root) if exc.filename else ""
         raise BuildError(
@@ -108,7 +147,12 @@ def preview_dir(config: SiteConfig) -> Path:
 
 
 def _build_once(
-    config: SiteConfig, drafts: bool, write: bool, dev: bool, incremental: bool
+    config: SiteConfig,
+    drafts: bool,
+    write: bool,
+    dev: bool,
+    incremental: bool,
+    known: Known | None = None,
 ) -> BuildResult:
     """One build from the saved state when it is usable, else from scratch; a full build
     then prunes the caches of what it did not use."""
@@ -119,7 +163,7 @@ def _build_once(
     use_state = incremental and write and config.path("output_dir").is_dir()
     state = State.open(state_dir, key) if use_state else None
     try:
-        result = _build(config, drafts, write, dev, key, state, state_dir)
+        result = _build(config, drafts, write, dev, key, state, state_dir, known)
     except StateDamaged as exc:  # found while reading it: start again from scratch
         log.warning("ignoring the saved build state (%s); building everything", exc)
         if state:
@@ -144,19 +188,25 @@ def _build(
     key: str,
     state: State | None,
     state_dir: Path,
+    known: Known | None = None,
 ) -> BuildResult:
     """The phases, from the last build's *state* when there is one. Longer than other
     functions on purpose: it is the build's table of contents, each step one call."""
     problems = Collector()
     # 1. Find every source. 2. Plan: only what changed is read (nothing, if nothing did).
-    sources = content.find_sources(config.root, config.path("content_dir"), problems)
-    plan = Plan.make(state, sources, config.path("output_dir"), check_output=not (drafts or dev))
+    if known is None:
+        sources = content.find_sources(config.root, config.path("content_dir"), problems)
+        known = Known(sources, {s.rel: source_stamp(s) for s in sources})
+    output, preview = config.path("output_dir"), drafts or dev
+    plan = Plan.make(state, known.sources, output, check_output=not preview, stamps=known.stamps)
     if plan.nothing_changed and not problems.errors:
         last = plan.last
         assert last is not None
         for found in last.warnings.values():
             problems.extend(found)
-        return BuildResult(SiteFiles(), [], {}, True, problems.warnings, last.articles, last.pages)
+        return BuildResult(
+            SiteFiles(), [], {}, True, problems.warnings, last.articles, last.pages, known
+        )
 
     # Rendering and running need Jinja2, Python-Markdown, Pygments...: imported only now.
     from .cells import run_articles
@@ -229,6 +279,7 @@ def _build(
         problems.warnings,
         article_count,
         page_count,
+        known,
     )
 
 

@@ -174,11 +174,17 @@ class Plan:
 
     @classmethod
     def make(
-        cls, state: State | None, sources: list[Source], output: Path, check_output: bool = True
+        cls,
+        state: State | None,
+        sources: list[Source],
+        output: Path,
+        check_output: bool = True,
+        stamps: dict[str, tuple[Any, ...]] | None = None,
     ) -> Plan:
         """Compare the sources, and with *check_output* the output folder (one stat per
         file: a preview, which nobody deploys, skips it), with the last build's state."""
-        stamps = {s.rel: source_stamp(s) for s in sources}
+        if stamps is None:
+            stamps = {s.rel: source_stamp(s) for s in sources}
         if state is None:
             return cls(None, sources, stamps, list(sources), set(), {})
         last = state.summary

@@ -12,12 +12,13 @@ import functools
 import http.server
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from .build import build, preview_dir
+from .build import Known, build, preview_dir
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .content import is_editor_file
 from .errors import BuildError
@@ -55,6 +56,7 @@ class DevState:
         self.generation = 0
         self.errors: list[str] = []
         self.changed = threading.Condition()
+        self.known: Known | None = None  # the sources the last good build found
 
     def publish(self, errors: list[str]) -> None:
         with self.changed:
@@ -90,12 +92,18 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
-def rebuild(root: Path, state: DevState, drafts: bool, base_url: str) -> SiteConfig | None:
-    """Build once; publish a reload or the diagnostics. Never raises."""
+def rebuild(
+    root: Path, state: DevState, drafts: bool, base_url: str, modified: set[str] | None = None
+) -> SiteConfig | None:
+    """Build once; publish a reload or the diagnostics. Never raises. *modified*: the
+    files that changed, when only existing sources' files did (else the build looks)."""
     start = time.perf_counter()
+    known = state.known.after(modified) if state.known and modified is not None else None
+    state.known = None  # until this build succeeds
     try:
         config = load_config(root, {"base_url": base_url})
-        build(config, drafts=drafts, dev=True, waiting=_waiting)
+        result = build(config, drafts=drafts, dev=True, waiting=_waiting, known=known)
+        state.known = result.sources
     except BuildError as exc:
         errors = [d.format() for d in exc.diagnostics]
         print("\n".join(errors), flush=True)
@@ -131,7 +139,7 @@ def watch(
     rebuild. Editors' lock, swap and backup files, ``.git`` and caches are ignored; only
     ``site.toml``, which editors may replace rather than rewrite, is checked by its stamp.
     """
-    from watchfiles import DefaultFilter
+    from watchfiles import Change, DefaultFilter
     from watchfiles import watch as file_events
 
     class Sources(DefaultFilter):
@@ -140,6 +148,7 @@ def watch(
 
     config = load_config(root)
     folders = [config.path(n) for n in ("content_dir", "templates_dir", "static_dir")]
+    content = str(folders[0]) + os.sep
     settings = root / CONFIG_NAME
     seen = _stamp(settings)
     for changes in file_events(
@@ -153,8 +162,16 @@ def watch(
     ):
         now = _stamp(settings)
         if changes or now != seen:
+            # Files of the content folder that were only modified: the next build need
+            # not look for sources (a file added, deleted or elsewhere: it does).
+            modified: set[str] | None = {path for _, path in changes}
+            if now != seen or any(
+                kind != Change.modified or not path.startswith(content) or os.path.isdir(path)
+                for kind, path in changes
+            ):
+                modified = None
             seen = now
-            rebuild(root, state, drafts, base_url)
+            rebuild(root, state, drafts, base_url, modified)
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):

@@ -172,3 +172,23 @@ def test_a_dependency_upgrade_runs_exactly_the_articles_that_import_it(
     assert not full.incremental
     assert "v2.0" in (root / "_site" / "uses" / "index.html").read_text()
     assert (root / "_site" / "other" / "index.html").read_text() == before
+
+
+@pytest.mark.parametrize("edit", ["body", "bundle data"])
+def test_a_build_told_what_changed_equals_a_clean_one(make_site, edit):
+    root = make_site(SITE)
+    known = build(load_config(root)).sources
+    make_site(EDITS[edit])
+    modified = {str(root / name) for name in EDITS[edit]}
+    told = known.after(modified)
+    assert told is not None and told != known
+    result = build(load_config(root), known=told)
+    assert result.incremental and len(result.articles) == 1
+    assert tree(root / "_site") == clean_tree(root)
+
+
+def test_a_change_outside_the_known_sources_means_looking_again(make_site):
+    root = make_site(SITE)
+    known = build(load_config(root)).sources
+    assert known.after({str(root / "content" / "notes.txt")}) is None
+    assert known.after({"/elsewhere/file.md"}) is None
