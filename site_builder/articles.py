@@ -28,16 +28,17 @@ def parse_sources(
     plan.parsed = set(parsed)
     warnings: dict[str, list[Diagnostic]] = {}
     candidates = []
+    kept = plan.last.warnings if plan.last else {}
     for source in plan.sources:
         if source.rel in parsed:
             article, found = parsed[source.rel]
             if article is not None:
                 candidates.append(article)
         else:
-            found = plan.warnings_kept(source.rel)
+            found = kept.get(source.rel, [])
         problems.extend(found)
-        if kept := [d for d in found if d.severity == "warning"]:
-            warnings[source.rel] = kept
+        if only := [d for d in found if d.severity == "warning"]:
+            warnings[source.rel] = only
     return check_articles(config, candidates, problems, plan.taken_slugs(candidates)), warnings
 
 

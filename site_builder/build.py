@@ -36,7 +36,7 @@ from .errors import BuildError, Collector, Diagnostic
 from .errors import rel as rel_path
 from .links import check_links, scan_page
 from .lock import Busy, build_lock
-from .model import Article, Source
+from .model import Article, Executed, Source
 from .output import GUARD_HINTS, SiteFiles, WriteFailed, guard_folders
 from .plan import (
     Listing,
@@ -208,15 +208,18 @@ def _build(
             SiteFiles(), [], {}, True, problems.warnings, last.articles, last.pages, known
         )
 
-    # Rendering and running need Jinja2, Python-Markdown, Pygments...: imported only now.
-    from .cells import run_articles
+    # Rendering needs Jinja2, Python-Markdown, Pygments...: imported only now.
     from .render import RenderContext, render_article_page, render_bodies, render_site_pages
 
     # 3. Parse the sources that changed.
     changed, warnings = parse_sources(config, plan, drafts, problems)  # articles.py
 
-    # 4. Run their Python.
-    executed = run_articles(config, changed, problems)  # cells.py
+    # 4. Run their Python (the runner and the widgets are imported only when there is some).
+    executed: dict[str, Executed] = {}
+    if any(a.cells or a.widgets or a.inlines for a in changed):
+        from .cells import run_articles
+
+        executed = run_articles(config, changed, problems)
     problems.raise_if_errors()
 
     # 5. Render their pages, then the site-wide pages if what they list changed.

@@ -82,6 +82,11 @@ def _skipped(entry: os.DirEntry[str]) -> str | None:
     """Why *entry* of the content folder is left out, or None to use it. (Runs for every
     entry on every build: the directory listing's file types spare a stat call, except
     for symlinks, which are followed to find loops and dangling ones.)"""
+    name = entry.name
+    # The common case, decided from the listing alone (no editor file ends in .md).
+    md = name.endswith(".md") and name.isascii() and not name.startswith(".#")
+    if md and entry.is_file(follow_symlinks=False):
+        return None
     if not entry.name.isascii():
         try:
             entry.name.encode("utf-8")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import SiteConfig
-from .errors import Collector, Diagnostic
+from .errors import Collector
 from .links import Scan
 from .model import Article, FrontMatter, Source
 from .output import FileConflict, SiteFiles
@@ -206,10 +206,6 @@ class Plan:
     def nothing_changed(self) -> bool:
         last = self.last
         return bool(last) and not self.fresh and not self.gone and not self.repair_site_pages
-
-    def warnings_kept(self, rel: str) -> list[Diagnostic]:
-        """The warnings the last build found in a source this build does not read."""
-        return self.last.warnings.get(rel, []) if self.last else []
 
     def taken_slugs(self, candidates: list[Article]) -> dict[str, str]:
         """Slugs of articles kept from the last build that *candidates* could clash with."""
