@@ -31,6 +31,7 @@ import secrets
 import signal
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from site_builder.output import process_alive
@@ -201,6 +202,20 @@ def _processes() -> dict[int, tuple[int, int]]:
     return found
 
 
+def _members(cgroup: Path) -> list[int]:
+    """The processes in a cgroup (none when it is gone)."""
+    try:
+        return [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _kill(pids: Iterable[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 class Supervisor:
     """Run a function in a child process in its own process group and process limit;
     end it at a deadline; leave no process behind."""
@@ -229,15 +244,10 @@ class Supervisor:
     @staticmethod
     def _empty(folder: Path) -> None:
         for _ in range(200):
-            try:
-                pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
-            except OSError:
-                pids = []
+            pids = _members(folder)
             if not pids:
                 break
-            for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
+            _kill(pids)
             time.sleep(0.005)
         with contextlib.suppress(OSError):
             folder.rmdir()
@@ -337,16 +347,11 @@ class Supervisor:
                 doomed.add(pid)
                 todo.extend(children.get(pid, []))
             if self.cgroup is not None:
-                with contextlib.suppress(OSError, ValueError):
-                    doomed.update(
-                        int(p) for p in (self.cgroup / "cgroup.procs").read_text().split()
-                    )
+                doomed.update(_members(self.cgroup))
             doomed.discard(me)
             if not doomed:
                 break
-            for pid in doomed:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
+            _kill(doomed)
             time.sleep(0.002)
             self._reap()
         self._reap()
