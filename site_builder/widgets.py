@@ -432,8 +432,10 @@ def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
         attrs = "".join(f' {k}="{_plain_number(o[k])}"' for k in ("min", "max", "step") if k in o)
         value = o["value"]
         shown = f"{float(value):.{_decimals(o.get('step', 1))}f}"
+        # The slider itself tells screen readers its value: the readout is for the eye.
         readout = (
-            f'<output class="xw-readout" for="{ident}" id="{ident}-readout">{shown}</output>'
+            f'<output class="xw-readout" for="{ident}" id="{ident}-readout" aria-hidden="true">'
+            f"{shown}</output>"
             if inp.type == "range"
             else ""
         )
@@ -517,10 +519,18 @@ def render_widget(
     # A figure is named by its caption; one without gets a name all the same.
     name = "" if widget.label else f' aria-label="Interactive figure {widget.index + 1}"'
     caption = f"<figcaption>{html.escape(widget.label)}</figcaption>" if widget.label else ""
+    # One polite region per widget, written by the page once an input settles (outputs
+    # themselves are not live regions: a drag would flood a screen reader).
+    announce = (
+        '<p class="xw-announce visually-hidden" aria-live="polite" aria-atomic="true"></p>'
+        if widget.outputs
+        else ""
+    )
     return (
         f'<figure class="xw-widget" id="widget-{widget.index + 1}"{name}>{caption}'
         + (f'<div class="xw-inputs">{inputs}</div>' if inputs else "")
         + (f'<div class="xw-outputs">{outputs}</div>' if outputs else "")
+        + announce
         + "</figure>"
     )
 
@@ -546,7 +556,6 @@ def render_output(output: Output, result: dict[str, Any], mathml: str = "") -> s
         return f'<div {attrs}>{head}<div class="xw-result">{body}</div>{err}</div>'
     value = result.get("value", "")
     if output.type == "value":
-        body = f'<output class="xw-result" aria-live="polite">{html.escape(value)}</output>'
+        body = f'<span class="xw-result">{html.escape(value)}</span>'
         return f"<div {attrs}>{head}{body}{err}</div>"
-    live = ' aria-live="polite"' if output.type == "html" else ""
-    return f'<div {attrs}>{head}<div class="xw-result"{live}>{value}</div>{err}</div>'
+    return f'<div {attrs}>{head}<div class="xw-result">{value}</div>{err}</div>'

@@ -359,3 +359,33 @@ def test_the_latest_value_wins_and_nothing_queues(page, faults_url):
     assert updates(page) == before + 2
     assert text(page, "w1o1") == "10.0"
     assert text(page, "w1o2") == "5.0"
+
+
+LISTEN = """() => {
+  window.__said = [];
+  for (const region of document.querySelectorAll(".xw-announce"))
+    new MutationObserver(() => window.__said.push(region.textContent)).observe(
+      region, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def test_one_announcement_per_settled_input_and_none_on_hover(page, example_url):
+    open_ready(page, example_url + "neural-network-math/")
+    # Figures are not live regions, and a slider's readout is not read out twice.
+    assert page.locator(".xw-output [aria-live], .xw-output output").count() == 0
+    readouts = page.locator(".xw-readout")
+    assert readouts.count() > 0
+    assert page.locator(".xw-readout[aria-hidden=true]").count() == readouts.count()
+    page.evaluate(LISTEN)
+    page.focus("#xw-in-x")
+    for _ in range(4):  # quick steps of one slider: one settled input
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(2000)
+    said = page.evaluate("window.__said")
+    assert len(said) == 1, said
+    assert said[0].startswith("σ(x): 0.") and said[0] == seen(page, "#widget-1 .xw-announce")
+    for row in page.locator("tbody tr[data-key]").all()[:8]:
+        row.hover()
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(2000)
+    assert page.evaluate("window.__said") == said  # hovering previews, silently

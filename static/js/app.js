@@ -22,6 +22,8 @@ function start(article) {
   let pending = {}; // latest value per input, not yet sent: the latest value always wins
   let nextId = 1;
   let busyTimer = 0;
+  let settleTimer = 0;
+  const touched = new Set(); // outputs updated since the last announcement
 
   const setStatus = (state, text) => showStatus(statusEl, state, text);
 
@@ -61,7 +63,10 @@ function start(article) {
       for (const el of outputs.values()) delete el.dataset.busy;
       inFlight = null;
       if (msg.error) setStatus("error", `Interactive figures hit an error: ${msg.error}`);
-      else applyResults(outputs, msg.outputs);
+      else {
+        applyResults(outputs, msg.outputs);
+        for (const id of Object.keys(msg.outputs)) touched.add(id);
+      }
       root.dataset.xwUpdates = String(Number(root.dataset.xwUpdates || 0) + 1);
       if (Object.keys(pending).length === 0) delete root.dataset.xwPending;
       send();
@@ -80,10 +85,33 @@ function start(article) {
     worker.postMessage({ type: "update", id: inFlight, changes });
   }
 
-  function change(name, value) {
+  // *preview*: a hover that shows a value without choosing it; never announced.
+  function change(name, value, preview = false) {
     pending[name] = value;
     root.dataset.xwPending = "true";
+    if (!preview) {
+      clearTimeout(settleTimer);
+      settleTimer = setTimeout(announce, SETTLE_MS);
+    }
     send();
+  }
+
+  // Once the reader's input has settled and its results are in, tell screen readers
+  // once, per widget, what its value outputs now say.
+  function announce() {
+    if (inFlight !== null || Object.keys(pending).length > 0) {
+      settleTimer = setTimeout(announce, SETTLE_MS / 2);
+      return;
+    }
+    const widgets = new Set([...touched].map((id) => outputs.get(id)?.closest(".xw-widget")));
+    touched.clear();
+    for (const widget of widgets) {
+      const region = widget?.querySelector(".xw-announce");
+      if (region) {
+        const text = summary(widget);
+        if (text && text !== region.textContent) region.textContent = text;
+      }
+    }
   }
 
   // Test and debugging hook: recompute every output in the browser without touching the page.
@@ -97,6 +125,19 @@ function start(article) {
   };
 
   for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change);
+}
+
+const SETTLE_MS = 500; // an input is settled when it has not changed for this long
+
+// What a widget's value outputs say, in one line: "σ(x): 0.7311. Odds: 2.72".
+function summary(widget) {
+  const parts = [];
+  for (const el of widget.querySelectorAll(".xw-value")) {
+    const label = el.querySelector(".xw-label")?.textContent?.trim();
+    const value = el.querySelector(".xw-result")?.textContent?.trim();
+    if (value) parts.push(label ? `${label}: ${value}` : value);
+  }
+  return parts.join(". ");
 }
 
 function showStatus(statusEl, state, text) {
@@ -212,9 +253,9 @@ function bindRows(box, name, change) {
   // Hovering previews a row; leaving the table returns to the chosen one.
   body.addEventListener("mouseover", (e) => {
     const tr = e.target.closest("tr");
-    if (tr) change(name, tr.dataset.key);
+    if (tr) change(name, tr.dataset.key, true);
   });
-  body.addEventListener("mouseleave", () => chosen && change(name, chosen.dataset.key));
+  body.addEventListener("mouseleave", () => chosen && change(name, chosen.dataset.key, true));
   body.addEventListener("keydown", (e) => {
     const visible = rows.filter((tr) => !tr.hidden);
     const at = visible.indexOf(chosen);
