@@ -33,7 +33,7 @@ from .model import Input, Option, Output, Widget
 from .yamlsafe import yaml_too_large
 
 INPUT_TYPES: dict[str, set[str]] = {
-    "range": {"min", "max", "step", "value", "label", "format"},
+    "range": {"min", "max", "step", "value", "label", "format", "keyboard_step"},
     "number": {"min", "max", "step", "value", "label"},
     "select": {"options", "value", "label"},
     "checkbox": {"value", "label"},
@@ -196,6 +196,14 @@ def _check_input(
             k = (Decimal(repr(value)) - Decimal(repr(lo))) / Decimal(repr(step))
             if k != k.to_integral_value():
                 err("value", f"value {value} is not on the step grid (min {lo}, step {step})")
+        keys = values.get("keyboard_step")
+        if keys is not None and step > 0:
+            ratio = Decimal(repr(keys)) / Decimal(repr(step)) if _number(keys) else None
+            if ratio is None or keys <= 0 or ratio != ratio.to_integral_value():
+                err(
+                    "keyboard_step",
+                    f"keyboard_step must be a multiple of step ({step}), got {keys!r}",
+                )
     elif kind == "select":
         options = values.get("options")
         if isinstance(options, list):
@@ -423,6 +431,21 @@ def _decimals(step: Any) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
+KEY_PRESSES = 200  # arrow presses that cross a range at most, unless keyboard_step says
+
+
+def keyboard_step(lo: float, hi: float, step: float) -> Decimal:
+    """How far an arrow key moves a range: its step, or, when the step is fine (value
+    precision), a round multiple of it that crosses the range in about KEY_PRESSES."""
+    precise = Decimal(repr(step))
+    raw = (Decimal(repr(hi)) - Decimal(repr(lo))) / KEY_PRESSES
+    if raw <= precise:
+        return precise
+    magnitude = Decimal(10) ** raw.adjusted()
+    nice = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    return (nice / precise).to_integral_value(rounding="ROUND_CEILING") * precise
+
+
 def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
     """Return the control for one input, usable (and labelled) before any script runs."""
     o, name = inp.options, inp.name
@@ -439,6 +462,10 @@ def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
             if inp.type == "range"
             else ""
         )
+        if inp.type == "range":  # arrows move by the keyboard step, Page keys by ten
+            keys = o.get("keyboard_step") or keyboard_step(o["min"], o["max"], o.get("step", 1))
+            if Decimal(str(keys)) != Decimal(repr(o.get("step", 1))):
+                attrs += f' data-xw-key-step="{_plain_number(float(keys))}"'
         return (
             f'<div class="xw-input xw-{inp.type}" data-xw-input="{name}" data-xw-type="{inp.type}">'
             f'<label for="{ident}">{label}</label>'

@@ -104,10 +104,10 @@ def test_sigmoid_slider_by_keyboard_and_by_value(page, example_url):
     open_ready(page, example_url + ARTICLE)
     page.focus("#xw-in-x")
     before = updates(page)
-    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # step 0.01 over 40: the arrow moves by 0.2
     wait_update(page, before)
-    assert page.input_value("#xw-in-x") == "0.01"
-    assert text(page, "w0o1") == f"{nn.sigmoid(0.01):.6f}"
+    assert page.input_value("#xw-in-x") == "0.2"
+    assert text(page, "w0o1") == f"{nn.sigmoid(0.2):.6f}"
     for x in (2, -7.5, 19.99):
         set_range(page, "x", x)
         assert text(page, "w0o1") == f"{nn.sigmoid(x):.6f}"
@@ -389,3 +389,20 @@ def test_one_announcement_per_settled_input_and_none_on_hover(page, example_url)
     page.mouse.move(0, 0)
     page.wait_for_timeout(2000)
     assert page.evaluate("window.__said") == said  # hovering previews, silently
+
+
+def test_a_fine_step_slider_moves_by_a_keyboard_step(page, example_url):
+    open_ready(page, example_url + ARTICLE)
+    slider = "#xw-in-w_age"  # step 0.000001 from -0.1 to 0.1: 200,000 steps
+    assert page.get_attribute(slider, "data-xw-key-step") == "0.001"
+    page.focus(slider)
+    for key, expected in (("ArrowRight", -0.015852), ("PageUp", -0.005852),
+                          ("ArrowLeft", -0.006852), ("PageDown", -0.016852)):  # fmt: skip
+        before = updates(page)
+        page.keyboard.press(key)
+        wait_update(page, before)
+        assert float(page.input_value(slider)) == pytest.approx(expected, abs=1e-9), key
+        assert seen(page, "#xw-in-w_age-readout") == f"{expected:.6f}"
+    page.keyboard.press("End")
+    assert page.input_value(slider) == "0.1"
+    assert page.errors == []

@@ -377,6 +377,17 @@ BAD = [
         ],
     ),
     (
+        "keyboard step off the grid",
+        {
+            "content/first.md": HEAD + "```widget\ninputs:\n  x: {type: range, min: 0, max: 1, "
+            "step: 0.1, keyboard_step: 0.25}\n```\n"
+        },
+        [
+            "content/first.md:6: error: input 'x': keyboard_step must be a multiple of step "
+            "(0.1), got 0.25"
+        ],
+    ),
+    (
         "an infinite time limit",
         {"content/first.md": "---\ntitle: T\ntimeout: .inf\n---\n"},
         [

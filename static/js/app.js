@@ -211,6 +211,7 @@ function bindInput(box, change) {
       readout.textContent = Number(input.value).toFixed(decimals(input.step));
       change(name, input.value);
     });
+    if (input.dataset.xwKeyStep) bindKeyboardStep(input, Number(input.dataset.xwKeyStep));
   } else if (type === "number") {
     input.addEventListener("input", () => {
       if (input.value !== "" && input.checkValidity()) change(name, input.value);
@@ -220,6 +221,24 @@ function bindInput(box, change) {
   } else {
     input.addEventListener("change", () => change(name, input.value));
   }
+}
+
+// A range whose step is fine (value precision) moves by a coarser keyboard step: arrows
+// by one, Page Up/Down by ten; the value stays on the step grid.
+function bindKeyboardStep(input, keyStep) {
+  const moves = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
+  input.addEventListener("keydown", (e) => {
+    const by = moves[e.key];
+    if (!by) return;
+    e.preventDefault();
+    const min = Number(input.min);
+    const max = Number(input.max);
+    const step = Number(input.step) || 1;
+    const target = Math.min(max, Math.max(min, Number(input.value) + by * keyStep));
+    const onGrid = min + Math.round((target - min) / step) * step;
+    input.value = onGrid.toFixed(decimals(input.step));
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
 }
 
 function bindRows(box, name, change) {
