@@ -280,6 +280,10 @@ def split_slots(tex: str) -> tuple[str, list[tuple[str, str]]] | None:
 SLOT_BASE = 918273600  # a number no author writes; becomes <mn>918273600</mn> in MathML
 
 
+def _slot_text(values: list[str], k: int) -> str:
+    return values[k] if k < len(values) else "?"
+
+
 def _parse_outputs(
     node: yaml.Node | None, index: int, line0: int, where: str, problems: Collector
 ) -> list[Output]:
@@ -573,13 +577,24 @@ def render_output(output: Output, result: dict[str, Any], mathml: str = "") -> s
     )
     attrs = f'class="xw-output xw-{output.type}" data-xw-output="{output.id}"'
     if output.type == "formula":
+        values = result.get("value") or []
         body = mathml
-        for k, text in enumerate(result.get("value") or []):
+        for k, text in enumerate(values):
             body = body.replace(
                 f"<mn>{SLOT_BASE + k}</mn>",
                 f'<mn class="xw-slot" data-slot="{k}">{html.escape(text)}</mn>',
                 1,
             )
+        # The formula's text for screen readers states the current numbers; the page
+        # fills the same template (slots marked ⟨k⟩) after each update.
+        template = re.sub(
+            r"\{" + str(SLOT_BASE)[:-2] + r"(\d\d)\}",
+            lambda m: f"⟨{int(m[1])}⟩",
+            str(o.get("tex", "")),
+        )
+        alt = re.sub(r"⟨(\d+)⟩", lambda m: _slot_text(values, int(m[1])), template)
+        named = f'alttext="{_attr(alt)}" data-xw-alt="{_attr(template)}"'
+        body = re.sub(r'alttext="[^"]*"', lambda _: named, body, count=1)
         return f'<div {attrs}>{head}<div class="xw-result">{body}</div>{err}</div>'
     value = result.get("value", "")
     if output.type == "value":

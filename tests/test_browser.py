@@ -406,3 +406,13 @@ def test_a_fine_step_slider_moves_by_a_keyboard_step(page, example_url):
     page.keyboard.press("End")
     assert page.input_value(slider) == "0.1"
     assert page.errors == []
+
+
+def test_live_formulas_state_their_current_numbers(page, example_url):
+    open_ready(page, example_url + ARTICLE)
+    formula = "[data-xw-output=w0o0] math"
+    alt = page.get_attribute(formula, "alttext")
+    assert "918273" not in alt and "0.00" in alt and "0.500000" in alt  # as built
+    set_range(page, "x", 2)
+    alt = page.get_attribute(formula, "alttext")
+    assert "2.00" in alt and f"{nn.sigmoid(2):.6f}" in alt and "⟨" not in alt

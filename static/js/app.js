@@ -178,6 +178,10 @@ function applyResults(outputs, results) {
     const target = /** @type {HTMLElement} */ (el.querySelector(".xw-result"));
     if (el.classList.contains("xw-formula")) {
       for (const slot of el.querySelectorAll("[data-slot]")) slot.textContent = result.value[Number(slot.getAttribute("data-slot"))];
+      // What screen readers read of the formula states the new numbers too.
+      const math = el.querySelector("math[data-xw-alt]");
+      const template = math?.getAttribute("data-xw-alt");
+      if (math && template) math.setAttribute("alttext", template.replace(/⟨(\d+)⟩/g, (_, k) => result.value[Number(k)] ?? "?"));
     } else if (el.classList.contains("xw-value")) {
       target.textContent = result.value;
     } else {
