@@ -416,3 +416,24 @@ def test_live_formulas_state_their_current_numbers(page, example_url):
     set_range(page, "x", 2)
     alt = page.get_attribute(formula, "alttext")
     assert "2.00" in alt and f"{nn.sigmoid(2):.6f}" in alt and "⟨" not in alt
+
+
+def test_printing_the_article_shows_every_section_and_every_row(page, example_url, tmp_path):
+    import unicodedata
+
+    import pypdf
+
+    open_ready(page, example_url + ARTICLE)
+    pdf = tmp_path / "article.pdf"
+    page.pdf(path=str(pdf))  # Chromium prints with the print stylesheet
+    raw = " ".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages)
+    text = " ".join(unicodedata.normalize("NFKC", raw).split())  # ligatures, line breaks
+    headings = page.locator(".article-body h2").all_text_contents()
+    assert len(headings) > 5
+    for heading in headings:
+        assert " ".join(heading.rstrip("#").split())[:30] in text, heading
+    names = page.locator("tbody tr[data-key] td:nth-child(2)").all_text_contents()
+    assert len(names) == 891
+    for name in (names[0], names[445], names[-1]):  # first, middle and last passengers
+        assert name.split(",")[0] in text, name
+    assert "Loading Python" not in text and "Interactive: Python" not in text
