@@ -198,7 +198,7 @@ def _build(
         sources = content.find_sources(config.root, config.path("content_dir"), problems)
         known = Known(sources, {s.rel: source_stamp(s) for s in sources})
     output, preview = config.path("output_dir"), drafts or dev
-    plan = Plan.make(state, known.sources, output, check_output=not preview, stamps=known.stamps)
+    plan = Plan.make(state, known.sources, known.stamps, output, check_output=not preview)
     if plan.nothing_changed and not problems.errors:
         last = plan.last
         assert last is not None

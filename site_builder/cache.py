@@ -98,6 +98,5 @@ def now(folder: Path) -> float:
     entries' modification times with it, which a coarser clock would make unreliable."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = folder / ".build-started"
-    stamp.touch()
-    os.utime(stamp)
+    stamp.touch()  # sets the modification time to now, whether or not the file existed
     return stamp.stat().st_mtime

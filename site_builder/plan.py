@@ -177,14 +177,13 @@ class Plan:
         cls,
         state: State | None,
         sources: list[Source],
+        stamps: dict[str, tuple[Any, ...]],
         output: Path,
         check_output: bool = True,
-        stamps: dict[str, tuple[Any, ...]] | None = None,
     ) -> Plan:
-        """Compare the sources, and with *check_output* the output folder (one stat per
-        file: a preview, which nobody deploys, skips it), with the last build's state."""
-        if stamps is None:
-            stamps = {s.rel: source_stamp(s) for s in sources}
+        """Compare the sources (with their *stamps*), and with *check_output* the output
+        folder (one stat per file: a preview, which nobody deploys, skips it), with the last
+        build's state."""
         if state is None:
             return cls(None, sources, stamps, list(sources), set(), {})
         last = state.summary
