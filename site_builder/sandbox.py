@@ -223,6 +223,7 @@ class Supervisor:
     def __init__(self) -> None:
         self.cgroup: Path | None = None
         self.stopping = False
+        self.ended: dict[int, int] = {}
 
     def _make_cgroup(self) -> None:
         parent = _cgroup_parent()
@@ -307,8 +308,8 @@ class Supervisor:
         while True:
             try:
                 done, status = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                return 0
+            except ChildProcessError:  # collected by _reap below
+                return self.ended.get(pid, 70)
             if done:
                 return os.waitstatus_to_exitcode(status)
             if self.stopping:
@@ -318,16 +319,17 @@ class Supervisor:
             self._reap()
             time.sleep(0.01)
 
-    @staticmethod
-    def _reap() -> None:
-        """Collect descendants that ended after being handed to us (we are a subreaper)."""
+    def _reap(self) -> None:
+        """Collect descendants that ended after being handed to us (we are a subreaper),
+        keeping each one's exit status: the cells' own process may be among them."""
         while True:
             try:
-                done, _ = os.waitpid(-1, os.WNOHANG)
+                done, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if not done:
                 return
+            self.ended[done] = os.waitstatus_to_exitcode(status)
 
     def stop_all(self, group: int) -> None:
         """Kill process group *group*, every descendant of this process and the cgroup's

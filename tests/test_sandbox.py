@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -195,3 +196,23 @@ def test_without_landlock_the_build_says_so(tmp_path):
     if sandbox.landlock_abi():
         quiet = cli(root, "build", "--full")
         assert "sandbox" not in quiet.stderr
+
+
+def test_the_cells_exit_status_survives_being_reaped_early():
+    """The supervisor also collects stray descendants; when that sweep collects the cells'
+    own process, its exit status is still the one reported (not 0)."""
+    script = (
+        "import os, time\n"
+        "from site_builder.sandbox import Supervisor\n"
+        "sup = Supervisor()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os._exit(3)\n"
+        "time.sleep(0.2)\n"
+        "sup._reap()\n"  # the sweep gets there first
+        "print(sup._wait(pid, 5))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "3"
