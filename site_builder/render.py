@@ -6,6 +6,7 @@ Everything a page needs comes in one ``RenderContext``, made once per build."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import io
@@ -273,7 +274,8 @@ def render_article_body(
                 for o in w.outputs
                 if o.type == "formula"
             }
-            widget_html.append(widgets.render_widget(w, run.rows, run.initial, mathml))
+            beside = functools.partial(_beside, Urls(base_url), article.url)
+            widget_html.append(widgets.render_widget(w, run.rows, run.initial, mathml, beside))
     parts = {
         "CODE": [
             highlight(c.code, c.language, highlights, hl_lines=c.marked) for c in article.code
@@ -285,6 +287,10 @@ def render_article_body(
     }
     body, toc = render_body(_converters[key], article.body, parts)
     return body, toc, problems.errors
+
+
+def _beside(urls: Urls, article_url: str, name: str) -> str:
+    return urls(article_url + name)
 
 
 def page_spec(article: Article, run: Executed) -> dict[str, Any]:
@@ -358,6 +364,8 @@ def render_article_page(
         toc=toc,
         interactive=interactive,
     )
+    if run:
+        render_rows_files(ctx, article, run, problems)
     if article.source.bundle:
         for path in sorted(article.source.bundle.rglob("*")):
             if (
@@ -371,6 +379,68 @@ def render_article_page(
                     ctx.files.write(article.url + rel, path, article.source.rel)
                 except FileConflict as exc:
                     problems.error(article.source.rel, 0, str(exc))
+
+
+# A page of a rows input's rows, for readers without JavaScript: the site's own base
+# template around the table and the links to the other pages.
+ROWS_PAGE_TEMPLATE = """{% extends "base.html" %}
+{% block title %}{{ heading }} · {{ meta.title }}{% endblock %}
+{% block main %}
+<article class="xw-rows-page">
+<p><a href="{{ url(article.url) }}">← {{ meta.title }}</a></p>
+<h1>{{ heading }}</h1>
+{{ nav }}
+{{ table }}
+</article>
+{% endblock %}
+"""
+
+
+def render_rows_files(
+    ctx: RenderContext, article: Article, run: Executed, problems: Collector
+) -> None:
+    """For each rows input: the data file its listbox loads and, when the rows fill more
+    than one page, a page per ROWS_PAGE rows (what readers without JavaScript follow)."""
+    from markupsafe import Markup
+
+    from .widgets import ROWS_PAGE, RowsView, rows_page_path
+
+    owner = article.source.rel
+    for inp in (i for w in article.widgets for i in w.inputs if i.type == "rows"):
+        view = RowsView.of(inp, run.rows.get(inp.name) or [])
+        try:
+            ctx.files.write(article.url + view.data_name(inp.name), view.data(), owner)
+        except FileConflict as exc:
+            problems.error(owner, inp.line, str(exc))
+        if view.pages == 1:
+            continue
+        try:
+            template = ctx.env.from_string(ROWS_PAGE_TEMPLATE)
+        except jinja2.TemplateError as exc:
+            templates = ctx.config.path("templates_dir")
+            problems.extend([template_diagnostic(exc, templates, ctx.config.root, "base.html")])
+            return
+        page_url = functools.partial(_rows_page_url, ctx.urls, article.url, inp.name)
+        for k in range(view.pages):
+            path = rows_page_path(article.url, inp.name, k) + "index.html"
+            last = min((k + 1) * ROWS_PAGE, len(view.keys))
+            heading = f"{view.label}, rows {k * ROWS_PAGE + 1:,}–{last:,} of {len(view.keys):,}"
+            page = {"nav": Markup(view.nav(k, page_url)), "table": Markup(view.scroller(k))}
+            try:
+                text = template.render(article=article, meta=article.meta, heading=heading, **page)
+                ctx.files.write(path, text, owner)
+            except (jinja2.TemplateError, TypeError, ValueError) as exc:
+                templates = ctx.config.path("templates_dir")
+                problems.extend([template_diagnostic(exc, templates, ctx.config.root, "base.html")])
+                return
+            except FileConflict as exc:
+                problems.error(owner, inp.line, str(exc))
+
+
+def _rows_page_url(urls: Urls, article_url: str, name: str, page: int) -> str:
+    from .widgets import rows_page_path
+
+    return urls(rows_page_path(article_url, name, page))
 
 
 def render_site_pages(ctx: RenderContext, articles: list[Article], problems: Collector) -> None:

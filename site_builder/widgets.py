@@ -20,11 +20,14 @@ Pyodide in the browser; this module only checks the options and writes the marku
 from __future__ import annotations
 
 import ast
+import hashlib
 import html
+import json
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -450,8 +453,11 @@ def keyboard_step(lo: float, hi: float, step: float) -> Decimal:
     return (nice / precise).to_integral_value(rounding="ROUND_CEILING") * precise
 
 
-def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
-    """Return the control for one input, usable (and labelled) before any script runs."""
+def render_input(
+    inp: Input, rows: list[dict[str, Any]] | None, url: Callable[[str], str] = str
+) -> str:
+    """Return the control for one input, usable (and labelled) before any script runs;
+    *url* gives the address of a file beside the article page."""
     o, name = inp.options, inp.name
     ident = f"xw-in-{name}"
     label = _attr(o.get("label", name))
@@ -495,7 +501,7 @@ def render_input(inp: Input, rows: list[dict[str, Any]] | None) -> str:
             f'<input type="checkbox" id="{ident}" name="{name}"{checked}>'
             f'<label for="{ident}">{label}</label></div>'
         )
-    return _render_rows(inp, rows or [])
+    return _render_rows(inp, rows or [], url)
 
 
 def _cell_text(value: Any) -> str:
@@ -506,32 +512,125 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _render_rows(inp: Input, rows: list[dict[str, Any]]) -> str:
-    o, name = inp.options, inp.name
-    columns = o.get("columns") or {c: str(c) for c in (rows[0] if rows else {})}
-    head = "".join(f'<th scope="col">{html.escape(str(h))}</th>' for h in columns.values())
-    body = []
-    keys = [row.get(o["key"]) for row in rows]
-    # Rows are focusable (the page moves focus with the arrow keys); only the chosen one is
-    # in the tab order. Written here, so the page sets no attribute per row when it starts.
-    chosen = keys.index(o["value"]) if o["value"] in keys else 0
-    for i, (key, row) in enumerate(zip(keys, rows, strict=True)):
-        selected = "true" if key == o["value"] else "false"
-        cells = "".join(f"<td>{html.escape(_cell_text(row.get(c)))}</td>" for c in columns)
-        body.append(
-            f'<tr data-key="{_attr(key)}" aria-selected="{selected}" '
-            f'tabindex="{0 if i == chosen else -1}">{cells}</tr>'
+ROWS_PAGE = 1000  # rows one page shows without JavaScript; more rows get pages of their own
+ROWS_CHUNK = 2000  # rows per line of a rows input's data file
+ROWS_OPEN = 200  # up to this many rows the table shows at once; more wait for a click (the
+# browser lays out no closed table, so a long one costs the first screen nothing)
+
+
+class RowsView(NamedTuple):
+    """What a rows input shows: its column headings, each row's key and cell texts."""
+
+    label: str
+    headings: list[str]
+    keys: list[Any]
+    cells: list[list[str]]
+    chosen: int  # index of the row chosen at first
+
+    @classmethod
+    def of(cls, inp: Input, rows: list[dict[str, Any]]) -> RowsView:
+        o = inp.options
+        columns = o.get("columns") or {c: str(c) for c in (rows[0] if rows else {})}
+        keys = [row.get(o["key"]) for row in rows]
+        cells = [[_cell_text(row.get(c)) for c in columns] for row in rows]
+        chosen = keys.index(o["value"]) if o["value"] in keys else 0
+        return cls(
+            str(o.get("label", inp.name)), [str(h) for h in columns.values()], keys, cells, chosen
         )
-    label = html.escape(str(o.get("label", name)))
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.keys) // ROWS_PAGE))
+
+    def data(self) -> bytes:
+        """The rows for the page's script: a line with the headings and the row count,
+        then a line per ROWS_CHUNK rows, by column. The page parses one line per task,
+        so no task of a 50,000-row table is long."""
+        lines = [{"headings": self.headings, "total": len(self.keys)}]
+        for first in range(0, len(self.keys), ROWS_CHUNK):
+            chunk = self.cells[first : first + ROWS_CHUNK]
+            lines.append(
+                {
+                    "keys": self.keys[first : first + ROWS_CHUNK],
+                    "columns": [[row[i] for row in chunk] for i in range(len(self.headings))],
+                }
+            )
+        text = "\n".join(json.dumps(x, ensure_ascii=False, separators=(",", ":")) for x in lines)
+        return text.encode()
+
+    def data_name(self, name: str) -> str:
+        """The data file's name beside the article page: content-hashed, so cacheable."""
+        return f"{name}.rows.{hashlib.sha256(self.data()).hexdigest()[:10]}.json"
+
+    def table(self, page: int) -> str:
+        """One page of rows as a plain table (what readers without JavaScript, and print,
+        see); the chosen row is marked."""
+        head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in self.headings)
+        first = page * ROWS_PAGE
+        body = []
+        for i in range(first, min(first + ROWS_PAGE, len(self.keys))):
+            mark = ' class="xw-chosen"' if i == self.chosen else ""
+            cells = "".join(f"<td>{html.escape(c)}</td>" for c in self.cells[i])
+            body.append(f'<tr data-key="{_attr(self.keys[i])}"{mark}>{cells}</tr>')
+        caption = f"{html.escape(self.label)} ({self.summary(page)})"
+        return (
+            f'<table class="xw-rows-table"><caption>{caption}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        )
+
+    def scroller(self, page: int) -> str:
+        """The table of page *page* in its scrolling box: a named tab stop, so that a
+        keyboard scrolls it in every browser."""
+        return (
+            f'<div class="xw-rows-scroll" tabindex="0" role="group" '
+            f'aria-label="{_attr(self.label)}, {self.summary(page)}">{self.table(page)}</div>'
+        )
+
+    def summary(self, page: int) -> str:
+        """Which rows page *page* (from 0) holds: "891 rows", "rows 1–1,000 of 50,000"."""
+        first, total = page * ROWS_PAGE, len(self.keys)
+        if self.pages == 1:
+            return f"{total:,} rows"
+        return f"rows {first + 1:,}–{min(first + ROWS_PAGE, total):,} of {total:,}"
+
+    def nav(self, page: int, url: Callable[[int], str]) -> str:
+        """Links to every page of rows (none when one page holds them all)."""
+        if self.pages == 1:
+            return ""
+        links = []
+        for k in range(self.pages):
+            span = f"{k * ROWS_PAGE + 1:,}–{min((k + 1) * ROWS_PAGE, len(self.keys)):,}"
+            links.append(
+                f'<li><a aria-current="page">{span}</a></li>'
+                if k == page
+                else f'<li><a href="{_attr(url(k))}">{span}</a></li>'
+            )
+        return (
+            f'<nav class="xw-rows-pages" aria-label="Pages of {_attr(self.label)}">'
+            f"<ol>{''.join(links)}</ol></nav>"
+        )
+
+
+def rows_page_path(article_url: str, name: str, page: int) -> str:
+    """Where page *page* (from 0) of a rows input's static pages lives in the site."""
+    return f"{article_url}{name}-rows/{page + 1}/"
+
+
+def _render_rows(inp: Input, rows: list[dict[str, Any]], url: Callable[[str], str]) -> str:
+    """A rows input: its chosen page as a plain table, links to the other pages, and the
+    data file the page's script turns into a listbox (see app.js, bindRows)."""
+    view = RowsView.of(inp, rows)
+    name = inp.name
+    page = view.chosen // ROWS_PAGE
+    nav = view.nav(page, lambda k: url(rows_page_path("", name, k)))
     return (
         f'<div class="xw-input xw-rows" data-xw-input="{name}" data-xw-type="rows" '
-        f'data-xw-key-type="{"int" if isinstance(o["value"], int) else "str"}">'
-        f'<label class="xw-rows-search" hidden>Search <input type="search" '
-        f'placeholder="name, age, …"></label>'
-        f'<div class="xw-rows-scroll" tabindex="0" role="region" aria-label="{label}">'
-        f'<table class="xw-rows-table"><caption>{label} ({len(rows)} rows)</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-        f'<p class="xw-rows-count" aria-live="polite" hidden></p></div>'
+        f'data-xw-key-type="{"int" if isinstance(inp.options["value"], int) else "str"}" '
+        f'data-xw-rows="{_attr(url(view.data_name(name)))}" '
+        f'data-xw-chosen="{_attr(view.keys[view.chosen] if view.keys else "")}">'
+        f'<details class="xw-rows-static"{" open" if len(rows) <= ROWS_OPEN else ""}>'
+        f"<summary>{html.escape(view.label)}: {view.summary(page)}</summary>{nav}"
+        f"{view.scroller(page)}</details></div>"
     )
 
 
@@ -540,10 +639,11 @@ def render_widget(
     rows: dict[str, list[dict[str, Any]]],
     initial: dict[str, dict[str, Any]],
     mathml: dict[str, str],
+    url: Callable[[str], str] = str,
 ) -> str:
     """The whole widget: its inputs and outputs in a labelled figure, with the build's
     values; *mathml* holds each formula output's typeset TeX, by output id."""
-    inputs = "".join(render_input(i, rows.get(i.name)) for i in widget.inputs)
+    inputs = "".join(render_input(i, rows.get(i.name), url) for i in widget.inputs)
     outputs = "".join(
         render_output(o, initial.get(o.id, {}), mathml.get(o.id, "")) for o in widget.outputs
     )

@@ -76,7 +76,10 @@ def test_static_page_is_complete_without_javascript(browser, example_url):
     page = context.new_page()
     page.goto(example_url + ARTICLE)
     assert text(page, "w0o1") == "0.500000"  # sigmoid(0), computed at build time
+    page.click(".xw-rows-static summary")  # every passenger, one click away
     assert page.locator(".xw-rows-table tbody tr").count() == 891
+    assert page.locator(".xw-rows-table tbody tr").last.is_visible()
+    assert page.locator(".xw-rows-pages").count() == 0  # one page holds them all
     assert "38.1%" in seen(page, "[data-xw-output=w1o0]")
     assert page.locator("svg.xw-plot").count() >= 3
     shown = seen(page, "p:has-text('213 of the 291')")
@@ -126,6 +129,17 @@ def test_relu_explorer(page, example_url):
         assert text(page, "w3o1") == f"{max(0.0, r):.2f}"
 
 
+# The markup as Python wrote it: without the sizes the page gives text to keep it readable.
+LESS_TEXT_FITTING = """e => {
+  const copy = e.cloneNode(true);
+  for (const t of copy.querySelectorAll("[data-xw-size]")) {
+    t.removeAttribute("data-xw-size");
+    t.removeAttribute("style");
+  }
+  return copy.innerHTML;
+}"""
+
+
 def test_browser_matches_build_for_every_widget(page, example_url):
     """Parity: Pyodide's initial outputs equal what CPython rendered into the page."""
     open_ready(page, example_url + ARTICLE)
@@ -140,7 +154,7 @@ def test_browser_matches_build_for_every_widget(page, example_url):
         elif "xw-value" in classes:
             assert seen(page, f"[data-xw-output={output_id}] .xw-result") == result["value"]
         else:
-            rendered = element.locator(".xw-result").evaluate("e => e.innerHTML")
+            rendered = element.locator(".xw-result").evaluate(LESS_TEXT_FITTING)
             fresh = page.evaluate(
                 "html => { const d = document.createElement('div');"
                 " d.innerHTML = html; return d.innerHTML; }",
@@ -154,9 +168,7 @@ def test_choosing_a_passenger_shows_the_prediction(page, example_url, pid):
     open_ready(page, example_url + ARTICLE)
     person = people()[pid - 1]
     before = updates(page)
-    row = page.locator(f".xw-rows-table tr[data-key='{pid}']")
-    row.scroll_into_view_if_needed()
-    row.click()
+    row = pick_row(page, pid)
     wait_update(page, before)
     shown = seen(page, "[data-xw-output=w1o0]")
     assert person[1] in shown
@@ -167,22 +179,42 @@ def test_choosing_a_passenger_shows_the_prediction(page, example_url, pid):
         assert f"Probability of survival {p:.1%}: predicted {nn.verdict(p > 0.5)}" in shown
     assert f"actually {nn.verdict(bool(person[4]))}" in shown.lower()
     assert row.get_attribute("aria-selected") == "true"
+    listbox = page.locator("[role=listbox]")
+    assert listbox.get_attribute("aria-activedescendant") == row.get_attribute("id")
+
+
+def pick_row(page, key):
+    """Search the rows listbox for passenger *key*'s name and click their row."""
+    name = people()[int(key) - 1][1]
+    page.fill(".xw-rows-search input", name)
+    row = page.locator(f"[role=option][data-row='{int(key) - 1}']")
+    row.click()
+    page.mouse.move(0, 0)  # a pointer left over the list would preview the row under it
+    page.fill(".xw-rows-search input", "")
+    return row
 
 
 def test_keyboard_and_search_reach_any_passenger(page, example_url):
+    """The rows are one listbox (one tab stop, aria-activedescendant), reached by Tab."""
     open_ready(page, example_url + ARTICLE)
+    page.wait_for_selector(".xw-rows[data-xw-ready]", state="attached")
     page.fill(".xw-rows-search input", "Moran")
     assert "rows match" in seen(page, ".xw-rows-count")
-    first = page.locator(".xw-rows-table tbody tr:not([hidden])").first
-    before = updates(page)
-    first.focus()
-    wait_update(page, before)
+    page.keyboard.press("Tab")  # from the search field to the list: one stop
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "listbox"
     before = updates(page)
     page.keyboard.press("ArrowDown")
     wait_update(page, before)
-    focused = page.evaluate("document.activeElement.dataset.key")
-    name = people()[int(focused) - 1][1]
+    active = page.evaluate(
+        "document.getElementById(document.activeElement.getAttribute('aria-activedescendant'))"
+        ".dataset.row"
+    )
+    name = people()[int(active)][1]
     assert "Moran" in name and name in seen(page, "[data-xw-output=w1o0]")
+    option = page.locator(f"[role=option][data-row='{active}']").aria_snapshot()
+    assert option.startswith(f'- option "{int(active) + 1} {name} ') and "▶" not in option
+    page.keyboard.press("Tab")  # and on out of the list: no stop per row
+    assert page.evaluate("document.activeElement.closest('[role=listbox]')") is None
 
 
 def test_weight_sliders_update_both_accuracies(page, example_url):
@@ -204,7 +236,7 @@ def test_hidden_layer_prediction_follows_the_selected_passenger(page, example_ur
     for pid in (8, 6):  # a young boy; a passenger without an age
         person = people()[pid - 1]
         before = updates(page)
-        page.locator(f".xw-rows-table tr[data-key='{pid}']").click()
+        pick_row(page, pid)
         wait_update(page, before)
         _, _, p = nn.forward(net, [net["fill_age"] if person[2] is None else person[2], person[3]])
         shown = seen(page, "[data-xw-output=w4o0]")
@@ -384,7 +416,7 @@ def test_one_announcement_per_settled_input_and_none_on_hover(page, example_url)
     said = page.evaluate("window.__said")
     assert len(said) == 1, said
     assert said[0].startswith("σ(x): 0.") and said[0] == seen(page, "#widget-1 .xw-announce")
-    for row in page.locator("tbody tr[data-key]").all()[:8]:
+    for row in page.locator("[role=option]").all()[:8]:
         row.hover()
     page.mouse.move(0, 0)
     page.wait_for_timeout(2000)
@@ -432,7 +464,7 @@ def test_printing_the_article_shows_every_section_and_every_row(page, example_ur
     assert len(headings) > 5
     for heading in headings:
         assert " ".join(heading.rstrip("#").split())[:30] in text, heading
-    names = page.locator("tbody tr[data-key] td:nth-child(2)").all_text_contents()
+    names = page.locator(".xw-rows-static tbody tr[data-key] td:nth-child(2)").all_text_contents()
     assert len(names) == 891
     for name in (names[0], names[445], names[-1]):  # first, middle and last passengers
         assert name.split(",")[0] in text, name

@@ -168,7 +168,8 @@ def test_hostile_text_is_inert_in_the_browser(page, hostile):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     open_ready(page, url + "h/")
-    for row in page.locator("tbody tr[data-key]").all():
+    page.wait_for_selector(".xw-rows[data-xw-ready]", state="attached")
+    for row in page.locator("[role=option]").all():
         row.hover()
         row.click()
     page.wait_for_timeout(300)  # let the last update land before reading the page
@@ -183,7 +184,8 @@ def test_example_site_runs_under_its_csp_with_no_violations(page, example_url):
     violations = []
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     open_ready(page, example_url + "neural-network-math/")
-    page.locator("tbody tr[data-key='3']").click()
+    page.wait_for_selector(".xw-rows[data-xw-ready]", state="attached")
+    page.locator("[role=option][data-row='2']").click()
     page.focus("#xw-in-x")
     page.keyboard.press("ArrowRight")
     page.wait_for_timeout(300)

@@ -1,7 +1,10 @@
+import json
+
 import pytest
 
 from site_builder.errors import Collector
 from site_builder.widgets import (
+    RowsView,
     input_spec,
     output_spec,
     parse_widget,
@@ -92,17 +95,38 @@ def test_formula_slots():
     assert r"\val" not in tex and "{918273600}" in tex
 
 
-def test_rows_table_is_one_tab_stop_written_by_the_build():
+def test_rows_are_a_plain_table_and_a_data_file_written_by_the_build():
     widget, errors = parse(
         "inputs:\n  who: {type: rows, rows: people, key: id, value: 2, label: People}\n"
     )
     assert errors == []
-    rows = [{"id": 1, "name": "A & B"}, {"id": 2, "name": "C"}, {"id": 3, "name": "D"}]
-    html = render_input(widget.inputs[0], rows)
-    assert '<tr data-key="1" aria-selected="false" tabindex="-1"><td>1</td><td>A &amp; B' in html
-    assert '<tr data-key="2" aria-selected="true" tabindex="0">' in html
-    assert html.count('tabindex="0"') == 2  # the chosen row and the scroll box
+    rows = [{"id": 1, "name": "A & B"}, {"id": 2, "name": "C"}, {"id": 3, "name": None}]
+    html = render_input(widget.inputs[0], rows, lambda name: "/a/" + name)
+    assert '<tr data-key="1"><td>1</td><td>A &amp; B</td></tr>' in html
+    assert '<tr data-key="2" class="xw-chosen">' in html  # marked, not a widget without JS
+    assert html.count("tabindex") == 1 and "aria-selected" not in html  # the scroll box
+    assert "<caption>People (3 rows)</caption>" in html and "xw-rows-pages" not in html
+    view = RowsView.of(widget.inputs[0], rows)
+    assert [json.loads(line) for line in view.data().splitlines()] == [
+        {"headings": ["id", "name"], "total": 3},
+        {"keys": [1, 2, 3], "columns": [["1", "2", "3"], ["A & B", "C", "—"]]},
+    ]
+    assert f'data-xw-rows="/a/{view.data_name("who")}"' in html
+    assert view.data_name("who").startswith("who.rows.") and 'data-xw-chosen="2"' in html
     missing = render_input(
         parse("inputs:\n  who: {type: rows, rows: people, key: id, value: 9}\n")[0].inputs[0], rows
     )
-    assert '<tr data-key="1" aria-selected="false" tabindex="0">' in missing
+    assert '<tr data-key="1" class="xw-chosen">' in missing
+
+
+def test_many_rows_are_paged_for_readers_without_javascript():
+    widget, _ = parse("inputs:\n  who: {type: rows, rows: people, key: id, value: 2500}\n")
+    rows = [{"id": i} for i in range(1, 2501)]
+    html = render_input(widget.inputs[0], rows, lambda name: "/a/" + name)
+    # The chosen row's page is on the article page; every page has a link.
+    assert "(rows 2,001–2,500 of 2,500)" in html and html.count("<tr data-key") == 500
+    assert '<a href="/a/who-rows/1/">1–1,000</a>' in html
+    assert '<a href="/a/who-rows/2/">1,001–2,000</a>' in html
+    assert '<a aria-current="page">2,001–2,500</a>' in html
+    lines = RowsView.of(widget.inputs[0], rows).data().splitlines()
+    assert len(lines) == 3 and json.loads(lines[2])["keys"][-1] == 2500  # 2,000 a line

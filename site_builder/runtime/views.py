@@ -84,7 +84,7 @@ def line_plot(
             y_lo, y_hi = y_lo - 1, y_hi + 1
         pad = (y_hi - y_lo) * 0.05
         y_lo, y_hi = y_lo - pad, y_hi + pad
-    left, right, top, bottom = 48, 12, 12, 36
+    left, right, top, bottom = 48, 12, 28, 36  # the y title sits above the plot area
     pw, ph = width - left - right, height - top - bottom
 
     def sx(x: float) -> float:
@@ -131,9 +131,7 @@ def line_plot(
         f'<text class="axis-label" x="{left + pw}" y="{height - 4}" text-anchor="end">'
         f"{escape(x_label)}</text>"
     )
-    parts.append(
-        f'<text class="axis-label" x="4" y="{top + 4}" dy="0.6em">{escape(y_label)}</text>'
-    )
+    parts.append(f'<text class="axis-label" x="{left}" y="{top - 10}">{escape(y_label)}</text>')
     return HTML(
         f'<svg class="xw-plot" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(desc)}"><title>{escape(desc)}</title>{"".join(parts)}</svg>'

@@ -2,7 +2,18 @@
 // Messages: docs/protocol.md. DOM contract (classes, data attributes): README, "Widget DOM".
 // The page is complete before this runs; if anything here fails, it stays as built.
 
+const MIN_TEXT_PX = 11; // the smallest text a drawing may show, in CSS pixels
+const SCROLLERS = "pre, math, .table-scroll, .xw-display, div.xw-result";
+// What a scrolling box is called, by its selector (a formula is named by its alttext).
+const SCROLLER_NAMES = [
+  ["pre", "Code"],
+  [".table-scroll, .xw-display", "Table"],
+  ["*", "Output"],
+];
+
 const article = document.querySelector("[data-xw-spec]");
+const readable = makeReadable();
+readable.watch(document);
 if (article) start(article);
 
 // One closure holds the page's state (the worker, what is in flight, what waits): the
@@ -162,6 +173,63 @@ function initMessage(data) {
   };
 }
 
+// Readable on any screen. A drawing (an SVG with a viewBox) scales to its column, and its
+// text with it: on a phone a 560-unit plot shows 12 px labels at 7 px. Each text is kept
+// at MIN_TEXT_PX or more on screen (the drawing scales, the text does not shrink below).
+// A box that scrolls sideways (code, formula, wide table) becomes a named tab stop, so a
+// keyboard can scroll it too. Both are measured by a ResizeObserver: nothing is laid out
+// early, and a box is checked again whenever its width changes.
+function makeReadable() {
+  const observer = new ResizeObserver((entries) => {
+    for (const { target, contentRect } of entries) {
+      if (target instanceof SVGSVGElement) fitText(target, contentRect.width);
+      else if (target instanceof HTMLElement || target instanceof MathMLElement) markScroller(target);
+    }
+  });
+  const each = (root, fn) => {
+    for (const el of root.querySelectorAll(`svg[viewBox], ${SCROLLERS}`)) fn(el);
+  };
+  return {
+    watch: (root) => each(root, (el) => observer.observe(el)),
+    forget: (root) => each(root, (el) => observer.unobserve(el)),
+  };
+}
+
+function fitText(svg, width) {
+  const box = svg.viewBox.baseVal;
+  if (!box?.width || !width) return;
+  // The drawing's own scale (preserveAspectRatio may fit it by its height instead).
+  const scale = svg.getScreenCTM()?.a || width / box.width;
+  for (const text of svg.querySelectorAll("text")) {
+    if (!text.dataset.xwSize) text.dataset.xwSize = getComputedStyle(text).fontSize;
+    const own = Number.parseFloat(text.dataset.xwSize);
+    const size = Math.max(own, MIN_TEXT_PX / scale);
+    text.style.fontSize = size > own ? `${Math.ceil(size * 100) / 100}px` : "";
+  }
+}
+
+function markScroller(el) {
+  const scrolls = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== "visible";
+  if (scrolls === (el.dataset.xwScrolls === "true")) return;
+  el.dataset.xwScrolls = String(scrolls);
+  if (scrolls) {
+    el.tabIndex = 0;
+    if (!el.hasAttribute("aria-label") && !(el instanceof MathMLElement)) {
+      const [, kind] = SCROLLER_NAMES.find(([selector]) => el.matches(selector)) || ["", "Output"];
+      if (!el.getAttribute("role")) el.setAttribute("role", "group");
+      el.setAttribute("aria-label", `${kind} (scrolls sideways)`);
+      el.dataset.xwNamed = "true";
+    }
+  } else {
+    el.removeAttribute("tabindex");
+    if (el.dataset.xwNamed) {
+      el.removeAttribute("aria-label");
+      if (el.getAttribute("role") === "group") el.removeAttribute("role");
+      delete el.dataset.xwNamed;
+    }
+  }
+}
+
 // Put the worker's results into their outputs: text, formula slots, or markup.
 function applyResults(outputs, results) {
   for (const [id, result] of Object.entries(results)) {
@@ -185,7 +253,9 @@ function applyResults(outputs, results) {
     } else if (el.classList.contains("xw-value")) {
       target.textContent = result.value;
     } else {
+      readable.forget(target);
       target.innerHTML = result.value; // html, plot and table outputs: markup from Python
+      readable.watch(target);
     }
   }
 }
@@ -207,7 +277,10 @@ function decimals(step) {
 function bindInput(box, change) {
   const name = box.dataset.xwInput;
   const type = box.dataset.xwType;
-  if (type === "rows") return bindRows(box, name, change);
+  if (type === "rows") {
+    bindRows(box, name, change).catch((err) => console.warn(`rows input ${name}: ${err.message || err}`));
+    return;
+  }
   const input = box.querySelector("input, select");
   if (type === "range") {
     const readout = box.querySelector("output");
@@ -245,64 +318,187 @@ function bindKeyboardStep(input, keyStep) {
   });
 }
 
-function bindRows(box, name, change) {
-  const body = box.querySelector("tbody");
-  const rows = [...body.rows];
-  const search = box.querySelector(".xw-rows-search");
-  const count = box.querySelector(".xw-rows-count");
-  // The build gave every row tabindex -1 and the chosen one 0 (roving tab stop).
-  let chosen = rows.find((tr) => tr.tabIndex === 0) || rows[0];
-  const table = box.querySelector("table");
-  table.setAttribute("role", "grid");
-  table.setAttribute("aria-readonly", "true");
+// A rows input becomes a listbox (WAI-ARIA Authoring Practices, single select, selection
+// follows focus): one tab stop, the active row named by aria-activedescendant, arrows,
+// Page Up/Down, Home/End, a search field. Only the rows near the viewport exist in the DOM
+// (a window of ROW_WINDOW or so, reused while scrolling), so 50,000 rows cost what 30 do.
+// The build's plain table stays for print and for readers without JavaScript.
+const ROW_OVERSCAN = 8;
+const ROW_REMS = 2; // the height of an option, as .xw-rows-option sets it
 
-  function choose(tr, focus) {
-    if (!tr) return;
-    if (chosen) {
-      chosen.setAttribute("aria-selected", "false");
-      chosen.tabIndex = -1;
-    }
-    chosen = tr;
-    tr.setAttribute("aria-selected", "true");
-    tr.tabIndex = 0;
-    if (focus) tr.focus();
-    change(name, tr.dataset.key);
+async function bindRows(box, name, change) {
+  const response = await fetch(box.dataset.xwRows);
+  if (!response.ok) return; // the plain table stays
+  const [first, ...chunks] = (await response.text()).split("\n");
+  /** @type {{headings: string[], total: number}} */
+  const { headings, total } = JSON.parse(first);
+  const keys = [];
+  const columns = headings.map(() => /** @type {string[]} */ ([]));
+  const lower = []; // each row's text, lower case, for the search field
+  for (const line of chunks) {
+    await new Promise((resolve) => setTimeout(resolve)); // one chunk per task
+    const chunk = JSON.parse(line);
+    keys.push(...chunk.keys);
+    for (const [c, values] of chunk.columns.entries()) columns[c].push(...values);
+    for (let i = 0; i < chunk.keys.length; i++) lower.push(chunk.columns.map((c) => c[i]).join("\u0000").toLowerCase());
   }
-  body.addEventListener("click", (e) => choose(e.target.closest("tr"), true));
-  body.addEventListener("focusin", (e) => {
-    const tr = e.target.closest("tr");
-    if (tr && tr !== chosen) choose(tr, false);
+  const label = box.querySelector("caption")?.textContent?.replace(/\s*\(.*\)$/, "") || name;
+  const id = (i) => `xw-${name}-row-${i}`;
+
+  const search = Object.assign(document.createElement("label"), { className: "xw-rows-search" });
+  search.append("Search ");
+  const field = document.createElement("input");
+  field.type = "search";
+  field.placeholder = "name, age, …";
+  search.append(field);
+  const list = Object.assign(document.createElement("div"), { className: "xw-rows-list", tabIndex: 0 });
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", `${label} (${total} rows)`);
+  const head = Object.assign(document.createElement("div"), { className: "xw-rows-head xw-rows-line" });
+  head.setAttribute("aria-hidden", "true");
+  for (const h of headings) head.append(Object.assign(document.createElement("span"), { textContent: h }));
+  const canvas = Object.assign(document.createElement("div"), { className: "xw-rows-canvas" });
+  canvas.setAttribute("role", "none");
+  list.append(head, canvas);
+  const count = Object.assign(document.createElement("p"), { className: "xw-rows-count" });
+  count.setAttribute("aria-live", "polite");
+  box.append(search, list, count);
+  box.classList.add("xw-rows-live");
+
+  // Columns as wide as their longest text (within reason), in characters.
+  const widths = columns.map((col, c) => {
+    let most = headings[c].length;
+    for (let i = 0; i < col.length; i += Math.ceil(col.length / 2000)) most = Math.max(most, col[i].length);
+    return Math.min(most, 24) + 2;
   });
-  // Hovering previews a row; leaving the table returns to the chosen one.
-  body.addEventListener("mouseover", (e) => {
-    const tr = e.target.closest("tr");
-    if (tr) change(name, tr.dataset.key, true);
-  });
-  body.addEventListener("mouseleave", () => chosen && change(name, chosen.dataset.key, true));
-  body.addEventListener("keydown", (e) => {
-    const visible = rows.filter((tr) => !tr.hidden);
-    const at = visible.indexOf(chosen);
-    const step = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10 }[e.key];
-    let next = null;
-    if (step) next = visible[Math.min(Math.max(at + step, 0), visible.length - 1)];
-    else if (e.key === "Home") next = visible[0];
-    else if (e.key === "End") next = visible[visible.length - 1];
-    if (next) {
-      e.preventDefault();
-      choose(next, true);
+  list.style.setProperty("--xw-columns", widths.map((w) => `minmax(${w}ch, ${w}fr)`).join(" "));
+  const wide = `${widths.reduce((a, b) => a + b, 0)}ch`;
+  canvas.style.minWidth = wide;
+  head.style.minWidth = wide;
+
+  let view = keys.map((_, i) => i); // the rows the search lets through, in order
+  const start = keys.findIndex((k) => String(k) === box.dataset.xwChosen);
+  let chosen = Math.max(start, 0); // index into keys
+  const pool = new Map(); // row index -> its option element, for the rows on screen
+  // Every row is ROW_REMS tall (site.css): known without laying anything out.
+  const rowHeight = ROW_REMS * Number.parseFloat(getComputedStyle(document.documentElement).fontSize);
+  let frame = 0;
+
+  function option(i) {
+    const el = document.createElement("div");
+    el.className = "xw-rows-line xw-rows-option";
+    el.setAttribute("role", "option");
+    fill(el, i);
+    return el;
+  }
+
+  function fill(el, i) {
+    el.id = id(i);
+    el.dataset.row = String(i);
+    el.setAttribute("aria-setsize", String(view.length));
+    el.replaceChildren(...columns.map((c) => Object.assign(document.createElement("span"), { textContent: c[i], title: c[i].length > 20 ? c[i] : "" })));
+  }
+
+  // Lay out the options in view (and the active one, which aria-activedescendant names).
+  function draw() {
+    frame = 0;
+    canvas.style.height = `${view.length * rowHeight}px`;
+    const top = list.scrollTop - head.offsetHeight;
+    const first = Math.max(0, Math.floor(top / rowHeight) - ROW_OVERSCAN);
+    const last = Math.min(view.length, Math.ceil((top + list.clientHeight) / rowHeight) + ROW_OVERSCAN);
+    const wanted = new Map();
+    for (let at = first; at < last; at++) wanted.set(view[at], at);
+    const at = view.indexOf(chosen);
+    if (at >= 0) wanted.set(chosen, at);
+    const spare = [];
+    for (const [i, el] of pool) {
+      if (!wanted.has(i)) {
+        pool.delete(i);
+        spare.push(el);
+      }
+    }
+    for (const [i, position] of wanted) {
+      let el = pool.get(i);
+      if (!el) {
+        el = spare.pop() || option(i);
+        fill(el, i);
+        pool.set(i, el);
+        if (!el.isConnected) canvas.append(el);
+      }
+      el.style.transform = `translateY(${position * rowHeight}px)`;
+      el.setAttribute("aria-posinset", String(position + 1));
+      el.setAttribute("aria-setsize", String(view.length));
+      el.setAttribute("aria-selected", String(i === chosen));
+    }
+    for (const el of spare) el.remove();
+    if (at >= 0) list.setAttribute("aria-activedescendant", id(chosen));
+    else list.removeAttribute("aria-activedescendant");
+  }
+  const redraw = () => {
+    if (!frame) frame = requestAnimationFrame(draw);
+  };
+
+  function reveal(position) {
+    const top = head.offsetHeight + position * rowHeight;
+    if (top - head.offsetHeight < list.scrollTop) list.scrollTop = top - head.offsetHeight;
+    else if (top + rowHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + rowHeight - list.clientHeight;
+  }
+
+  function choose(i) {
+    if (i === undefined || i === null) return;
+    chosen = i;
+    const at = view.indexOf(i);
+    if (at >= 0) reveal(at);
+    draw();
+    change(name, String(keys[i]));
+    // The plain table (what prints) marks the same row, when its page holds it.
+    for (const tr of box.querySelectorAll(".xw-chosen")) tr.classList.remove("xw-chosen");
+    box.querySelector(`tr[data-key="${CSS.escape(String(keys[i]))}"]`)?.classList.add("xw-chosen");
+  }
+
+  const rowAt = (target) => {
+    const el = target instanceof Element ? target.closest(".xw-rows-option") : null;
+    return el ? Number(/** @type {HTMLElement} */ (el).dataset.row) : null;
+  };
+  list.addEventListener("scroll", redraw, { passive: true });
+  list.addEventListener("click", (e) => {
+    const i = rowAt(e.target);
+    if (i !== null) {
+      list.focus();
+      choose(i);
     }
   });
-  search.hidden = false;
-  count.hidden = false;
-  const field = search.querySelector("input");
-  const total = rows.length;
+  // Hovering previews a row; leaving the list returns to the chosen one.
+  list.addEventListener("mouseover", (e) => {
+    const i = rowAt(e.target);
+    if (i !== null) change(name, String(keys[i]), true);
+  });
+  list.addEventListener("mouseleave", () => change(name, String(keys[chosen]), true));
+  list.addEventListener("keydown", (e) => {
+    if (view.length === 0) return;
+    const page = Math.max(1, Math.floor(list.clientHeight / rowHeight) - 1);
+    const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
+    const at = view.indexOf(chosen);
+    let next = null;
+    if (e.key in moves) next = at < 0 ? 0 : Math.min(Math.max(at + moves[e.key], 0), view.length - 1);
+    else if (e.key === "Home") next = 0;
+    else if (e.key === "End") next = view.length - 1;
+    if (next === null) return;
+    e.preventDefault();
+    choose(view[next]);
+  });
   field.addEventListener("input", () => {
     const needle = field.value.trim().toLowerCase();
-    let shown = 0;
-    for (const tr of rows) {
-      tr.hidden = needle !== "" && !tr.textContent.toLowerCase().includes(needle);
-      if (!tr.hidden) shown++;
-    }
-    count.textContent = needle ? `${shown} of ${total} rows match “${field.value.trim()}”` : "";
+    view = [];
+    for (let i = 0; i < total; i++) if (!needle || lower[i].includes(needle)) view.push(i);
+    count.textContent = needle ? `${view.length} of ${total} rows match “${field.value.trim()}”` : "";
+    list.scrollTop = 0;
+    draw();
   });
+  new ResizeObserver(redraw).observe(list);
+  const at = view.indexOf(chosen);
+  draw();
+  reveal(at);
+  draw();
+  box.dataset.xwReady = "true";
 }
