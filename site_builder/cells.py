@@ -22,11 +22,11 @@ from typing import Any
 from .cache import entry_path, read_entry, write_entry
 from .config import SiteConfig
 from .errors import Collector, Diagnostic
-from .model import Article, Executed
-from .pyodide import PYODIDE_VERSION
+from .model import Article, Executed, Input
+from .pyodide import PYODIDE_VERSION, runtime_dir
 from .runner import TIME_LIMIT_EXIT
 from .runtime.program import CellCode, Failure, InlineValue, Program, RowsSource, RunResult
-from .widgets import input_spec, output_spec
+from .widgets import function_reads, input_spec, output_spec
 
 log = logging.getLogger(__name__)
 RUNTIME_DIR = Path(__file__).parent / "runtime"
@@ -35,6 +35,12 @@ RUNTIME_DIR = Path(__file__).parent / "runtime"
 def program_of(article: Article) -> Program:
     """The description of *article*'s Python that the runner and the browser both read."""
     names = {i.name for w in article.widgets for i in w.inputs}
+    sources = [c.code for c in article.cells]
+    if article.source.bundle:
+        sources += [
+            p.read_text(encoding="utf-8") for p in sorted(article.source.bundle.glob("*.py"))
+        ]
+    reads = function_reads(sources)
     inputs = [i for w in article.widgets for i in w.inputs]
     return Program(
         article=str(article.source.path),
@@ -42,9 +48,16 @@ def program_of(article: Article) -> Program:
         cells=[CellCode(c.index, c.code, c.line, c.browser, list(c.export)) for c in article.cells],
         inlines=[InlineValue(i.expr, i.line) for i in article.inlines],
         inputs=[input_spec(i) for i in inputs],
-        outputs=[output_spec(o, names) for w in article.widgets for o in w.outputs],
-        rows=[RowsSource(i.name, i.options["rows"], i.line) for i in inputs if i.type == "rows"],
+        outputs=[output_spec(o, names, reads) for w in article.widgets for o in w.outputs],
+        rows=[rows_source(i) for i in inputs if i.type == "rows"],
     )
+
+
+def rows_source(inp: Input) -> RowsSource:
+    o = inp.options
+    columns = o.get("columns")
+    shown = [str(c) for c in columns] if columns is not None else None
+    return RowsSource(inp.name, o["rows"], inp.line, str(o["key"]), shown, o["value"])
 
 
 def _fingerprint(program: Program, bundle: Path | None) -> str:
@@ -98,7 +111,7 @@ def _store(path: Path, key: str, result: RunResult) -> None:
 
 
 def run_article(
-    article: Article, timeout: float, cache_dir: Path | None
+    article: Article, timeout: float, cache_dir: Path | None, browser_stdlib: Path | None = None
 ) -> tuple[RunResult | None, list[Diagnostic]]:
     """Execute *article*'s cells (or reuse a cached run); return the result or diagnostics."""
     program = program_of(article)
@@ -108,14 +121,14 @@ def run_article(
     cache_file = entry_path(cache_dir / "cells", key, ".json") if cache_dir else None
     if cache_file and (cached := _load_cached(cache_file, key)) is not None:
         return cached, []
-    result, problems = _run_in_box(article, program, timeout)
+    result, problems = _run_in_box(article, program, timeout, browser_stdlib)
     if result and cache_file:
         _store(cache_file, key, result)
     return result, problems
 
 
 def _run_in_box(
-    article: Article, program: Program, timeout: float
+    article: Article, program: Program, timeout: float, browser_stdlib: Path | None = None
 ) -> tuple[RunResult | None, list[Diagnostic]]:
     """Run *program* in the runner, in a scratch copy of the bundle (see sandbox.py)."""
     where = article.source.rel
@@ -142,6 +155,7 @@ def _run_in_box(
             "TMP": str(private),
             "MPLCONFIGDIR": str(private / "matplotlib"),
             "XDG_CACHE_HOME": str(private / "cache"),
+            "SITE_BUILDER_BROWSER_STDLIB": str(browser_stdlib or ""),
         }
         start = time.perf_counter()
         args = [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)]
@@ -302,7 +316,13 @@ def to_executed(
                 Diagnostic(article.source.rel, lines[oid], 0, f"output failed: {res['error']}")
             )
     return Executed(
-        html_cells, result.inlines, result.exports, result.initial, result.rows, result.deps
+        html_cells,
+        result.inlines,
+        result.exports,
+        result.initial,
+        result.rows,
+        result.deps,
+        result.files,
     )
 
 
@@ -322,9 +342,13 @@ def run_articles(
             "functions are kept inside the scratch folder, not subprocesses or ctypes"
         )
 
+    # The browser's own standard library (Pyodide's), when downloaded: the check of exec
+    # cells refuses what it lacks (a module removed since the host's Python, say).
+    stdlib = runtime_dir(config.root / ".cache") / "python_stdlib.zip"
+
     def one(article: Article) -> tuple[Article, Any, list[Diagnostic]]:
         timeout = article.meta.timeout or config.runtime.timeout
-        result, diags = run_article(article, timeout, cache)
+        result, diags = run_article(article, timeout, cache, stdlib if stdlib.is_file() else None)
         return article, result, diags
 
     from concurrent.futures import ThreadPoolExecutor

@@ -46,6 +46,11 @@ class RuntimeConfig:
     timeout: float = _setting(
         30.0, is_time_limit, f"a number of seconds above 0, at most {MAX_TIMEOUT:,}"
     )
+    # Seconds one output's Python may run in the reader's browser; past it the page stops
+    # Python, says so at that output (with "Try again") and restarts it for the others.
+    browser_time_limit: float = _setting(
+        5.0, is_time_limit, f"a number of seconds above 0, at most {MAX_TIMEOUT:,}"
+    )
     # Where "cdn" mode loads the runtime from (the same npm package, so the same bytes).
     cdn_url: str = _setting(CDN_URL, _http_folder, "an http(s) URL ending in '/'")
     # Ship a memory snapshot of the started interpreter (self-hosted only): readers on fast

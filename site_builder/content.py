@@ -273,12 +273,12 @@ def normalize_front_matter(
             bad("slug", "lowercase words separated by '-' or '/', with no '..' (e.g. my-article)")
         else:
             values["slug"] = slug
-    if "timeout" in data:
-        timeout = data["timeout"]
-        if not is_time_limit(timeout):
-            bad("timeout", f"a number of seconds above 0, at most {MAX_TIMEOUT:,}")
-        else:
-            values["timeout"] = float(timeout)
+    for key in ("timeout", "browser_time_limit"):
+        if key in data:
+            if not is_time_limit(data[key]):
+                bad(key, f"a number of seconds above 0, at most {MAX_TIMEOUT:,}")
+            else:
+                values[key] = float(data[key])
     if len(problems.errors) > before:
         return None
     return FrontMatter(title=str(title).strip(), **values)

@@ -22,6 +22,8 @@ class FrontMatter:
     slug: str | None = None
     # Seconds the article's build-time Python may run; None means the site default.
     timeout: float | None = None
+    # Seconds one output may run in the reader's browser; None means the site default.
+    browser_time_limit: float | None = None
 
 
 @dataclass(frozen=True)
@@ -153,3 +155,4 @@ class Executed:
     initial: dict[str, Any]  # output id -> result
     rows: dict[str, list[dict[str, Any]]]  # rows input name -> rows
     deps: dict[str, str] = field(default_factory=dict)  # distribution -> version imported
+    files: list[str] = field(default_factory=list)  # bundle files the browser's Python reads

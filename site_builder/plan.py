@@ -93,11 +93,11 @@ class Listing:
         m = self.meta
         date = m.date.toordinal() if m.date else None
         return (m.title, date, m.summary, m.authors, m.tags, m.draft, m.template, m.slug,
-                m.timeout, self.slug_line, self.template_line)  # fmt: skip
+                m.timeout, m.browser_time_limit, self.slug_line, self.template_line)  # fmt: skip
 
     @classmethod
     def unpack(cls, packed: tuple[Any, ...]) -> Listing:
-        title, date, summary, authors, tags, draft, template, slug, timeout, *lines = packed
+        title, date, summary, authors, tags, draft, template, slug, timeout, limit, *lines = packed
         meta = FrontMatter(
             title=title,
             date=dt.date.fromordinal(date) if date is not None else None,
@@ -108,6 +108,7 @@ class Listing:
             template=template,
             slug=slug,
             timeout=timeout,
+            browser_time_limit=limit,
         )
         return cls(meta, *lines)
 

@@ -293,7 +293,7 @@ def _beside(urls: Urls, article_url: str, name: str) -> str:
     return urls(article_url + name)
 
 
-def page_spec(article: Article, run: Executed) -> dict[str, Any]:
+def page_spec(article: Article, run: Executed, time_limit: float = 5.0) -> dict[str, Any]:
     """What the browser worker needs (runtime.program.Program.for_browser): the bundle's
     modules, browser cells, exports, inputs and outputs."""
     from .cells import program_of
@@ -302,7 +302,12 @@ def page_spec(article: Article, run: Executed) -> dict[str, Any]:
     if article.source.bundle:
         for path in sorted(article.source.bundle.glob("*.py")):
             modules[path.name] = path.read_text(encoding="utf-8")
-    return program_of(article).for_browser(article.source.rel, run.exports, modules)
+    limit = article.meta.browser_time_limit or time_limit
+    spec = program_of(article).for_browser(article.source.rel, run.exports, modules, limit)
+    for output in spec["outputs"]:  # how slow the build found it (Page.measure_all)
+        output["cost"] = run.initial.get(output["id"], {}).get("cost", 0)
+    spec["files"] = run.files
+    return spec
 
 
 def render_page(
@@ -335,7 +340,8 @@ def render_article_page(
     interactive = None
     runtime = ctx.runtime
     if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
-        spec = json.dumps(page_spec(article, run), sort_keys=True, separators=(",", ":"))
+        limit = ctx.config.runtime.browser_time_limit
+        spec = json.dumps(page_spec(article, run, limit), sort_keys=True, separators=(",", ":"))
         name = ctx.files.hashed(f"{article.url}page.json", spec.encode(), article.source.rel)
         interactive = {
             "spec": ctx.urls(name),

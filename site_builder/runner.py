@@ -16,10 +16,10 @@ the process.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.abc
 import io
 import json
-import math
 import os
 import re
 import sys
@@ -28,6 +28,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
+from site_builder.pyodide import PYODIDE_VERSION
 from site_builder.runtime.program import CellOutput, Failure, Program, RunResult
 
 OUTPUT_LIMIT = 200_000  # characters of printed output kept per cell
@@ -118,9 +119,22 @@ class _BrowserImports(importlib.abc.MetaPathFinder):
 
     def __init__(self, local: set[str]):
         self.allowed = set(sys.stdlib_module_names) | local | {"site_builder", "_pyodide"}
+        self.missing: set[str] = set()  # the host's pure-Python stdlib the browser lacks
+        zipped = os.environ.get("SITE_BUILDER_BROWSER_STDLIB")
+        if zipped and os.path.isfile(zipped):
+            theirs = _browser_stdlib(zipped)
+            self.allowed |= theirs
+            self.missing = _host_pure_stdlib() - theirs - local
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         top = fullname.partition(".")[0]
+        if top in self.missing:
+            raise ModuleNotFoundError(
+                f"No module named {top!r} in the browser's Python standard library "
+                f"(Pyodide {PYODIDE_VERSION}, Python 3.14; the build's Python "
+                f"{sys.version_info.major}.{sys.version_info.minor} still has it)",
+                name=fullname,
+            )
         if top not in self.allowed:
             raise ModuleNotFoundError(
                 f"No module named {top!r} in the browser runtime (Pyodide has the standard "
@@ -128,6 +142,26 @@ class _BrowserImports(importlib.abc.MetaPathFinder):
                 name=fullname,
             )
         return None
+
+
+def _browser_stdlib(zipped: str) -> set[str]:
+    """Top-level module names in Pyodide's python_stdlib.zip."""
+    import zipfile
+
+    with zipfile.ZipFile(zipped) as z:
+        names = {n.split("/")[0] for n in z.namelist()}
+    return {n.removesuffix(".pyc").removesuffix(".py") for n in names}
+
+
+def _host_pure_stdlib() -> set[str]:
+    """The host's standard library modules written in Python (a .py file or a package):
+    the ones the browser's zip must hold too. Extension modules are left alone."""
+    import sysconfig
+
+    folder = Path(sysconfig.get_paths()["stdlib"])
+    found = {p.stem for p in folder.glob("*.py")}
+    found |= {p.name for p in folder.iterdir() if (p / "__init__.py").is_file()}
+    return found & set(sys.stdlib_module_names)
 
 
 def _limited_builtins(finder: _BrowserImports) -> dict[str, Any]:
@@ -213,7 +247,9 @@ def _display(value: Any) -> str:
 
 
 def to_plain(value: Any) -> Any:
-    """Convert numpy/pandas values to JSON-ready Python; NaN becomes None."""
+    """Convert numpy/pandas values to plain Python that JSON carries exactly: floats stay
+    floats (NaN and ±inf too: the spec holds them as JSON text Python reads back), tuples
+    become lists, dict keys strings."""
     if hasattr(value, "to_dict") and hasattr(value, "columns"):
         value = value.to_dict("records")
     elif hasattr(value, "tolist"):
@@ -224,8 +260,6 @@ def to_plain(value: Any) -> Any:
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise TypeError(f"cannot send a {type(value).__name__} to the browser")
@@ -246,15 +280,53 @@ def run(program: Program, progress: Any) -> RunResult:
     try:
         ns = _run_cells(program, result, mark)
         _evaluate(program, ns, result, mark)
-        browser = _run_as_the_browser(program, result, mark)
+        with _files_read(os.getcwd()) as read:  # what the browser's Python opens
+            browser = _run_as_the_browser(program, result, mark)
+        result.files = sorted(read)
     except _Stop:
         return result
     mark("outputs")
     from site_builder.runtime.reactive import Page
 
-    result.initial = Page(browser, program.inputs, program.outputs).render_all()
+    with _files_read(os.getcwd()) as read:
+        result.initial = Page(browser, program.inputs, program.outputs).measure_all()
+    result.files = sorted(set(result.files) | read)
+    _explain_build_only_names(program, ns, result)
     result.deps = imported_distributions(program.bundle)
     return result
+
+
+def _explain_build_only_names(program: Program, ns: dict[str, Any], result: RunResult) -> None:
+    """An output that fails on a name only the build defined (the browser holds only what
+    was exported) says which cell to export it from."""
+    for output in result.initial.values():
+        found = re.fullmatch(r"NameError: name '(\w+)' is not defined", output.get("error", ""))
+        if not found or found[1] not in ns:
+            continue
+        name = found[1]
+        cell = next((c for c in reversed(program.cells) if name in _names_set(c.code)), None)
+        where = f"the `python build` cell at line {cell.line - 1}" if cell else "a `build` cell"
+        output["error"] = (
+            f"NameError: name '{name}' exists only at build time: "
+            f"add it to export= on {where} (e.g. ```python build export={name})"
+        )
+
+
+def _names_set(code: str) -> set[str]:
+    """Names a cell's code binds at its top level (assignments, defs, imports)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
 
 
 def imported_distributions(bundle: str | None) -> dict[str, str]:
@@ -316,6 +388,7 @@ def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any
             value = to_plain(eval(rows.expr, ns))
             if not (isinstance(value, list) and all(isinstance(r, dict) for r in value)):
                 raise TypeError(f"rows must be a list of dicts, got {type(value).__name__}")
+            _check_rows(rows, value)
             result.rows[rows.name] = value
         except Exception as exc:
             message = f"rows of input '{rows.name}': {type(exc).__name__}: {exc}"
@@ -329,6 +402,58 @@ def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any
                 problem = "is not defined" if isinstance(exc, KeyError) else str(exc)
                 result.error = Failure(article, cell.line - 1, f"export '{name}': {problem}")
                 raise _Stop from None
+
+
+def _check_rows(rows: Any, value: list[dict[str, Any]]) -> None:
+    """A rows input's rows must have its key in every row, once each, its columns, and a
+    row for its first value: otherwise a reader's choice would reach no row."""
+    seen: dict[Any, int] = {}
+    for i, row in enumerate(value):
+        if rows.key not in row:
+            found = ", ".join(map(repr, list(row)[:8]))
+            raise KeyError(f"row {i} has no key column {rows.key!r} (its columns: {found})")
+        key = row[rows.key]
+        if key in seen:
+            raise ValueError(f"rows {seen[key]} and {i} share the key {key!r}: keys must be unique")
+        seen[key] = i
+    if value and rows.columns is not None:
+        missing = [c for c in rows.columns if all(c not in row for row in value)]
+        if missing:
+            raise KeyError(f"no row has the column(s) {', '.join(map(repr, missing))}")
+    if value and rows.value is not None and rows.value not in seen:
+        near = ", ".join(map(repr, list(seen)[:5]))
+        raise ValueError(f"no row has the key {rows.value!r} (value:); keys are like {near}")
+
+
+_reading: list[tuple[str, set[str]]] = []  # (scratch folder, files read) while recording
+
+
+def _record_reads(event: str, args: tuple[Any, ...]) -> None:
+    if event != "open" or not _reading or not isinstance(args[0], str | bytes):
+        return
+    folder, found = _reading[-1]
+    flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+    mode = args[1] if isinstance(args[1], str) else ""
+    if flags & (os.O_WRONLY | os.O_RDWR) or any(c in mode for c in "wax+"):
+        return
+    path = os.path.realpath(os.fsdecode(args[0]))
+    if path.startswith(folder + os.sep) and os.path.isfile(path):
+        found.add(os.path.relpath(path, folder).replace(os.sep, "/"))
+
+
+@contextlib.contextmanager
+def _files_read(folder: str) -> Any:
+    """Collect the files under *folder* (the scratch copy of the bundle) opened for
+    reading inside this block: the bundle files the browser's Python will need."""
+    if not getattr(_record_reads, "installed", False):
+        sys.addaudithook(_record_reads)
+        _record_reads.installed = True  # type: ignore[attr-defined]
+    found: set[str] = set()
+    _reading.append((os.path.realpath(folder), found))
+    try:
+        yield found
+    finally:
+        _reading.pop()
 
 
 def _run_as_the_browser(program: Program, result: RunResult, mark: Any) -> dict[str, Any]:
@@ -381,7 +506,8 @@ def main() -> None:
         _guard_writes(folders)
         result = run(program, progress)
         result.box = box
-        result_file.write(json.dumps(result.to_json(), allow_nan=False, default=str))
+        # NaN and ±inf are values a cell may export (the build reads them back exactly).
+        result_file.write(json.dumps(result.to_json(), default=str))
         result_file.close()
         return 0
 

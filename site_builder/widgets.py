@@ -43,11 +43,11 @@ INPUT_TYPES: dict[str, set[str]] = {
     "rows": {"rows", "key", "columns", "value", "label"},
 }
 OUTPUT_TYPES: dict[str, set[str]] = {
-    "value": {"format", "label"},
-    "html": {"label", "alt"},
-    "plot": {"marker", "domain", "samples", "label", "y_domain", "x_label", "y_label"},
-    "formula": {"label"},
-    "table": {"columns", "label", "format"},
+    "value": {"format", "label", "uses"},
+    "html": {"label", "alt", "uses"},
+    "plot": {"marker", "domain", "samples", "label", "y_domain", "x_label", "y_label", "uses"},
+    "formula": {"label", "uses"},
+    "table": {"columns", "label", "format", "uses"},
 }
 VAL_RE = re.compile(r"\\val\{")
 
@@ -199,6 +199,14 @@ def _check_input(
             k = (Decimal(repr(value)) - Decimal(repr(lo))) / Decimal(repr(step))
             if k != k.to_integral_value():
                 err("value", f"value {value} is not on the step grid (min {lo}, step {step})")
+        if kind == "range" and "format" in values:
+            fmt = values["format"]
+            if not isinstance(fmt, str) or not READOUT_FORMAT.fullmatch(fmt):
+                err(
+                    "format",
+                    f"a range's readout format must be like .2f, .1%, .3e, d or ,.0f "
+                    f"(what the page can format as it moves), got {fmt!r}",
+                )
         keys = values.get("keyboard_step")
         if keys is not None and step > 0:
             ratio = Decimal(repr(keys)) / Decimal(repr(step)) if _number(keys) else None
@@ -334,6 +342,17 @@ def _output_values(
     values = {key: o.value for key, o in opts.items()}
     values["expr"] = values.pop(kind)
     eline = opts[kind].line
+    uses = values.get("uses")
+    if "uses" in values and not (
+        isinstance(uses, list) and all(isinstance(u, str) and u.isidentifier() for u in uses)
+    ):
+        problems.error(
+            where,
+            opts["uses"].line,
+            f"uses: must be a list of input names, got {uses!r}",
+            hint="inputs an output reads that its expression does not name, e.g. uses: [x, y]",
+        )
+        return None
     if kind == "formula":
         parsed = split_slots(str(values["expr"]))
         if parsed is None:
@@ -404,12 +423,47 @@ def output_exprs(output: Output) -> list[str]:
     return [o["expr"]] + ([o["marker"]] if "marker" in o else [])
 
 
-def output_spec(output: Output, input_names: set[str]) -> dict[str, Any]:
-    """The JSON the runtime needs to compute an output, with the inputs it depends on."""
-    deps = set().union(*(expr_names(e) for e in output_exprs(output))) & input_names
+def output_spec(
+    output: Output, input_names: set[str], reads: dict[str, set[str]] | None = None
+) -> dict[str, Any]:
+    """The JSON the runtime needs to compute an output, with the inputs it depends on:
+    those its expressions name, those the article's functions they call read (*reads*,
+    see function_reads), and those listed in ``uses:``."""
+    names = set().union(*(expr_names(e) for e in output_exprs(output)))
+    todo, seen = list(names), set(names)
+    while todo:  # through the functions called, and the functions they call
+        for name in (reads or {}).get(todo.pop(), set()) - seen:
+            seen.add(name)
+            todo.append(name)
+    uses = output.options.get("uses") or []
+    deps = (seen | {str(u) for u in uses}) & input_names
     spec = {"id": output.id, "type": output.type, "line": output.line, "deps": sorted(deps)}
-    spec.update({k: v for k, v in output.options.items() if k not in ("label", "tex", "alt")})
+    skip = ("label", "tex", "alt", "uses")
+    spec.update({k: v for k, v in output.options.items() if k not in skip})
     return spec
+
+
+def function_reads(sources: list[str]) -> dict[str, set[str]]:
+    """For each function defined at the top level of *sources* (cells, modules), the
+    global names its body reads: an output calling it depends on the inputs among them."""
+    reads: dict[str, set[str]] = {}
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            args = node.args
+            local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+            local |= {a.arg for a in (args.vararg, args.kwarg) if a}
+            loads: set[str] = set()
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name):
+                    (loads if isinstance(sub.ctx, ast.Load) else local).add(sub.id)
+            reads[node.name] = reads.get(node.name, set()) | (loads - local)
+    return reads
 
 
 def input_spec(inp: Input) -> dict[str, Any]:
@@ -417,6 +471,10 @@ def input_spec(inp: Input) -> dict[str, Any]:
     spec: dict[str, Any] = {"name": inp.name, "type": inp.type, "value": inp.options["value"]}
     if inp.type == "select":
         spec["options"] = list(inp.options["options"])
+    if inp.type in ("range", "number"):  # whole-number bounds and step: values are ints
+        o = inp.options
+        numbers = [o.get("min", 0), o.get("step", 1), o["value"]]
+        spec["integer"] = all(isinstance(v, int) and not isinstance(v, bool) for v in numbers)
     return spec
 
 
@@ -464,7 +522,8 @@ def render_input(
     if inp.type in ("range", "number"):
         attrs = "".join(f' {k}="{_plain_number(o[k])}"' for k in ("min", "max", "step") if k in o)
         value = o["value"]
-        shown = f"{float(value):.{_decimals(o.get('step', 1))}f}"
+        fmt = o.get("format") or f".{_decimals(o.get('step', 1))}f"
+        shown = format(value if fmt.endswith("d") else float(value), fmt)
         # The slider itself tells screen readers its value: the readout is for the eye.
         readout = (
             f'<output class="xw-readout" for="{ident}" id="{ident}-readout" aria-hidden="true">'
@@ -476,11 +535,13 @@ def render_input(
             keys = o.get("keyboard_step") or keyboard_step(o["min"], o["max"], o.get("step", 1))
             if Decimal(str(keys)) != Decimal(repr(o.get("step", 1))):
                 attrs += f' data-xw-key-step="{_plain_number(float(keys))}"'
+            if o.get("format"):
+                attrs += f' data-xw-format="{_attr(o["format"])}"'
         return (
             f'<div class="xw-input xw-{inp.type}" data-xw-input="{name}" data-xw-type="{inp.type}">'
             f'<label for="{ident}">{label}</label>'
             f'<input type="{inp.type}" id="{ident}" name="{name}"{attrs} '
-            f'value="{_plain_number(value)}">'
+            f'value="{_plain_number(value)}" disabled>'
             f"{readout}</div>"
         )
     if inp.type == "select":
@@ -492,13 +553,13 @@ def render_input(
         return (
             f'<div class="xw-input xw-select" data-xw-input="{name}" data-xw-type="select">'
             f'<label for="{ident}">{label}</label>'
-            f'<select id="{ident}" name="{name}">{options}</select></div>'
+            f'<select id="{ident}" name="{name}" disabled>{options}</select></div>'
         )
     if inp.type == "checkbox":
         checked = " checked" if o["value"] else ""
         return (
             f'<div class="xw-input xw-checkbox" data-xw-input="{name}" data-xw-type="checkbox">'
-            f'<input type="checkbox" id="{ident}" name="{name}"{checked}>'
+            f'<input type="checkbox" id="{ident}" name="{name}"{checked} disabled>'
             f'<label for="{ident}">{label}</label></div>'
         )
     return _render_rows(inp, rows or [], url)
@@ -512,6 +573,10 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+# The format specs a range's readout may use: the page formats the readout itself while the
+# slider moves (static/js/app.js, formatNumber), the same way Python's format() does.
+READOUT_FORMAT = re.compile(r"\+?,?(?:\.\d{1,2})?[fe%d]?")
+STATIC_NOTE = "This figure shows the values it was built with: it needs JavaScript to move."
 ROWS_PAGE = 1000  # rows one page shows without JavaScript; more rows get pages of their own
 ROWS_CHUNK = 2000  # rows per line of a rows input's data file
 ROWS_OPEN = 200  # up to this many rows the table shows at once; more wait for a click (the
@@ -547,11 +612,12 @@ class RowsView(NamedTuple):
         then a line per ROWS_CHUNK rows, by column. The page parses one line per task,
         so no task of a 50,000-row table is long."""
         lines = [{"headings": self.headings, "total": len(self.keys)}]
+        keys = [None if isinstance(k, float) and not math.isfinite(k) else k for k in self.keys]
         for first in range(0, len(self.keys), ROWS_CHUNK):
             chunk = self.cells[first : first + ROWS_CHUNK]
             lines.append(
                 {
-                    "keys": self.keys[first : first + ROWS_CHUNK],
+                    "keys": keys[first : first + ROWS_CHUNK],
                     "columns": [[row[i] for row in chunk] for i in range(len(self.headings))],
                 }
             )
@@ -657,9 +723,12 @@ def render_widget(
         if widget.outputs
         else ""
     )
+    # Controls are disabled until Python can answer them (the page enables them); the note
+    # says why, in words the page updates (loading, restarting, failed).
+    note = f'<p class="xw-note">{STATIC_NOTE}</p>' if inputs else ""
     return (
         f'<figure class="xw-widget" id="widget-{widget.index + 1}"{name}>{caption}'
-        + (f'<div class="xw-inputs">{inputs}</div>' if inputs else "")
+        + (f'<div class="xw-inputs">{inputs}</div>{note}' if inputs else "")
         + (f'<div class="xw-outputs">{outputs}</div>' if outputs else "")
         + announce
         + "</figure>"

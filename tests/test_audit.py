@@ -54,8 +54,14 @@ def pages_of(site: Path) -> list[str]:
 def axe(page) -> list[str]:
     """axe-core's violations on the page as the reader has it, one line each. Every
     section is scrolled into view first (the page lays sections out as they near)."""
-    for section in page.locator("main section, main > *").all():
-        section.scroll_into_view_if_needed()
+    page.evaluate(
+        """async () => {
+             for (const el of document.querySelectorAll('main section, main > *')) {
+               el.scrollIntoView();
+               await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+             }
+           }"""
+    )
     page.wait_for_timeout(150)
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(

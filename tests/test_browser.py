@@ -1,5 +1,6 @@
 """Real Chromium against built sites served on 127.0.0.1: what a reader sees and can do."""
 
+import json
 import math
 import re
 import sys
@@ -9,6 +10,7 @@ import pytest
 
 from site_builder.build import build
 from site_builder.config import load_config
+from site_builder.widgets import STATIC_NOTE
 from tests.conftest import ROOT, open_page, open_ready, seen, serve_folder
 
 pytestmark = pytest.mark.browser
@@ -82,6 +84,9 @@ def test_static_page_is_complete_without_javascript(browser, example_url):
     assert page.locator(".xw-rows-pages").count() == 0  # one page holds them all
     assert "38.1%" in seen(page, "[data-xw-output=w1o0]")
     assert page.locator("svg.xw-plot").count() >= 3
+    # Controls that could not move their figures are disabled, and each widget says why.
+    assert page.is_disabled("#xw-in-x") and page.is_disabled("#xw-in-w_sex")
+    assert seen(page, "#widget-1 .xw-note") == STATIC_NOTE
     shown = seen(page, "p:has-text('213 of the 291')")
     assert "73.20%: 213 of the 291 held-out passengers" in shown
     context.close()
@@ -232,7 +237,8 @@ def test_weight_sliders_update_both_accuracies(page, example_url):
 def test_hidden_layer_prediction_follows_the_selected_passenger(page, example_url):
     open_ready(page, example_url + ARTICLE)
     spec_url = page.get_attribute("article", "data-xw-spec")
-    net = page.evaluate("url => fetch(url).then(r => r.json())", spec_url)["exports"]["hidden_net"]
+    spec = page.evaluate("url => fetch(url).then(r => r.json())", spec_url)
+    net = json.loads(spec["exports"])["hidden_net"]  # JSON text, read as the build wrote it
     for pid in (8, 6):  # a young boy; a passenger without an age
         person = people()[pid - 1]
         before = updates(page)
@@ -253,11 +259,29 @@ def test_runtime_blocked_leaves_the_page_readable(browser, example_url):
         assert "could not be downloaded" in seen(page, ".xw-status")
         assert text(page, "w0o1") == "0.500000"
         assert page.locator(".xw-rows-table tbody tr").count() == 891
+        assert page.is_disabled("#xw-in-x")  # a readout never moves without its figure
+        assert seen(page, "#widget-1 .xw-note").startswith("Not interactive: ")
         assert page.errors == []
+
+
+def test_a_damaged_runtime_ends_in_the_error_state(browser, example_url):
+    """A runtime file cut short (a broken deploy, say) stops the start within seconds,
+    instead of "Loading Python…" for ever."""
+
+    def truncated(route):
+        body = route.fetch().body()
+        route.fulfill(status=200, body=body[: len(body) // 3], content_type="application/wasm")
+
+    with open_page(browser, (re.compile(r".*\.wasm$"), truncated)) as page:
+        page.goto(example_url + ARTICLE)
+        page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=20_000)
+        assert "pyodide.asm.wasm) did not compile" in seen(page, ".xw-status")
+        assert page.is_disabled("#xw-in-x")
 
 
 FAULTS = """---
 title: Faults
+browser_time_limit: 3
 ---
 
 ```widget
@@ -266,10 +290,13 @@ inputs:
   k: {type: number, min: 0, max: 100, step: 1, value: 4, label: k}
   unit: {type: select, options: {cm: centimetres, in: inches}, value: cm, label: unit}
   loud: {type: checkbox, value: false, label: loud}
+  share: {type: range, min: 0, max: 1, step: 0.005, value: 0.25, format: .1%, label: share}
 outputs:
   - value: "k * (2.54 if unit == 'in' else 1)"
     format: .2f
   - value: "'LOUD' if loud else 'quiet'"
+  - value: "f'{k:d} is an {type(k).__name__}'"
+  - value: share
 ```
 
 ```python exec
@@ -277,7 +304,18 @@ import time
 
 def slow(v):
     if v > 5:
-        time.sleep(3)
+        time.sleep(2)
+    return v
+
+
+def forever(v):
+    while v == 7:
+        pass
+    return f"finished for {v}"
+
+
+def heavy(v):
+    time.sleep(0.05)  # slow at build time too: the browser computes it after light ones
     return v
 ```
 
@@ -290,6 +328,9 @@ outputs:
   - value: a * 2
   - value: slow(a)
   - html: "'<b onmouseover=alert(1)>' + str(a)"
+  - value: forever(a)
+  - value: heavy(a)
+  - value: a + 100
 ```
 """
 
@@ -310,7 +351,7 @@ def test_an_exception_in_one_output_leaves_the_others_working(page, faults_url):
     set_range(page, "a", 3)
     assert page.is_visible("[data-xw-output=w1o0] .xw-error")
     assert "ZeroDivisionError" in seen(page, "[data-xw-output=w1o0] .xw-error")
-    assert text(page, "w1o1") == "6.0"
+    assert text(page, "w1o1") == "6"  # an integer step gives ints
     set_range(page, "a", 4)
     assert page.is_hidden("[data-xw-output=w1o0] .xw-error")
     assert text(page, "w1o0") == "1.000"
@@ -327,7 +368,7 @@ def test_a_slow_call_never_freezes_the_page(page, faults_url):
     assert page.evaluate("1 + 1") == 2
     assert updates(page) == before
     wait_update(page, before)
-    assert text(page, "w1o2") == "9.0"
+    assert text(page, "w1o2") == "9"
     assert page.locator("[data-busy]").count() == 0
 
 
@@ -366,6 +407,7 @@ def test_number_select_and_checkbox_inputs(page, faults_url):
     page.fill("#xw-in-k", "10")
     wait_update(page, before)
     assert text(page, "w0o0") == "10.00"
+    assert text(page, "w0o2") == "10 is an int"  # a whole-number input stays an int
     before = updates(page)
     page.select_option("#xw-in-unit", "in")
     wait_update(page, before)
@@ -377,20 +419,95 @@ def test_number_select_and_checkbox_inputs(page, faults_url):
     assert text(page, "w0o1") == "LOUD"
 
 
+def test_a_number_entry_out_of_range_says_why_and_changes_nothing(page, faults_url):
+    open_ready(page, faults_url)
+    page.fill("#xw-in-k", "150")  # max is 100
+    problem = "#xw-in-k-problem"
+    page.wait_for_selector(problem, state="visible")
+    assert seen(page, problem).startswith("Not used: ")
+    assert page.get_attribute("#xw-in-k", "aria-invalid") == "true"
+    page.wait_for_timeout(300)
+    assert text(page, "w0o0") == "4.00"  # the figure keeps the value it shows
+    before = updates(page)
+    page.fill("#xw-in-k", "7")
+    wait_update(page, before)
+    assert text(page, "w0o0") == "7.00" and page.is_hidden(problem)
+
+
+def test_a_range_readout_uses_its_format(page, faults_url):
+    open_ready(page, faults_url)
+    assert seen(page, "#xw-in-share-readout") == "25.0%"  # as built, by Python
+    for value in (0.335, 0.005, 1):
+        set_range(page, "share", value)
+        assert seen(page, "#xw-in-share-readout") == format(value, ".1%")
+        assert text(page, "w0o3") == str(float(value))  # a float: the step is not whole
+
+
 def test_the_latest_value_wins_and_nothing_queues(page, faults_url):
     open_ready(page, faults_url)
     before = updates(page)
-    # The first value makes Python sleep 3 s; the next ones arrive while it is busy.
+    # Values arrive faster than Python computes: the worker takes each in between two
+    # outputs, so every output is computed once, with the latest value; 9 (which would
+    # make slow() sleep) is never computed by slow().
     page.eval_on_selector(
         "#xw-in-a",
         """e => { for (const v of [9, 1, 2, 5]) {
         e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})); } }""",
     )
     wait_update(page, before)
-    # One update for 9 (in flight), then one for the latest value only; 1 and 2 never ran.
-    assert updates(page) == before + 2
-    assert text(page, "w1o1") == "10.0"
-    assert text(page, "w1o2") == "5.0"
+    assert updates(page) == before + 1
+    assert text(page, "w1o1") == "10"
+    assert text(page, "w1o2") == "5"
+    assert page.locator("[data-busy]").count() == 0
+
+
+RESULT_ORDER = """() => {
+  window.__order = [];
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const out = r.target.parentElement?.closest('[data-xw-output]');
+      const id = out?.dataset.xwOutput;
+      if (id && !window.__order.includes(id)) window.__order.push(id);
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_light_outputs_do_not_wait_for_heavy_ones(page, faults_url):
+    open_ready(page, faults_url)
+    page.evaluate(RESULT_ORDER)
+    set_range(page, "a", 6)  # slow() now sleeps 2 s; heavy() was slow at build time
+    order = page.evaluate("window.__order")
+    # Each result reached the page as soon as it was computed: the light outputs after a,
+    # ahead of the one the build measured as heavy, and not held for the sleeping one.
+    assert order.index("w1o6") < order.index("w1o5") and order.index("w1o1") < order.index("w1o2")
+    assert text(page, "w1o6") == "106" and text(page, "w1o5") == "6"
+
+
+def test_a_runaway_output_is_stopped_and_the_page_answers_again(page, faults_url):
+    open_ready(page, faults_url)
+    before = updates(page)
+    page.eval_on_selector(
+        "#xw-in-a", "e => { e.value = 7; e.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    # forever(7) never returns: after the article's 3 s the page stops Python there ...
+    error = "[data-xw-output=w1o4] .xw-error"
+    page.wait_for_selector(error, state="visible", timeout=10_000)
+    assert seen(page, error) == "Stopped after 3 s: this output's Python ran too long."
+    assert "restarting Python" in seen(page, ".xw-status")
+    # ... and restarts it: the other outputs answer again, with the reader's values.
+    page.wait_for_selector("html[data-xw-interactive=true]", state="attached", timeout=30_000)
+    assert "Interactive again" in seen(page, ".xw-status")
+    wait_update(page, before)
+    assert text(page, "w1o1") == "14" and text(page, "w1o6") == "107"
+    set_range(page, "a", 4)
+    assert text(page, "w1o1") == "8" and text(page, "w1o0") == "1.000"
+    assert page.is_visible(error)  # stopped until the reader asks again
+    before = updates(page)
+    page.click("[data-xw-output=w1o4] .xw-retry")
+    wait_update(page, before)
+    assert text(page, "w1o4") == "finished for 4" and page.is_hidden(error)
+    assert page.errors == []
 
 
 LISTEN = """() => {
@@ -469,3 +586,52 @@ def test_printing_the_article_shows_every_section_and_every_row(page, example_ur
     for name in (names[0], names[445], names[-1]):  # first, middle and last passengers
         assert name.split(",")[0] in text, name
     assert "Loading Python" not in text and "Interactive: Python" not in text
+
+
+READER = """---
+title: Data reader
+---
+
+```python exec
+import csv
+
+
+def column(name, n):
+    with open("data/points.csv", newline="") as f:  # read again on every call
+        rows = list(csv.DictReader(f))
+    return ", ".join(r[name] for r in rows[:n])
+```
+
+```widget
+inputs:
+  n: {type: range, min: 1, max: 3, step: 1, value: 1, label: n}
+outputs:
+  - value: column("y", n)
+```
+"""
+
+
+def test_bundle_files_are_there_for_the_browsers_python(page, tmp_path):
+    from tests.conftest import write_site
+
+    root = write_site(
+        tmp_path / "reader",
+        {
+            "content/data-reader/index.md": READER,
+            "content/data-reader/data/points.csv": "x,y\n1,10\n2,20\n3,30\n",
+        },
+    )
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        open_ready(page, url + "data-reader/")
+        spec = page.evaluate(
+            "url => fetch(url).then(r => r.json())", page.get_attribute("article", "data-xw-spec")
+        )
+        assert spec["files"] == ["data/points.csv"]  # what the build saw the Python open
+        assert text(page, "w0o0") == "10"
+        set_range(page, "n", 3)
+        assert text(page, "w0o0") == "10, 20, 30"  # read in the browser, at the same path
+        assert page.errors == []
+    finally:
+        server.shutdown()

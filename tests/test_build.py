@@ -1,6 +1,7 @@
 """Whole builds: golden output, determinism, atomic output, bad input, links, GitHub Pages."""
 
 import shutil
+import sys
 
 import pytest
 
@@ -75,6 +76,70 @@ HEAD = "---\ntitle: T\n---\n"
 # Nine times nine ... times nine values, written in a few lines with YAML aliases.
 BOMB = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9))
 BAD = [
+    (
+        "a module the browser's Python no longer has",
+        {"content/old.md": "---\ntitle: o\n---\n\n```python exec\nimport imghdr\n```\n"},
+        [
+            "content/old.md:6: error: in the browser runtime: ModuleNotFoundError: No module "
+            "named 'imghdr' in the browser's Python standard library (Pyodide 314.0.7, "
+            f"Python 3.14; the build's Python {sys.version_info.major}."
+            f"{sys.version_info.minor} still has it)"
+        ],
+    ),
+    (
+        "a build-only name in an output",
+        {
+            "content/built.md": "---\ntitle: b\n---\n\n```python build\nsecret = 3\n```\n\n"
+            "```widget\ninputs:\n  x: {type: range, min: 0, max: 1, step: 1, value: 0}\n"
+            "outputs:\n  - value: secret + x\n```\n"
+        },
+        [
+            "content/built.md:13: error: output failed: NameError: name 'secret' exists only at "
+            "build time: add it to export= on the `python build` cell at line 5 "
+            "(e.g. ```python build export=secret)"
+        ],
+    ),
+    *[
+        (
+            f"rows input: {what}",
+            {
+                "content/rows.md": "---\ntitle: r\n---\n\n```python build\n"
+                f"people = {rows}\n```\n\n```widget\ninputs:\n"
+                f"  who: {{type: rows, rows: people, key: id, value: {value}{extra}}}\n```\n"
+            },
+            [f"content/rows.md:11: error: rows of input 'who': {message}"],
+        )
+        for what, rows, value, extra, message in [
+            (
+                "a row without the key",
+                "[{'id': 1}, {'name': 'B'}]",
+                1,
+                "",
+                "KeyError: \"row 1 has no key column 'id' (its columns: 'name')\"",
+            ),
+            (
+                "keys not unique",
+                "[{'id': 1}, {'id': 2}, {'id': 1}]",
+                1,
+                "",
+                "ValueError: rows 0 and 2 share the key 1: keys must be unique",
+            ),
+            (
+                "a misspelt column",
+                "[{'id': 1, 'name': 'A'}]",
+                1,
+                ", columns: [id, nmae]",
+                "KeyError: \"no row has the column(s) 'nmae'\"",
+            ),
+            (
+                "no row for the first value",
+                "[{'id': 1}, {'id': 2}]",
+                3,
+                "",
+                "ValueError: no row has the key 3 (value:); keys are like 1, 2",
+            ),
+        ]
+    ],
     (
         "invalid YAML",
         {"content/first.md": "---\ntitle: [x\n---\n"},

@@ -119,7 +119,7 @@ def test_exports_reach_browser_cells_and_widgets(make_site):
     result, diags = run(make_site, body)
     assert diags == []
     assert result["exports"] == {"table": [0, 1, 2]}
-    assert result["initial"] == {"w0o0": {"ok": True, "value": "6"}}
+    assert result["initial"] == {"w0o0": {"ok": True, "value": "6", "cost": 0}}
 
 
 def test_cache_reuses_a_run_and_ignores_a_corrupt_entry(make_site, tmp_path):

@@ -107,8 +107,14 @@ def test_without_javascript_every_row_is_reached_page_by_page(browser, readers):
 def rendered_text_sizes(page) -> list[float]:
     """The on-screen size (CSS px) of every SVG text of the page, after scrolling each
     section into view (the page sizes text as drawings are laid out)."""
-    for section in page.locator("main p, main figure, main section").all():
-        section.scroll_into_view_if_needed()
+    page.evaluate(
+        """async () => {
+             for (const el of document.querySelectorAll('main svg')) {
+               el.scrollIntoView({block: 'center'});
+               await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+             }
+           }"""
+    )
     page.wait_for_timeout(200)
     return page.evaluate(
         """() => [...document.querySelectorAll('main svg text')].map((t) => {

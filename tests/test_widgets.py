@@ -5,6 +5,7 @@ import pytest
 from site_builder.errors import Collector
 from site_builder.widgets import (
     RowsView,
+    function_reads,
     input_spec,
     output_spec,
     parse_widget,
@@ -26,7 +27,11 @@ def test_inputs_outputs_and_dependencies():
         "    domain: [0, 2]\n"
     )
     assert errors == []
-    assert input_spec(widget.inputs[0]) == {"name": "x", "type": "range", "value": 1}
+    assert input_spec(widget.inputs[0]) == {
+        "name": "x", "type": "range", "value": 1, "integer": False  # step 0.5: floats
+    }  # fmt: skip
+    whole = parse("inputs:\n  n: {type: range, min: 0, max: 9, step: 1, value: 3}\n")[0]
+    assert input_spec(whole.inputs[0])["integer"] is True  # integer steps give ints
     spec = output_spec(widget.outputs[0], {"x"})
     assert spec["deps"] == ["x"] and spec["expr"] == "f(x) + k" and spec["line"] == 14
     assert output_spec(widget.outputs[1], {"x"})["deps"] == ["x"]
@@ -130,3 +135,26 @@ def test_many_rows_are_paged_for_readers_without_javascript():
     assert '<a aria-current="page">2,001–2,500</a>' in html
     lines = RowsView.of(widget.inputs[0], rows).data().splitlines()
     assert len(lines) == 3 and json.loads(lines[2])["keys"][-1] == 2500  # 2,000 a line
+
+
+def test_dependencies_are_found_through_the_functions_an_output_calls():
+    widget, errors = parse(
+        "inputs:\n  x: {type: range, min: 0, max: 2, value: 1}\n"
+        "  y: {type: range, min: 0, max: 2, value: 1}\n"
+        "  z: {type: range, min: 0, max: 2, value: 1}\n"
+        "outputs:\n  - value: total()\n  - value: scaled(2)\n  - value: plain()\n    uses: [z]\n"
+    )
+    assert errors == []
+    reads = function_reads(
+        [
+            "def total():\n    return helper() + x\n\ndef helper():\n    return y\n",
+            "def scaled(k):\n    x = 3  # a local, not the input\n    return k * x\n",
+            "def plain():\n    return 1\n",
+        ]
+    )
+    names = {"x", "y", "z"}
+    deps = [output_spec(o, names, reads)["deps"] for o in widget.outputs]
+    assert deps == [["x", "y"], [], ["z"]]
+    assert "uses" not in output_spec(widget.outputs[2], names, reads)
+    _, bad = parse("outputs:\n  - value: f()\n    uses: z\n")
+    assert bad == ["a.md:13: error: uses: must be a list of input names, got 'z'"]

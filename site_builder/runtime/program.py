@@ -12,6 +12,7 @@ Standard library only: this module ships to the browser with the rest of the pac
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -42,6 +43,9 @@ class RowsSource:
     name: str  # the input's name
     expr: str
     line: int
+    key: str = ""  # the column that identifies a row
+    columns: list[str] | None = None  # the columns shown (None: every column)
+    value: Any = None  # the key of the row chosen at first
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,11 @@ class Program:
         )
 
     def for_browser(
-        self, article: str, exports: dict[str, Any], modules: dict[str, str]
+        self,
+        article: str,
+        exports: dict[str, Any],
+        modules: dict[str, str],
+        time_limit: float = 5.0,
     ) -> dict[str, Any]:
         """The page's spec: what the browser worker runs. *modules* maps file paths to
         source: the bundle's own modules (the shared package ships once per site)."""
@@ -84,9 +92,13 @@ class Program:
             "article": article,
             "modules": modules,
             "cells": [{"code": c.code, "line": c.line} for c in self.cells if c.browser],
-            "exports": exports,
+            # As JSON text the page passes on untouched: JavaScript would turn 2.0 into 2
+            # and refuse NaN; Python reads back exactly what the build exported.
+            "exports": json.dumps(exports),  # in the build's key order, as Python keeps it
             "inputs": self.inputs,
             "outputs": self.outputs,
+            "time_limit": time_limit,  # seconds one output may run in the browser
+            "files": [],  # bundle files to give the browser's Python (set by the build)
         }
 
 
@@ -126,6 +138,9 @@ class RunResult:
     # The installed distributions that provide the modules the cells imported, with their
     # versions: a result computed with other versions is never reused.
     deps: dict[str, str] = field(default_factory=dict)
+    # Bundle files (relative paths) the exec cells and outputs opened when the build ran
+    # them as the browser will: the page gives the browser's Python the same files.
+    files: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,4 +157,5 @@ class RunResult:
             error=Failure(**error) if error else None,
             box=data.get("box", 0),
             deps=dict(data.get("deps", {})),
+            files=list(data.get("files", [])),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from typing import Any
 
 from .views import HTML, line_plot, table_html
@@ -22,6 +23,8 @@ def coerce(spec: dict[str, Any], raw: Any) -> Any:
         value = float(raw)
         if not math.isfinite(value):
             raise ValueError(f"{spec['name']}: not a finite number: {raw!r}")
+        if spec.get("integer"):  # bounds and step are whole numbers: so is every value
+            return round(value)
         return value
     if kind == "checkbox":
         return raw is True or raw in ("true", "on", "1", 1)
@@ -131,6 +134,41 @@ class Page:
     def render_all(self) -> dict[str, dict[str, Any]]:
         """Compute every output (the initial state)."""
         return {spec["id"]: self.compute(spec) for spec in self.outputs}
+
+    def measure_all(self) -> dict[str, dict[str, Any]]:
+        """render_all, each result with its ``cost``: how slow it was, as a coarse class
+        (0 under a millisecond, 1 under 20 ms, 2 slower) so that builds stay reproducible.
+        The browser computes cheap outputs first."""
+        results = {}
+        for spec in self.outputs:
+            start = time.perf_counter()
+            result = self.compute(spec)
+            ms = (time.perf_counter() - start) * 1000
+            results[spec["id"]] = {**result, "cost": 0 if ms < 1 else 1 if ms < 20 else 2}
+        return results
+
+    def accept(self, changes_json: str) -> str:
+        """Apply input changes (a JSON object); return, as JSON, the ids of the outputs to
+        recompute, cheapest first (``{"outputs": [...]}``, or ``{"error": ...}``)."""
+        try:
+            changed = self.set_inputs(json.loads(changes_json))
+        except (ValueError, KeyError) as exc:
+            return json.dumps({"error": f"{type(exc).__name__}: {exc}"})
+        ids = [spec["id"] for spec in self.outputs if changed.intersection(spec["deps"])]
+        return json.dumps({"outputs": self.cheapest_first(ids)})
+
+    def cheapest_first(self, ids: list[str]) -> list[str]:
+        """*ids* by the cost the build measured, page order among equals."""
+        order = {spec["id"]: (spec.get("cost", 0), i) for i, spec in enumerate(self.outputs)}
+        return sorted(ids, key=order.__getitem__)
+
+    def cheapest_first_json(self, ids_json: str) -> str:
+        return json.dumps(self.cheapest_first(json.loads(ids_json)))
+
+    def compute_json(self, output_id: str) -> str:
+        """One output's result as JSON (``{"ok": true, "value"}`` or ``{"ok": false, ...}``)."""
+        spec = next(s for s in self.outputs if s["id"] == output_id)
+        return json.dumps(self.compute(spec))
 
     def set_inputs(self, changes: dict[str, Any]) -> set[str]:
         """Store new input values; return the names that changed."""

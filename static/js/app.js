@@ -16,7 +16,7 @@ const readable = makeReadable();
 readable.watch(document);
 if (article) start(article);
 
-// One closure holds the page's state (the worker, what is in flight, what waits): the
+// One closure holds the page's state (the worker, what it computes, what waits): the
 // handlers below share it, which is why this function is longer than the others.
 function start(article) {
   const root = document.documentElement;
@@ -28,89 +28,143 @@ function start(article) {
     if (el instanceof HTMLElement) outputs.set(el.dataset.xwOutput || "", el);
   }
   const waiting = new Map(); // request id -> resolve, for renderAll()
+  let worker = null;
   let ready = false;
-  let inFlight = null; // id of the update being computed
-  let pending = {}; // latest value per input, not yet sent: the latest value always wins
+  let starts = 0; // how many workers this page has started
+  let limit = 5; // seconds one output may run (the spec's time_limit, sent with "ready")
+  const current = {}; // every input's latest value sent: what a restarted worker is given
+  const stopped = new Set(); // outputs the watchdog stopped, until the reader retries
+  let lastSent = 0;
   let nextId = 1;
+  let watchdog = 0;
   let busyTimer = 0;
   let settleTimer = 0;
   const touched = new Set(); // outputs updated since the last announcement
 
   const setStatus = (state, text) => showStatus(statusEl, state, text);
-
-  let worker;
-  try {
-    worker = new Worker(article.dataset.xwWorker, { type: "module" });
-  } catch (err) {
-    setStatus("error", `Interactive figures are unavailable: ${err.message || err}`);
-    return;
-  }
-  setStatus("loading", "Loading Python to make the figures interactive…");
-  worker.onerror = (event) => {
-    event.preventDefault();
+  const fail = (text) => {
     ready = false;
-    setStatus("error", `Interactive figures stopped: the Python worker failed (${event.message || "unknown error"}).`);
+    setStatus("error", text);
+    setInteractive(false, `Not interactive: ${text}`);
   };
-  worker.onmessage = ({ data }) => handle(data);
-  worker.postMessage(initMessage(article.dataset));
+
+  function launch() {
+    ready = false;
+    starts++;
+    try {
+      worker = new Worker(article.dataset.xwWorker, { type: "module" });
+    } catch (err) {
+      fail(`Interactive figures are unavailable: ${err.message || err}`);
+      return;
+    }
+    worker.onerror = (event) => {
+      event.preventDefault();
+      fail(`Interactive figures stopped: the Python worker failed (${event.message || "unknown error"}).`);
+    };
+    worker.onmessage = ({ data }) => handle(data);
+    worker.postMessage(initMessage(article.dataset));
+  }
 
   function handle(msg) {
     if (msg.type === "status") {
-      const text = msg.state === "error" ? `Interactive figures are unavailable: ${msg.message}` : msg.message;
-      setStatus(msg.state, text);
+      if (msg.state === "error") fail(`Interactive figures are unavailable: ${msg.message}`);
+      else if (starts === 1) setStatus(msg.state, msg.message); // a restart keeps saying why
     } else if (msg.type === "ready") {
       ready = true;
-      performance.mark("xw-ready");
-      root.dataset.xwStartedFrom = msg.snapshot ? "snapshot" : "scratch";
-      setStatus("ready", `Interactive: Python ${msg.python} is running in your browser.`);
-      send();
+      limit = msg.timeLimit || limit;
+      if (starts === 1) {
+        performance.mark("xw-ready");
+        root.dataset.xwStartedFrom = msg.snapshot ? "snapshot" : "scratch";
+        setStatus("ready", `Interactive: Python ${msg.python} is running in your browser.`);
+      } else {
+        setStatus("ready", `Interactive again: Python restarted after an output ran over ${limit} s.`);
+      }
+      setInteractive(true);
+      if (starts > 1) {
+        // A new worker knows only the build's values: give it the reader's, then redo
+        // every output the old one may have left half done (the stopped ones aside).
+        const changes = { ...current };
+        if (Object.keys(changes).length) send(changes);
+        const redo = [...outputs.keys()].filter((id) => !stopped.has(id));
+        worker.postMessage({ type: "compute", outputs: redo });
+      }
+    } else if (msg.type === "computing") {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => overran(msg.output), limit * 1000);
+      busyTimer = setTimeout(() => {
+        const el = outputs.get(msg.output);
+        if (el) el.dataset.busy = "true";
+      }, 1000);
+    } else if (msg.type === "output") {
+      clearTimeout(watchdog);
+      clearTimeout(busyTimer);
+      const el = outputs.get(msg.output);
+      if (el) delete el.dataset.busy;
+      if (!stopped.has(msg.output)) {
+        applyResults(outputs, { [msg.output]: msg.result });
+        touched.add(msg.output);
+      }
+    } else if (msg.type === "idle") {
+      if (msg.id === lastSent) finished();
     } else if (msg.type === "result") {
       if (waiting.has(msg.id)) {
         waiting.get(msg.id)(msg);
         waiting.delete(msg.id);
-        return;
+      } else if (msg.error) {
+        setStatus("error", `Interactive figures hit an error: ${msg.error}`);
       }
-      clearTimeout(busyTimer);
-      for (const el of outputs.values()) delete el.dataset.busy;
-      inFlight = null;
-      if (msg.error) setStatus("error", `Interactive figures hit an error: ${msg.error}`);
-      else {
-        applyResults(outputs, msg.outputs);
-        for (const id of Object.keys(msg.outputs)) touched.add(id);
-      }
-      root.dataset.xwUpdates = String(Number(root.dataset.xwUpdates || 0) + 1);
-      if (Object.keys(pending).length === 0) delete root.dataset.xwPending;
-      send();
     }
   }
 
-  function send() {
-    if (!ready || inFlight !== null || Object.keys(pending).length === 0) return;
-    const changes = pending;
-    pending = {};
-    inFlight = nextId++;
-    // A call still running after a second says so at its outputs; the page stays usable.
-    busyTimer = setTimeout(() => {
-      for (const el of outputs.values()) el.dataset.busy = "true";
-    }, 1000);
-    worker.postMessage({ type: "update", id: inFlight, changes });
+  function finished() {
+    delete root.dataset.xwPending;
+    root.dataset.xwUpdates = String(Number(root.dataset.xwUpdates || 0) + 1);
   }
 
-  // *preview*: a hover that shows a value without choosing it; never announced.
+  // One output ran past the limit: stop its worker (the only way to stop Python there
+  // without cross-origin isolation, which static hosts such as GitHub Pages can't turn
+  // on), say so at the output, and start a new worker for the others.
+  function overran(id) {
+    stopped.add(id);
+    const el = outputs.get(id);
+    if (el) {
+      delete el.dataset.busy;
+      showStopped(el, `Stopped after ${limit} s: this output's Python ran too long.`, () => retry(id));
+    }
+    worker.terminate();
+    setInteractive(false, "Restarting Python: an output ran too long…");
+    setStatus("loading", `An output ran over ${limit} s and was stopped; restarting Python…`);
+    launch();
+  }
+
+  function retry(id) {
+    stopped.delete(id);
+    root.dataset.xwPending = "true";
+    worker.postMessage({ type: "compute", outputs: [id] });
+  }
+
+  function send(changes) {
+    lastSent = nextId++;
+    Object.assign(current, changes);
+    worker.postMessage({ type: "update", id: lastSent, changes, skip: [...stopped] });
+  }
+
+  // *preview*: a hover that shows a value without choosing it; never announced. The
+  // worker takes in new values between two outputs, so every change goes at once.
   function change(name, value, preview = false) {
-    pending[name] = value;
+    if (!ready) return;
     root.dataset.xwPending = "true";
     if (!preview) {
       clearTimeout(settleTimer);
       settleTimer = setTimeout(announce, SETTLE_MS);
     }
-    send();
+    send({ [name]: value });
   }
 
   // Once the reader's input has settled and its results are in, tell screen readers
   // once, per widget, what its value outputs now say.
   function announce() {
-    if (inFlight !== null || Object.keys(pending).length > 0) {
+    if (root.dataset.xwPending) {
       settleTimer = setTimeout(announce, SETTLE_MS / 2);
       return;
     }
@@ -135,7 +189,44 @@ function start(article) {
       }),
   };
 
-  for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change);
+  setInteractive(false, "Loading Python to make this figure interactive…");
+  setStatus("loading", "Loading Python to make the figures interactive…");
+  for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change, () => ready);
+  launch();
+}
+
+// Inputs work only while Python can answer them, so that a readout never moves without
+// its figure: before (and while Python restarts, or after it failed) they are disabled and
+// each widget's note says why.
+function setInteractive(on, note = "") {
+  for (const control of document.querySelectorAll("[data-xw-input] input, [data-xw-input] select")) {
+    if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement) control.disabled = !on;
+  }
+  for (const el of document.querySelectorAll(".xw-note")) {
+    if (!(el instanceof HTMLElement)) continue;
+    el.hidden = on;
+    if (note) el.textContent = note;
+  }
+  document.documentElement.dataset.xwInteractive = String(on);
+}
+
+// An output the watchdog stopped: its error says so, with a button to compute it again.
+function showStopped(el, text, retry) {
+  const error = /** @type {HTMLElement} */ (el.querySelector(".xw-error"));
+  error.textContent = text;
+  error.hidden = false;
+  let button = el.querySelector(".xw-retry");
+  if (!button) {
+    button = Object.assign(document.createElement("button"), { className: "xw-retry", textContent: "Try again" });
+    button.setAttribute("type", "button");
+    error.after(button);
+  }
+  button.hidden = false;
+  button.onclick = () => {
+    /** @type {HTMLElement} */ (button).hidden = true;
+    error.hidden = true;
+    retry();
+  };
 }
 
 const SETTLE_MS = 500; // an input is settled when it has not changed for this long
@@ -269,29 +360,64 @@ function useSnapshot(url) {
   return new URL(url, location.href).href;
 }
 
+// Python's format() for the specs a range readout may use (widgets.READOUT_FORMAT):
+// [+][,][.N][f|e|%|d]. Rounding is JavaScript's (half away from zero on the decimal
+// shown), which matches Python's for the values a slider's step grid produces.
+function formatNumber(value, spec) {
+  const m = /^(\+?)(,?)(?:\.(\d+))?([fe%d]?)$/.exec(spec);
+  if (!m) return String(value);
+  const [, plus, comma, digits, kind] = m;
+  const places = digits === undefined ? 6 : Number(digits);
+  let text;
+  if (kind === "e") {
+    text = value.toExponential(places).replace(/e([+-])(\d)$/, "e$10$2");
+  } else {
+    const scaled = kind === "%" ? value * 100 : value;
+    text = kind === "d" ? String(Math.round(scaled)) : scaled.toFixed(kind || digits !== undefined ? places : 6);
+    if (!kind && digits === undefined) text = String(scaled);
+    if (comma) {
+      const [whole, part] = text.split(".");
+      text = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (part === undefined ? "" : `.${part}`);
+    }
+    if (kind === "%") text += "%";
+  }
+  return plus && value >= 0 ? `+${text}` : text;
+}
+
 function decimals(step) {
   const text = String(step || "1");
   return text.includes(".") ? text.split(".")[1].length : 0;
 }
 
-function bindInput(box, change) {
+function bindInput(box, change, isReady) {
   const name = box.dataset.xwInput;
   const type = box.dataset.xwType;
   if (type === "rows") {
-    bindRows(box, name, change).catch((err) => console.warn(`rows input ${name}: ${err.message || err}`));
+    bindRows(box, name, change, isReady).catch((err) => console.warn(`rows input ${name}: ${err.message || err}`));
     return;
   }
   const input = box.querySelector("input, select");
   if (type === "range") {
     const readout = box.querySelector("output");
+    const spec = input.dataset.xwFormat || `.${decimals(input.step)}f`;
     input.addEventListener("input", () => {
-      readout.textContent = Number(input.value).toFixed(decimals(input.step));
+      readout.textContent = formatNumber(Number(input.value), spec);
       change(name, input.value);
     });
     if (input.dataset.xwKeyStep) bindKeyboardStep(input, Number(input.dataset.xwKeyStep));
   } else if (type === "number") {
+    // An entry out of range or off the step changes nothing, and says why.
+    const problem = Object.assign(document.createElement("span"), { className: "xw-invalid", id: `${input.id}-problem` });
+    problem.hidden = true;
+    input.after(problem);
     input.addEventListener("input", () => {
-      if (input.value !== "" && input.checkValidity()) change(name, input.value);
+      const ok = input.value !== "" && input.checkValidity();
+      problem.hidden = ok;
+      problem.textContent = ok ? "" : `Not used: ${input.validationMessage || "not a number"}`;
+      if (ok) input.removeAttribute("aria-invalid");
+      else input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", problem.id);
+      if (ok) change(name, input.value);
     });
   } else if (type === "checkbox") {
     input.addEventListener("change", () => change(name, input.checked));
@@ -326,7 +452,7 @@ function bindKeyboardStep(input, keyStep) {
 const ROW_OVERSCAN = 8;
 const ROW_REMS = 2; // the height of an option, as .xw-rows-option sets it
 
-async function bindRows(box, name, change) {
+async function bindRows(box, name, change, isReady) {
   const response = await fetch(box.dataset.xwRows);
   if (!response.ok) return; // the plain table stays
   const [first, ...chunks] = (await response.text()).split("\n");
@@ -445,7 +571,7 @@ async function bindRows(box, name, change) {
   }
 
   function choose(i) {
-    if (i === undefined || i === null) return;
+    if (i === undefined || i === null || !isReady()) return;
     chosen = i;
     const at = view.indexOf(i);
     if (at >= 0) reveal(at);

@@ -1,9 +1,48 @@
 // The Python worker: the only code that touches Pyodide. Messages: docs/protocol.md.
-// It loads the runtime, the article's modules and browser cells once, then holds a handle
-// to Page.update and answers each "update" with one call (never runPython per call).
+// It loads the runtime, the article's modules and browser cells once, then holds handles
+// to its Page (never runPython per call). An update sets the inputs at once and queues the
+// outputs they affect, cheapest first; each result is posted as soon as it is computed,
+// and between two outputs newer input is taken in, so an output is computed once, with
+// the latest values, however fast a slider moves. The page stops this worker (and starts
+// another) when one output runs past the article's time limit.
 
-let update = null; // PyProxy of Page.update
-let renderAll = null; // PyProxy of Page.render_all_json
+let page = null; // PyProxy of the article's reactive.Page
+const queue = []; // output ids still to compute for the latest inputs, cheapest first
+let draining = false;
+let latest = 0; // id of the newest update taken in
+
+// Let messages that arrived meanwhile run (a MessageChannel task, unclamped unlike setTimeout).
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+const yieldToMessages = () =>
+  new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
+  });
+
+function enqueue(ids) {
+  for (const id of ids) if (!queue.includes(id)) queue.push(id);
+  const order = JSON.parse(page.cheapest_first_json(JSON.stringify(queue)));
+  queue.splice(0, queue.length, ...order);
+  drain();
+}
+
+async function drain() {
+  if (draining) return;
+  draining = true;
+  try {
+    while (queue.length > 0) {
+      const output = queue.shift();
+      post({ type: "computing", output });
+      post({ type: "output", output, result: JSON.parse(page.compute_json(output)) });
+      await yieldToMessages();
+    }
+  } finally {
+    draining = false;
+  }
+  post({ type: "idle", id: latest });
+}
 
 const post = (message) => self.postMessage(message);
 const status = (state, message) => post({ type: "status", state, message });
@@ -12,6 +51,13 @@ async function fetchJSON(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return response.json();
+}
+
+// A bundle file the article's Python reads (spec.files), as bytes for Pyodide's files.
+async function fetchFile(url, path) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${path}, a file the article's Python reads, answered ${response.status}`);
+  return [path, new Uint8Array(await response.arrayBuffer())];
 }
 
 async function start(loadPyodide, indexURL, snapshotURL) {
@@ -28,6 +74,25 @@ async function start(loadPyodide, indexURL, snapshotURL) {
     }
   }
   return { py: await loadPyodide({ indexURL }), snapshot: false };
+}
+
+// Pyodide (314.0.7) reports a runtime that does not compile (a truncated
+// pyodide.asm.wasm, say) with a console warning and then waits for ever: this promise
+// turns that warning into a failed start.
+function instantiationFailed() {
+  return new Promise((_, reject) => {
+    const warn = console.warn;
+    let failed = false;
+    let reason = "";
+    console.warn = (...args) => {
+      warn.apply(console, args);
+      if (failed && !reason) reason = args[0] instanceof Error ? args[0].message : String(args[0]);
+      if (!failed && String(args[0]).includes("wasm instantiation failed")) {
+        failed = true; // the reason comes in the next warning
+        setTimeout(() => reject(new Error(`the Python runtime (pyodide.asm.wasm) did not compile: ${reason}`)));
+      }
+    };
+  });
 }
 
 // A runtime on another origin (CDN mode): fetch every file with its Subresource Integrity
@@ -56,43 +121,55 @@ async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snap
     throw new Error(`the Python runtime could not be downloaded (${err.message || err})`);
   }
   const [{ py, snapshot }, spec, shared] = await Promise.all([
-    start(loadPyodide, indexURL, snapshotURL),
+    Promise.race([start(loadPyodide, indexURL, snapshotURL), instantiationFailed()]),
     fetchJSON(specURL),
     fetchJSON(sharedURL),
   ]);
   const home = "/home/pyodide/xw";
-  for (const [path, source] of Object.entries({ ...shared, ...spec.modules })) {
+  const files = await Promise.all((spec.files || []).map((path) => fetchFile(new URL(path, specURL).href, path)));
+  for (const [path, source] of [...Object.entries({ ...shared, ...spec.modules }), ...files]) {
     const file = `${home}/${path}`;
     py.FS.mkdirTree(file.slice(0, file.lastIndexOf("/")));
     py.FS.writeFile(file, source);
   }
+  // The bundle's files at the paths the build's cells used: open("data/x.csv") works here too.
+  py.FS.chdir(home);
   const reactive = py.runPython(
     `import sys\nsys.path.insert(0, ${JSON.stringify(home)})\n` +
       "from site_builder.runtime import reactive\nreactive",
   );
-  const ns = reactive.new_namespace(JSON.stringify(spec.exports));
+  const ns = reactive.new_namespace(spec.exports); // JSON text, read by Python as written
   for (const cell of spec.cells) {
     // Pad with newlines so tracebacks name the Markdown file's own line numbers.
     py.runPython("\n".repeat(cell.line - 1) + cell.code, { globals: ns, filename: spec.article });
   }
-  const page = reactive.Page.from_json(ns, JSON.stringify(spec.inputs), JSON.stringify(spec.outputs));
-  update = page.update;
-  renderAll = page.render_all_json;
+  page = reactive.Page.from_json(ns, JSON.stringify(spec.inputs), JSON.stringify(spec.outputs));
   post({
     type: "ready",
     python: py.runPython("import sys; sys.version.split()[0]"),
     snapshot,
+    timeLimit: spec.time_limit,
   });
 }
+
+// A failure nobody awaited (a runtime file that does not compile, say) ends the start too.
+self.addEventListener("unhandledrejection", (event) => {
+  if (!page) status("error", String(event.reason?.message || event.reason).trim().split("\n").slice(-1)[0]);
+});
 
 self.onmessage = async ({ data }) => {
   try {
     if (data.type === "init") {
       await init(data);
     } else if (data.type === "update") {
-      post({ type: "result", id: data.id, ...JSON.parse(update(JSON.stringify(data.changes))) });
+      const answer = JSON.parse(page.accept(JSON.stringify(data.changes)));
+      latest = data.id;
+      if (answer.error) post({ type: "result", id: data.id, error: answer.error });
+      enqueue((answer.outputs || []).filter((id) => !data.skip.includes(id)));
+    } else if (data.type === "compute") {
+      enqueue(data.outputs);
     } else if (data.type === "render_all") {
-      post({ type: "result", id: data.id, ...JSON.parse(renderAll()) });
+      post({ type: "result", id: data.id, ...JSON.parse(page.render_all_json()) });
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : typeof err === "object" ? JSON.stringify(err) : String(err);
