@@ -23,7 +23,23 @@ from .errors import Collector
 from .model import Cell, CodeBlock, Inline, Math, Widget
 from .urls import Urls
 
-FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
+FENCE_RE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
+LIST_ITEM_RE = re.compile(r"^(?P<indent> *)(?:[-*+]|\d{1,9}[.)])(?P<gap> +)\S")
+
+
+def _fence_in_list(lines: list[str], i: int, indent: int) -> bool:
+    """Whether a fence indented by *indent* (4 or more) at line *i* belongs to a list item
+    (it is the item's content) rather than being the text of an indented code block."""
+    for j in range(i - 1, -1, -1):
+        line = lines[j]
+        if not line.strip():
+            continue
+        lead = len(line) - len(line.lstrip(" "))
+        if lead >= indent:
+            continue  # more of the same item's content
+        item = LIST_ITEM_RE.match(line)
+        return bool(item) and indent >= len(item[0]) - 1 - 3 and lead < indent
+    return False
 INLINE_RE = re.compile(r"\{py\}`([^`\n]+)`")
 CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 DISPLAY_MATH_RE = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -112,13 +128,17 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
     i = 0
     while i < len(lines):
         match = FENCE_RE.match(lines[i])
-        if not match:
+        indent = len(match["indent"]) if match else 0
+        if not match or (indent > 3 and not _fence_in_list(lines, i, indent)):
             prose.append((body_line + i, lines[i]))
             i += 1
             continue
         flush_prose()
         fence, start = match["fence"], i
-        close = re.compile(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}\s*$")
+        # A fence in a list item is indented like the item's text: so are its closing
+        # fence and its lines, and the placeholder keeps the block inside the item.
+        close = re.compile(rf"^ {{0,{indent + 3}}}{fence[0]}{{{len(fence)},}}\s*$")
+        pad = " " * indent
         end = next((j for j in range(i + 1, len(lines)) if close.match(lines[j])), None)
         open_line = body_line + start
         if end is None:
@@ -129,11 +149,11 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
                 hint=f"add a line with {fence} after the block",
             )
             end = len(lines)
-        inner = "\n".join(lines[start + 1 : end])
+        inner = "\n".join(_dedent(line, indent) for line in lines[start + 1 : end])
         info = _parse_info(match["info"].strip(), where, open_line, problems)
         if info is None:
             marked = HL_LINES_RE.search(match["info"])
-            out.extend(["", PLACEHOLDER.format(kind="CODE", n=len(code)), ""])
+            out.extend(["", pad + PLACEHOLDER.format(kind="CODE", n=len(code)), ""])
             code.append(
                 CodeBlock(
                     _code_language(match["info"]),
@@ -146,10 +166,10 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
 
             widget = parse_widget(inner, len(widgets), open_line, where, problems)
             if widget is not None:
-                out.extend(["", PLACEHOLDER.format(kind="WIDGET", n=len(widgets)), ""])
+                out.extend(["", pad + PLACEHOLDER.format(kind="WIDGET", n=len(widgets)), ""])
                 widgets.append(widget)
         else:
-            out.extend(["", PLACEHOLDER.format(kind="CELL", n=len(cells)), ""])
+            out.extend(["", pad + PLACEHOLDER.format(kind="CELL", n=len(cells)), ""])
             cells.append(
                 Cell(
                     index=len(cells),
@@ -163,6 +183,12 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
         i = end + 1
     flush_prose()
     return Blocks("\n".join(out), cells, widgets, inlines, math, code)
+
+
+def _dedent(line: str, indent: int) -> str:
+    """*line* without up to *indent* leading spaces (a fenced block's own indentation)."""
+    lead = len(line) - len(line.lstrip(" "))
+    return line[min(lead, indent) :]
 
 
 def _replace_inline(

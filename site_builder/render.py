@@ -12,6 +12,7 @@ import html
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,9 +113,17 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
+# Symbols that tell tags apart (C, C++, C#, F#) are spelled out rather than dropped.
+_TAG_SYMBOLS = {"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "}
+
+
 def tag_slug(tag: str) -> str:
-    """URL-safe form of a tag."""
-    return re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-") or "tag"
+    """The folder of a tag's page: lower case, letters and digits of any script kept
+    (``Нейросети`` -> ``нейросети``), symbols that tell tags apart spelled out
+    (``C++`` -> ``c-plus-plus``, ``C#`` -> ``c-sharp``), the rest made hyphens."""
+    text = unicodedata.normalize("NFC", tag).lower()
+    text = "".join(_TAG_SYMBOLS.get(c, c) for c in text)
+    return re.sub(r"[\W_]+", "-", text).strip("-") or "tag"
 
 
 # Characters XML 1.0 does not allow anywhere in a document (most C0 controls, lone
@@ -381,6 +390,14 @@ def render_article_page(
                 and not is_editor_file(path.name)
             ):
                 rel = path.relative_to(article.source.bundle).as_posix()
+                if article.url + rel in ctx.files.owners:  # the page, its spec or data
+                    problems.error(
+                        _rel(path, ctx.config.root),
+                        0,
+                        f"this bundle file would replace the article's own {article.url + rel}",
+                        hint="rename the file (the article's page is index.html in its folder)",
+                    )
+                    continue
                 try:
                     ctx.files.write(article.url + rel, path, article.source.rel)
                 except FileConflict as exc:
@@ -456,6 +473,19 @@ def render_site_pages(ctx: RenderContext, articles: list[Article], problems: Col
     for article in articles:
         for tag in article.meta.tags:
             tags.setdefault(tag, []).append(article)
+    by_slug: dict[str, list[str]] = {}
+    for tag in sorted(tags):
+        by_slug.setdefault(tag_slug(tag), []).append(tag)
+    for slug, same in by_slug.items():
+        if len(same) > 1:  # one page would silently replace the other
+            where = sorted({a.source.rel for t in same for a in tags[t]})
+            problems.error(
+                where[0],
+                0,
+                f"tags {' and '.join(map(repr, same))} would share the page tags/{slug}/ "
+                f"(used in {', '.join(where)})",
+                hint="spell them alike, or so that their letters and digits differ",
+            )
     index = "templates/index.html"
     render_page(ctx, problems, "index.html", "index.html", index, articles=articles, tags=tags)
     for tag, tagged in sorted(tags.items()):

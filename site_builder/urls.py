@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from posixpath import dirname, join, normpath
 from typing import NamedTuple
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 
 class Target(NamedTuple):
@@ -37,6 +37,8 @@ class Urls:
         path = path.lstrip("/")
         if path.endswith("index.html"):
             path = path[: -len("index.html")]
+        if not path.isascii():  # a tag in another script: escaped, as browsers send it
+            path = quote(path, safe="/#?&=%~:+,;@!$'()*")
         return (self.origin if absolute else "") + self.base_path + path
 
     def prefix(self, link: str, renames: dict[str, str]) -> str:

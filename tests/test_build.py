@@ -1,5 +1,6 @@
 """Whole builds: golden output, determinism, atomic output, bad input, links, GitHub Pages."""
 
+import re
 import shutil
 import sys
 
@@ -76,6 +77,22 @@ HEAD = "---\ntitle: T\n---\n"
 # Nine times nine ... times nine values, written in a few lines with YAML aliases.
 BOMB = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9))
 BAD = [
+    (
+        "two tags, one tag page",
+        {"content/third.md": "---\ntitle: t\ntags: [Python 3, python-3]\n---\n"},
+        [
+            "content/third.md: error: tags 'Python 3' and 'python-3' would share the page "
+            "tags/python-3/ (used in content/third.md)"
+        ],
+    ),
+    (
+        "a bundle file named like the page",
+        {"content/second/index.html": "<p>mine</p>"},
+        [
+            "content/second/index.html: error: this bundle file would replace the article's own "
+            "second/index.html"
+        ],
+    ),
     (
         "a module the browser's Python no longer has",
         {"content/old.md": "---\ntitle: o\n---\n\n```python exec\nimport imghdr\n```\n"},
@@ -553,3 +570,19 @@ def test_runtime_integrity_is_hashed_once_per_file_version(tmp_path):
     assert integrity(tmp_path)[RUNTIME_FILES[0]] == sri(tmp_path / RUNTIME_FILES[0])
     record.write_text("{not json")
     assert integrity(tmp_path)[RUNTIME_FILES[1]] == fresh[RUNTIME_FILES[1]]
+
+
+def test_tags_in_any_script_get_pages_of_their_own(make_site):
+    root = make_site(
+        {
+            "content/ru.md": "---\ntitle: r\ntags: [Нейросети, C++, C#, C]\n---\n\n"
+            "See [the tag](/tags/нейросети/).\n"  # an author's link, checked like any other
+        }
+    )
+    build(load_config(root))
+    pages = sorted(p.parent.name for p in (root / "_site" / "tags").glob("*/index.html"))
+    assert pages == ["c", "c-plus-plus", "c-sharp", "нейросети"]
+    sitemap = (root / "_site" / "sitemap.xml").read_text()
+    assert "/tags/%D0%BD%D0%B5%D0%B9%D1%80%D0%BE%D1%81%D0%B5%D1%82%D0%B8/</loc>" in sitemap
+    urls = re.findall(r"<loc>([^<]*)</loc>", sitemap)
+    assert len(urls) == len(set(urls)) == 6  # the index, the article, four tags: none twice

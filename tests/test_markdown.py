@@ -103,3 +103,25 @@ def test_indented_code_is_highlighted_as_plain_text():
         "Text:\n\n    if a < b:\n        pass\n"
     )
     assert '<div class="highlight"><pre><span></span><code>if a &lt; b:' in html
+
+
+def test_fences_in_list_items_stay_in_their_items():
+    body = (
+        "- first, a cell:\n\n    ```python build\n    x = 1\n    ```\n\n"
+        "- second, code:\n\n  ```js\n  let a = '$1 and $2';\n  ```\n\n"
+        "1. numbered:\n\n   ~~~\n   plain\n   ~~~\n\n"
+        "Not a list: an indented block showing a fence.\n\n    ```python build\n    y = 2\n    ```\n"
+    )
+    blocks, errors = split(body)
+    assert errors == []
+    assert [(c.code, c.line) for c in blocks.cells] == [("x = 1", 8)]  # its file line
+    assert blocks.code == [("js", "let a = '$1 and $2';", ()), (None, "plain", ())]
+    assert blocks.math == []  # dollars in code are not math
+    assert "    ```python build\n    y = 2" in blocks.body  # left to Markdown as code text
+    md = make_markdown(Urls("https://me.github.io/"), {})
+    html, _ = render_body(
+        md, blocks.body, {"CELL": ["<div>CELL</div>"], "CODE": ["<pre>A</pre>", "<pre>B</pre>"]}
+    )
+    items = html.split("<li>")[1:]
+    assert "CELL" in items[0] and "<pre>A</pre>" in items[1] and "<pre>B</pre>" in items[2]
+    assert "<code>```python build" in html  # the indented block outside any list

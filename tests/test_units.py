@@ -145,6 +145,13 @@ def test_feed_sitemap_and_tag_slugs():
     sitemap = render_sitemap([("a/", meta.date)], URLS)
     assert "<loc>https://me.github.io/repo/a/</loc><lastmod>2024-01-02</lastmod>" in sitemap
     assert tag_slug("Neural Networks!") == "neural-networks"
+    assert tag_slug("C++") == "c-plus-plus" and tag_slug("C#") == "c-sharp" and tag_slug("C") == "c"
+    assert tag_slug("Нейросети") == "нейросети" and tag_slug("機械学習") == "機械学習"
+    assert tag_slug("R&D") == "r-and-d" and tag_slug("!!!") == "tag"
+    assert (
+        URLS("tags/нейросети/index.html")
+        == "/repo/tags/%D0%BD%D0%B5%D0%B9%D1%80%D0%BE%D1%81%D0%B5%D1%82%D0%B8/"
+    )
 
 
 def test_cache_entries_detect_damage_and_are_pruned(tmp_path):
