@@ -110,7 +110,8 @@ def test_fences_in_list_items_stay_in_their_items():
         "- first, a cell:\n\n    ```python build\n    x = 1\n    ```\n\n"
         "- second, code:\n\n  ```js\n  let a = '$1 and $2';\n  ```\n\n"
         "1. numbered:\n\n   ~~~\n   plain\n   ~~~\n\n"
-        "Not a list: an indented block showing a fence.\n\n    ```python build\n    y = 2\n    ```\n"
+        "Not a list: an indented block showing a fence.\n\n"
+        "    ```python build\n    y = 2\n    ```\n"
     )
     blocks, errors = split(body)
     assert errors == []
