@@ -40,6 +40,8 @@ def _fence_in_list(lines: list[str], i: int, indent: int) -> bool:
         item = LIST_ITEM_RE.match(line)
         return bool(item) and indent >= len(item[0]) - 1 - 3 and lead < indent
     return False
+
+
 INLINE_RE = re.compile(r"\{py\}`([^`\n]+)`")
 CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 DISPLAY_MATH_RE = re.compile(r"\$\$(.+?)\$\$", re.S)
