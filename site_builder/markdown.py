@@ -38,7 +38,7 @@ def _fence_in_list(lines: list[str], i: int, indent: int) -> bool:
         if lead >= indent:
             continue  # more of the same item's content
         item = LIST_ITEM_RE.match(line)
-        return bool(item) and indent >= len(item[0]) - 1 - 3 and lead < indent
+        return item is not None and indent >= len(item[0]) - 1 - 3
     return False
 
 
