@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Any
 
 from . import content
@@ -42,6 +44,21 @@ def parse_sources(
     return check_articles(config, candidates, problems, plan.taken_slugs(candidates)), warnings
 
 
+MORE = "<!--more-->"
+
+
+def plain_summary(markdown: str) -> str:
+    """The plain text of the Markdown before ``<!--more-->`` (links as their text, no
+    markup, no code or math), for the index and the feed."""
+    text = re.sub(r"```.*?```|~~~.*?~~~|\$\$.*?\$\$", " ", markdown, flags=re.S)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [text](url), ![alt](src)
+    text = re.sub(r"<[^>]+>|\{py\}`[^`]*`", " ", text)
+    text = re.sub(r"\$([^$\n]*)\$", r"\1", text)  # inline math as its TeX
+    text = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", "", text, flags=re.M)
+    text = re.sub(r"[*_`]+", "", text)
+    return " ".join(text.split())
+
+
 def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Diagnostic]]:
     """Read and parse one article file; return it (None if skipped) and its problems."""
     problems = Collector()
@@ -59,6 +76,8 @@ def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Di
     found = problems.errors + problems.warnings
     if meta is None or (meta.draft and not drafts):
         return None, found
+    if not meta.summary and MORE in body:  # the text before <!--more--> is the summary
+        meta = dataclasses.replace(meta, summary=plain_summary(body.split(MORE, 1)[0]))
     article = Article(
         source=Source(source.file, source.rel, meta.slug or source.slug, source.bundle_dir),
         meta=meta,

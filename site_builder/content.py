@@ -16,6 +16,8 @@ from .model import FrontMatter, Source
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
 KNOWN_KEYS = {f.name for f in fields(FrontMatter)}  # adding a key to FrontMatter adds it here
+# Keys other site generators (Jekyll, Hugo) write, understood as what they mean here.
+ALIASES = {"published": "draft (published: false is draft: true)", "permalink": "slug"}
 
 
 def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:
@@ -226,7 +228,7 @@ def normalize_front_matter(
         )
 
     for key in data:
-        if key not in KNOWN_KEYS:
+        if key not in KNOWN_KEYS and key not in ALIASES:
             problems.warn(
                 where,
                 key_lines.get(str(key), 1),
@@ -267,6 +269,22 @@ def normalize_front_matter(
             values["draft"] = data["draft"]
         else:
             bad("draft", "true or false")
+    if "published" in data and "draft" not in data:  # Jekyll's word for it
+        if isinstance(data["published"], bool):
+            values["draft"] = not data["published"]
+        else:
+            bad("published", "true or false")
+    if "permalink" in data and "slug" not in data:  # /2019/03/post/ -> 2019/03/post
+        link = data["permalink"]
+        slug = (
+            link.strip("/").removesuffix(".html").removesuffix("/index")
+            if isinstance(link, str)
+            else None
+        )
+        if not slug or not SLUG_RE.match(slug):
+            bad("permalink", "a path of lowercase words, e.g. /2019/03/my-post/ (no :placeholders)")
+        else:
+            values["slug"] = slug
     if "slug" in data:
         slug = data["slug"]
         if not isinstance(slug, str) or not SLUG_RE.match(slug):

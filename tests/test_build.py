@@ -586,3 +586,22 @@ def test_tags_in_any_script_get_pages_of_their_own(make_site):
     assert "/tags/%D0%BD%D0%B5%D0%B9%D1%80%D0%BE%D1%81%D0%B5%D1%82%D0%B8/</loc>" in sitemap
     urls = re.findall(r"<loc>([^<]*)</loc>", sitemap)
     assert len(urls) == len(set(urls)) == 6  # the index, the article, four tags: none twice
+
+
+def test_conventions_of_other_generators(make_site):
+    """Front matter a Jekyll or Hugo post carries means here what it meant there."""
+    root = make_site(
+        {
+            "content/kept.md": "---\ntitle: Kept\npermalink: /2019/03/kept-post/\n---\n\n"
+            "The **first** part, with [a link](/2019/03/kept-post/) and $x^2$.\n\n"
+            "<!--more-->\n\nThe rest.\n",
+            "content/hidden.md": "---\ntitle: Hidden\npublished: false\n---\n\nNot yet.\n",
+        }
+    )
+    build(load_config(root))
+    site = root / "_site"
+    assert (site / "2019" / "03" / "kept-post" / "index.html").is_file()  # permalink: slug
+    assert not (site / "hidden").exists()  # published: false is a draft
+    index = (site / "index.html").read_text()
+    assert "<p>The first part, with a link and x^2.</p>" in index  # <!--more--> ends the summary
+    assert "The rest" not in index and "Hidden" not in index
