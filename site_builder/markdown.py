@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 import markdown as md_lib
 from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .errors import Collector
@@ -326,6 +327,46 @@ class _IndentedCode(Treeprocessor):
                 block.tag, block.text = "p", stored  # raw HTML goes in where this was
 
 
+_RAW_URL_ATTR = re.compile(r"""(\s(?:href|src|poster|action)\s*=\s*)(["'])(/(?!/)[^"']*)\2""")
+_RAW_SRCSET = re.compile(r"""(\ssrcset\s*=\s*)(["'])([^"']*)\2""")
+
+
+class _PrefixRawHtml(Postprocessor):
+    """Give site-absolute URLs in the author's raw HTML (``<img src="/images/a.png">``,
+    ``srcset``) the base path and the hashed names of static files, as Markdown links get:
+    a project site on GitHub Pages lives under /repo/."""
+
+    def __init__(self, md: md_lib.Markdown, urls: Urls, renames: dict[str, str]):
+        super().__init__(md)
+        self.urls = urls
+        self.renames = renames
+        self.stash: list[Any] | None = None
+        self.done: set[int] = set()
+
+    def _srcset(self, m: re.Match[str]) -> str:
+        parts = []
+        for candidate in m[3].split(","):
+            url, _, size = candidate.strip().partition(" ")
+            parts.append(" ".join(filter(None, [self.urls.prefix(url, self.renames), size])))
+        return f"{m[1]}{m[2]}{', '.join(parts)}{m[2]}"
+
+    def run(self, text: str) -> str:
+        # md_in_html runs the postprocessors again for nested HTML: rewrite a block once.
+        stash = self.md.htmlStash.rawHtmlBlocks
+        if self.stash is not stash:
+            self.stash, self.done = stash, set()
+        for i, block in enumerate(stash):
+            if i in self.done:
+                continue
+            self.done.add(i)
+            if isinstance(block, str) and ("/" in block):
+                block = _RAW_URL_ATTR.sub(
+                    lambda m: f"{m[1]}{m[2]}{self.urls.prefix(m[3], self.renames)}{m[2]}", block
+                )
+                stash[i] = _RAW_SRCSET.sub(self._srcset, block)
+        return text
+
+
 class _SiteExtension(Extension):
     def __init__(self, urls: Urls, renames: dict[str, str], highlights: Path | None):
         super().__init__()
@@ -339,6 +380,8 @@ class _SiteExtension(Extension):
         md.treeprocessors.register(_AnchorNames(md), "xw_anchor_names", 2)  # after "toc" (5)
         md.treeprocessors.register(_Sections(md), "xw_sections", 1)
         md.treeprocessors.register(_IndentedCode(md, self.highlights), "xw_code", 30)
+        # Before "raw_html" (30) puts the stashed raw HTML back into the page.
+        md.postprocessors.register(_PrefixRawHtml(md, self.urls, self.renames), "xw_raw_urls", 35)
 
 
 def make_markdown(

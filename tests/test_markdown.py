@@ -126,3 +126,21 @@ def test_fences_in_list_items_stay_in_their_items():
     items = html.split("<li>")[1:]
     assert "CELL" in items[0] and "<pre>A</pre>" in items[1] and "<pre>B</pre>" in items[2]
     assert "<code>```python build" in html  # the indented block outside any list
+
+
+def test_raw_html_urls_get_the_base_path_and_hashed_static_names():
+    md = make_markdown(
+        Urls("https://me.github.io/repo/"), {"static/img/a.png": "static/img/a.1f.png"}
+    )
+    body = (
+        '<figure><img src="/static/img/a.png" srcset="/static/img/a.png 1x, /b.png 2x">\n'
+        '<a href="/guide/#part">guide</a> <a href="//cdn.example/x">cdn</a> '
+        '<a href="https://example.com/">out</a> <video poster="/p.jpg"></video></figure>\n\n'
+        "Inline <img src='/c.png'> too, and a [Markdown link](/guide/).\n"
+    )
+    html, _ = render_body(md, body, {})
+    assert 'src="/repo/static/img/a.1f.png"' in html
+    assert 'srcset="/repo/static/img/a.1f.png 1x, /repo/b.png 2x"' in html
+    assert 'href="/repo/guide/#part"' in html and 'poster="/repo/p.jpg"' in html
+    assert "src='/repo/c.png'" in html and 'href="/repo/guide/"' in html  # once, not twice
+    assert 'href="//cdn.example/x"' in html and 'href="https://example.com/"' in html
