@@ -124,6 +124,7 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
     prose: list[tuple[int, str]] = []  # (file line, text) of the run of prose being collected
 
     def flush_prose() -> None:
+        _blocked_by_csp(prose, where, problems)
         if prose:
             out.extend(_replace_inline(prose, where, inlines, math, problems))
             prose.clear()
@@ -186,6 +187,63 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
         i = end + 1
     flush_prose()
     return Blocks("\n".join(out), cells, widgets, inlines, math, code)
+
+
+# What the page's Content-Security-Policy (templates/base.html) blocks, found in an author's
+# raw HTML: (pattern, what it is, what to do instead).
+_CSP_BLOCKED = [
+    (
+        re.compile(r"<script\b(?![^>]*\bsrc\s*=)", re.I),
+        "an inline <script>",
+        'put the code in a file under static/ and load it with <script src="/static/...">',
+    ),
+    (
+        re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//", re.I),
+        "a script from another site",
+        "copy the script into static/ (the site serves no third-party code)",
+    ),
+    (
+        re.compile(
+            r"<(?:iframe|img|video|audio|source|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//",
+            re.I,
+        ),
+        "content from another site (a frame, image, media or stylesheet)",
+        "copy it into the article's bundle or static/, or link to it instead of embedding it",
+    ),
+    (
+        re.compile(r"<style\b", re.I),
+        "an inline <style> element",
+        "put the rules in a stylesheet under static/ and link it from a template",
+    ),
+    (
+        re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I),
+        "a style= attribute",
+        "give the element a class and style it in a stylesheet under static/",
+    ),
+    (
+        re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I),
+        "an inline event handler (onclick= and the like)",
+        "attach the handler from a script file under static/",
+    ),
+]
+
+
+def _blocked_by_csp(prose: list[tuple[int, str]], where: str, problems: Collector) -> None:
+    """Warn, at its line, about raw HTML the page's Content-Security-Policy will block:
+    the reader would see an empty figure and the author no message."""
+    for line_no, line in prose:
+        if "<" not in line or line.startswith("    "):  # no tag, or indented code
+            continue
+        bare = CODE_SPAN_RE.sub("", line)
+        for pattern, what, instead in _CSP_BLOCKED:
+            if pattern.search(bare):
+                problems.warn(
+                    where,
+                    line_no,
+                    f"the page's Content-Security-Policy blocks {what} in the browser",
+                    hint=instead,
+                )
+                break
 
 
 def _dedent(line: str, indent: int) -> str:

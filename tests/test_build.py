@@ -605,3 +605,26 @@ def test_conventions_of_other_generators(make_site):
     index = (site / "index.html").read_text()
     assert "<p>The first part, with a link and x^2.</p>" in index  # <!--more--> ends the summary
     assert "The rest" not in index and "Hidden" not in index
+
+
+def test_raw_html_the_page_policy_blocks_is_a_warning_at_its_line(make_site):
+    root = make_site(
+        {
+            "content/c.md": "---\ntitle: c\n---\n\n"
+            '<div style="color: red">red</div>\n\n'
+            "<script>alert(1)</script>\n\n"
+            '<iframe src="https://www.youtube.com/embed/x"></iframe>\n\n'
+            '<button onclick="go()">go</button>\n\n'
+            '<script src="https://cdn.example/d3.js"></script>\n\n'
+            "Code `<script>` is fine, and so is\n\n    <script>indented</script>\n"
+        }
+    )
+    result = build(load_config(root))
+    got = [(w.line, w.message.split(" blocks ")[1]) for w in result.warnings]
+    assert got == [
+        (5, "a style= attribute in the browser"),
+        (7, "an inline <script> in the browser"),
+        (9, "content from another site (a frame, image, media or stylesheet) in the browser"),
+        (11, "an inline event handler (onclick= and the like) in the browser"),
+        (13, "a script from another site in the browser"),
+    ]
