@@ -11,7 +11,7 @@ import pytest
 from site_builder.build import build
 from site_builder.config import load_config
 from site_builder.widgets import STATIC_NOTE
-from tests.conftest import ROOT, open_page, open_ready, seen, serve_folder
+from tests.conftest import READY, ROOT, open_page, open_ready, seen, serve_folder
 
 pytestmark = pytest.mark.browser
 ARTICLE = "neural-network-math/"
@@ -635,3 +635,27 @@ def test_bundle_files_are_there_for_the_browsers_python(page, tmp_path):
         assert page.errors == []
     finally:
         server.shutdown()
+
+
+SAVE_DATA = """Object.defineProperty(Navigator.prototype, "connection", {
+  get: () => ({ saveData: true, effectiveType: "4g" }),
+});"""
+
+
+def test_a_reader_saving_data_loads_python_only_when_asking(browser, example_url):
+    context = browser.new_context()
+    context.add_init_script(SAVE_DATA)
+    page = context.new_page()
+    fetched = []
+    page.on("request", lambda r: "_pyodide" in r.url and fetched.append(r.url))
+    page.goto(example_url + ARTICLE)
+    page.wait_for_selector(".xw-status .xw-load", state="visible")
+    page.wait_for_timeout(1000)
+    assert fetched == []  # not a byte of Python yet
+    assert page.is_disabled("#xw-in-x") and "to save data" in seen(page, "#widget-1 .xw-note")
+    page.click(".xw-status .xw-load")
+    page.wait_for_selector(READY, state="attached", timeout=90_000)
+    assert fetched and not any("snapshot" in url for url in fetched)  # the smaller start
+    set_range(page, "x", 2)
+    assert text(page, "w0o1") == f"{nn.sigmoid(2):.6f}"
+    context.close()

@@ -189,10 +189,44 @@ function start(article) {
       }),
   };
 
+  for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change, () => ready);
+  if (savingData()) {
+    // The reader asked to save data, or the connection is slow: Python (megabytes) loads
+    // only when asked for, by the button or by reaching for a figure.
+    setInteractive(false, "Python is not loaded yet, to save data: use “Load Python” above, or click a figure.");
+    setStatus("static", "Figures show the values they were built with.");
+    offerToLoad(statusEl, () => {
+      setInteractive(false, "Loading Python to make this figure interactive…");
+      setStatus("loading", "Loading Python to make the figures interactive…");
+      launch();
+    });
+    return;
+  }
   setInteractive(false, "Loading Python to make this figure interactive…");
   setStatus("loading", "Loading Python to make the figures interactive…");
-  for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change, () => ready);
   launch();
+}
+
+// Whether the reader's browser says to spare the network (Save-Data, or a 2G/3G link).
+function savingData() {
+  const connection = navigator.connection;
+  return Boolean(connection && (connection.saveData || /(^|-)2g|3g/.test(connection.effectiveType || "")));
+}
+
+// A "Load Python" button in the status line; the first click on a figure does the same.
+function offerToLoad(statusEl, load) {
+  const button = Object.assign(document.createElement("button"), { className: "xw-load", textContent: "Load Python" });
+  button.setAttribute("type", "button");
+  let started = false;
+  const go = () => {
+    if (started) return;
+    started = true;
+    button.remove();
+    load();
+  };
+  button.addEventListener("click", go);
+  statusEl?.append(" ", button);
+  for (const widget of document.querySelectorAll(".xw-widget")) widget.addEventListener("pointerdown", go, { once: true });
 }
 
 // Inputs work only while Python can answer them, so that a readout never moves without
@@ -354,9 +388,7 @@ function applyResults(outputs, results) {
 // The snapshot saves seconds of CPU but costs 6 MB more download: only worth it on a fast
 // connection whose reader has not asked to save data (and where the browser says so).
 function useSnapshot(url) {
-  if (!url) return "";
-  const connection = navigator.connection;
-  if (connection && (connection.saveData || /(^|-)2g|3g/.test(connection.effectiveType))) return "";
+  if (!url || savingData()) return "";
   return new URL(url, location.href).href;
 }
 
