@@ -167,14 +167,18 @@ def ensure_snapshot(folder: Path) -> Path:
     import subprocess
 
     tag = hashlib.sha256(SNAPSHOT_SCRIPT.read_bytes()).hexdigest()[:10]
-    path = folder / f"snapshot-{tag}.bin"
+    # The snapshot is named by its content (reproducible: see snapshot.mjs); this note
+    # says which file the current script made.
+    made_by = folder / f"snapshot-by-{tag}.txt"
     manifest = _Manifest(folder)
-    if manifest.intact(path):
-        manifest.save()
-        return path
+    if made_by.is_file():
+        path = folder / made_by.read_text().strip()
+        if path.name.startswith("snapshot-") and manifest.intact(path):
+            manifest.save()
+            return path
     if shutil.which("node") is None:
         raise RuntimeMissing("Node.js is needed to make the runtime snapshot")
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = folder / f"snapshot.{os.getpid()}.tmp"
     proc = subprocess.run(
         ["node", str(SNAPSHOT_SCRIPT), str(folder.resolve()), str(tmp)],
         capture_output=True,
@@ -183,7 +187,10 @@ def ensure_snapshot(folder: Path) -> Path:
     if proc.returncode != 0 or not tmp.is_file():
         tmp.unlink(missing_ok=True)
         raise RuntimeMissing(f"making the runtime snapshot failed: {proc.stderr.strip()[-500:]}")
+    content = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
+    path = folder / f"snapshot-{content}.bin"
     tmp.replace(path)
+    made_by.write_text(path.name)
     manifest.record(path)
     manifest.save()
     return path

@@ -3,10 +3,28 @@
 // imported, then the interpreter's memory is saved. Loading it in the browser skips
 // CPython's start-up. Uses Pyodide's private _makeSnapshot option: pinned with the runtime.
 import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 
 const [folder, output] = process.argv.slice(2);
+
+// The same bytes from every build (so the file, named by its content, caches well): hash
+// seed 0, and randomness and clocks fixed while CPython starts. Nothing random is kept for
+// later: os.urandom and secrets ask the browser's crypto each time.
+let seed = 1;
+const fill = (array) => {
+  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  for (let i = 0; i < bytes.length; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    bytes[i] = seed >>> 24;
+  }
+  return array;
+};
+globalThis.crypto.getRandomValues = fill;
+createRequire(import.meta.url)("node:crypto").randomFillSync = fill;
+Date.now = () => 1700000000000;
+performance.now = () => 0;
 const { loadPyodide } = await import(pathToFileURL(`${folder}/pyodide.mjs`).href);
-const py = await loadPyodide({ indexURL: `${folder}/`, _makeSnapshot: true });
+const py = await loadPyodide({ indexURL: `${folder}/`, _makeSnapshot: true, env: { PYTHONHASHSEED: "0", HOME: "/home/pyodide" } });
 py.runPython("import ast, html, json, math, sys, traceback");
 writeFileSync(output, py.makeMemorySnapshot());
