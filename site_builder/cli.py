@@ -36,8 +36,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
         errors = sum(d.severity == "error" for d in exc.diagnostics)
+        warned = len(exc.diagnostics) - errors
+        also = f" and {warned} warning{'s' * (warned != 1)}" if warned else ""
         print(
-            f"build failed: {errors} error{'s' * (errors != 1)}; "
+            f"build failed: {errors} error{'s' * (errors != 1)}{also}; "
             f"the previous output was left as it was",
             file=sys.stderr,
         )

@@ -54,7 +54,10 @@ class BuildError(Exception):
     """Raised with every problem found; the build stops and leaves the output alone."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
-        self.diagnostics = sorted(diagnostics)
+        found = list(diagnostics)  # errors first, each kind in file order
+        self.diagnostics = sorted(d for d in found if d.severity != "warning") + sorted(
+            d for d in found if d.severity == "warning"
+        )
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
@@ -85,5 +88,7 @@ class Collector:
             (self.warnings if d.severity == "warning" else self.errors).append(d)
 
     def raise_if_errors(self) -> None:
+        """Stop the build when there are errors; the warnings go with them (a failed build
+        still tells the author everything it found)."""
         if self.errors:
-            raise BuildError(self.errors)
+            raise BuildError(self.errors + self.warnings)

@@ -513,7 +513,7 @@ def test_bad_input_is_reported_and_the_site_is_untouched(make_site, files, expec
     assert len(BAD) >= 25
     with pytest.raises(BuildError) as info:
         build(load_config(root))
-    got = [d.format().split("\n")[0] for d in info.value.diagnostics]
+    got = [d.format().split("\n")[0] for d in info.value.diagnostics if d.severity == "error"]
     assert got == expected
     assert tree(root / "_site") == before
 
@@ -628,3 +628,17 @@ def test_raw_html_the_page_policy_blocks_is_a_warning_at_its_line(make_site):
         (11, "an inline event handler (onclick= and the like) in the browser"),
         (13, "a script from another site in the browser"),
     ]
+
+
+def test_a_failed_build_still_prints_its_warnings(make_site, capsys):
+    from site_builder.cli import main
+
+    root = make_site(
+        {"content/w.md": "---\ntitle: w\nmystery: 1\n---\n\n<b style='x'>b</b> [gone](/gone/)\n"}
+    )
+    assert main(["--root", str(root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "content/w.md:6: error: broken link '/gone/'" in err
+    assert "content/w.md:3: warning: unknown front matter key 'mystery'" in err
+    assert "content/w.md:6: warning: the page's Content-Security-Policy blocks" in err
+    assert "build failed: 1 error and 2 warnings;" in err
