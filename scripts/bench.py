@@ -378,18 +378,45 @@ def page_weight(site: Path) -> dict[str, float]:
         if (site / r.decode().lstrip("/")).is_file()
     ]
     runtime_dir = site / "_pyodide" / "314.0.7"
-    runtime = [p.read_bytes() for p in runtime_dir.iterdir()]
+    runtime = [p.read_bytes() for p in runtime_dir.iterdir() if p.suffix != ".gz"]
 
     def kb(blobs: list[bytes]) -> float:
         return sum(len(gzip.compress(b, 6)) for b in blobs) / 1024
 
     without = kb(page)
     snapshot = [p.read_bytes() for p in runtime_dir.glob("snapshot-*.bin")]
-    return {
+    # What a first visit transfers from a host that compresses text types only (GitHub
+    # Pages: html, js, mjs, css, json) and from one that compresses nothing: the worker
+    # fetches the .gz copies of the largest runtime files (static/js/worker.js).
+    fetched = [p for p in runtime_dir.iterdir() if not (runtime_dir / f"{p.name}.gz").exists()]
+    text_types = (".html", ".js", ".mjs", ".css", ".json")
+
+    def mb(files: list[Path], text_compressed: bool) -> float:
+        total = 0
+        for p in files:
+            data = p.read_bytes()
+            total += (
+                len(gzip.compress(data, 6))
+                if text_compressed and p.suffix in text_types
+                else len(data)
+            )
+        return total / 1e6
+
+    pages = [site / "neural-network-math" / "index.html"] + [
+        site / r.decode().lstrip("/")
+        for r in set(refs)
+        if (site / r.decode().lstrip("/")).is_file()
+    ]
+    no_snap = [p for p in fetched if not p.name.startswith("snapshot-")]
+    report = {
         "page_kb_gzip_without_runtime": without,
         "page_kb_gzip_with_runtime": without + kb(runtime),
         "of_which_snapshot_kb_gzip": kb(snapshot),
     }
+    for label, files in (("", fetched), ("_no_snapshot", no_snap)):
+        report[f"first_visit_mb_text_compressed{label}"] = mb(pages + files, True)
+        report[f"first_visit_mb_uncompressed{label}"] = mb(pages + files, False)
+    return report
 
 
 LONGEST_TASK = """

@@ -15,6 +15,7 @@ from .pyodide import (
     RuntimeMissing,
     ensure_runtime,
     ensure_snapshot,
+    gzipped,
     integrity,
 )
 from .urls import Urls
@@ -28,6 +29,11 @@ def copy_static(config: SiteConfig, out: SiteFiles) -> dict[str, str]:
         rel = path.relative_to(static).as_posix()
         assets[rel] = out.hashed(f"static/{rel}", path.read_bytes(), f"{config.static_dir}/{rel}")
     return assets
+
+
+# Runtime files shipped gzipped too (the worker fetches NAME.gz; static/js/worker.js):
+# binary types many hosts send uncompressed. The stdlib zip is compressed already.
+PRECOMPRESSED = {"pyodide.asm.wasm"}
 
 
 def copy_runtime(
@@ -55,6 +61,9 @@ def copy_runtime(
     prefix = f"_pyodide/{PYODIDE_VERSION}/"
     for name in RUNTIME_FILES:
         out.write(prefix + name, folder / name, f"pyodide@{PYODIDE_VERSION}")
+        if name in PRECOMPRESSED:
+            packed = gzipped(folder / name)
+            out.write(prefix + packed.name, packed, f"pyodide@{PYODIDE_VERSION}")
     runtime = {"index_url": urls(prefix), "origin": "", "integrity": None, "snapshot": ""}
     if config.runtime.snapshot:
         try:
@@ -63,5 +72,7 @@ def copy_runtime(
             problems.warn("site.toml", 0, f"{exc}; pages will start Python without it")
         else:
             out.write(prefix + snapshot.name, snapshot, f"pyodide@{PYODIDE_VERSION}")
+            packed = gzipped(snapshot)
+            out.write(prefix + packed.name, packed, f"pyodide@{PYODIDE_VERSION}")
             runtime["snapshot"] = urls(prefix + snapshot.name)
     return runtime

@@ -196,6 +196,26 @@ def ensure_snapshot(folder: Path) -> Path:
     return path
 
 
+def gzipped(path: Path) -> Path:
+    """*path* compressed beside it (``name.gz``, gzip -9, no timestamp: the same bytes every
+    time), made once. Hosts such as GitHub Pages compress text but not ``.wasm`` or ``.bin``
+    files; the page's worker fetches these instead and decompresses them itself."""
+    import gzip
+
+    packed = path.with_name(path.name + ".gz")
+    if packed.is_file() and packed.stat().st_mtime_ns >= path.stat().st_mtime_ns:
+        return packed
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.gz.tmp")
+    with (
+        path.open("rb") as src,
+        tmp.open("wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0, filename="") as out,
+    ):
+        shutil.copyfileobj(src, out, 1 << 20)
+    tmp.replace(packed)
+    return packed
+
+
 def sri(path: Path) -> str:
     """Subresource Integrity value (sha384) of a file."""
     import base64

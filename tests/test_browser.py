@@ -272,7 +272,7 @@ def test_a_damaged_runtime_ends_in_the_error_state(browser, example_url):
         body = route.fetch().body()
         route.fulfill(status=200, body=body[: len(body) // 3], content_type="application/wasm")
 
-    with open_page(browser, (re.compile(r".*\.wasm$"), truncated)) as page:
+    with open_page(browser, (re.compile(r".*\.wasm(\.gz)?$"), truncated)) as page:
         page.goto(example_url + ARTICLE)
         page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=20_000)
         assert "pyodide.asm.wasm) did not compile" in seen(page, ".xw-status")
@@ -385,13 +385,28 @@ def test_author_html_output_and_csp(page, faults_url):
     assert page.errors == []
 
 
+def test_large_runtime_files_travel_gzipped(page, example_url):
+    """A host that sends .wasm and .bin as they are (GitHub Pages) still sends ~10 MB,
+    not ~41 MB: the worker fetches the gzipped copies and decompresses them itself."""
+    fetched = []
+    page.on("requestfinished", lambda r: "_pyodide" in r.url and fetched.append(r.url))
+    open_ready(page, example_url + ARTICLE)
+    names = {url.rsplit("/", 1)[1] for url in fetched}
+    assert "pyodide.asm.wasm.gz" in names and "pyodide.asm.wasm" not in names
+    assert any(n.startswith("snapshot-") and n.endswith(".bin.gz") for n in names)
+    assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "snapshot"
+
+
 def test_python_starts_from_the_snapshot(page, example_url):
     open_ready(page, example_url + ARTICLE)
     assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "snapshot"
 
 
 def test_without_the_snapshot_python_starts_from_scratch(browser, example_url):
-    no_snapshot = (re.compile(r".*/snapshot-[0-9a-f]+\.bin$"), lambda r: r.fulfill(status=404))
+    no_snapshot = (
+        re.compile(r".*/snapshot-[0-9a-f]+\.bin(\.gz)?$"),
+        lambda r: r.fulfill(status=404),
+    )
     with open_page(browser, no_snapshot) as page:
         open_ready(page, example_url + ARTICLE)
         assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "scratch"

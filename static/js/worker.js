@@ -45,6 +45,29 @@ async function drain() {
 }
 
 const post = (message) => self.postMessage(message);
+
+// The largest runtime files are also in the site gzipped (NAME.gz): many static hosts,
+// GitHub Pages among them, send .wasm and .bin files uncompressed. Every fetch of this
+// worker, Pyodide's own included, asks for the .gz first and decompresses it here; a host
+// that decoded it already (Content-Encoding) is noticed by the missing gzip magic, and a
+// site without the .gz (or another origin) gets the file itself.
+const PACKED = /\/(pyodide\.asm\.wasm|snapshot-[0-9a-f]+\.bin)$/;
+const plainFetch = self.fetch.bind(self);
+self.fetch = async (input, init) => {
+  const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url, location.href);
+  if (url.origin !== location.origin || !PACKED.test(url.pathname)) return plainFetch(input, init);
+  const packed = await plainFetch(`${url.href}.gz`, init);
+  if (!packed.ok || !packed.body) return plainFetch(input, init);
+  const [peek, body] = packed.body.tee();
+  const reader = peek.getReader();
+  const { value } = await reader.read();
+  reader.cancel();
+  const gzip = value !== undefined && value[0] === 0x1f && value[1] === 0x8b;
+  const type = url.pathname.endsWith(".wasm") ? "application/wasm" : "application/octet-stream";
+  return new Response(gzip ? body.pipeThrough(new DecompressionStream("gzip")) : body, {
+    headers: { "Content-Type": type },
+  });
+};
 const status = (state, message) => post({ type: "status", state, message });
 
 async function fetchJSON(url) {
