@@ -54,6 +54,7 @@ class Page:
         self.ns = namespace
         self.inputs = {spec["name"]: spec for spec in inputs}
         self.outputs = outputs
+        self.by_id = {spec["id"]: spec for spec in outputs}
         self.code: dict[str, Any] = {}
         for spec in outputs:
             try:
@@ -148,27 +149,23 @@ class Page:
         return results
 
     def accept(self, changes_json: str) -> str:
-        """Apply input changes (a JSON object); return, as JSON, the ids of the outputs to
-        recompute, cheapest first (``{"outputs": [...]}``, or ``{"error": ...}``)."""
+        """Apply input changes (a JSON object); return, as JSON, the ids of the outputs they
+        affect, in page order (``{"outputs": [...]}``, or ``{"error": ...}``). The worker
+        computes them one at a time (compute_json), cheapest first."""
         try:
-            changed = self.set_inputs(json.loads(changes_json))
+            return json.dumps({"outputs": self._affected(changes_json)})
         except (ValueError, KeyError) as exc:
             return json.dumps({"error": f"{type(exc).__name__}: {exc}"})
-        ids = [spec["id"] for spec in self.outputs if changed.intersection(spec["deps"])]
-        return json.dumps({"outputs": self.cheapest_first(ids)})
-
-    def cheapest_first(self, ids: list[str]) -> list[str]:
-        """*ids* by the cost the build measured, page order among equals."""
-        order = {spec["id"]: (spec.get("cost", 0), i) for i, spec in enumerate(self.outputs)}
-        return sorted(ids, key=order.__getitem__)
-
-    def cheapest_first_json(self, ids_json: str) -> str:
-        return json.dumps(self.cheapest_first(json.loads(ids_json)))
 
     def compute_json(self, output_id: str) -> str:
         """One output's result as JSON (``{"ok": true, "value"}`` or ``{"ok": false, ...}``)."""
-        spec = next(s for s in self.outputs if s["id"] == output_id)
-        return json.dumps(self.compute(spec))
+        return json.dumps(self.compute(self.by_id[output_id]))
+
+    def _affected(self, changes_json: str) -> list[str]:
+        """Set the inputs in *changes_json*; the ids of the outputs that read a changed one.
+        Raises ValueError or KeyError for a value or a name the inputs refuse."""
+        changed = self.set_inputs(json.loads(changes_json))
+        return [spec["id"] for spec in self.outputs if changed.intersection(spec["deps"])]
 
     def set_inputs(self, changes: dict[str, Any]) -> set[str]:
         """Store new input values; return the names that changed."""
@@ -181,17 +178,13 @@ class Page:
         return changed
 
     def update(self, changes_json: str) -> str:
-        """Apply input changes (JSON object) and return the affected outputs as JSON."""
+        """Apply input changes (JSON object) and return the affected outputs as JSON: accept
+        and compute_json in one call."""
         try:
-            changed = self.set_inputs(json.loads(changes_json))
+            ids = self._affected(changes_json)
         except (ValueError, KeyError) as exc:
             return json.dumps({"error": f"{type(exc).__name__}: {exc}"})
-        results = {
-            spec["id"]: self.compute(spec)
-            for spec in self.outputs
-            if changed.intersection(spec["deps"])
-        }
-        return json.dumps({"outputs": results})
+        return json.dumps({"outputs": {i: self.compute(self.by_id[i]) for i in ids}})
 
 
 def _format(value: Any, fmt: str) -> str:

@@ -8,8 +8,12 @@
 
 let page = null; // PyProxy of the article's reactive.Page
 const queue = []; // output ids still to compute for the latest inputs, cheapest first
+let rank = new Map(); // output id -> its place: by the cost the build measured, then page order
 let draining = false;
 let latest = 0; // id of the newest update taken in
+
+const post = (message) => self.postMessage(message);
+const status = (state, message) => post({ type: "status", state, message });
 
 // Let messages that arrived meanwhile run (a MessageChannel task, unclamped unlike setTimeout).
 const channel = new MessageChannel();
@@ -23,8 +27,7 @@ const yieldToMessages = () =>
 
 function enqueue(ids) {
   for (const id of ids) if (!queue.includes(id)) queue.push(id);
-  const order = JSON.parse(page.cheapest_first_json(JSON.stringify(queue)));
-  queue.splice(0, queue.length, ...order);
+  queue.sort((a, b) => rank.get(a) - rank.get(b));
   drain();
 }
 
@@ -43,8 +46,6 @@ async function drain() {
   }
   post({ type: "idle", id: latest });
 }
-
-const post = (message) => self.postMessage(message);
 
 // The largest runtime files are also in the site gzipped (NAME.gz): many static hosts,
 // GitHub Pages among them, send .wasm and .bin files uncompressed. Every fetch of this
@@ -68,7 +69,6 @@ self.fetch = async (input, init) => {
     headers: { "Content-Type": type },
   });
 };
-const status = (state, message) => post({ type: "status", state, message });
 
 async function fetchJSON(url) {
   const response = await fetch(url);
@@ -167,6 +167,7 @@ async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snap
     py.runPython("\n".repeat(cell.line - 1) + cell.code, { globals: ns, filename: spec.article });
   }
   page = reactive.Page.from_json(ns, JSON.stringify(spec.inputs), JSON.stringify(spec.outputs));
+  rank = new Map(spec.outputs.map((o, i) => [o.id, (o.cost || 0) * spec.outputs.length + i]));
   post({
     type: "ready",
     python: py.runPython("import sys; sys.version.split()[0]"),
