@@ -426,44 +426,34 @@ def render_rows_files(
     than one page, a page per ROWS_PAGE rows (what readers without JavaScript follow)."""
     from markupsafe import Markup
 
-    from .widgets import ROWS_PAGE, RowsView, rows_page_path
+    from .widgets import RowsView, rows_page_path
 
     owner = article.source.rel
+    beside = functools.partial(_beside, ctx.urls, article.url)
     for inp in (i for w in article.widgets for i in w.inputs if i.type == "rows"):
         view = RowsView.of(inp, run.rows.get(inp.name) or [])
-        try:
-            ctx.files.write(article.url + view.data_name(inp.name), view.data(), owner)
-        except FileConflict as exc:
-            problems.error(owner, inp.line, str(exc))
-        if view.pages == 1:
-            continue
-        try:
-            template = ctx.env.from_string(ROWS_PAGE_TEMPLATE)
-        except jinja2.TemplateError as exc:
-            templates = ctx.config.path("templates_dir")
-            problems.extend([template_diagnostic(exc, templates, ctx.config.root, "base.html")])
-            return
-        page_url = functools.partial(_rows_page_url, ctx.urls, article.url, inp.name)
-        for k in range(view.pages):
-            path = rows_page_path(article.url, inp.name, k) + "index.html"
-            last = min((k + 1) * ROWS_PAGE, len(view.keys))
-            heading = f"{view.label}, rows {k * ROWS_PAGE + 1:,}–{last:,} of {len(view.keys):,}"
-            page = {"nav": Markup(view.nav(k, page_url)), "table": Markup(view.scroller(k))}
+        name, data = view.data_file(inp.name)
+        files: list[tuple[str, bytes | str]] = [(article.url + name, data)]
+        if view.pages > 1:  # the pages, through the site's base template
             try:
-                text = template.render(article=article, meta=article.meta, heading=heading, **page)
-                ctx.files.write(path, text, owner)
+                template = ctx.env.from_string(ROWS_PAGE_TEMPLATE)
+                for k in range(view.pages):
+                    heading = f"{view.label}, {view.summary(k)}"
+                    nav, table = Markup(view.nav(k, inp.name, beside)), Markup(view.scroller(k))
+                    text = template.render(
+                        article=article, meta=article.meta, heading=heading, nav=nav, table=table
+                    )
+                    files.append((rows_page_path(article.url, inp.name, k) + "index.html", text))
             except (jinja2.TemplateError, TypeError, ValueError) as exc:
                 templates = ctx.config.path("templates_dir")
-                problems.extend([template_diagnostic(exc, templates, ctx.config.root, "base.html")])
+                diagnostic = template_diagnostic(exc, templates, ctx.config.root, "base.html")
+                problems.extend([diagnostic])
                 return
+        for path, content in files:
+            try:
+                ctx.files.write(path, content, owner)
             except FileConflict as exc:
                 problems.error(owner, inp.line, str(exc))
-
-
-def _rows_page_url(urls: Urls, article_url: str, name: str, page: int) -> str:
-    from .widgets import rows_page_path
-
-    return urls(rows_page_path(article_url, name, page))
 
 
 def render_site_pages(ctx: RenderContext, articles: list[Article], problems: Collector) -> None:

@@ -624,9 +624,14 @@ class RowsView(NamedTuple):
         text = "\n".join(json.dumps(x, ensure_ascii=False, separators=(",", ":")) for x in lines)
         return text.encode()
 
+    def data_file(self, name: str) -> tuple[str, bytes]:
+        """The data file beside the article page: its content-hashed (so cacheable) name,
+        and its bytes."""
+        data = self.data()
+        return f"{name}.rows.{hashlib.sha256(data).hexdigest()[:10]}.json", data
+
     def data_name(self, name: str) -> str:
-        """The data file's name beside the article page: content-hashed, so cacheable."""
-        return f"{name}.rows.{hashlib.sha256(self.data()).hexdigest()[:10]}.json"
+        return self.data_file(name)[0]
 
     def table(self, page: int) -> str:
         """One page of rows as a plain table (what readers without JavaScript, and print,
@@ -652,24 +657,29 @@ class RowsView(NamedTuple):
             f'aria-label="{_attr(self.label)}, {self.summary(page)}">{self.table(page)}</div>'
         )
 
-    def summary(self, page: int) -> str:
-        """Which rows page *page* (from 0) holds: "891 rows", "rows 1–1,000 of 50,000"."""
-        first, total = page * ROWS_PAGE, len(self.keys)
-        if self.pages == 1:
-            return f"{total:,} rows"
-        return f"rows {first + 1:,}–{min(first + ROWS_PAGE, total):,} of {total:,}"
+    def span(self, page: int) -> str:
+        """The rows page *page* (from 0) holds: "1–1,000"."""
+        first = page * ROWS_PAGE
+        return f"{first + 1:,}–{min(first + ROWS_PAGE, len(self.keys)):,}"
 
-    def nav(self, page: int, url: Callable[[int], str]) -> str:
-        """Links to every page of rows (none when one page holds them all)."""
+    def summary(self, page: int) -> str:
+        """Which rows page *page* holds: "891 rows", "rows 1–1,000 of 50,000"."""
+        total = len(self.keys)
+        return f"{total:,} rows" if self.pages == 1 else f"rows {self.span(page)} of {total:,}"
+
+    def nav(self, page: int, name: str, beside: Callable[[str], str]) -> str:
+        """Links to every page of rows (none when one page holds them all); *beside* gives
+        the URL of a path beside the article page."""
         if self.pages == 1:
             return ""
         links = []
         for k in range(self.pages):
-            span = f"{k * ROWS_PAGE + 1:,}–{min((k + 1) * ROWS_PAGE, len(self.keys)):,}"
+            span = self.span(k)
+            url = beside(rows_page_path("", name, k))
             links.append(
                 f'<li><a aria-current="page">{span}</a></li>'
                 if k == page
-                else f'<li><a href="{_attr(url(k))}">{span}</a></li>'
+                else f'<li><a href="{_attr(url)}">{span}</a></li>'
             )
         return (
             f'<nav class="xw-rows-pages" aria-label="Pages of {_attr(self.label)}">'
@@ -688,7 +698,7 @@ def _render_rows(inp: Input, rows: list[dict[str, Any]], url: Callable[[str], st
     view = RowsView.of(inp, rows)
     name = inp.name
     page = view.chosen // ROWS_PAGE
-    nav = view.nav(page, lambda k: url(rows_page_path("", name, k)))
+    nav = view.nav(page, name, url)
     return (
         f'<div class="xw-input xw-rows" data-xw-input="{name}" data-xw-type="rows" '
         f'data-xw-key-type="{"int" if isinstance(inp.options["value"], int) else "str"}" '
