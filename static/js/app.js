@@ -189,22 +189,28 @@ function start(article) {
       }),
   };
 
+  const load = () => {
+    setInteractive(false, "Loading Python to make this figure interactive…");
+    setStatus("loading", "Loading Python to make the figures interactive…");
+    launch();
+  };
   for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change, () => ready);
   if (savingData()) {
     // The reader asked to save data, or the connection is slow: Python (megabytes) loads
     // only when asked for, by the button or by reaching for a figure.
     setInteractive(false, "Python is not loaded yet, to save data: use “Load Python” above, or click a figure.");
     setStatus("static", "Figures show the values they were built with.");
-    offerToLoad(statusEl, () => {
-      setInteractive(false, "Loading Python to make this figure interactive…");
-      setStatus("loading", "Loading Python to make the figures interactive…");
-      launch();
-    });
-    return;
+    offerToLoad(statusEl, load);
+  } else {
+    load();
   }
-  setInteractive(false, "Loading Python to make this figure interactive…");
-  setStatus("loading", "Loading Python to make the figures interactive…");
-  launch();
+}
+
+// A new element with *props* set as properties and *attrs* as attributes.
+function make(tag, props = {}, attrs = {}) {
+  const el = Object.assign(document.createElement(tag), props);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+  return el;
 }
 
 // Whether the reader's browser says to spare the network (Save-Data, or a 2G/3G link).
@@ -215,8 +221,7 @@ function savingData() {
 
 // A "Load Python" button in the status line; the first click on a figure does the same.
 function offerToLoad(statusEl, load) {
-  const button = Object.assign(document.createElement("button"), { className: "xw-load", textContent: "Load Python" });
-  button.setAttribute("type", "button");
+  const button = make("button", { className: "xw-load", textContent: "Load Python" }, { type: "button" });
   let started = false;
   const go = () => {
     if (started) return;
@@ -251,8 +256,7 @@ function showStopped(el, text, retry) {
   error.hidden = false;
   let button = el.querySelector(".xw-retry");
   if (!button) {
-    button = Object.assign(document.createElement("button"), { className: "xw-retry", textContent: "Try again" });
-    button.setAttribute("type", "button");
+    button = make("button", { className: "xw-retry", textContent: "Try again" }, { type: "button" });
     error.after(button);
   }
   button.hidden = false;
@@ -439,8 +443,7 @@ function bindInput(box, change, isReady) {
     if (input.dataset.xwKeyStep) bindKeyboardStep(input, Number(input.dataset.xwKeyStep));
   } else if (type === "number") {
     // An entry out of range or off the step changes nothing, and says why.
-    const problem = Object.assign(document.createElement("span"), { className: "xw-invalid", id: `${input.id}-problem` });
-    problem.hidden = true;
+    const problem = make("span", { className: "xw-invalid", id: `${input.id}-problem`, hidden: true });
     input.after(problem);
     input.addEventListener("input", () => {
       const ok = input.value !== "" && input.checkValidity();
@@ -479,7 +482,8 @@ function bindKeyboardStep(input, keyStep) {
 // A rows input becomes a listbox (WAI-ARIA Authoring Practices, single select, selection
 // follows focus): one tab stop, the active row named by aria-activedescendant, arrows,
 // Page Up/Down, Home/End, a search field. Only the rows near the viewport exist in the DOM
-// (a window of ROW_WINDOW or so, reused while scrolling), so 50,000 rows cost what 30 do.
+// (those in view and ROW_OVERSCAN either side, reused while scrolling), so 50,000 rows cost
+// what 30 do.
 // The build's plain table stays for print and for readers without JavaScript.
 const ROW_OVERSCAN = 8;
 const ROW_REMS = 2; // the height of an option, as .xw-rows-option sets it
@@ -503,23 +507,15 @@ async function bindRows(box, name, change, isReady) {
   const label = box.querySelector("caption")?.textContent?.replace(/\s*\(.*\)$/, "") || name;
   const id = (i) => `xw-${name}-row-${i}`;
 
-  const search = Object.assign(document.createElement("label"), { className: "xw-rows-search" });
-  search.append("Search ");
-  const field = document.createElement("input");
-  field.type = "search";
-  field.placeholder = "name, age, …";
-  search.append(field);
-  const list = Object.assign(document.createElement("div"), { className: "xw-rows-list", tabIndex: 0 });
-  list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", `${label} (${total} rows)`);
-  const head = Object.assign(document.createElement("div"), { className: "xw-rows-head xw-rows-line" });
-  head.setAttribute("aria-hidden", "true");
-  for (const h of headings) head.append(Object.assign(document.createElement("span"), { textContent: h }));
-  const canvas = Object.assign(document.createElement("div"), { className: "xw-rows-canvas" });
-  canvas.setAttribute("role", "none");
+  const search = make("label", { className: "xw-rows-search" });
+  const field = make("input", { placeholder: "name, age, …" }, { type: "search" });
+  search.append("Search ", field);
+  const list = make("div", { className: "xw-rows-list", tabIndex: 0 }, { role: "listbox", "aria-label": `${label} (${total} rows)` });
+  const head = make("div", { className: "xw-rows-head xw-rows-line" }, { "aria-hidden": "true" });
+  for (const h of headings) head.append(make("span", { textContent: h }));
+  const canvas = make("div", { className: "xw-rows-canvas" }, { role: "none" });
   list.append(head, canvas);
-  const count = Object.assign(document.createElement("p"), { className: "xw-rows-count" });
-  count.setAttribute("aria-live", "polite");
+  const count = make("p", { className: "xw-rows-count" }, { "aria-live": "polite" });
   box.append(search, list, count);
   box.classList.add("xw-rows-live");
 
@@ -543,9 +539,7 @@ async function bindRows(box, name, change, isReady) {
   let frame = 0;
 
   function option(i) {
-    const el = document.createElement("div");
-    el.className = "xw-rows-line xw-rows-option";
-    el.setAttribute("role", "option");
+    const el = make("div", { className: "xw-rows-line xw-rows-option" }, { role: "option" });
     fill(el, i);
     return el;
   }
@@ -553,8 +547,7 @@ async function bindRows(box, name, change, isReady) {
   function fill(el, i) {
     el.id = id(i);
     el.dataset.row = String(i);
-    el.setAttribute("aria-setsize", String(view.length));
-    el.replaceChildren(...columns.map((c) => Object.assign(document.createElement("span"), { textContent: c[i], title: c[i].length > 20 ? c[i] : "" })));
+    el.replaceChildren(...columns.map((c) => make("span", { textContent: c[i], title: c[i].length > 20 ? c[i] : "" })));
   }
 
   // Lay out the options in view (and the active one, which aria-activedescendant names).
@@ -596,10 +589,12 @@ async function bindRows(box, name, change, isReady) {
     if (!frame) frame = requestAnimationFrame(draw);
   };
 
+  // Scroll so that the row at *position* shows below the sticky headings.
   function reveal(position) {
-    const top = head.offsetHeight + position * rowHeight;
-    if (top - head.offsetHeight < list.scrollTop) list.scrollTop = top - head.offsetHeight;
-    else if (top + rowHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + rowHeight - list.clientHeight;
+    const top = position * rowHeight;
+    const bottom = head.offsetHeight + top + rowHeight;
+    if (top < list.scrollTop) list.scrollTop = top;
+    else if (bottom > list.scrollTop + list.clientHeight) list.scrollTop = bottom - list.clientHeight;
   }
 
   function choose(i) {
