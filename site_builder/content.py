@@ -16,8 +16,9 @@ from .model import FrontMatter, Source
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
 KNOWN_KEYS = {f.name for f in fields(FrontMatter)}  # adding a key to FrontMatter adds it here
-# Keys other site generators (Jekyll, Hugo) write, understood as what they mean here.
-ALIASES = {"published": "draft (published: false is draft: true)", "permalink": "slug"}
+# Keys other site generators (Jekyll, Hugo) write, understood as what they mean here:
+# published: false is draft: true, permalink is the slug.
+ALIASES = {"published", "permalink"}
 
 
 def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:

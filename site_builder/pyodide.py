@@ -166,6 +166,8 @@ def ensure_snapshot(folder: Path) -> Path:
     a snapshot whose bytes changed since it was made is made again."""
     import subprocess
 
+    from .cache import write_atomically
+
     tag = hashlib.sha256(SNAPSHOT_SCRIPT.read_bytes()).hexdigest()[:10]
     # The snapshot is named by its content (reproducible: see snapshot.mjs); this note
     # says which file the current script made.
@@ -190,7 +192,7 @@ def ensure_snapshot(folder: Path) -> Path:
     content = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
     path = folder / f"snapshot-{content}.bin"
     tmp.replace(path)
-    made_by.write_text(path.name)
+    write_atomically(made_by, path.name)
     manifest.record(path)
     manifest.save()
     return path
@@ -202,17 +204,11 @@ def gzipped(path: Path) -> Path:
     files; the page's worker fetches these instead and decompresses them itself."""
     import gzip
 
+    from .cache import write_atomically
+
     packed = path.with_name(path.name + ".gz")
-    if packed.is_file() and packed.stat().st_mtime_ns >= path.stat().st_mtime_ns:
-        return packed
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.gz.tmp")
-    with (
-        path.open("rb") as src,
-        tmp.open("wb") as raw,
-        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0, filename="") as out,
-    ):
-        shutil.copyfileobj(src, out, 1 << 20)
-    tmp.replace(packed)
+    if not (packed.is_file() and packed.stat().st_mtime_ns >= path.stat().st_mtime_ns):
+        write_atomically(packed, gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
     return packed
 
 

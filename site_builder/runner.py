@@ -277,20 +277,20 @@ def run(program: Program, progress: Any) -> RunResult:
         progress.write(text + "\n")
         progress.flush()
 
+    read: set[str] = set()  # the bundle files the browser's Python opens
     try:
         ns = _run_cells(program, result, mark)
         _evaluate(program, ns, result, mark)
-        with _files_read(os.getcwd()) as read:  # what the browser's Python opens
+        with _files_read(os.getcwd(), read):
             browser = _run_as_the_browser(program, result, mark)
-        result.files = sorted(read)
     except _Stop:
         return result
     mark("outputs")
     from site_builder.runtime.reactive import Page
 
-    with _files_read(os.getcwd()) as read:
+    with _files_read(os.getcwd(), read):
         result.initial = Page(browser, program.inputs, program.outputs).measure_all()
-    result.files = sorted(set(result.files) | read)
+    result.files = sorted(read)
     _explain_build_only_names(program, ns, result)
     result.deps = imported_distributions(program.bundle)
     return result
@@ -313,7 +313,7 @@ def _explain_build_only_names(program: Program, ns: dict[str, Any], result: RunR
 
 
 def _names_set(code: str) -> set[str]:
-    """Names a cell's code binds at its top level (assignments, defs, imports)."""
+    """Names a cell's code binds (assignments, defs, imports), at any depth."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -442,16 +442,15 @@ def _record_reads(event: str, args: tuple[Any, ...]) -> None:
 
 
 @contextlib.contextmanager
-def _files_read(folder: str) -> Any:
-    """Collect the files under *folder* (the scratch copy of the bundle) opened for
+def _files_read(folder: str, found: set[str]) -> Any:
+    """Add to *found* the files under *folder* (the scratch copy of the bundle) opened for
     reading inside this block: the bundle files the browser's Python will need."""
     if not getattr(_record_reads, "installed", False):
         sys.addaudithook(_record_reads)
         _record_reads.installed = True  # type: ignore[attr-defined]
-    found: set[str] = set()
     _reading.append((os.path.realpath(folder), found))
     try:
-        yield found
+        yield
     finally:
         _reading.pop()
 
