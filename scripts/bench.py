@@ -365,6 +365,106 @@ def bench_rows(runs: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in results.items()}
 
 
+# One article, with and without a typical set of small pure-Python packages from PyPI that
+# its browser code imports and uses (each also pulls in what it depends on).
+PACKAGE_SET = ["python-dateutil", "humanize", "tabulate"]
+PACKAGE_ARTICLE = """---
+title: Packages
+{packages}
+---
+
+```python exec
+import datetime
+{imports}
+
+def describe(n):
+    n = int(n)
+    return {expression}
+```
+
+```widget
+inputs:
+  n: {{type: range, min: 0, max: 100, step: 1, value: 3, label: n}}
+outputs:
+  - value: describe(n)
+    label: described
+```
+"""
+
+
+def bench_packages(runs: int) -> dict[str, float]:
+    """Ready time of a page whose Python uses PACKAGE_SET against the same page without
+    packages (cold: a fresh profile; warm: its second visit), and the bytes they add."""
+    import gzip
+
+    from playwright.sync_api import sync_playwright
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder, write_site
+
+    variants = {
+        "without": PACKAGE_ARTICLE.format(
+            packages="",
+            imports="",
+            expression="str(datetime.date(2024, 1, 1) + datetime.timedelta(days=30 * n))",
+        ),
+        "with": PACKAGE_ARTICLE.format(
+            packages=f"packages: {json.dumps(PACKAGE_SET)}",
+            imports="import humanize, tabulate\nfrom dateutil.relativedelta import relativedelta",
+            expression="humanize.intword(10 ** n) + tabulate.tabulate([[datetime.date(2024, "
+            "1, 31) + relativedelta(months=n)]])",
+        ),
+    }
+    results: dict[str, list[float]] = {}
+    report: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        urls = {}
+        servers = []
+        for name, text in variants.items():
+            root = write_site(Path(tmp) / name, {"content/p.md": text})
+            build(load_config(root))
+            server, urls[name] = serve_folder(root / "_site")
+            servers.append(server)
+            if name == "with":
+                shipped = list((root / "_site" / "_pyodide" / "packages").rglob("*.*"))
+                wheels = sum(p.stat().st_size for p in shipped if p.suffix == ".whl")
+                lock = sum(
+                    len(gzip.compress(p.read_bytes(), 6)) for p in shipped if p.suffix == ".json"
+                )
+                report["packages_wheels_kb"] = wheels / 1024
+                report["packages_lock_kb_gzip"] = lock / 1024
+                report["packages_files"] = sum(p.suffix == ".whl" for p in shipped)
+        with sync_playwright() as pw:
+            for _ in range(runs):
+                for name, url in urls.items():
+                    profile = tempfile.mkdtemp()
+                    ctx = pw.chromium.launch_persistent_context(
+                        profile, executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--headless"]
+                    )
+                    for visit in ("cold", "warm"):
+                        page = ctx.new_page()
+                        page.goto(url + "p/")
+                        page.wait_for_selector(
+                            "html[data-xw-state=ready]", state="attached", timeout=120_000
+                        )
+                        ready = page.evaluate(
+                            "performance.getEntriesByName('xw-ready')[0].startTime"
+                        )
+                        results.setdefault(f"packages_{name}_ready_ms_{visit}", []).append(ready)
+                        page.close()
+                    ctx.close()
+                    shutil.rmtree(profile, ignore_errors=True)
+        for server in servers:
+            server.shutdown()
+    report.update({k: statistics.median(v) for k, v in results.items()})
+    for visit in ("cold", "warm"):
+        report[f"packages_ready_ratio_{visit}"] = (
+            report[f"packages_with_ready_ms_{visit}"] / report[f"packages_without_ready_ms_{visit}"]
+        )
+    return report
+
+
 def page_weight(site: Path) -> dict[str, float]:
     """Bytes (gzip -6) a first visit to the article downloads, with and without Python."""
     import gzip
@@ -440,6 +540,7 @@ def main() -> None:
     if not args.no_browser:
         report.update(bench_browser(args.runs))
         report.update(bench_rows(args.runs))
+        report.update(bench_packages(args.runs))
     print(json.dumps(report, indent=2))
     for key, value in report.items():
         print(f"{key:36} {value:10.3f}")

@@ -76,3 +76,34 @@ def copy_runtime(
             out.write(prefix + packed.name, packed, f"pyodide@{PYODIDE_VERSION}")
             runtime["snapshot"] = urls(prefix + snapshot.name)
     return runtime
+
+
+def copy_packages(
+    config: SiteConfig, out: SiteFiles, urls: Urls, packages: Any, problems: Collector
+) -> dict[str, dict[str, str]]:
+    """Ship every locked package set (packages.Packages): its wheels, verified, and its
+    ``pyodide-lock.json``. In CDN mode Pyodide's own packages stay on the distribution's
+    server (the page checks their SHA-256). Return {set key: {"lock": URL, "origin": the
+    other origin the page then fetches from, or ""}}."""
+    from .packages import LOCK_NAME, PackageError
+
+    if packages is None:
+        return {}
+    remote = config.runtime.source == "cdn" and packages.dist.folder is None
+    parts = urlsplit(packages.dist.url)
+    locks = {}
+    for found in packages.sets.values():
+        absolute = {}
+        for wheel in found.wheels:
+            if remote and wheel.source == "pyodide":
+                absolute[wheel.name] = packages.dist.url + wheel.file_name
+                continue
+            try:
+                out.write(wheel.site_path, packages.file(wheel), LOCK_NAME)
+            except PackageError as exc:
+                problems.error(LOCK_NAME, 0, str(exc))
+        lock = packages.page_lock(found, absolute)
+        name = out.hashed("_pyodide/packages/pyodide-lock.json", lock, LOCK_NAME)
+        origin = f"{parts.scheme}://{parts.netloc}" if absolute else ""
+        locks[found.key] = {"lock": urls(name), "origin": origin}
+    return locks

@@ -213,17 +213,35 @@ def _build(
 
     # 3. Parse the sources that changed.
     changed, warnings = parse_sources(config, plan, drafts, problems)  # articles.py
+    # ... and the Python packages they declare for the browser, from the lock (packages.py).
+    packages, package_sets = None, dict[str, Any]()
+    if state is None or config.runtime.packages or any(a.meta.packages for a in changed):
+        from .packages import resolve_articles
+
+        packages, package_sets = resolve_articles(config, changed, state is None, problems)
+    problems.raise_if_errors()
+    lock_changed = bool(packages and packages.changed)
 
     # 4. Run their Python (the runner and the widgets are imported only when there is some).
     executed: dict[str, Executed] = {}
     if any(a.cells or a.widgets or a.inlines for a in changed):
         from .cells import run_articles
 
-        executed = run_articles(config, changed, problems)
+        envs = {}
+        if packages:  # the locked wheels, unpacked, first on the cells' sys.path
+            envs = {slug: packages.build_env(found) for slug, found in package_sets.items()}
+        executed = run_articles(config, changed, problems, envs)
     problems.raise_if_errors()
 
     # 5. Render their pages, then the site-wide pages if what they list changed.
-    ctx = RenderContext.make(config, dev, unchanged_assets=state is not None, problems=problems)
+    ctx = RenderContext.make(
+        config,
+        dev,
+        unchanged_assets=state is not None and not lock_changed,
+        problems=problems,
+        packages=packages,
+        package_sets=package_sets,
+    )
     bodies = render_bodies(ctx, changed, executed)
     for article, (body, toc, found) in zip(changed, bodies, strict=True):
         problems.extend(found)
@@ -261,6 +279,9 @@ def _build(
     article_count = plan.article_count(changed)
     if write:
         target = write_site(config, ctx.files, state is not None, removed, problems)
+        if packages and packages.changed:  # the lock is part of the key: save under the new one
+            packages.save()
+            key = global_key(config, drafts, dev)
         deps = kept_deps(plan, changed, executed)
         summary = Summary(key, plan.stamps, warnings, article_count, page_count, site_outputs, deps)
         changes = Changes(

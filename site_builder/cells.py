@@ -60,13 +60,16 @@ def rows_source(inp: Input) -> RowsSource:
     return RowsSource(inp.name, o["rows"], inp.line, str(o["key"]), shown, o["value"])
 
 
-def _fingerprint(program: Program, bundle: Path | None) -> str:
+def _fingerprint(
+    program: Program, bundle: Path | None, packages: dict[str, Any] | None = None
+) -> str:
     """Hash everything a run depends on that is known before it: the program, the bundle's
     files (by path and content), the shared package and the runner, the Python
     implementation and version, the Pyodide version (the browser check). What the cells
     import is known only after the run: see installed_versions_match."""
     h = hashlib.sha256(json.dumps(program.to_json(), sort_keys=True).encode())
     h.update(f"{sys.implementation.name} {sys.version} pyodide {PYODIDE_VERSION}".encode())
+    h.update(f"packages {packages['key'] if packages else ''}".encode())
     roots = [RUNTIME_DIR, Path(__file__).with_name("runner.py")]
     if bundle:
         roots.append(bundle)
@@ -111,24 +114,33 @@ def _store(path: Path, key: str, result: RunResult) -> None:
 
 
 def run_article(
-    article: Article, timeout: float, cache_dir: Path | None, browser_stdlib: Path | None = None
+    article: Article,
+    timeout: float,
+    cache_dir: Path | None,
+    browser_stdlib: Path | None = None,
+    packages: dict[str, Any] | None = None,
 ) -> tuple[RunResult | None, list[Diagnostic]]:
-    """Execute *article*'s cells (or reuse a cached run); return the result or diagnostics."""
+    """Execute *article*'s cells (or reuse a cached run); return the result or diagnostics.
+    *packages*: the article's browser packages (packages.Packages.build_env)."""
     program = program_of(article)
     if program.empty:
         return RunResult(), []
-    key = _fingerprint(program, article.source.bundle)
+    key = _fingerprint(program, article.source.bundle, packages)
     cache_file = entry_path(cache_dir / "cells", key, ".json") if cache_dir else None
     if cache_file and (cached := _load_cached(cache_file, key)) is not None:
         return cached, []
-    result, problems = _run_in_box(article, program, timeout, browser_stdlib)
+    result, problems = _run_in_box(article, program, timeout, browser_stdlib, packages)
     if result and cache_file:
         _store(cache_file, key, result)
     return result, problems
 
 
 def _run_in_box(
-    article: Article, program: Program, timeout: float, browser_stdlib: Path | None = None
+    article: Article,
+    program: Program,
+    timeout: float,
+    browser_stdlib: Path | None = None,
+    packages: dict[str, Any] | None = None,
 ) -> tuple[RunResult | None, list[Diagnostic]]:
     """Run *program* in the runner, in a scratch copy of the bundle (see sandbox.py)."""
     where = article.source.rel
@@ -156,6 +168,7 @@ def _run_in_box(
             "MPLCONFIGDIR": str(private / "matplotlib"),
             "XDG_CACHE_HOME": str(private / "cache"),
             "SITE_BUILDER_BROWSER_STDLIB": str(browser_stdlib or ""),
+            "SITE_BUILDER_PACKAGES": json.dumps(packages or {}),
         }
         start = time.perf_counter()
         args = [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)]
@@ -327,9 +340,13 @@ def to_executed(
 
 
 def run_articles(
-    config: SiteConfig, articles: list[Article], problems: Collector
+    config: SiteConfig,
+    articles: list[Article],
+    problems: Collector,
+    packages: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Executed]:
-    """Run every article's Python in child processes, two at a time on two cores."""
+    """Run every article's Python in child processes, two at a time on two cores;
+    *packages*: slug -> the article's browser packages (packages.Packages.build_env)."""
     articles = [a for a in articles if a.cells or a.widgets or a.inlines]
     if not articles:
         return {}
@@ -348,7 +365,13 @@ def run_articles(
 
     def one(article: Article) -> tuple[Article, Any, list[Diagnostic]]:
         timeout = article.meta.timeout or config.runtime.timeout
-        result, diags = run_article(article, timeout, cache, stdlib if stdlib.is_file() else None)
+        result, diags = run_article(
+            article,
+            timeout,
+            cache,
+            stdlib if stdlib.is_file() else None,
+            (packages or {}).get(article.source.slug),
+        )
         return article, result, diags
 
     from concurrent.futures import ThreadPoolExecutor

@@ -125,6 +125,28 @@ def cmd_fetch_runtime(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lock(args: argparse.Namespace) -> int:
+    """Resolve every package set again (the newest versions the requirements allow) with
+    a full build; the old lock comes back if that build fails."""
+    import os
+
+    from .packages import LOCK_NAME
+
+    lock = Path(args.root).resolve() / LOCK_NAME
+    kept = lock.with_name(LOCK_NAME + ".previous")
+    if lock.exists():
+        os.replace(lock, kept)
+    args.full, args.drafts, args.no_wait = True, False, False
+    code = cmd_build(args)
+    if kept.exists():
+        if code == 0:
+            kept.unlink()
+        else:
+            os.replace(kept, lock)
+            print(f"{LOCK_NAME} was left as it was", file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="site-builder", description=__doc__)
     parser.add_argument("--root", default=".", help="project folder (default: .)")
@@ -160,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("fetch-runtime", help="download the pinned Pyodide runtime").set_defaults(
         func=cmd_fetch_runtime
     )
+    p = sub.add_parser(
+        "lock", help="resolve the browser's Python packages again and rebuild (packages-lock.json)"
+    )
+    p.add_argument("--base-url", help="override base_url from site.toml")
+    p.set_defaults(func=cmd_lock)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

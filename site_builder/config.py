@@ -56,6 +56,17 @@ class RuntimeConfig:
     # Ship a memory snapshot of the started interpreter (self-hosted only): readers on fast
     # connections start Python in about a third of the time, at 6 MB (gzip) more download.
     snapshot: bool = _setting(True, lambda v: isinstance(v, bool), "true or false")
+    # Python packages every page loads in the browser (requirements such as "attrs>=23");
+    # articles add their own with `packages:` in the front matter. Locked in
+    # packages-lock.json (see packages.py).
+    packages: tuple[str, ...] = _setting(
+        (),
+        lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        'a list of requirements such as ["attrs>=23"]',
+    )
+    # Where Pyodide's compiled packages (numpy, …) come from: "" = the official
+    # distribution of the pinned version, or an http(s) URL prefix, or a local folder.
+    packages_source: str = _text("")
 
 
 @dataclass(frozen=True)
@@ -166,7 +177,11 @@ def _checked(
                 CONFIG_NAME, line, f"'{prefix}{key}': expected {expected}, got {value!r}"
             )
         else:
-            values[key] = float(value) if settings[key].type in ("float", float) else value
+            if settings[key].type in ("float", float):
+                value = float(value)
+            elif isinstance(value, list):
+                value = tuple(value)
+            values[key] = value
     return values
 
 

@@ -258,7 +258,7 @@ def normalize_front_matter(
                 values[key] = data[key]
             else:
                 bad(key, "a string")
-    for key in ("authors", "tags"):
+    for key in ("authors", "tags", "packages"):
         if key in data:
             items = _strings(data[key])
             if items is None:

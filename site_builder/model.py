@@ -24,6 +24,8 @@ class FrontMatter:
     timeout: float | None = None
     # Seconds one output may run in the reader's browser; None means the site default.
     browser_time_limit: float | None = None
+    # Python packages this article's browser code uses, besides the site's (packages.py).
+    packages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

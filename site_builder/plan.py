@@ -49,6 +49,9 @@ def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
                 continue
             h.update(str(path.relative_to(root)).encode())
             h.update(path.read_bytes())
+    lock = config.root / "packages-lock.json"  # the browser's packages (packages.py)
+    if lock.is_file():
+        h.update(lock.read_bytes())
     return h.hexdigest()
 
 

@@ -13,13 +13,13 @@ import io
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from .assets import copy_runtime, copy_static
+from .assets import copy_packages, copy_runtime, copy_static
 from .cache import entry_path, read_entry, write_entry
 from .config import SiteConfig
 from .errors import Collector, Diagnostic
@@ -205,18 +205,29 @@ class RenderContext:
     assets: dict[str, str]  # static/ paths -> their content-hashed paths
     runtime: dict[str, Any]  # how pages reach Pyodide (assets.copy_runtime); {}: no runtime
     shared: str  # URL of the shared Python package, shipped once per site
+    # slug -> the article's browser packages, and the URL of each set's pyodide-lock.json
+    package_sets: dict[str, Any] = field(default_factory=dict)
+    package_locks: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def make(
-        cls, config: SiteConfig, dev: bool, unchanged_assets: bool, problems: Collector
+        cls,
+        config: SiteConfig,
+        dev: bool,
+        unchanged_assets: bool,
+        problems: Collector,
+        packages: Any = None,
+        package_sets: dict[str, Any] | None = None,
     ) -> RenderContext:
-        """Copy static files and the runtime (or, when *unchanged_assets*, only learn their
-        names: an incremental build's key covers them) and set up the templates."""
+        """Copy static files, the runtime and the browser's packages (or, when
+        *unchanged_assets*, only learn their names: an incremental build's key covers
+        them) and set up the templates."""
         urls = Urls(config.base_url)
         files = SiteFiles()
         files.write(MARKER, MARKER_TEXT, "site-builder")
         assets = copy_static(config, files)
         runtime = copy_runtime(config, files, urls, problems)
+        locks = copy_packages(config, files, urls, packages, problems) if runtime else {}
         shared = ""
         if runtime:
             owner = "site_builder/runtime"
@@ -233,7 +244,7 @@ class RenderContext:
             pyodide_version=PYODIDE_VERSION,
             tag_slug=tag_slug,
         )
-        return cls(config, urls, env, files, assets, runtime, shared)
+        return cls(config, urls, env, files, assets, runtime, shared, package_sets or {}, locks)
 
     @property
     def renames(self) -> dict[str, str]:
@@ -350,15 +361,24 @@ def render_article_page(
     runtime = ctx.runtime
     if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
         limit = ctx.config.runtime.browser_time_limit
-        spec = json.dumps(page_spec(article, run, limit), sort_keys=True, separators=(",", ":"))
+        data = page_spec(article, run, limit)
+        found = ctx.package_sets.get(article.source.slug)
+        shipped = ctx.package_locks.get(found.key, {}) if found else {}
+        if found and shipped:
+            data["packages"] = found.names  # loaded before the cells run
+        spec = json.dumps(data, sort_keys=True, separators=(",", ":"))
         name = ctx.files.hashed(f"{article.url}page.json", spec.encode(), article.source.rel)
+        origins = {runtime["origin"], shipped.get("origin", "")} - {""}
         interactive = {
             "spec": ctx.urls(name),
             "shared": ctx.shared,
             "index_url": runtime["index_url"],
             # A runtime on another origin: the page's CSP must allow it, and every file is
             # checked against the hashes of the files this build was made with.
-            "origin": runtime["origin"],
+            "origin": " ".join(sorted(origins)),
+            # The runtime's pyodide-lock.json with the article's packages added (packages.py)
+            "lock": shipped.get("lock", ""),
+            "packages": ctx.urls("_pyodide/packages/") if shipped else "",
             "integrity": json.dumps(runtime["integrity"], sort_keys=True)
             if runtime["integrity"]
             else "",

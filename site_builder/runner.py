@@ -114,11 +114,16 @@ def _guard_writes(folders: list[str]) -> None:
     sys.addaudithook(hook)
 
 
+# The article's browser packages: unpacked wheel folders and the modules they provide.
+_PACKAGES: dict[str, Any] = json.loads(os.environ.get("SITE_BUILDER_PACKAGES") or "{}")
+
+
 class _BrowserImports(importlib.abc.MetaPathFinder):
     """Refuse imports the browser runtime cannot satisfy (no numpy, pandas, ...)."""
 
     def __init__(self, local: set[str]):
         self.allowed = set(sys.stdlib_module_names) | local | {"site_builder", "_pyodide"}
+        self.allowed |= set(_PACKAGES.get("imports", []))  # declared for the browser
         self.missing: set[str] = set()  # the host's pure-Python stdlib the browser lacks
         zipped = os.environ.get("SITE_BUILDER_BROWSER_STDLIB")
         if zipped and os.path.isfile(zipped):
@@ -336,6 +341,7 @@ def imported_distributions(bundle: str | None) -> dict[str, str]:
 
     local = {p.stem for p in Path(bundle).glob("*.py")} if bundle else set()
     ours = {"site_builder", "__main__", *sys.stdlib_module_names, *local}
+    ours |= set(_PACKAGES.get("imports", []))  # locked wheels: part of the cache key already
     tops = {name.partition(".")[0] for name in list(sys.modules)} - ours
     providers = metadata.packages_distributions()
     found = {}
@@ -496,6 +502,9 @@ def main() -> None:
     folders = [os.getcwd(), os.environ["TMPDIR"]]
 
     def cells() -> int:
+        # The article's browser packages (the locked pure-Python wheels, unpacked) come
+        # before the build's own site-packages: the same code runs on both sides.
+        sys.path[1:1] = _PACKAGES.get("paths", [])
         if program.bundle:
             sys.path.insert(0, program.bundle)
         # Opened before the box closes: the only files outside it this process writes.

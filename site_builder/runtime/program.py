@@ -99,6 +99,7 @@ class Program:
             "outputs": self.outputs,
             "time_limit": time_limit,  # seconds one output may run in the browser
             "files": [],  # bundle files to give the browser's Python (set by the build)
+            "packages": [],  # Python packages to load first (set by the build: packages.py)
         }
 
 

@@ -299,6 +299,8 @@ function initMessage(data) {
     indexURL: url(data.xwRuntime),
     snapshot: useSnapshot(data.xwSnapshot),
     integrity: data.xwIntegrity ? JSON.parse(data.xwIntegrity) : null,
+    lock: data.xwLock ? url(data.xwLock) : "",
+    packages: data.xwPackages ? url(data.xwPackages) : "",
   };
 }
 

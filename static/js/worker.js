@@ -83,7 +83,7 @@ async function fetchFile(url, path) {
   return [path, new Uint8Array(await response.arrayBuffer())];
 }
 
-async function start(loadPyodide, indexURL, snapshotURL) {
+async function start(loadPyodide, options, snapshotURL) {
   if (snapshotURL) {
     try {
       const snapshot = fetch(snapshotURL).then((r) => {
@@ -91,12 +91,25 @@ async function start(loadPyodide, indexURL, snapshotURL) {
         return r.arrayBuffer();
       });
       snapshot.catch(() => {}); // handled below; a rejection before Pyodide awaits it is not "unhandled"
-      return { py: await loadPyodide({ indexURL, _loadSnapshot: snapshot }), snapshot: true };
+      return { py: await loadPyodide({ ...options, _loadSnapshot: snapshot }), snapshot: true };
     } catch (err) {
       console.warn(`Python snapshot unusable (${err.message || err}); starting without it`);
     }
   }
-  return { py: await loadPyodide({ indexURL }), snapshot: false };
+  return { py: await loadPyodide(options), snapshot: false };
+}
+
+// The article's packages (spec.packages), from the site: Pyodide's loadPackage reads each
+// wheel's SHA-256 from the page's pyodide-lock.json and refuses a file that differs. It
+// reports failures through a callback rather than by rejecting, so they are collected.
+async function loadPackages(py, names) {
+  const failures = [];
+  await py.loadPackage(names, {
+    checkIntegrity: true,
+    messageCallback: () => {},
+    errorCallback: (message) => failures.push(message),
+  });
+  if (failures.length) throw new Error(`a Python package did not load: ${failures.join("; ")}`);
 }
 
 // Pyodide (314.0.7) reports a runtime that does not compile (a truncated
@@ -134,7 +147,7 @@ async function verify(indexURL, integrity) {
   );
 }
 
-async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snapshotURL, integrity }) {
+async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snapshotURL, integrity, lock, packages }) {
   status("loading", "Loading Python…");
   if (integrity) await verify(indexURL, integrity);
   let loadPyodide;
@@ -143,11 +156,13 @@ async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snap
   } catch (err) {
     throw new Error(`the Python runtime could not be downloaded (${err.message || err})`);
   }
+  const options = lock ? { indexURL, lockFileURL: lock, packageBaseUrl: packages } : { indexURL };
   const [{ py, snapshot }, spec, shared] = await Promise.all([
-    Promise.race([start(loadPyodide, indexURL, snapshotURL), instantiationFailed()]),
+    Promise.race([start(loadPyodide, options, snapshotURL), instantiationFailed()]),
     fetchJSON(specURL),
     fetchJSON(sharedURL),
   ]);
+  if (spec.packages?.length) await loadPackages(py, spec.packages);
   const home = "/home/pyodide/xw";
   const files = await Promise.all((spec.files || []).map((path) => fetchFile(new URL(path, specURL).href, path)));
   for (const [path, source] of [...Object.entries({ ...shared, ...spec.modules }), ...files]) {

@@ -1,0 +1,657 @@
+"""Python packages for the reader's browser: declared, resolved once, locked, verified, shipped.
+
+An article (front matter ``packages:``) or the site (``[runtime] packages``) names
+requirements. Each distinct set of them is resolved once and written to
+``packages-lock.json`` beside ``site.toml`` (committed: a fresh machine ships the same bytes):
+
+- a name Pyodide's own distribution has (numpy, pandas, … — the runtime's
+  ``pyodide-lock.json``, or a local distribution folder's lock) comes from there, with the
+  SHA-256 that lock gives, its dependencies with it;
+- any other name is resolved by pip for the runtime's Python (3.14) and a pure-Python
+  platform (``py3-none-any`` wheels only) and downloaded with pip's hash checking.
+
+Every file is kept in ``.cache/packages`` and checked against the lock whenever it is used;
+one that differs is refused. Pages get a ``pyodide-lock.json`` (the runtime's, with these
+wheels added, as ``pyodide lockfile add-wheels`` would write it) and load the wheels from
+the site with Pyodide's ``loadPackage``, which checks each file's SHA-256 again.
+At build time the same pure-Python wheels, unpacked, come first on the cells' ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .cache import write_atomically
+from .errors import Collector
+from .pyodide import PYODIDE_VERSION
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "packages-lock.json"
+LOCK_VERSION = 1
+# Pyodide's own distribution of the pinned version: where compiled packages come from.
+DISTRIBUTION_URL = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
+# pip's view of the browser: pure-Python wheels for the runtime's CPython.
+PURE = ["--only-binary=:all:", "--implementation", "py", "--abi", "none", "--platform", "any"]
+
+
+class PackageError(Exception):
+    """A declaration that cannot be resolved, fetched or verified."""
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """One file of a package set, as the lock records it."""
+
+    name: str  # canonical (PEP 503) name
+    version: str
+    file_name: str
+    sha256: str
+    source: str  # "pypi" or "pyodide"
+    depends: tuple[str, ...] = ()
+    imports: tuple[str, ...] = ()
+
+    @property
+    def site_path(self) -> str:
+        """Where the site ships it: a folder named by its content, the file name intact
+        (Pyodide's installer reads the wheel's name)."""
+        return f"_pyodide/packages/{self.sha256[:16]}/{self.file_name}"
+
+
+@dataclass(frozen=True)
+class PackageSet:
+    """The resolved files of one declaration (a page's packages)."""
+
+    requirements: tuple[str, ...]
+    wheels: tuple[Wheel, ...]
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(" ".join(w.sha256 for w in self.wheels).encode()).hexdigest()[:16]
+
+    @property
+    def names(self) -> list[str]:
+        return [w.name for w in self.wheels]
+
+    @property
+    def imports(self) -> list[str]:
+        return sorted({i for w in self.wheels for i in w.imports})
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def normalize(requirements: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Requirements as one sorted tuple of PEP 508 strings; PackageError for a bad one."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    found = set()
+    for text in requirements:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            raise PackageError(f"{text!r} is not a requirement ({exc})") from None
+        if req.url:
+            raise PackageError(f"{text!r}: a URL requirement cannot be locked; name a version")
+        req.name = canonical(req.name)
+        found.add(str(req))
+    return tuple(sorted(found))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Distribution:
+    """Pyodide's packages: the runtime's lock, plus a local distribution folder's lock
+    (wheels built with pyodide-build and added with ``pyodide lockfile add-wheels``)."""
+
+    def __init__(self, runtime_lock: Path, source: str, root: Path) -> None:
+        data = json.loads(runtime_lock.read_text(encoding="utf-8"))
+        self.info: dict[str, Any] = data["info"]
+        self.entries: dict[str, dict[str, Any]] = dict(data["packages"])
+        self.runtime_entries = dict(self.entries)
+        self.added: set[str] = set()  # packages only a local folder's lock has
+        self.url = source or DISTRIBUTION_URL
+        self.folder: Path | None = None
+        if source and not re.match(r"https?://", source):
+            self.folder = (root / source).resolve()
+            lock = self.folder / "pyodide-lock.json"
+            if lock.is_file():  # else a plain folder of the distribution's files
+                self._add(str(lock), lock.read_bytes())
+        elif source:  # a mirror or a distribution of your own: its lock, when it has one
+            try:
+                with urllib.request.urlopen(source + "pyodide-lock.json", timeout=30) as r:
+                    self._add(source + "pyodide-lock.json", r.read())
+            except OSError as exc:  # offline: what the project's lock records still builds
+                log.info("no pyodide-lock.json from %s (%s)", source, exc)
+
+    def _add(self, lock: str, text: bytes) -> None:
+        """The entries a distribution's own lock adds to the runtime's."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise PackageError(f"{lock} is not JSON ({exc})") from None
+        for key in ("abi_version", "platform", "python"):
+            if data.get("info", {}).get(key) != self.info.get(key):
+                raise PackageError(
+                    f"{lock}: made for {key} {data.get('info', {}).get(key)!r}, but the "
+                    f"runtime (Pyodide {PYODIDE_VERSION}) is {self.info.get(key)!r}"
+                )
+        for name, entry in data["packages"].items():
+            ours = self.runtime_entries.get(name)
+            if ours and ours["sha256"] != entry["sha256"]:
+                raise PackageError(
+                    f"{lock}: {name} differs from the runtime's own lock (SHA-256 "
+                    f"{entry['sha256'][:12]}… vs {ours['sha256'][:12]}…); refused"
+                )
+            if not ours:
+                self.entries[name] = entry
+                self.added.add(name)
+
+    def compiled(self, name: str) -> bool:
+        """Does this distribution build *name* (a wheel that is not pure Python)?"""
+        entry = self.entries.get(name)
+        return entry is not None and not entry["file_name"].endswith("-none-any.whl")
+
+    def serves(self, name: str) -> bool:
+        """Is *name* taken from this distribution? Its compiled packages, and everything a
+        local folder's own lock adds; pure-Python packages otherwise come from PyPI."""
+        return self.compiled(name) or name in self.added
+
+    def placeholders(self, folder: Path) -> Path:
+        """An empty wheel per compiled package, named with the distribution's version: on
+        a find-links path they let pip's resolver accept a pure-Python package that
+        depends on numpy (say) at exactly the version the distribution ships."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, entry in self.entries.items():
+            if not self.compiled(name) or not entry["file_name"].endswith(".whl"):
+                continue
+            dist = re.sub(r"[-.]+", "_", name)
+            info = f"{dist}-{entry['version']}.dist-info"
+            with zipfile.ZipFile(folder / f"{dist}-{entry['version']}-py3-none-any.whl", "w") as z:
+                z.writestr(
+                    f"{info}/METADATA",
+                    f"Metadata-Version: 2.1\nName: {name}\nVersion: {entry['version']}\n",
+                )
+                z.writestr(
+                    f"{info}/WHEEL",
+                    "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+                )
+                z.writestr(f"{info}/RECORD", "")
+        return folder
+
+    def closure(self, names: list[str]) -> list[Wheel]:
+        """These packages and everything they depend on, as the distribution's lock says."""
+        seen: dict[str, Wheel] = {}
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            entry = self.entries[name]
+            seen[name] = Wheel(
+                name,
+                entry["version"],
+                entry["file_name"],
+                entry["sha256"],
+                "pyodide",
+                tuple(entry.get("depends", ())),
+                tuple(entry.get("imports", ())),
+            )
+            todo.extend(entry.get("depends", ()))
+        return sorted(seen.values(), key=lambda w: w.name)
+
+    def fetch(self, wheel: Wheel, target: Path) -> None:
+        """Copy or download *wheel* from the distribution to *target* (verified later)."""
+        if self.folder is not None:
+            path = self.folder / wheel.file_name
+            if not path.is_file():
+                raise PackageError(f"{wheel.file_name} is not in {self.folder}")
+            shutil.copyfile(path, target)
+            return
+        url = self.url + wheel.file_name
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310
+                target.write_bytes(response.read())
+        except OSError as exc:
+            raise PackageError(
+                f"could not download {wheel.file_name} from {self.url} ({exc}); set "
+                "[runtime] packages_source to a folder holding Pyodide's packages (the "
+                "distribution's pyodide-lock.json and wheels)"
+            ) from None
+
+
+class Packages:
+    """The project's lock, its cache of verified files, and resolution of new sets."""
+
+    def __init__(self, root: Path, runtime_lock: Path, source: str):
+        self.root = root
+        self.path = root / LOCK_NAME
+        self.cache = root / ".cache" / "packages"
+        self.dist = Distribution(runtime_lock, source, root)
+        self.sets: dict[tuple[str, ...], PackageSet] = {}
+        self.changed = False
+        self.used: set[tuple[str, ...]] = set()
+        self._read()
+
+    def _read(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            raise PackageError(f"{LOCK_NAME} is not readable JSON ({exc})") from None
+        if data.get("version") != LOCK_VERSION or data.get("pyodide") != PYODIDE_VERSION:
+            log.info("%s was written for another runtime; resolving again", LOCK_NAME)
+            self.changed = True
+            return
+        files = {f: Wheel(file_name=f, **w) for f, w in data.get("files", {}).items()}
+        for joined, names in data.get("sets", {}).items():
+            requirements = tuple(joined.split("; ")) if joined else ()
+            wheels = tuple(files[n] for n in names)
+            for w in wheels:
+                if w.source == "pyodide":
+                    self._check_pyodide(w)
+            self.sets[requirements] = PackageSet(requirements, wheels)
+
+    def _check_pyodide(self, wheel: Wheel) -> None:
+        entry = self.dist.runtime_entries.get(wheel.name)
+        if entry and entry["sha256"] != wheel.sha256:
+            raise PackageError(
+                f"{LOCK_NAME}: {wheel.file_name} is not the file Pyodide {PYODIDE_VERSION}'s "
+                "distribution has; run `site-builder lock` to resolve again"
+            )
+
+    def save(self) -> None:
+        """Write the lock if this build resolved something new or dropped unused sets."""
+        if not self.changed:
+            return
+        files: dict[str, Any] = {}
+        sets = {}
+        for requirements, found in sorted(self.sets.items()):
+            sets["; ".join(requirements)] = [w.file_name for w in found.wheels]
+            for w in found.wheels:
+                entry = asdict(w)
+                del entry["file_name"]
+                entry["depends"], entry["imports"] = list(w.depends), list(w.imports)
+                files[w.file_name] = entry
+        data = {
+            "comment": "Written by site-builder: the exact files pages load in the browser. "
+            "Commit it; `site-builder lock` resolves every set again.",
+            "version": LOCK_VERSION,
+            "pyodide": PYODIDE_VERSION,
+            "python": self.dist.info["python"],
+            "sets": sets,
+            "files": dict(sorted(files.items())),
+        }
+        write_atomically(self.path, json.dumps(data, indent=1, sort_keys=False) + "\n")
+        self.changed = False
+
+    def prune(self) -> None:
+        """Forget the sets no article asked for (after a build that saw every article)."""
+        for requirements in set(self.sets) - self.used:
+            del self.sets[requirements]
+            self.changed = True
+
+    # -- resolution ------------------------------------------------------------------------
+
+    def get(self, requirements: tuple[str, ...]) -> PackageSet:
+        """The locked set for these requirements, resolving it when it is new; every file
+        is then in the cache and verified."""
+        self.used.add(requirements)
+        found = self.sets.get(requirements)
+        if found is None:
+            found = self._resolve(requirements)
+            self.sets[requirements] = found
+            self.changed = True
+        for wheel in found.wheels:
+            self.file(wheel)
+        return found
+
+    def _resolve(self, requirements: tuple[str, ...]) -> PackageSet:
+        from packaging.requirements import Requirement
+
+        ours, theirs = [], []
+        for text in requirements:
+            req = Requirement(text)
+            if self.dist.serves(req.name):
+                version = self.dist.entries[req.name]["version"]
+                if req.specifier and not req.specifier.contains(version, prereleases=True):
+                    raise PackageError(
+                        f"{text}: Pyodide {PYODIDE_VERSION}'s distribution has "
+                        f"{req.name} {version} only"
+                    )
+                ours.append(req.name)
+            else:
+                theirs.append(text)
+        wheels = {w.name: w for w in self.dist.closure(ours)}
+        pure, needed = self._pip(theirs) if theirs else ([], [])
+        wheels.update({w.name: w for w in self.dist.closure(needed)})
+        for wheel in pure:
+            wheels.setdefault(wheel.name, wheel)
+        return PackageSet(requirements, tuple(sorted(wheels.values(), key=lambda w: w.name)))
+
+    def _pip(self, requirements: list[str]) -> tuple[list[Wheel], list[str]]:
+        """Resolve with pip for the browser's Python and a pure-Python platform: (the pure
+        wheels, the distribution's compiled packages they depend on)."""
+        python = ".".join(self.dist.info["python"].split(".")[:2])
+        with tempfile.TemporaryDirectory(prefix="site-builder-pip-") as tmp:
+            report = Path(tmp) / "report.json"
+            stand_ins = self.dist.placeholders(Path(tmp) / "compiled")
+            proc = _pip_run(
+                ["install", "--dry-run", "--ignore-installed", "--target", f"{tmp}/t"]
+                + ["--find-links", str(stand_ins), "--report", str(report)]
+                + ["--python-version", python, *PURE, *requirements]
+            )
+            if proc.returncode != 0:
+                raise PackageError(self._explain(requirements, proc.stderr, python))
+            installs = json.loads(report.read_text(encoding="utf-8"))["install"]
+            wheels, needed = [], []
+            for item in installs:
+                name = canonical(item["metadata"]["name"])
+                if item["download_info"]["url"].startswith(stand_ins.as_uri()):
+                    needed.append(name)
+                    continue
+                version = item["metadata"]["version"]
+                digest = item["download_info"].get("archive_info", {}).get("hashes", {})
+                sha = digest.get("sha256", "")
+                file_name = item["download_info"]["url"].rsplit("/", 1)[-1].split("#")[0]
+                wheels.append(Wheel(name, version, file_name, sha, "pypi"))
+            self._download(wheels)
+            names = {w.name for w in wheels} | set(needed)
+            return [self._described(w, names) for w in wheels], needed
+
+    def _explain(self, requirements: list[str], stderr: str, python: str) -> str:
+        match = re.search(r"No matching distribution found for (\S+)", stderr)
+        if not match:
+            lines = [s for s in stderr.splitlines() if s.startswith("ERROR")]
+            return f"pip could not resolve {', '.join(requirements)}: " + (
+                " ".join(lines)[-400:] or stderr.strip()[-400:]
+            )
+        missing = match[1]
+        # Is there any wheel or source for this machine? Then it ships compiled code.
+        with tempfile.TemporaryDirectory(prefix="site-builder-pip-") as tmp:
+            probe = _pip_run(
+                ["install", "--dry-run", "--no-deps", "--ignore-installed", "-q"]
+                + ["--target", f"{tmp}/t", missing]
+            )
+        exists = probe.returncode == 0
+        if exists:
+            return (
+                f"{missing} has no pure-Python wheel (py3-none-any) for Python {python}: it "
+                f"needs a compiled extension, and Pyodide {PYODIDE_VERSION}'s distribution "
+                "does not have it. Compiled packages come only from a Pyodide distribution: "
+                "build its wheel with pyodide-build, add it to a folder's pyodide-lock.json "
+                "(`pyodide lockfile add-wheels`) and set [runtime] packages_source to that "
+                "folder"
+            )
+        return f"no package {missing} for Python {python} on the package index"
+
+    def _download(self, wheels: list[Wheel]) -> None:
+        """Fetch these PyPI wheels into the cache with pip's hash checking."""
+        missing = [w for w in wheels if not self._cached(w)]
+        if not missing:
+            return
+        python = ".".join(self.dist.info["python"].split(".")[:2])
+        with tempfile.TemporaryDirectory(prefix="site-builder-pip-") as tmp:
+            reqs = Path(tmp) / "requirements.txt"
+            reqs.write_text(
+                "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in missing)
+            )
+            proc = _pip_run(
+                ["download", "--no-deps", "--require-hashes", "-q", "-d", f"{tmp}/d"]
+                + ["--python-version", python, *PURE, "-r", str(reqs)]
+            )
+            if proc.returncode != 0:
+                names = ", ".join(w.file_name for w in missing)
+                if "DO NOT MATCH THE HASHES" in proc.stderr:
+                    raise PackageError(
+                        f"{names}: what the package index serves does not match the SHA-256 "
+                        f"{LOCK_NAME} records; refused (run `site-builder lock` only if the "
+                        "new files are trusted)"
+                    )
+                tail = " ".join(s for s in proc.stderr.splitlines() if "ERROR" in s)[-400:]
+                raise PackageError(f"pip could not download {names}: {tail}")
+            for w in missing:
+                self._store(w, Path(tmp) / "d" / w.file_name)
+
+    def _described(self, wheel: Wheel, names: set[str]) -> Wheel:
+        """*wheel* with the dependencies (among *names*) and top-level modules it declares."""
+        from packaging.requirements import Requirement
+
+        env = _browser_markers(self.dist.info["python"])
+        depends, imports = set(), set()
+        with zipfile.ZipFile(self._cached(wheel) or "") as z:
+            files = z.namelist()
+            meta = next(f for f in files if f.endswith(".dist-info/METADATA"))
+            for line in z.read(meta).decode("utf-8", "replace").splitlines():
+                if line.startswith("Requires-Dist:"):
+                    req = Requirement(line.partition(":")[2].strip())
+                    if (not req.marker or req.marker.evaluate(env)) and canonical(
+                        req.name
+                    ) in names:
+                        depends.add(canonical(req.name))
+            for f in files:
+                top = f.split("/")[0]
+                if top.endswith((".dist-info", ".data")) or top.startswith("_"):
+                    continue
+                if "/" in f or top.endswith(".py"):
+                    imports.add(top.removesuffix(".py"))
+        return Wheel(
+            wheel.name,
+            wheel.version,
+            wheel.file_name,
+            wheel.sha256,
+            wheel.source,
+            tuple(sorted(depends)),
+            tuple(sorted(i for i in imports if i.isidentifier())),
+        )
+
+    # -- the cache of verified files --------------------------------------------------------
+
+    def _cached(self, wheel: Wheel) -> Path | None:
+        path = self.cache / wheel.sha256[:16] / wheel.file_name
+        return path if path.is_file() else None
+
+    def _store(self, wheel: Wheel, downloaded: Path) -> Path:
+        digest = _sha256(downloaded)
+        if digest != wheel.sha256:
+            raise PackageError(
+                f"{wheel.file_name}: SHA-256 {digest[:16]}… is not the {wheel.sha256[:16]}… "
+                f"the lock records; refused"
+            )
+        path = self.cache / wheel.sha256[:16] / wheel.file_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        shutil.copyfile(downloaded, tmp)
+        os.replace(tmp, path)
+        return path
+
+    def file(self, wheel: Wheel) -> Path:
+        """The verified file of *wheel*, fetched into the cache when missing; a cached file
+        whose bytes changed is fetched again."""
+        path = self._cached(wheel)
+        if path and _sha256(path) == wheel.sha256:
+            return path
+        if path:
+            log.warning("%s in the package cache is damaged; fetching it again", path)
+            path.unlink()
+        if wheel.source == "pypi":
+            self._download([wheel])
+            return self.file(wheel)
+        with tempfile.TemporaryDirectory(prefix="site-builder-fetch-") as tmp:
+            target = Path(tmp) / wheel.file_name
+            self.dist.fetch(wheel, target)
+            return self._store(wheel, target)
+
+    def unpacked(self, wheel: Wheel) -> Path:
+        """The wheel unpacked once (a pure-Python wheel is importable as its files)."""
+        folder = self.cache / "unpacked" / wheel.sha256[:16]
+        if not (folder / ".complete").is_file():
+            staging = folder.with_name(f".{folder.name}.{os.getpid()}")
+            shutil.rmtree(staging, ignore_errors=True)
+            with zipfile.ZipFile(self.file(wheel)) as z:
+                z.extractall(staging)
+            (staging / ".complete").write_text(wheel.file_name)
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(staging, folder)
+        return folder
+
+    def build_env(self, found: PackageSet) -> dict[str, Any]:
+        """What the build-time runner needs: the unpacked pure-Python wheels (first on
+        sys.path) and every module name the set provides (allowed by the browser check)."""
+        paths = [str(self.unpacked(w)) for w in found.wheels if _pure(w)]
+        return {"paths": paths, "imports": found.imports, "key": found.key}
+
+    def page_lock(self, found: PackageSet, absolute: dict[str, str]) -> bytes:
+        """The runtime's pyodide-lock.json with this set's wheels added; file names are
+        relative to the site's package folder, or absolute URLs (*absolute*: name -> URL)."""
+        data = {"info": self.dist.info, "packages": dict(self.dist.runtime_entries)}
+        for w in found.wheels:
+            entry = dict(self.dist.entries.get(w.name, {}))
+            entry.update(
+                name=w.name,
+                version=w.version,
+                file_name=absolute.get(w.name) or w.site_path.removeprefix("_pyodide/packages/"),
+                sha256=w.sha256,
+                depends=list(w.depends),
+                imports=list(w.imports),
+                install_dir="site",
+                package_type="package",
+            )
+            entry.setdefault("unvendored_tests", False)
+            data["packages"][w.name] = entry
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _pure(wheel: Wheel) -> bool:
+    return wheel.file_name.endswith("-none-any.whl")
+
+
+def _differences(found: PackageSet) -> list[str]:
+    """The compiled packages of *found* the build's own Python has at another version (or
+    not at all): its cells run that one, the browser the distribution's."""
+    import importlib.metadata as metadata
+
+    found_here = []
+    for wheel in found.wheels:
+        if _pure(wheel):
+            continue  # unpacked for the build: the same files on both sides
+        try:
+            here = metadata.version(wheel.name)
+        except metadata.PackageNotFoundError:
+            here = "not installed"
+        if here != wheel.version:
+            found_here.append(f"{wheel.name} {wheel.version} (the build has {here})")
+    return found_here
+
+
+def _browser_markers(python: str) -> dict[str, str]:
+    """PEP 508 marker values of Pyodide's CPython in a browser."""
+    short = ".".join(python.split(".")[:2])
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": python,
+        "os_name": "posix",
+        "platform_machine": "wasm32",
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": "Emscripten",
+        "platform_version": "",
+        "python_full_version": python,
+        "python_version": short,
+        "sys_platform": "emscripten",
+        "extra": "",
+    }
+
+
+def _pip_run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", *args],
+        capture_output=True,
+        text=True,
+    )
+
+
+def requirements_for(site: tuple[str, ...], article: tuple[str, ...]) -> tuple[str, ...]:
+    return normalize([*site, *article])
+
+
+def front_matter_line(path: Path, key: str) -> int:
+    """The line of ``key:`` in a Markdown file's front matter (1 when not found)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    for number, line in enumerate(lines[1:], 2):
+        if line.strip() in ("---", "..."):
+            break
+        if re.match(rf"{re.escape(key)}\s*:", line):
+            return number
+    return 1
+
+
+def resolve_articles(
+    config: Any, articles: list[Any], full: bool, problems: Collector
+) -> tuple[Packages | None, dict[str, PackageSet]]:
+    """The package set of every article with Python (the site's packages plus its own),
+    resolved or read from the lock; a problem names the declaration's file and line.
+    A *full* build saw every article: sets nobody uses leave the lock."""
+    from .config import CONFIG_NAME, config_line
+    from .pyodide import RuntimeMissing, ensure_runtime
+
+    site = config.runtime.packages
+    wanted = [a for a in articles if (site or a.meta.packages) and (a.cells or a.widgets)]
+    lock_path = config.root / LOCK_NAME
+    if not wanted and not (full and lock_path.is_file()):
+        return None, {}
+
+    def where(article: Any) -> tuple[str, int]:
+        if article is not None and article.meta.packages:
+            return article.source.rel, front_matter_line(article.source.path, "packages")
+        return CONFIG_NAME, config_line(config.root, "packages", "runtime")
+
+    try:
+        runtime = ensure_runtime(config.root / ".cache")
+        packages = Packages(
+            config.root, runtime / "pyodide-lock.json", config.runtime.packages_source
+        )
+    except (RuntimeMissing, PackageError) as exc:
+        problems.error(*where(wanted[0] if wanted else None), str(exc))
+        return None, {}
+    sets: dict[str, PackageSet] = {}
+    for article in wanted:
+        try:
+            requirements = requirements_for(site, article.meta.packages)
+            sets[article.source.slug] = found = packages.get(requirements)
+        except PackageError as exc:
+            problems.error(*where(article), str(exc))
+            continue
+        if differ := _differences(found):
+            problems.warn(
+                *where(article),
+                "the browser gets " + ", ".join(differ) + ": build-time values may differ",
+                hint="install those versions for the build (pip install NAME==VERSION)",
+            )
+    if full and not problems.errors:
+        packages.prune()
+    return packages, sets
