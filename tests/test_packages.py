@@ -179,7 +179,7 @@ def test_requirements_are_checked_where_they_are_written(make_site) -> None:
         }
     )
     assert "site.toml:2" in error_of(root) and "attrs >= >= 2" in error_of(root)
-    (root / "site.toml").write_text("[runtime]\npackages = \"attrs\"\n")
+    (root / "site.toml").write_text('[runtime]\npackages = "attrs"\n')
     assert "site.toml:2: error: 'runtime.packages': expected a list" in error_of(root)
     (root / "site.toml").write_text("")
     (root / "content/a.md").write_text("---\ntitle: A\npackages: [1, 2]\n---\n\nx\n")
