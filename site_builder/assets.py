@@ -81,29 +81,45 @@ def copy_runtime(
 def copy_packages(
     config: SiteConfig, out: SiteFiles, urls: Urls, packages: Any, problems: Collector
 ) -> dict[str, dict[str, str]]:
-    """Ship every locked package set (packages.Packages): its wheels, verified, and its
-    ``pyodide-lock.json``. In CDN mode Pyodide's own packages stay on the distribution's
-    server (the page checks their SHA-256). Return {set key: {"lock": URL, "origin": the
-    other origin the page then fetches from, or ""}}."""
+    """Ship every locked package set (packages.Packages): its pure-Python wheels as one
+    image with their bytecode (gzipped too), its compiled wheels with a
+    ``pyodide-lock.json`` for Pyodide's loader. In CDN mode those stay on the
+    distribution's server (the page checks their SHA-256). Return {set key: {"image":
+    URL, "image_sha256", "lock": URL, "origin": another origin the page then fetches
+    from}}, each "" when not needed."""
+    import hashlib
+
     from .packages import LOCK_NAME, PackageError
 
     if packages is None:
         return {}
-    remote = config.runtime.source == "cdn" and packages.dist.folder is None
+    remote = packages.remote
     parts = urlsplit(packages.dist.url)
-    locks = {}
+    shipped = {}
     for found in packages.sets.values():
-        absolute = {}
-        for wheel in found.wheels:
-            if remote and wheel.source == "pyodide":
-                absolute[wheel.name] = packages.dist.url + wheel.file_name
-                continue
-            try:
+        entry = {"image": "", "image_sha256": "", "lock": "", "origin": ""}
+        try:
+            image = packages.image(found, ensure_runtime(config.root / ".cache"))
+            if image:
+                data = image.read_bytes()
+                name = out.hashed("_pyodide/packages/image.bin", data, LOCK_NAME)
+                out.write(name + ".gz", gzipped(image), LOCK_NAME)
+                entry["image"] = urls(name)
+                entry["image_sha256"] = hashlib.sha256(data).hexdigest()
+            absolute = {}
+            for wheel in found.wheels:
+                if wheel.name not in found.compiled:
+                    continue
+                if remote:
+                    absolute[wheel.name] = packages.dist.url + wheel.file_name
+                    continue
                 out.write(wheel.site_path, packages.file(wheel), LOCK_NAME)
-            except PackageError as exc:
-                problems.error(LOCK_NAME, 0, str(exc))
-        lock = packages.page_lock(found, absolute)
-        name = out.hashed("_pyodide/packages/pyodide-lock.json", lock, LOCK_NAME)
-        origin = f"{parts.scheme}://{parts.netloc}" if absolute else ""
-        locks[found.key] = {"lock": urls(name), "origin": origin}
-    return locks
+        except (PackageError, RuntimeMissing) as exc:
+            problems.error(LOCK_NAME, 0, str(exc))
+            continue
+        if found.compiled:
+            lock = packages.page_lock(found, absolute)
+            entry["lock"] = urls(out.hashed("_pyodide/packages/pyodide-lock.json", lock, LOCK_NAME))
+            entry["origin"] = f"{parts.scheme}://{parts.netloc}" if absolute else ""
+        shipped[found.key] = entry
+    return shipped

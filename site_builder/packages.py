@@ -41,6 +41,7 @@ from .pyodide import PYODIDE_VERSION
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "packages-lock.json"
+IMAGE_SCRIPT = Path(__file__).with_name("packages.mjs")
 LOCK_VERSION = 1
 # Pyodide's own distribution of the pinned version: where compiled packages come from.
 DISTRIBUTION_URL = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
@@ -85,6 +86,11 @@ class PackageSet:
     @property
     def names(self) -> list[str]:
         return [w.name for w in self.wheels]
+
+    @property
+    def compiled(self) -> list[str]:
+        """Packages Pyodide's loader installs (their wheels hold compiled libraries)."""
+        return [w.name for w in self.wheels if not _pure(w)]
 
     @property
     def imports(self) -> list[str]:
@@ -243,11 +249,14 @@ class Distribution:
 class Packages:
     """The project's lock, its cache of verified files, and resolution of new sets."""
 
-    def __init__(self, root: Path, runtime_lock: Path, source: str):
+    def __init__(self, root: Path, runtime_lock: Path, source: str, remote: bool = False):
+        """*remote*: pages load compiled packages from the distribution's server (CDN
+        mode), which checks them; the build then needs only their lock entries."""
         self.root = root
         self.path = root / LOCK_NAME
         self.cache = root / ".cache" / "packages"
         self.dist = Distribution(runtime_lock, source, root)
+        self.remote = remote and self.dist.folder is None
         self.sets: dict[tuple[str, ...], PackageSet] = {}
         self.changed = False
         self.used: set[tuple[str, ...]] = set()
@@ -324,7 +333,8 @@ class Packages:
             self.sets[requirements] = found
             self.changed = True
         for wheel in found.wheels:
-            self.file(wheel)
+            if _pure(wheel) or not self.remote:
+                self.file(wheel)
         return found
 
     def _resolve(self, requirements: tuple[str, ...]) -> PackageSet:
@@ -516,6 +526,56 @@ class Packages:
             os.replace(staging, folder)
         return folder
 
+    def image(self, found: PackageSet, runtime: Path) -> Path | None:
+        """The set's pure-Python wheels installed and compiled by the runtime's CPython,
+        as one file the page writes into site-packages (packages.mjs), made once."""
+        wheels = [w for w in found.wheels if _pure(w)]
+        if not wheels:
+            return None
+        tag = hashlib.sha256(IMAGE_SCRIPT.read_bytes() + PYODIDE_VERSION.encode()).hexdigest()
+        key = hashlib.sha256((tag + found.key).encode()).hexdigest()[:16]
+        path = self.cache / "images" / f"image-{key}.bin"
+        if path.is_file():
+            return path
+        if shutil.which("node") is None:
+            raise PackageError("Node.js is needed to compile the browser's packages")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        proc = subprocess.run(
+            ["node", str(IMAGE_SCRIPT), str(runtime), str(tmp)]
+            + [str(self.file(w)) for w in wheels],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0 or not tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            raise PackageError(f"compiling the packages failed: {proc.stderr.strip()[-400:]}")
+        os.replace(tmp, path)
+        return path
+
+    def snapshot(self, runtime: Path, image: Path, modules: list[str]) -> Path:
+        """A memory snapshot of the runtime with *image* installed and *modules* imported
+        (pyodide.SNAPSHOT_SCRIPT), made once per distinct image and module list."""
+        from .pyodide import SNAPSHOT_SCRIPT
+
+        script = SNAPSHOT_SCRIPT.read_bytes()
+        key = hashlib.sha256(b"\0".join([script, image.name.encode(), *map(str.encode, modules)]))
+        path = self.cache / "snapshots" / f"{key.hexdigest()[:16]}.bin"
+        if path.is_file():
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        proc = subprocess.run(
+            ["node", str(SNAPSHOT_SCRIPT), str(runtime), str(tmp), str(image), *modules],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0 or not tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            raise PackageError(f"making the packages' snapshot failed: {proc.stderr[-400:]}")
+        os.replace(tmp, path)
+        return path
+
     def build_env(self, found: PackageSet) -> dict[str, Any]:
         """What the build-time runner needs: the unpacked pure-Python wheels (first on
         sys.path) and every module name the set provides (allowed by the browser check)."""
@@ -523,17 +583,21 @@ class Packages:
         return {"paths": paths, "imports": found.imports, "key": found.key}
 
     def page_lock(self, found: PackageSet, absolute: dict[str, str]) -> bytes:
-        """The runtime's pyodide-lock.json with this set's wheels added; file names are
-        relative to the site's package folder, or absolute URLs (*absolute*: name -> URL)."""
+        """The runtime's pyodide-lock.json with this set's compiled wheels added (the
+        loader Pyodide needs for their libraries); file names are relative to the site's
+        package folder, or absolute URLs (*absolute*: name -> URL)."""
         data = {"info": self.dist.info, "packages": dict(self.dist.runtime_entries)}
+        compiled = set(found.compiled)
         for w in found.wheels:
+            if _pure(w):
+                continue  # in the set's image instead
             entry = dict(self.dist.entries.get(w.name, {}))
             entry.update(
                 name=w.name,
                 version=w.version,
                 file_name=absolute.get(w.name) or w.site_path.removeprefix("_pyodide/packages/"),
                 sha256=w.sha256,
-                depends=list(w.depends),
+                depends=[d for d in w.depends if d in compiled],  # the rest: in the image
                 imports=list(w.imports),
                 install_dir="site",
                 package_type="package",
@@ -541,6 +605,30 @@ class Packages:
             entry.setdefault("unvendored_tests", False)
             data["packages"][w.name] = entry
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+
+def imported_modules(found: PackageSet, code: list[str]) -> list[str]:
+    """The modules of *found* worth importing ahead (in a snapshot): the top-level modules
+    of the packages asked for by name, and every module of the set that *code* (the
+    page's browser code) imports by an absolute import."""
+    import ast
+
+    from packaging.requirements import Requirement
+
+    asked = {Requirement(r).name for r in found.requirements}
+    names = {i for w in found.wheels if w.name in asked for i in w.imports}
+    provided = set(found.imports)
+    for text in code:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    return sorted(n for n in names if n.partition(".")[0] in provided)
 
 
 def _pure(wheel: Wheel) -> bool:
@@ -632,9 +720,9 @@ def resolve_articles(
 
     try:
         runtime = ensure_runtime(config.root / ".cache")
-        packages = Packages(
-            config.root, runtime / "pyodide-lock.json", config.runtime.packages_source
-        )
+        cdn = config.runtime.source == "cdn"
+        lock = runtime / "pyodide-lock.json"
+        packages = Packages(config.root, lock, config.runtime.packages_source, cdn)
     except (RuntimeMissing, PackageError) as exc:
         problems.error(*where(wanted[0] if wanted else None), str(exc))
         return None, {}

@@ -207,7 +207,8 @@ class RenderContext:
     shared: str  # URL of the shared Python package, shipped once per site
     # slug -> the article's browser packages, and the URL of each set's pyodide-lock.json
     package_sets: dict[str, Any] = field(default_factory=dict)
-    package_locks: dict[str, dict[str, str]] = field(default_factory=dict)
+    packages: Any = None  # packages.Packages, when any article declares packages
+    package_locks: dict[str, dict[str, str]] = field(default_factory=dict)  # assets.copy_packages
 
     @classmethod
     def make(
@@ -244,7 +245,9 @@ class RenderContext:
             pyodide_version=PYODIDE_VERSION,
             tag_slug=tag_slug,
         )
-        return cls(config, urls, env, files, assets, runtime, shared, package_sets or {}, locks)
+        return cls(
+            config, urls, env, files, assets, runtime, shared, package_sets or {}, packages, locks
+        )
 
     @property
     def renames(self) -> dict[str, str]:
@@ -330,6 +333,31 @@ def page_spec(article: Article, run: Executed, time_limit: float = 5.0) -> dict[
     return spec
 
 
+def package_snapshot(ctx: RenderContext, article: Article, found: Any, problems: Collector) -> str:
+    """URL of the memory snapshot with the article's packages installed and the modules
+    its browser code imports imported (packages.py), shipped gzipped too; "" when it
+    could not be made (the page then starts from the plain snapshot)."""
+    from .packages import LOCK_NAME, PackageError, imported_modules
+    from .pyodide import gzipped, runtime_dir
+
+    packages = ctx.packages
+    code = [c.code for c in article.cells if c.browser]
+    try:
+        image = packages.image(found, runtime_dir(ctx.config.root / ".cache"))
+        path = packages.snapshot(
+            runtime_dir(ctx.config.root / ".cache"), image, imported_modules(found, code)
+        )
+    except PackageError as exc:
+        problems.warn(article.source.rel, 0, f"{exc}; the page starts without it")
+        return ""
+    data = path.read_bytes()
+    name = f"_pyodide/packages/snapshot-{hashlib.sha256(data).hexdigest()[:10]}.bin"
+    if name not in ctx.files.owners:
+        ctx.files.write(name, path, LOCK_NAME)
+        ctx.files.write(name + ".gz", gzipped(path), LOCK_NAME)
+    return ctx.urls(name)
+
+
 def render_page(
     ctx: RenderContext, problems: Collector, template: str, path: str, owner: str, **data: Any
 ) -> None:
@@ -365,10 +393,13 @@ def render_article_page(
         found = ctx.package_sets.get(article.source.slug)
         shipped = ctx.package_locks.get(found.key, {}) if found else {}
         if found and shipped:
-            data["packages"] = found.names  # loaded before the cells run
+            data["packages"] = found.compiled  # loaded by Pyodide before the cells run
         spec = json.dumps(data, sort_keys=True, separators=(",", ":"))
         name = ctx.files.hashed(f"{article.url}page.json", spec.encode(), article.source.rel)
         origins = {runtime["origin"], shipped.get("origin", "")} - {""}
+        snapshot = runtime["snapshot"]
+        if snapshot and found and shipped.get("image"):
+            snapshot = package_snapshot(ctx, article, found, problems) or snapshot
         interactive = {
             "spec": ctx.urls(name),
             "shared": ctx.shared,
@@ -376,13 +407,16 @@ def render_article_page(
             # A runtime on another origin: the page's CSP must allow it, and every file is
             # checked against the hashes of the files this build was made with.
             "origin": " ".join(sorted(origins)),
-            # The runtime's pyodide-lock.json with the article's packages added (packages.py)
+            # The article's packages (packages.py): pure-Python ones in one image, compiled
+            # ones through the runtime's pyodide-lock.json with them added.
+            "image": shipped.get("image", ""),
+            "image_sha256": shipped.get("image_sha256", ""),
             "lock": shipped.get("lock", ""),
-            "packages": ctx.urls("_pyodide/packages/") if shipped else "",
+            "packages": ctx.urls("_pyodide/packages/") if shipped.get("lock") else "",
             "integrity": json.dumps(runtime["integrity"], sort_keys=True)
             if runtime["integrity"]
             else "",
-            "snapshot": runtime["snapshot"],
+            "snapshot": snapshot,
             "worker": ctx.urls(ctx.assets["js/worker.js"]),
             "app": ctx.urls(ctx.assets["js/app.js"]),
         }

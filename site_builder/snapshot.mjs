@@ -1,12 +1,12 @@
-// Make a Pyodide memory snapshot: node snapshot.mjs <pyodide folder> <output file>
+// Make a Pyodide memory snapshot: node snapshot.mjs <pyodide folder> <output file> [image module...]
 // CPython is started and the standard-library modules the widget runtime uses are
 // imported, then the interpreter's memory is saved. Loading it in the browser skips
 // CPython's start-up. Uses Pyodide's private _makeSnapshot option: pinned with the runtime.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 
-const [folder, output] = process.argv.slice(2);
+const [folder, output, image, ...modules] = process.argv.slice(2);
 
 // The same bytes from every build (so the file, named by its content, caches well): hash
 // seed 0, and randomness and clocks fixed while CPython starts. Nothing random is kept for
@@ -27,4 +27,30 @@ performance.now = () => 0;
 const { loadPyodide } = await import(pathToFileURL(`${folder}/pyodide.mjs`).href);
 const py = await loadPyodide({ indexURL: `${folder}/`, _makeSnapshot: true, env: { PYTHONHASHSEED: "0", HOME: "/home/pyodide" } });
 py.runPython("import ast, html, json, math, sys, traceback");
+// A page with packages (site_builder/packages.py) gets its own snapshot: the image of its
+// pure-Python packages installed, and the modules its browser code imports imported, so
+// neither they nor the standard-library modules they use are compiled in the browser.
+// A module that fails to import here is simply left to the page.
+if (image) {
+  const bytes = new Uint8Array(readFileSync(image));
+  const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  const files = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+  const site = py.runPython("import site; site.getsitepackages()[0]");
+  let offset = 4 + length;
+  for (const [path, size] of files) {
+    const file = `${site}/${path}`;
+    py.FS.mkdirTree(file.slice(0, file.lastIndexOf("/")));
+    py.FS.writeFile(file, bytes.subarray(offset, offset + size));
+    offset += size;
+  }
+  py.runPython(`
+import importlib, sys
+sys.path_importer_cache.pop(${JSON.stringify(site)}, None)
+for name in ${JSON.stringify(modules)}:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+`);
+}
 writeFileSync(output, py.makeMemorySnapshot());

@@ -10,6 +10,7 @@ import http.server
 import json
 import shutil
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,24 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def image_of(site: Path, page: str) -> dict[str, bytes]:
+    """The files of a page's package image (site_builder/packages.mjs), by path."""
+    url = page.split('data-xw-image="')[1].split('"')[0]
+    data = (site / url.lstrip("/")).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == page.split('data-xw-image-sha256="')[1][:64]
+    length = int.from_bytes(data[:4], "little")
+    files, offset = {}, 4 + length
+    for path, size in json.loads(data[4 : 4 + length]):
+        files[path] = data[offset : offset + size]
+        offset += size
+    return files
+
+
+def wheel_files(wheel: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(wheel) as z:
+        return {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
+
+
 def error_of(root: Path) -> str:
     with pytest.raises(BuildError) as caught:
         build(load_config(root))
@@ -100,22 +119,21 @@ def test_declared_packages_are_locked_shipped_and_run_at_build(dateutil_site: Pa
     dateutil = next(f for f in files if lock["files"][f]["name"] == "python-dateutil")
     assert lock["files"][dateutil]["depends"] == sorted(names - {"python-dateutil"})
     assert lock["files"][dateutil]["imports"] == ["dateutil"]
-    # Every locked file is in the site under a folder named by its hash, byte for byte.
-    for name in files:
-        digest = lock["files"][name]["sha256"]
-        shipped = site / "_pyodide" / "packages" / digest[:16] / name
-        assert sha256(shipped) == digest
-    # The page's pyodide-lock.json: the runtime's packages plus these, with their hashes.
+    # The page's image holds every file of every locked wheel, byte for byte, and the
+    # bytecode the runtime's CPython compiled for them; its snapshot has them imported.
     page = (site / "months" / "index.html").read_text()
-    lock_url = page.split('data-xw-lock="')[1].split('"')[0]
-    page_lock = json.loads((site / lock_url.lstrip("/")).read_text())
-    entry = page_lock["packages"]["python-dateutil"]
-    assert entry["sha256"] == lock["files"][dateutil]["sha256"]
-    assert (site / "_pyodide" / "packages" / entry["file_name"]).is_file()
-    assert "numpy" in page_lock["packages"]  # the runtime's own entries are kept
+    image = image_of(site, page)
+    for name in files:
+        cached = next((root / ".cache" / "packages").glob(f"*/{name}"))
+        assert sha256(cached) == lock["files"][name]["sha256"]
+        for path, data in wheel_files(cached).items():
+            assert image[path] == data, path
+    assert "dateutil/__pycache__/relativedelta.cpython-314.pyc" in image
+    assert "/_pyodide/packages/snapshot-" in page.split('data-xw-snapshot="')[1][:40]
+    assert "data-xw-lock" not in page  # nothing compiled: Pyodide's loader is not needed
     spec_url = page.split('data-xw-spec="')[1].split('"')[0]
     spec = json.loads((site / spec_url.lstrip("/")).read_text())
-    assert set(spec["packages"]) == names
+    assert spec["packages"] == []
     # The build ran the locked copy, not whatever the build's Python has installed.
     version = lock["files"][dateutil]["version"]
     assert f"locked copy: True {version}" in page
@@ -305,8 +323,10 @@ def test_the_distribution_route_verifies_and_ships_its_files(
     entry = lock["files"][name]
     assert entry["source"] == "pyodide"
     assert entry["sha256"] == sha256(distribution / name)
-    assert sha256(site / "_pyodide" / "packages" / entry["sha256"][:16] / name) == entry["sha256"]
-    assert "1.2 million" in (site / "big" / "index.html").read_text()
+    page = (site / "big" / "index.html").read_text()
+    assert "1.2 million" in page
+    image = image_of(site, page)
+    assert all(image[p] == d for p, d in wheel_files(distribution / name).items())
 
     # The same file name with other bytes, in a fresh cache: refused, nothing written.
     other = package_site(tmp_path / "other", {})
@@ -330,15 +350,13 @@ def test_a_local_lock_for_another_runtime_is_refused(distribution: Path, tmp_pat
     assert "content/big.md:3" in message and "abi_version '2025_0'" in message
 
 
-def test_a_distribution_url_is_verified_and_in_cdn_mode_read_from_there(
-    distribution: Path, tmp_path: Path
-) -> None:
+def test_a_distribution_url_serves_what_its_lock_adds(distribution: Path, tmp_path: Path):
     server, url = serve_folder(distribution)
     try:
         root = package_site(
             tmp_path / "site",
             {
-                "site.toml": f'[runtime]\nsource = "cdn"\npackages_source = "{url}"\n',
+                "site.toml": f'[runtime]\npackages_source = "{url}"\n',
                 "content/big.md": DIST_ARTICLE,
             },
         )
@@ -346,16 +364,35 @@ def test_a_distribution_url_is_verified_and_in_cdn_mode_read_from_there(
     finally:
         server.shutdown()
     (name,) = lock_of(root)["sets"]["humanize"]
+    assert lock_of(root)["files"][name]["source"] == "pyodide"
     assert lock_of(root)["files"][name]["sha256"] == sha256(distribution / name)
-    # CDN mode: the page loads it from the distribution (its CSP allows that origin) and
-    # Pyodide checks it against the SHA-256 in the page's lock; the site does not ship it.
-    assert not list(site.rglob("*.whl"))
-    page = (site / "big" / "index.html").read_text()
+    assert "1.2 million" in (site / "big" / "index.html").read_text()
+
+
+def test_in_cdn_mode_compiled_packages_load_from_the_distribution(make_site) -> None:
+    """numpy (compiled) in CDN mode: the page's lock names the official distribution's
+    file with the SHA-256 the runtime's own lock gives; the CSP allows that origin and the
+    build needs neither the file nor the network."""
+    root = make_site(
+        {
+            "site.toml": '[runtime]\nsource = "cdn"\npackages = ["numpy"]\n',
+            "content/a.md": "---\ntitle: A\n---\n\n```python exec\nimport numpy\n```\n",
+        }
+    )
+    site = built(root)
+    runtime = json.loads((ensure_runtime(ROOT / ".cache") / "pyodide-lock.json").read_text())
+    expected = runtime["packages"]["numpy"]
+    page = (site / "a" / "index.html").read_text()
     page_lock = json.loads((site / page.split('data-xw-lock="')[1].split('"')[0][1:]).read_text())
-    assert page_lock["packages"]["humanize"]["file_name"] == url + name
+    numpy = page_lock["packages"]["numpy"]
+    assert numpy["file_name"] == packages.DISTRIBUTION_URL + expected["file_name"]
+    assert numpy["sha256"] == expected["sha256"]
+    spec = json.loads((site / page.split('data-xw-spec="')[1].split('"')[0][1:]).read_text())
+    assert spec["packages"] == ["numpy"]
     csp = page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0]
     connect = next(d for d in csp.split(";") if d.strip().startswith("connect-src")).split()
-    assert url.rstrip("/") in connect and "https://cdn.jsdelivr.net" in connect
+    assert "https://cdn.jsdelivr.net" in connect
+    assert not list(site.rglob("*.whl"))
 
 
 # -- in the reader's browser ----------------------------------------------------------------
@@ -387,8 +424,8 @@ def test_packages_run_in_the_browser(
             assert expected in seen(page, ".xw-result")
         finally:
             server.shutdown()
-        wheels = [r for r in requests if r.endswith(".whl")]
-        assert wheels and all(r.startswith(url + "_pyodide/packages/") for r in wheels)
+        assert any(r.startswith(url + "_pyodide/packages/image.") for r in requests)
+        assert all(r.startswith(url) for r in requests)  # nothing from anywhere else
     assert page.errors == []
 
 
@@ -406,4 +443,6 @@ def test_the_example_article_computes_with_mpmath_in_the_browser(page, example_u
         arg=exact,
         timeout=30_000,
     )
-    assert any(r.endswith(".whl") and "/_pyodide/packages/" in r for r in requests)
+    assert any(r.startswith(example_url + "_pyodide/packages/image.") for r in requests)
+    # Started from the snapshot with mpmath imported already (made at build time).
+    assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "snapshot"

@@ -299,6 +299,7 @@ function initMessage(data) {
     indexURL: url(data.xwRuntime),
     snapshot: useSnapshot(data.xwSnapshot),
     integrity: data.xwIntegrity ? JSON.parse(data.xwIntegrity) : null,
+    image: data.xwImage ? { url: url(data.xwImage), sha256: data.xwImageSha256 } : null,
     lock: data.xwLock ? url(data.xwLock) : "",
     packages: data.xwPackages ? url(data.xwPackages) : "",
   };

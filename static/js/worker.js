@@ -52,7 +52,7 @@ async function drain() {
 // worker, Pyodide's own included, asks for the .gz first and decompresses it here; a host
 // that decoded it already (Content-Encoding) is noticed by the missing gzip magic, and a
 // site without the .gz (or another origin) gets the file itself.
-const PACKED = /\/(pyodide\.asm\.wasm|snapshot-[0-9a-f]+\.bin)$/;
+const PACKED = /\/(pyodide\.asm\.wasm|snapshot-[0-9a-f]+\.bin|image\.[0-9a-f]+\.bin)$/;
 const plainFetch = self.fetch.bind(self);
 self.fetch = async (input, init) => {
   const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url, location.href);
@@ -99,7 +99,39 @@ async function start(loadPyodide, options, snapshotURL) {
   return { py: await loadPyodide(options), snapshot: false };
 }
 
-// The article's packages (spec.packages), from the site: Pyodide's loadPackage reads each
+// The article's pure-Python packages: one image of their files, bytecode included
+// (site_builder/packages.mjs), checked against the SHA-256 the build recorded, then
+// written into site-packages. Fetched while Pyodide starts.
+async function fetchImage({ url, sha256 }) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`the page's Python packages (${url}) answered ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (hex !== sha256) throw new Error(`the page's Python packages (${url}) failed their integrity check`);
+  return bytes;
+}
+
+function installImage(py, bytes) {
+  const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  const files = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+  const site = py.runPython("import site; site.getsitepackages()[0]");
+  const made = new Set();
+  let offset = 4 + length;
+  for (const [path, size] of files) {
+    const file = `${site}/${path}`;
+    const folder = file.slice(0, file.lastIndexOf("/"));
+    if (!made.has(folder)) py.FS.mkdirTree(folder);
+    made.add(folder);
+    py.FS.writeFile(file, bytes.subarray(offset, offset + size));
+    offset += size;
+  }
+  // Only site-packages' own finder forgets what it listed (importlib.invalidate_caches()
+  // would import importlib.metadata first: half a second of compiling).
+  py.runPython(`import sys\nf = sys.path_importer_cache.get(${JSON.stringify(site)})\nif f: f.invalidate_caches()`);
+}
+
+// The article's compiled packages (spec.packages), from the site or the distribution: Pyodide's loadPackage reads each
 // wheel's SHA-256 from the page's pyodide-lock.json and refuses a file that differs. It
 // reports failures through a callback rather than by rejecting, so they are collected.
 async function loadPackages(py, names) {
@@ -147,7 +179,7 @@ async function verify(indexURL, integrity) {
   );
 }
 
-async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snapshotURL, integrity, lock, packages }) {
+async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snapshotURL, integrity, image, lock, packages }) {
   status("loading", "Loading Python…");
   if (integrity) await verify(indexURL, integrity);
   let loadPyodide;
@@ -157,11 +189,13 @@ async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snap
     throw new Error(`the Python runtime could not be downloaded (${err.message || err})`);
   }
   const options = lock ? { indexURL, lockFileURL: lock, packageBaseUrl: packages } : { indexURL };
-  const [{ py, snapshot }, spec, shared] = await Promise.all([
+  const [{ py, snapshot }, spec, shared, imageBytes] = await Promise.all([
     Promise.race([start(loadPyodide, options, snapshotURL), instantiationFailed()]),
     fetchJSON(specURL),
     fetchJSON(sharedURL),
+    image ? fetchImage(image) : null,
   ]);
+  if (imageBytes) installImage(py, imageBytes);
   if (spec.packages?.length) await loadPackages(py, spec.packages);
   const home = "/home/pyodide/xw";
   const files = await Promise.all((spec.files || []).map((path) => fetchFile(new URL(path, specURL).href, path)));
