@@ -436,6 +436,14 @@ def test_the_example_article_computes_with_mpmath_in_the_browser(page, example_u
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     open_ready(page, example_url + "sigmoid-precision/")
+    # The build ran the same mpmath (the locked wheel): the browser renders what it built.
+    built = page.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('.xw-output.xw-value')]"
+        ".map(e => [e.dataset.xwOutput, e.querySelector('.xw-result').textContent]))"
+    )
+    live = page.evaluate("xw.renderAll()")["outputs"]
+    assert len(built) >= 6
+    assert {k: live[k]["value"] for k in built} == built
     page.locator("input[type=range]").fill("30")
     exact = "9.357622968839298953839563e-14"  # 1 − σ(30) to 25 digits
     page.wait_for_function(
