@@ -22,7 +22,7 @@ from typing import Any
 from .cache import entry_path, read_entry, write_entry
 from .config import SiteConfig
 from .errors import Collector, Diagnostic
-from .model import Article, Executed, Input
+from .model import Article, Executed, Input, Output
 from .pyodide import PYODIDE_VERSION, runtime_dir
 from .runner import TIME_LIMIT_EXIT
 from .runtime.program import CellCode, Failure, InlineValue, Program, RowsSource, RunResult
@@ -42,15 +42,35 @@ def program_of(article: Article) -> Program:
         ]
     reads = function_reads(sources)
     inputs = [i for w in article.widgets for i in w.inputs]
+    outputs = [output_spec(o, names, reads) for w in article.widgets for o in w.outputs]
     return Program(
         article=str(article.source.path),
         bundle=str(article.source.bundle) if article.source.bundle else None,
         cells=[CellCode(c.index, c.code, c.line, c.browser, list(c.export)) for c in article.cells],
-        inlines=[InlineValue(i.expr, i.line) for i in article.inlines],
+        inlines=[InlineValue(i.expr, i.line, i.format) for i in article.inlines],
         inputs=[input_spec(i) for i in inputs],
-        outputs=[output_spec(o, names, reads) for w in article.widgets for o in w.outputs],
+        outputs=outputs + live_inlines(article, names, reads),
         rows=[rows_source(i) for i in inputs if i.type == "rows"],
     )
+
+
+def live_inlines(
+    article: Article, names: set[str], reads: dict[str, set[str]]
+) -> list[dict[str, Any]]:
+    """Live prose: every inline value that reads an input (itself or through the functions
+    it calls) is also a value output, ``p<index>``, recomputed in the browser."""
+    found = []
+    for inline in article.inlines:
+        options = {"expr": inline.expr, "format": inline.format}
+        spec = output_spec(Output(f"p{inline.index}", "value", inline.line, options), names, reads)
+        if spec["deps"]:
+            found.append(spec)
+    return found
+
+
+def live_inline_ids(article: Article) -> set[str]:
+    """The ids of *article*'s live inline values (see live_inlines)."""
+    return {o["id"] for o in program_of(article).outputs if o["id"].startswith("p")}
 
 
 def rows_source(inp: Input) -> RowsSource:
@@ -323,6 +343,7 @@ def to_executed(
             f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>' if parts else ""
         )
     lines = {o.id: o.line for w in article.widgets for o in w.outputs}
+    lines.update({f"p{i.index}": i.line for i in article.inlines})  # live prose
     for oid, res in result.initial.items():
         if not res["ok"]:
             problems.append(

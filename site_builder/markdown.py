@@ -43,7 +43,8 @@ def _fence_in_list(lines: list[str], i: int, indent: int) -> bool:
     return False
 
 
-INLINE_RE = re.compile(r"\{py\}`([^`\n]+)`")
+INLINE_RE = re.compile(r"\{py(?::([^}`\n]*))?\}`([^`\n]+)`")  # {py}`x`, {py:.2f}`x`
+_INLINE_OPENER = re.compile(r"\{py(?::[^}`\n]*)?\}$")
 CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 DISPLAY_MATH_RE = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE_MATH_RE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\w$])")
@@ -268,7 +269,7 @@ def _replace_inline(
     last, line = 0, first
     # Code spans are copied verbatim; everything between them is scanned.
     for span in CODE_SPAN_RE.finditer(text):
-        if text[span.start() - 4 : span.start()] == "{py}":
+        if _INLINE_OPENER.search(text, max(0, span.start() - 40), span.start()):
             continue  # an inline value, handled by _scan
         pieces.append(_scan(text[last : span.start()], line, where, inlines, math, problems))
         pieces.append(span.group())
@@ -287,7 +288,8 @@ def _scan(
     problems: Collector,
 ) -> str:
     def inline_value(m: re.Match[str]) -> str:
-        inlines.append(Inline(len(inlines), m[1].strip(), line + text.count("\n", 0, m.start())))
+        where_line = line + text.count("\n", 0, m.start())
+        inlines.append(Inline(len(inlines), m[2].strip(), where_line, (m[1] or "").strip()))
         return PLACEHOLDER.format(kind="INLINE", n=len(inlines) - 1)
 
     def display(m: re.Match[str]) -> str:

@@ -100,11 +100,13 @@ class Widget:
 
 @dataclass(frozen=True)
 class Inline:
-    """An inline {py}`expr` value, evaluated at build time."""
+    """An inline {py}`expr` value (or {py:.2f}`expr`, formatted): evaluated at build time,
+    and again in the browser whenever an input it reads changes (live prose)."""
 
     index: int
     expr: str
     line: int
+    format: str = ""  # a format spec, as in format(value, spec)
 
 
 class Math(NamedTuple):

@@ -306,10 +306,31 @@ def render_article_body(
         "CELL": run.cell_html,
         "WIDGET": widget_html,
         "MATH": math_html,
-        "INLINE": [html.escape(text) for text in run.inline_text],
+        "INLINE": inline_html(article, run.inline_text),
     }
     body, toc = render_body(_converters[key], article.body, parts)
     return body, toc, problems.errors
+
+
+def inline_html(article: Article, texts: list[str]) -> list[str]:
+    """Each inline value as built; one that reads an input is a live output the page
+    updates (cells.live_inlines): the built text inside ``span.xw-output.xw-inline``."""
+    live: set[str] = set()
+    if article.widgets and article.inlines:
+        from .cells import live_inline_ids
+
+        live = live_inline_ids(article)
+    found = []
+    for i, text in enumerate(texts):
+        shown = html.escape(text)
+        if f"p{i}" in live:
+            shown = (
+                f'<span class="xw-output xw-value xw-inline" data-xw-output="p{i}">'
+                f'<span class="xw-result">{shown}</span>'
+                '<span class="xw-error" role="alert" hidden></span></span>'
+            )
+        found.append(shown)
+    return found
 
 
 def _beside(urls: Urls, article_url: str, name: str) -> str:

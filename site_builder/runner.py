@@ -379,12 +379,18 @@ def _run_cells(program: Program, result: RunResult, mark: Any) -> dict[str, Any]
 
 def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any) -> None:
     """Phase 2: inline values, the rows of rows inputs and the cells' exports."""
+    from site_builder.runtime.reactive import coerce
+
     article = program.article
     mark("inline")
+    # Inline values read the inputs at their first values, as the page's live prose does
+    # (and as the outputs will: the page sets the same values).
+    ns.update({i["name"]: coerce(i, i["value"]) for i in program.inputs})
     for inline in program.inlines:
         try:
             code = compile("\n" * (inline.line - 1) + "(" + inline.expr + ")", article, "eval")
-            result.inlines.append(str(eval(code, ns)))
+            value = eval(code, ns)
+            result.inlines.append(format(value, inline.format) if inline.format else str(value))
         except Exception as exc:
             result.error = _failure(exc, article, program.bundle, os.getcwd())
             result.error.line = inline.line

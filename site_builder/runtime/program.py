@@ -34,6 +34,7 @@ class InlineValue:
 
     expr: str
     line: int
+    format: str = ""  # a format spec (format(value, spec)); "" is str(value)
 
 
 @dataclass(frozen=True)
