@@ -47,7 +47,7 @@ def program_of(article: Article) -> Program:
         article=str(article.source.path),
         bundle=str(article.source.bundle) if article.source.bundle else None,
         cells=[CellCode(c.index, c.code, c.line, c.browser, list(c.export)) for c in article.cells],
-        inlines=[InlineValue(i.expr, i.line, i.format) for i in article.inlines],
+        inlines=[InlineValue(i.expr, i.line, i.format, i.kind) for i in article.inlines],
         inputs=[input_spec(i) for i in inputs],
         outputs=outputs + live_inlines(article, names, reads),
         rows=[rows_source(i) for i in inputs if i.type == "rows"],
@@ -61,6 +61,8 @@ def live_inlines(
     it calls) is also a value output, ``p<index>``, recomputed in the browser."""
     found = []
     for inline in article.inlines:
+        if inline.kind != "value":
+            continue  # an adjustable number: the page moves it itself
         options = {"expr": inline.expr, "format": inline.format}
         spec = output_spec(Output(f"p{inline.index}", "value", inline.line, options), names, reads)
         if spec["deps"]:

@@ -43,8 +43,9 @@ def _fence_in_list(lines: list[str], i: int, indent: int) -> bool:
     return False
 
 
-INLINE_RE = re.compile(r"\{py(?::([^}`\n]*))?\}`([^`\n]+)`")  # {py}`x`, {py:.2f}`x`
-_INLINE_OPENER = re.compile(r"\{py(?::[^}`\n]*)?\}$")
+# {py}`x`, {py:.2f}`x` (values); {input}`name` (an input the reader adjusts in the text)
+INLINE_RE = re.compile(r"\{(py|input)(?::([^}`\n]*))?\}`([^`\n]+)`")
+_INLINE_OPENER = re.compile(r"\{(?:py|input)(?::[^}`\n]*)?\}$")
 CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 DISPLAY_MATH_RE = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE_MATH_RE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\w$])")
@@ -289,7 +290,8 @@ def _scan(
 ) -> str:
     def inline_value(m: re.Match[str]) -> str:
         where_line = line + text.count("\n", 0, m.start())
-        inlines.append(Inline(len(inlines), m[2].strip(), where_line, (m[1] or "").strip()))
+        fmt, kind = (m[2] or "").strip(), "value" if m[1] == "py" else "input"
+        inlines.append(Inline(len(inlines), m[3].strip(), where_line, fmt, kind))
         return PLACEHOLDER.format(kind="INLINE", n=len(inlines) - 1)
 
     def display(m: re.Match[str]) -> str:

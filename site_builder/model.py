@@ -107,6 +107,7 @@ class Inline:
     expr: str
     line: int
     format: str = ""  # a format spec, as in format(value, spec)
+    kind: str = "value"  # or "input": {input}`name` places that range input in the text
 
 
 class Math(NamedTuple):

@@ -306,26 +306,44 @@ def render_article_body(
         "CELL": run.cell_html,
         "WIDGET": widget_html,
         "MATH": math_html,
-        "INLINE": inline_html(article, run.inline_text),
+        "INLINE": inline_html(article, run.inline_text, problems),
     }
     body, toc = render_body(_converters[key], article.body, parts)
     return body, toc, problems.errors
 
 
-def inline_html(article: Article, texts: list[str]) -> list[str]:
+def inline_html(article: Article, texts: list[str], problems: Collector) -> list[str]:
     """Each inline value as built; one that reads an input is a live output the page
-    updates (cells.live_inlines): the built text inside ``span.xw-output.xw-inline``."""
+    updates (cells.live_inlines): the built text inside ``span.xw-output.xw-inline``.
+    ``{input}`name``` is that range input as a number in the text, which the page makes
+    a slider (drag it, or arrows, Page Up/Down, Home/End) kept in step with the widget's."""
+    from .widgets import render_adjustable
+
     live: set[str] = set()
     if article.widgets and article.inlines:
         from .cells import live_inline_ids
 
         live = live_inline_ids(article)
+    inputs = {i.name: i for w in article.widgets for i in w.inputs}
     found = []
-    for i, text in enumerate(texts):
+    for inline, text in zip(article.inlines, texts, strict=True):
         shown = html.escape(text)
-        if f"p{i}" in live:
+        if inline.kind == "input":
+            inp = inputs.get(inline.expr)
+            if inp is None or inp.type != "range":
+                what = f"a {inp.type} input" if inp else "not an input of this article"
+                problems.error(
+                    article.source.rel,
+                    inline.line,
+                    f"{{input}}`{inline.expr}`: {what}; only a range input (it has a minimum, "
+                    "a maximum and a step) can be adjusted in the text",
+                    hint="declare it in a widget: inputs: {NAME: {type: range, ...}}",
+                )
+            else:
+                shown = render_adjustable(inp)
+        elif f"p{inline.index}" in live:
             shown = (
-                f'<span class="xw-output xw-value xw-inline" data-xw-output="p{i}">'
+                f'<span class="xw-output xw-value xw-inline" data-xw-output="p{inline.index}">'
                 f'<span class="xw-result">{shown}</span>'
                 '<span class="xw-error" role="alert" hidden></span></span>'
             )

@@ -387,6 +387,9 @@ def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any
     # (and as the outputs will: the page sets the same values).
     ns.update({i["name"]: coerce(i, i["value"]) for i in program.inputs})
     for inline in program.inlines:
+        if inline.kind != "value":
+            result.inlines.append("")  # an input placed in the text: rendered from its spec
+            continue
         try:
             code = compile("\n" * (inline.line - 1) + "(" + inline.expr + ")", article, "eval")
             value = eval(code, ns)

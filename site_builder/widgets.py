@@ -511,6 +511,21 @@ def keyboard_step(lo: float, hi: float, step: float) -> Decimal:
     return (nice / precise).to_integral_value(rounding="ROUND_CEILING") * precise
 
 
+def _readout(inp: Input) -> str:
+    """A range's value as its readout shows it (the page formats it the same way)."""
+    o = inp.options
+    fmt = o.get("format") or f".{_decimals(o.get('step', 1))}f"
+    return format(o["value"] if fmt.endswith("d") else float(o["value"]), fmt)
+
+
+def render_adjustable(inp: Input) -> str:
+    """A range input placed in prose ({input}`name`): its value as text, which the page
+    turns into a slider bound to the widget's own control (static/js/app.js)."""
+    return (
+        f'<span class="xw-adjust" data-xw-adjust="{inp.name}">{html.escape(_readout(inp))}</span>'
+    )
+
+
 def render_input(
     inp: Input, rows: list[dict[str, Any]] | None, url: Callable[[str], str] = str
 ) -> str:
@@ -522,8 +537,7 @@ def render_input(
     if inp.type in ("range", "number"):
         attrs = "".join(f' {k}="{_plain_number(o[k])}"' for k in ("min", "max", "step") if k in o)
         value = o["value"]
-        fmt = o.get("format") or f".{_decimals(o.get('step', 1))}f"
-        shown = format(value if fmt.endswith("d") else float(value), fmt)
+        shown = _readout(inp)
         # The slider itself tells screen readers its value: the readout is for the eye.
         readout = (
             f'<output class="xw-readout" for="{ident}" id="{ident}-readout" aria-hidden="true">'

@@ -35,6 +35,7 @@ class InlineValue:
     expr: str
     line: int
     format: str = ""  # a format spec (format(value, spec)); "" is str(value)
+    kind: str = "value"  # "input": an adjustable number, drawn by the page, not evaluated
 
 
 @dataclass(frozen=True)

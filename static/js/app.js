@@ -195,6 +195,7 @@ function start(article) {
     launch();
   };
   for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change, () => ready);
+  for (const el of document.querySelectorAll("[data-xw-adjust]")) if (el instanceof HTMLElement) bindAdjustable(el);
   if (savingData()) {
     // The reader asked to save data, or the connection is slow: Python (megabytes) loads
     // only when asked for, by the button or by reaching for a figure.
@@ -246,6 +247,7 @@ function setInteractive(on, note = "") {
     el.hidden = on;
     if (note) el.textContent = note;
   }
+  for (const el of document.querySelectorAll(".xw-adjust[role=slider]")) el.setAttribute("aria-disabled", String(!on));
   document.documentElement.dataset.xwInteractive = String(on);
 }
 
@@ -462,6 +464,65 @@ function bindInput(box, change, isReady) {
   } else {
     input.addEventListener("change", () => change(name, input.value));
   }
+}
+
+// A number in the text bound to a range input ({input}`name`, Tangle's adjustable
+// number): a WAI-ARIA slider (arrows by the keyboard step, Page Up/Down by ten, Home/End)
+// that the reader can also drag sideways. It drives the widget's own control, so the two
+// stay in step and every change takes the control's path to Python.
+const ADJUST_DRAG_PX = 240; // dragging this far sideways crosses the whole range
+
+function bindAdjustable(el) {
+  const input = document.getElementById(`xw-in-${el.dataset.xwAdjust}`);
+  if (!(input instanceof HTMLInputElement)) return;
+  const label = document.querySelector(`label[for="${input.id}"]`)?.textContent?.trim() || input.name;
+  const spec = input.dataset.xwFormat || `.${decimals(input.step)}f`;
+  const [min, max] = [Number(input.min), Number(input.max)];
+  const step = Number(input.step) || 1;
+  const keyStep = Number(input.dataset.xwKeyStep) || step;
+  Object.assign(el, { tabIndex: 0, title: "Drag sideways, or use the arrow keys" });
+  for (const [name, value] of Object.entries({ role: "slider", "aria-label": label, "aria-valuemin": min, "aria-valuemax": max, "aria-disabled": input.disabled })) {
+    el.setAttribute(name, String(value));
+  }
+  const show = () => {
+    const text = formatNumber(Number(input.value), spec);
+    el.textContent = text;
+    el.setAttribute("aria-valuenow", input.value);
+    el.setAttribute("aria-valuetext", text);
+  };
+  const set = (value) => {
+    if (input.disabled) return;
+    const clamped = Math.min(max, Math.max(min, value));
+    const onGrid = (min + Math.round((clamped - min) / step) * step).toFixed(decimals(input.step));
+    if (onGrid === input.value) return;
+    input.value = onGrid;
+    input.dispatchEvent(new Event("input", { bubbles: true })); // the readout, then Python
+  };
+  input.addEventListener("input", show);
+  show();
+  const moves = { ArrowRight: keyStep, ArrowUp: keyStep, ArrowLeft: -keyStep, ArrowDown: -keyStep, PageUp: 10 * keyStep, PageDown: -10 * keyStep };
+  el.addEventListener("keydown", (e) => {
+    const value = Number(input.value);
+    const target = e.key === "Home" ? min : e.key === "End" ? max : e.key in moves ? value + moves[e.key] : null;
+    if (target === null) return;
+    e.preventDefault();
+    set(target);
+  });
+  el.addEventListener("pointerdown", (e) => {
+    if (input.disabled) return;
+    const [x0, v0] = [e.clientX, Number(input.value)];
+    el.setPointerCapture(e.pointerId);
+    el.dataset.dragging = "true";
+    const move = (m) => set(v0 + ((m.clientX - x0) / ADJUST_DRAG_PX) * (max - min));
+    const end = () => {
+      el.removeEventListener("pointermove", move);
+      delete el.dataset.dragging;
+    };
+    el.addEventListener("pointermove", move);
+    el.addEventListener("pointerup", end, { once: true });
+    el.addEventListener("pointercancel", end, { once: true });
+    e.preventDefault();
+  });
 }
 
 // A range whose step is fine (value precision) moves by a coarser keyboard step: arrows
