@@ -269,14 +269,26 @@ class Packages:
             return
         except (OSError, ValueError) as exc:
             raise PackageError(f"{LOCK_NAME} is not readable JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise PackageError(f"{LOCK_NAME} is not a lock file site-builder wrote")
         if data.get("version") != LOCK_VERSION or data.get("pyodide") != PYODIDE_VERSION:
             log.info("%s was written for another runtime; resolving again", LOCK_NAME)
             self.changed = True
             return
-        files = {f: Wheel(file_name=f, **w) for f, w in data.get("files", {}).items()}
-        for joined, names in data.get("sets", {}).items():
-            requirements = tuple(joined.split("; ")) if joined else ()
-            wheels = tuple(files[n] for n in names)
+        files = {
+            f: Wheel(
+                **{
+                    **w,
+                    "file_name": f,
+                    "depends": tuple(w["depends"]),
+                    "imports": tuple(w["imports"]),
+                }
+            )
+            for f, w in data.get("files", {}).items()
+        }
+        for entry in data.get("sets", []):
+            requirements = tuple(entry["requirements"])
+            wheels = tuple(files[n] for n in entry["files"])
             for w in wheels:
                 if w.source == "pyodide":
                     self._check_pyodide(w)
@@ -295,9 +307,11 @@ class Packages:
         if not self.changed:
             return
         files: dict[str, Any] = {}
-        sets = {}
+        sets = []
         for requirements, found in sorted(self.sets.items()):
-            sets["; ".join(requirements)] = [w.file_name for w in found.wheels]
+            sets.append(
+                {"requirements": list(requirements), "files": [w.file_name for w in found.wheels]}
+            )
             for w in found.wheels:
                 entry = asdict(w)
                 del entry["file_name"]

@@ -112,8 +112,8 @@ def dateutil_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_declared_packages_are_locked_shipped_and_run_at_build(dateutil_site: Path) -> None:
     root, site = dateutil_site, dateutil_site / "_site"
     lock = lock_of(root)
-    assert list(lock["sets"]) == ["python-dateutil>=2.8"]
-    files = lock["sets"]["python-dateutil>=2.8"]
+    assert [s["requirements"] for s in lock["sets"]] == [["python-dateutil>=2.8"]]
+    files = lock["sets"][0]["files"]
     names = {lock["files"][f]["name"] for f in files}
     assert "python-dateutil" in names and len(names) > 1  # and what it depends on
     dateutil = next(f for f in files if lock["files"][f]["name"] == "python-dateutil")
@@ -319,7 +319,7 @@ def test_the_distribution_route_verifies_and_ships_its_files(
     root = dist_site(tmp_path / "site", distribution)
     site = built(root)
     lock = lock_of(root)
-    (name,) = lock["sets"]["humanize"]
+    ((name,),) = [s["files"] for s in lock["sets"] if s["requirements"] == ["humanize"]]
     entry = lock["files"][name]
     assert entry["source"] == "pyodide"
     assert entry["sha256"] == sha256(distribution / name)
@@ -363,7 +363,7 @@ def test_a_distribution_url_serves_what_its_lock_adds(distribution: Path, tmp_pa
         site = built(root)
     finally:
         server.shutdown()
-    (name,) = lock_of(root)["sets"]["humanize"]
+    (name,) = lock_of(root)["sets"][0]["files"]
     assert lock_of(root)["files"][name]["source"] == "pyodide"
     assert lock_of(root)["files"][name]["sha256"] == sha256(distribution / name)
     assert "1.2 million" in (site / "big" / "index.html").read_text()
@@ -454,3 +454,21 @@ def test_the_example_article_computes_with_mpmath_in_the_browser(page, example_u
     assert any(r.startswith(example_url + "_pyodide/packages/image.") for r in requests)
     # Started from the snapshot with mpmath imported already (made at build time).
     assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "snapshot"
+
+
+def test_site_builder_lock_resolves_again_and_keeps_the_old_lock_on_failure(
+    dateutil_site: Path, tmp_path: Path
+) -> None:
+    from site_builder.cli import main
+
+    root = package_site(tmp_path / "site", {"content/months.md": ARTICLE})
+    stale = lock_of(dateutil_site)
+    stale["sets"][0]["requirements"] = ["python-dateutil>=2.0"]  # from an older declaration
+    (root / packages.LOCK_NAME).write_text(json.dumps(stale))
+    assert main(["--root", str(root), "lock"]) == 0
+    assert [s["requirements"] for s in lock_of(root)["sets"]] == [["python-dateutil>=2.8"]]
+    before = (root / packages.LOCK_NAME).read_bytes()
+    (root / "content" / "months.md").write_text(ARTICLE.replace("import datetime", "import"))
+    assert main(["--root", str(root), "lock"]) == 1
+    assert (root / packages.LOCK_NAME).read_bytes() == before
+    assert not (root / (packages.LOCK_NAME + ".previous")).exists()
