@@ -123,7 +123,7 @@ function installImage(py, bytes) {
     const folder = file.slice(0, file.lastIndexOf("/"));
     if (!made.has(folder)) py.FS.mkdirTree(folder);
     made.add(folder);
-    py.FS.writeFile(file, bytes.subarray(offset, offset + size));
+    py.FS.writeFile(file, bytes.subarray(offset, offset + size), { canOwn: true }); // no copy
     offset += size;
   }
   // Only site-packages' own finder forgets what it listed (importlib.invalidate_caches()
