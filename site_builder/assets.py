@@ -17,6 +17,7 @@ from .pyodide import (
     ensure_snapshot,
     gzipped,
     integrity,
+    runtime_dir,
 )
 from .urls import Urls
 
@@ -96,10 +97,11 @@ def copy_packages(
     remote = packages.remote
     parts = urlsplit(packages.dist.url)
     shipped = {}
+    runtime = runtime_dir(config.root / ".cache")  # verified by copy_runtime just before
     for found in packages.sets.values():
         entry = {"image": "", "image_sha256": "", "lock": "", "origin": ""}
         try:
-            image = packages.image(found, ensure_runtime(config.root / ".cache"))
+            image = packages.image(found, runtime)
             if image:
                 data = image.read_bytes()
                 name = out.hashed("_pyodide/packages/image.bin", data, LOCK_NAME)
@@ -114,7 +116,7 @@ def copy_packages(
                     absolute[wheel.name] = packages.dist.url + wheel.file_name
                     continue
                 out.write(wheel.site_path, packages.file(wheel), LOCK_NAME)
-        except (PackageError, RuntimeMissing) as exc:
+        except PackageError as exc:
             problems.error(LOCK_NAME, 0, str(exc))
             continue
         if found.compiled:

@@ -37,6 +37,7 @@ from typing import Any
 from .cache import write_atomically
 from .errors import Collector
 from .pyodide import PYODIDE_VERSION
+from .pyodide import _sha256 as file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,6 @@ class PackageSet:
         return hashlib.sha256(" ".join(w.sha256 for w in self.wheels).encode()).hexdigest()[:16]
 
     @property
-    def names(self) -> list[str]:
-        return [w.name for w in self.wheels]
-
-    @property
     def compiled(self) -> list[str]:
         """Packages Pyodide's loader installs (their wheels hold compiled libraries)."""
         return [w.name for w in self.wheels if not _pure(w)]
@@ -116,14 +113,6 @@ def normalize(requirements: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         req.name = canonical(req.name)
         found.add(str(req))
     return tuple(sorted(found))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class Distribution:
@@ -252,7 +241,6 @@ class Packages:
     def __init__(self, root: Path, runtime_lock: Path, source: str, remote: bool = False):
         """*remote*: pages load compiled packages from the distribution's server (CDN
         mode), which checks them; the build then needs only their lock entries."""
-        self.root = root
         self.path = root / LOCK_NAME
         self.cache = root / ".cache" / "packages"
         self.dist = Distribution(runtime_lock, source, root)
@@ -497,7 +485,7 @@ class Packages:
         return path if path.is_file() else None
 
     def _store(self, wheel: Wheel, downloaded: Path) -> Path:
-        digest = _sha256(downloaded)
+        digest = file_sha256(downloaded)
         if digest != wheel.sha256:
             raise PackageError(
                 f"{wheel.file_name}: SHA-256 {digest[:16]}… is not the {wheel.sha256[:16]}… "
@@ -514,7 +502,7 @@ class Packages:
         """The verified file of *wheel*, fetched into the cache when missing; a cached file
         whose bytes changed is fetched again."""
         path = self._cached(wheel)
-        if path and _sha256(path) == wheel.sha256:
+        if path and file_sha256(path) == wheel.sha256:
             return path
         if path:
             log.warning("%s in the package cache is damaged; fetching it again", path)
@@ -551,21 +539,8 @@ class Packages:
         path = self.cache / "images" / f"image-{key}.bin"
         if path.is_file():
             return path
-        if shutil.which("node") is None:
-            raise PackageError("Node.js is needed to compile the browser's packages")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        proc = subprocess.run(
-            ["node", str(IMAGE_SCRIPT), str(runtime), str(tmp)]
-            + [str(self.file(w)) for w in wheels],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0 or not tmp.is_file():
-            tmp.unlink(missing_ok=True)
-            raise PackageError(f"compiling the packages failed: {proc.stderr.strip()[-400:]}")
-        os.replace(tmp, path)
-        return path
+        args = [str(IMAGE_SCRIPT), str(runtime), "", *[str(self.file(w)) for w in wheels]]
+        return _made_by_node(path, args, "compiling the packages")
 
     def snapshot(self, runtime: Path, image: Path, modules: list[str]) -> Path:
         """A memory snapshot of the runtime with *image* installed and *modules* imported
@@ -574,21 +549,15 @@ class Packages:
 
         script = SNAPSHOT_SCRIPT.read_bytes()
         key = hashlib.sha256(b"\0".join([script, image.name.encode(), *map(str.encode, modules)]))
-        path = self.cache / "snapshots" / f"{key.hexdigest()[:16]}.bin"
-        if path.is_file():
-            return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        proc = subprocess.run(
-            ["node", str(SNAPSHOT_SCRIPT), str(runtime), str(tmp), str(image), *modules],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0 or not tmp.is_file():
-            tmp.unlink(missing_ok=True)
-            raise PackageError(f"making the packages' snapshot failed: {proc.stderr[-400:]}")
-        os.replace(tmp, path)
-        return path
+        folder = self.cache / "snapshots"
+        # Named KEY-CONTENT: the site's name for it (by content) without hashing 31 MB again.
+        made = sorted(folder.glob(f"{key.hexdigest()[:16]}-*.bin"))
+        if made:
+            return made[0]
+        args = [str(SNAPSHOT_SCRIPT), str(runtime), "", str(image), *modules]
+        path = _made_by_node(folder / f"{key.hexdigest()[:16]}.tmp", args, "making the snapshot")
+        content = file_sha256(path)[:10]
+        return path.replace(path.with_name(f"{key.hexdigest()[:16]}-{content}.bin"))
 
     def build_env(self, found: PackageSet) -> dict[str, Any]:
         """What the build-time runner needs: the unpacked pure-Python wheels (first on
@@ -619,6 +588,21 @@ class Packages:
             entry.setdefault("unvendored_tests", False)
             data["packages"][w.name] = entry
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _made_by_node(path: Path, args: list[str], what: str) -> Path:
+    """Run ``node`` with *args* (the "" among them is the output file) to make *path*,
+    written to a temporary name first so a failed run leaves nothing; return *path*."""
+    if shutil.which("node") is None:
+        raise PackageError(f"Node.js is needed for {what}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    proc = subprocess.run(["node", *[a or str(tmp) for a in args]], capture_output=True, text=True)
+    if proc.returncode != 0 or not tmp.is_file():
+        tmp.unlink(missing_ok=True)
+        raise PackageError(f"{what} failed: {proc.stderr.strip()[-400:]}")
+    os.replace(tmp, path)
+    return path
 
 
 def imported_modules(found: PackageSet, code: list[str]) -> list[str]:
@@ -694,10 +678,6 @@ def _pip_run(args: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def requirements_for(site: tuple[str, ...], article: tuple[str, ...]) -> tuple[str, ...]:
-    return normalize([*site, *article])
-
-
 def front_matter_line(path: Path, key: str) -> int:
     """The line of ``key:`` in a Markdown file's front matter (1 when not found)."""
     try:
@@ -743,7 +723,7 @@ def resolve_articles(
     sets: dict[str, PackageSet] = {}
     for article in wanted:
         try:
-            requirements = requirements_for(site, article.meta.packages)
+            requirements = normalize([*site, *article.meta.packages])
             sets[article.source.slug] = found = packages.get(requirements)
         except PackageError as exc:
             problems.error(*where(article), str(exc))

@@ -389,8 +389,7 @@ def package_snapshot(ctx: RenderContext, article: Article, found: Any, problems:
     except PackageError as exc:
         problems.warn(article.source.rel, 0, f"{exc}; the page starts without it")
         return ""
-    data = path.read_bytes()
-    name = f"_pyodide/packages/snapshot-{hashlib.sha256(data).hexdigest()[:10]}.bin"
+    name = f"_pyodide/packages/snapshot-{path.stem.rpartition('-')[2]}.bin"  # by content
     if name not in ctx.files.owners:
         ctx.files.write(name, path, LOCK_NAME)
         ctx.files.write(name + ".gz", gzipped(path), LOCK_NAME)

@@ -478,8 +478,7 @@ function bindAdjustable(el) {
   const label = document.querySelector(`label[for="${input.id}"]`)?.textContent?.trim() || input.name;
   const spec = input.dataset.xwFormat || `.${decimals(input.step)}f`;
   const [min, max] = [Number(input.min), Number(input.max)];
-  const step = Number(input.step) || 1;
-  const keyStep = Number(input.dataset.xwKeyStep) || step;
+  const keyStep = Number(input.dataset.xwKeyStep) || Number(input.step) || 1;
   Object.assign(el, { tabIndex: 0, title: "Drag sideways, or use the arrow keys" });
   for (const [name, value] of Object.entries({ role: "slider", "aria-label": label, "aria-valuemin": min, "aria-valuemax": max, "aria-disabled": input.disabled })) {
     el.setAttribute(name, String(value));
@@ -492,8 +491,7 @@ function bindAdjustable(el) {
   };
   const set = (value) => {
     if (input.disabled) return;
-    const clamped = Math.min(max, Math.max(min, value));
-    const onGrid = (min + Math.round((clamped - min) / step) * step).toFixed(decimals(input.step));
+    const onGrid = snapToGrid(input, value);
     if (onGrid === input.value) return;
     input.value = onGrid;
     input.dispatchEvent(new Event("input", { bubbles: true })); // the readout, then Python
@@ -533,14 +531,17 @@ function bindKeyboardStep(input, keyStep) {
     const by = moves[e.key];
     if (!by) return;
     e.preventDefault();
-    const min = Number(input.min);
-    const max = Number(input.max);
-    const step = Number(input.step) || 1;
-    const target = Math.min(max, Math.max(min, Number(input.value) + by * keyStep));
-    const onGrid = min + Math.round((target - min) / step) * step;
-    input.value = onGrid.toFixed(decimals(input.step));
+    input.value = snapToGrid(input, Number(input.value) + by * keyStep);
     input.dispatchEvent(new Event("input", { bubbles: true }));
   });
+}
+
+// *value* kept within a range's min and max and put on its step grid, as the input's text.
+function snapToGrid(input, value) {
+  const [min, max] = [Number(input.min), Number(input.max)];
+  const step = Number(input.step) || 1;
+  const clamped = Math.min(max, Math.max(min, value));
+  return (min + Math.round((clamped - min) / step) * step).toFixed(decimals(input.step));
 }
 
 // A rows input becomes a listbox (WAI-ARIA Authoring Practices, single select, selection
