@@ -23,7 +23,7 @@ def parse_sources(
     parsed = dict(
         zip(
             (s.rel for s in plan.fresh),
-            parallel_map(parse_article, plan.fresh, drafts),
+            parallel_map(parse_article, plan.fresh, drafts, config.csp),
             strict=True,
         )
     )
@@ -59,8 +59,12 @@ def plain_summary(markdown: str) -> str:
     return " ".join(text.split())
 
 
-def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Diagnostic]]:
-    """Read and parse one article file; return it (None if skipped) and its problems."""
+def parse_article(
+    source: Source, drafts: bool, site_csp: Any = ()
+) -> tuple[Article | None, list[Diagnostic]]:
+    """Read and parse one article file; return it (None if skipped) and its problems.
+    *site_csp* is what site.toml adds to the pages' policy (csp.py): raw HTML that the
+    policy still blocks is a warning."""
     problems = Collector()
     where = source.rel
     text = content.read_text(source.path, where, problems)
@@ -68,11 +72,20 @@ def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Di
     if text is None or split is None:
         return None, problems.errors + problems.warnings
     data, key_lines, body, body_line = split
+    name = source.rel.removesuffix("/index.md").removesuffix(".md")
+    if "date" not in data and (named := content.date_in_name(name)):
+        data = {**data, "date": named}  # a Jekyll post's date is in its file name
     meta = content.normalize_front_matter(data, key_lines, where, problems)
+    from .jekyll import convert
     from .markdown import split_blocks
 
-    blocks = split_blocks(body, body_line, where, problems)
+    body = convert(body, body_line, where, problems)  # Liquid and kramdown conventions
+
+    policy = (site_csp, meta.csp) if meta else (site_csp,)
+    blocks = split_blocks(body, body_line, where, problems, policy)
     _check_names(blocks.widgets, where, problems)
+    if meta and (meta.scripts or meta.styles):
+        _check_loaded(meta, policy, key_lines, where, problems)
     found = problems.errors + problems.warnings
     if meta is None or (meta.draft and not drafts):
         return None, found
@@ -92,6 +105,29 @@ def parse_article(source: Source, drafts: bool) -> tuple[Article | None, list[Di
         template_line=key_lines.get("template", 1),
     )
     return article, found
+
+
+def _check_loaded(
+    meta: Any, policy: tuple[Any, ...], key_lines: dict[str, int], where: str, problems: Collector
+) -> None:
+    """Warn about a front matter script or stylesheet from another site that the page's
+    policy does not allow: the reader's browser would refuse it without a word."""
+    from .csp import allows
+
+    chains = {
+        "scripts": ("script-src-elem", "script-src", "default-src"),
+        "styles": ("style-src-elem", "style-src", "default-src"),
+    }
+    for key, chain in chains.items():
+        for url in getattr(meta, key):
+            if url.startswith(("http://", "https://", "//")) and not allows(policy, chain, url):
+                problems.warn(
+                    where,
+                    key_lines.get(key, 1),
+                    f"the page's Content-Security-Policy blocks {url} ({key})",
+                    hint=f"allow its site with csp: {chain[1]}: [...] in the front matter, "
+                    "or [csp] in site.toml, or copy the file into static/",
+                )
 
 
 def check_articles(

@@ -242,7 +242,7 @@ def _build(
         packages=packages,
         package_sets=package_sets,
     )
-    bodies = render_bodies(ctx, changed, executed)
+    bodies = render_bodies(ctx, changed, executed, problems)
     for article, (body, toc, found) in zip(changed, bodies, strict=True):
         problems.extend(found)
         render_article_page(ctx, article, body, toc, executed.get(article.source.slug), problems)
@@ -271,7 +271,9 @@ def _build(
         path = config.root / owner
         return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
-    problems.extend(check_links(scans, files, ctx.urls, source_text, pages, referrers, touched))
+    problems.extend(
+        check_links(scans, files, ctx.urls, source_text, pages, referrers, touched, ctx.renames)
+    )
     problems.raise_if_errors()
 
     # 7. Write the site, then what the next build needs to know of it.

@@ -1,4 +1,5 @@
-"""Command line: build | serve | new | check | fetch-runtime; the only place that prints."""
+"""Command line: build | serve | new | check | fetch-runtime | lock | import-jekyll; the only
+place that prints."""
 
 from __future__ import annotations
 
@@ -115,13 +116,32 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_fetch_runtime(args: argparse.Namespace) -> int:
     from .pyodide import RuntimeMissing, ensure_runtime
+    from .tex import ensure_temml
 
+    cache = Path(args.root).resolve() / ".cache"
     try:
-        folder = ensure_runtime(Path(args.root).resolve() / ".cache")
+        folder = ensure_runtime(cache)
+        temml = ensure_temml(cache)
     except RuntimeMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"pyodide runtime in {folder}")
+    print(f"pyodide runtime in {folder}; math typesetter in {temml}")
+    return 0
+
+
+def cmd_import_jekyll(args: argparse.Namespace) -> int:
+    """Move a Jekyll site's posts, pages, assets and settings into this project."""
+    from .importer import import_jekyll
+
+    source = Path(args.source)
+    if not (source / "_posts").is_dir() and not (source / "_config.yml").is_file():
+        print(f"error: {source} has no _posts/ or _config.yml: not a Jekyll site", file=sys.stderr)
+        return 1
+    root = Path(args.root).resolve()
+    report = import_jekyll(source, root)
+    for line in report.lines():
+        print(line)
+    print("next: `make build` builds it and names, at its line, anything left to do")
     return 0
 
 
@@ -182,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("fetch-runtime", help="download the pinned Pyodide runtime").set_defaults(
         func=cmd_fetch_runtime
     )
+    p = sub.add_parser("import-jekyll", help="move a Jekyll site's posts and assets in: SRC")
+    p.add_argument("source", help="the Jekyll site's folder")
+    p.set_defaults(func=cmd_import_jekyll)
     p = sub.add_parser(
         "lock", help="resolve the browser's Python packages again and rebuild (packages-lock.json)"
     )

@@ -88,7 +88,16 @@ class SiteConfig:
     static_dir: str = _text("static")
     output_dir: str = _text("_site")
     cache_dir: str = _text(".site-cache")
+    # Folders (or files) at the project root published as they are, at the same paths:
+    # a migrated blog's images/, js/, CNAME. Links to them get the base path like any other.
+    passthrough: tuple[str, ...] = _setting(
+        (),
+        lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        'a list of folders or files at the project root, e.g. ["images", "CNAME"]',
+    )
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+    # [csp]: sources every page's Content-Security-Policy adds (csp.py).
+    csp: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def path(self, name: str) -> Path:
         """Resolve one of the *_dir settings against the project root."""
@@ -128,14 +137,24 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
     problems.raise_if_errors()
     data.update(overrides or {})
     raw_runtime = data.pop("runtime", {})
+    csp: Any = ()
+    if "csp" in data:
+        from .csp import check_extension
+
+        csp, wrong = check_extension(data.pop("csp"))
+        if csp is None:
+            line = next((n for n, t in enumerate(text.splitlines(), 1) if t.strip() == "[csp]"), 0)
+            problems.error(CONFIG_NAME, line or _line_of(text, "csp"), f"'csp': expected {wrong}")
+            csp = ()
     values = _checked(data, SiteConfig, text, None, problems)
     _check_base_url(values.get("base_url", SiteConfig.base_url), text, problems)
+    _check_passthrough(root, values, text, problems)
     if not isinstance(raw_runtime, dict):
         problems.error(CONFIG_NAME, _line_of(text, "runtime"), "'runtime' must be a table")
         raw_runtime = {}
     runtime = RuntimeConfig(**_checked(raw_runtime, RuntimeConfig, text, "runtime", problems))
     problems.raise_if_errors()
-    return SiteConfig(root=root, runtime=runtime, **values)
+    return SiteConfig(root=root, runtime=runtime, csp=csp, **values)
 
 
 def _read_toml(path: Path, problems: Collector) -> tuple[str, dict[str, Any]]:
@@ -160,7 +179,7 @@ def _checked(
     """The values of *data* that *cls*'s settings accept; a problem for every other."""
     settings = _settings(cls)
     prefix = f"{section}." if section else ""
-    known = sorted([*settings, *(["runtime"] if section is None else [])])
+    known = sorted([*settings, *(["runtime", "csp"] if section is None else [])])
     values = {}
     for key, value in data.items():
         line = _line_of(text, key, section)
@@ -183,6 +202,28 @@ def _checked(
                 value = tuple(value)
             values[key] = value
     return values
+
+
+def _check_passthrough(root: Path, values: dict[str, Any], text: str, problems: Collector) -> None:
+    """Each passthrough entry: an existing folder or file at the root that is none of the
+    project's own folders."""
+    own = {
+        values.get(name, getattr(SiteConfig, name)).strip("/")
+        for name in ("content_dir", "templates_dir", "static_dir", "output_dir", "cache_dir")
+    } | {".git", ".cache", ".venv", "node_modules"}
+    line = _line_of(text, "passthrough")
+    for entry in values.get("passthrough", ()):
+        name = entry.strip("/")
+        parts = name.split("/")
+        if not name or entry.startswith("/") or ".." in parts or "." in parts:
+            problem = "a path inside the project, such as images or assets/js"
+        elif parts[0] in own:
+            problem = f"not one of the project's own folders ({parts[0]} is)"
+        elif not (root / name).exists():
+            problem = f"something that exists ({name} is not there)"
+        else:
+            continue
+        problems.error(CONFIG_NAME, line, f"'passthrough': {entry!r}: expected {problem}")
 
 
 def _check_base_url(base_url: str, text: str, problems: Collector) -> None:

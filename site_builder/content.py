@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,40 @@ from .model import FrontMatter, Source
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
 KNOWN_KEYS = {f.name for f in fields(FrontMatter)}  # adding a key to FrontMatter adds it here
 # Keys other site generators (Jekyll, Hugo) write, understood as what they mean here:
-# published: false is draft: true, permalink is the slug.
-ALIASES = {"published", "permalink"}
+# published: false is draft: true, permalink is the slug, author is authors, categories
+# are tags, excerpt or description is the summary.
+ALIASES = {"published", "permalink", "author", "categories", "category", "excerpt", "description"}
+# Keys of Jekyll themes that say how the old site showed a post, and mean nothing here:
+# not worth a warning per post.
+THEME_KEYS = {"layout", "comments", "mathjax", "toc", "share"}
+
+
+DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+
+
+def url_slug(path: str) -> str:
+    """The slug of a file name as Jekyll authors name posts: a date prefix
+    (``2019-03-04-``) dropped, capitals lowered, accents taken off, spaces and other
+    characters turned into ``-``. A name that is a slug already stays as it is."""
+    if SLUG_RE.match(path) and not DATED_NAME.match(path.rsplit("/", 1)[-1]):
+        return path
+    parts = []
+    for part in path.split("/"):
+        dated = DATED_NAME.match(part)
+        part = dated[4] if dated else part
+        plain = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+        parts.append(re.sub(r"[^a-z0-9_]+", "-", plain.lower()).strip("-"))
+    slug = "/".join(parts)
+    return slug if SLUG_RE.match(slug) else path
+
+
+def date_in_name(path: str) -> dt.date | None:
+    """The date a Jekyll post's file (or bundle folder) name starts with, if any."""
+    dated = DATED_NAME.match(path.rsplit("/", 1)[-1])
+    if dated:
+        with contextlib.suppress(ValueError):
+            return dt.date(int(dated[1]), int(dated[2]), int(dated[3]))
+    return None
 
 
 def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Source]:
@@ -64,11 +98,11 @@ def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Sou
                 in_bundle or (bundle and entry.name != "index.md")
             ):
                 if bundle:
-                    sources.append(Source(entry.path, f"{prefix}/{relative}", inside, folder))
+                    slug = url_slug(inside)
+                    sources.append(Source(entry.path, f"{prefix}/{relative}", slug, folder))
                 else:
-                    sources.append(
-                        Source(entry.path, f"{prefix}/{relative}", relative[: -len(".md")], None)
-                    )
+                    slug = url_slug(relative[: -len(".md")])
+                    sources.append(Source(entry.path, f"{prefix}/{relative}", slug, None))
     return sorted(sources, key=lambda s: s.slug)
 
 
@@ -214,6 +248,28 @@ def _strings(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+def _aliased(data: dict[str, Any]) -> dict[str, Any]:
+    """*data* with the other generators' names of known keys filled in (the key's own name
+    wins): author → authors, categories/category → tags, excerpt/description → summary."""
+    data = dict(data)
+    for alias, key in (
+        ("author", "authors"),
+        ("excerpt", "summary"),
+        ("description", "summary"),
+    ):
+        if alias in data and key not in data:
+            data[key] = data[alias]
+    found: list[Any] = []
+    for alias in ("categories", "category", "tags"):
+        value = data.get(alias)
+        # Jekyll: "categories" as a string is space-separated; one "category" is one.
+        found += value.split() if isinstance(value, str) and alias == "categories" else [value]
+    if "tags" not in data and any(v is not None for v in found):
+        flat = [x for v in found if v is not None for x in (v if isinstance(v, list) else [v])]
+        data["tags"] = flat
+    return data
+
+
 def normalize_front_matter(
     data: dict[str, Any], key_lines: dict[str, int], where: str, problems: Collector
 ) -> FrontMatter | None:
@@ -228,8 +284,9 @@ def normalize_front_matter(
             f"front matter '{key}': expected {expected}, got {data[key]!r}",
         )
 
+    data = _aliased(data)
     for key in data:
-        if key not in KNOWN_KEYS and key not in ALIASES:
+        if key not in KNOWN_KEYS and key not in ALIASES and key not in THEME_KEYS:
             problems.warn(
                 where,
                 key_lines.get(str(key), 1),
@@ -258,7 +315,7 @@ def normalize_front_matter(
                 values[key] = data[key]
             else:
                 bad(key, "a string")
-    for key in ("authors", "tags", "packages"):
+    for key in ("authors", "tags", "packages", "styles", "scripts"):
         if key in data:
             items = _strings(data[key])
             if items is None:
@@ -298,6 +355,14 @@ def normalize_front_matter(
                 bad(key, f"a number of seconds above 0, at most {MAX_TIMEOUT:,}")
             else:
                 values[key] = float(data[key])
+    if "csp" in data:
+        from .csp import check_extension
+
+        extension, wrong = check_extension(data["csp"])
+        if extension is None:
+            bad("csp", wrong)
+        else:
+            values["csp"] = extension
     if len(problems.errors) > before:
         return None
     return FrontMatter(title=str(title).strip(), **values)

@@ -44,11 +44,14 @@ def _fence_in_list(lines: list[str], i: int, indent: int) -> bool:
 
 
 # {py}`x`, {py:.2f}`x` (values); {input}`name` (an input the reader adjusts in the text)
-INLINE_RE = re.compile(r"\{(py|input)(?::([^}`\n]*))?\}`([^`\n]+)`")
-_INLINE_OPENER = re.compile(r"\{(?:py|input)(?::[^}`\n]*)?\}$")
+INLINE_RE = re.compile(r"\{(?P<kind>py|input)(?::(?P<fmt>[^}`\n]*))?\}`(?P<expr>[^`\n]+)`")
 CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
-DISPLAY_MATH_RE = re.compile(r"\$\$(.+?)\$\$", re.S)
-INLINE_MATH_RE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\w$])")
+# $$display$$ (never $$$) or $inline$, in one pass so positions refer to the text as written
+MATH_RE = re.compile(
+    r"(?<!\$)\$\$(?!\$)(?P<display>.+?)(?<!\$)\$\$(?!\$)"
+    r"|(?<![\\$\w])\$(?=\S)(?P<inline>[^$\n]+?)(?<=\S)\$(?![\w$])",
+    re.S,
+)
 PLACEHOLDER = "XWPLACEHOLDER{kind}{n}X"
 PLACEHOLDER_RE = re.compile(r"(<p>)?XWPLACEHOLDER([A-Z]+)(\d+)X(</p>)?")
 
@@ -110,7 +113,9 @@ def _code_language(info: str) -> str | None:
     return words[0].lstrip(".") or None
 
 
-def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> Blocks:
+def split_blocks(
+    body: str, body_line: int, where: str, problems: Collector, csp: tuple[Any, ...] = ()
+) -> Blocks:
     """Cut code, cells, widgets, inline values and math out of *body*, leaving placeholders.
 
     Code blocks are highlighted by the build (``highlight.py``), which remembers results,
@@ -126,7 +131,7 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
     prose: list[tuple[int, str]] = []  # (file line, text) of the run of prose being collected
 
     def flush_prose() -> None:
-        _blocked_by_csp(prose, where, problems)
+        _blocked_by_csp(prose, where, problems, csp)
         if prose:
             out.extend(_replace_inline(prose, where, inlines, math, problems))
             prose.clear()
@@ -191,67 +196,165 @@ def split_blocks(body: str, body_line: int, where: str, problems: Collector) -> 
     return Blocks("\n".join(out), cells, widgets, inlines, math, code)
 
 
-# What the page's Content-Security-Policy (templates/base.html) blocks, found in an author's
-# raw HTML: (pattern, what it is, what to do instead).
+# What the page's Content-Security-Policy (csp.py) blocks, found in an author's raw HTML:
+# (pattern, what it is, directives in fallback order, the source it needs, what to do).
+# A source of None: the URL the pattern found (group "url").
+_SCRIPT = ("script-src-elem", "script-src", "default-src")
 _CSP_BLOCKED = [
     (
         re.compile(r"<script\b(?![^>]*\bsrc\s*=)", re.I),
         "an inline <script>",
+        _SCRIPT,
+        "'unsafe-inline'",
         'put the code in a file under static/ and load it with <script src="/static/...">',
     ),
     (
-        re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//", re.I),
+        re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?P<url>(?:https?:)?//[^\"'\s>]+)", re.I),
         "a script from another site",
-        "copy the script into static/ (the site serves no third-party code)",
+        _SCRIPT,
+        None,
+        "copy the script into static/, or allow its site: [csp] script-src in site.toml",
     ),
     (
         re.compile(
-            r"<(?:iframe|img|video|audio|source|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//",
+            r"<(?P<tag>iframe|img|video|audio|source|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?"
+            r"(?P<url>(?:https?:)?//[^\"'\s>]+)",
             re.I,
         ),
         "content from another site (a frame, image, media or stylesheet)",
-        "copy it into the article's bundle or static/, or link to it instead of embedding it",
+        (),  # by tag: see _directives
+        None,
+        "copy it into the article's bundle or static/, or allow its site in the policy "
+        "([csp] in site.toml, or csp: in the front matter), e.g. frame-src for a video",
     ),
     (
         re.compile(r"<style\b", re.I),
         "an inline <style> element",
+        ("style-src-elem", "style-src", "default-src"),
+        "'unsafe-inline'",
         "put the rules in a stylesheet under static/ and link it from a template",
     ),
     (
         re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I),
         "a style= attribute",
+        ("style-src-attr", "style-src", "default-src"),
+        "'unsafe-inline'",
         "give the element a class and style it in a stylesheet under static/",
     ),
     (
         re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I),
         "an inline event handler (onclick= and the like)",
+        ("script-src-attr", "script-src", "default-src"),
+        "'unsafe-inline'",
         "attach the handler from a script file under static/",
     ),
 ]
+_BY_TAG = {
+    "iframe": ("frame-src", "child-src", "default-src"),
+    "img": ("img-src", "default-src"),
+    "video": ("media-src", "default-src"),
+    "audio": ("media-src", "default-src"),
+    "source": ("media-src", "default-src"),
+    "link": ("style-src-elem", "style-src", "default-src"),
+}
 
 
-def _blocked_by_csp(prose: list[tuple[int, str]], where: str, problems: Collector) -> None:
-    """Warn, at its line, about raw HTML the page's Content-Security-Policy will block:
-    the reader would see an empty figure and the author no message."""
+def _blocked_by_csp(
+    prose: list[tuple[int, str]], where: str, problems: Collector, csp: tuple[Any, ...] = ()
+) -> None:
+    """Warn, at its line, about raw HTML the page's Content-Security-Policy (with what
+    site.toml and the front matter add, *csp*) will block: the reader would see an empty
+    figure and the author no message."""
+    from .csp import allows
+
     for line_no, line in prose:
         if "<" not in line or line.startswith("    "):  # no tag, or indented code
             continue
-        bare = CODE_SPAN_RE.sub("", line)
-        for pattern, what, instead in _CSP_BLOCKED:
-            if pattern.search(bare):
-                problems.warn(
-                    where,
-                    line_no,
-                    f"the page's Content-Security-Policy blocks {what} in the browser",
-                    hint=instead,
-                )
-                break
+        bare = MATH_RE.sub("", CODE_SPAN_RE.sub("", line))  # TeX is not markup
+        for pattern, what, chain, source, instead in _CSP_BLOCKED:
+            found = pattern.search(bare)
+            if not found:
+                continue
+            if "tag" in pattern.groupindex:
+                chain = _BY_TAG[found["tag"].lower()]
+            if allows(csp, chain, source or found["url"]):
+                continue
+            problems.warn(
+                where,
+                line_no,
+                f"the page's Content-Security-Policy blocks {what} in the browser",
+                hint=instead,
+            )
+            break
 
 
 def _dedent(line: str, indent: int) -> str:
     """*line* without up to *indent* leading spaces (a fenced block's own indentation)."""
     lead = len(line) - len(line.lstrip(" "))
     return line[min(lead, indent) :]
+
+
+# Where math and inline values are never looked for, inside a run of prose: code spans,
+# elements whose text is not prose (as MathJax skips them), comments, tags with their
+# attributes, autolinks, link targets and reference definitions.
+VERBATIM_RE = re.compile(
+    r"(?P<ticks>`+)(?!`).*?(?<!`)(?P=ticks)(?!`)"
+    r"|<(?P<raw>script|style|textarea|pre|code|kbd|samp)\b.*?</(?P=raw)\s*>"
+    r"|<!--.*?-->"
+    r"|</?[A-Za-z][\w-]*(?:\s(?:\"[^\"]*\"|'[^']*'|[^'\"<>])*)?/?>"
+    r"|<[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*>"
+    r"|\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
+    r"|^ {0,3}\[[^\]\n]+\]:[ \t]*\S+",
+    re.S | re.I | re.M,
+)
+_HTML_BLOCK_RE = re.compile(r"^ {0,3}<(?P<close>/)?(?P<tag>[A-Za-z][\w-]*)(?P<rest>[\s/>].*|$)")
+_MARKDOWN_ATTR = re.compile(r"""\smarkdown\s*=\s*["']?(?:1|block|span)""", re.I)
+
+
+def _raw_blocks(prose: list[tuple[int, str]]) -> list[bool]:
+    """For each line of *prose*, whether Python-Markdown passes it through untouched: an
+    indented code block (not a list item's content) or a raw HTML block (a block-level
+    element, or a comment, starting a block; without ``markdown="1"``)."""
+    from markdown.util import BLOCK_LEVEL_ELEMENTS
+
+    lines = [text for _, text in prose]
+    raw = [False] * len(lines)
+    i, blank_before = 0, True
+    while i < len(lines):
+        line = lines[i]
+        lead = len(line) - len(line.lstrip(" "))
+        if blank_before and line.strip() and lead >= 4 and not _fence_in_list(lines, i, lead):
+            while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
+                raw[i] = bool(lines[i].strip())
+                i += 1
+            blank_before = True
+            continue
+        opened = _HTML_BLOCK_RE.match(line) if blank_before else None
+        if line.lstrip().startswith("<!--") and blank_before:
+            while i < len(lines):
+                raw[i] = True
+                i += 1
+                if "-->" in lines[i - 1]:
+                    break
+            blank_before = False
+            continue
+        tag = opened["tag"].lower() if opened else ""
+        if opened and not opened["close"] and tag in BLOCK_LEVEL_ELEMENTS:
+            keep = not _MARKDOWN_ATTR.search(line)
+            opens = re.compile(rf"<{tag}\b", re.I)
+            closes = re.compile(rf"</{tag}\s*>", re.I)
+            depth = 0
+            while i < len(lines):
+                depth += len(opens.findall(lines[i])) - len(closes.findall(lines[i]))
+                raw[i] = keep
+                i += 1
+                if depth <= 0 or tag in ("hr",):
+                    break
+            blank_before = False
+            continue
+        blank_before = not line.strip()
+        i += 1
+    return raw
 
 
 def _replace_inline(
@@ -261,51 +364,101 @@ def _replace_inline(
     math: list[Math],
     problems: Collector,
 ) -> list[str]:
-    """Replace math and {py}`expr` in a run of prose lines, leaving code spans alone."""
-    text = "\n".join(line for _, line in prose)
-    first = prose[0][0]
-    if "`" not in text and "$" not in text:
+    """Replace math and {py}`expr` in a run of prose lines; code, raw HTML and link
+    targets stay as they are (VERBATIM_RE, _raw_blocks)."""
+    if not any("`" in text or "$" in text for _, text in prose):
         return [line for _, line in prose]
-    pieces: list[str] = []
-    last, line = 0, first
-    # Code spans are copied verbatim; everything between them is scanned.
-    for span in CODE_SPAN_RE.finditer(text):
-        if _INLINE_OPENER.search(text, max(0, span.start() - 40), span.start()):
-            continue  # an inline value, handled by _scan
-        pieces.append(_scan(text[last : span.start()], line, where, inlines, math, problems))
-        pieces.append(span.group())
-        line += text.count("\n", last, span.end())
-        last = span.end()
-    pieces.append(_scan(text[last:], line, where, inlines, math, problems))
-    return "".join(pieces).split("\n")
+    raw = _raw_blocks(prose)
+    out: list[str] = []
+    start = 0
+    for end in range(1, len(prose) + 1):  # runs of lines that are all raw or all prose
+        if end < len(prose) and raw[end] == raw[start]:
+            continue
+        run = prose[start:end]
+        if raw[start]:
+            _warn_unrendered(run, where, problems)
+            out.extend(line for _, line in run)
+        else:
+            out.extend(_replace_in_text(run, where, inlines, math, problems))
+        start = end
+    return out
 
 
-def _scan(
-    text: str,
-    line: int,
+def _warn_unrendered(run: list[tuple[int, str]], where: str, problems: Collector) -> None:
+    """Math or an inline value in a raw HTML block stays text: say so, once per block."""
+    for line_no, text in run:
+        bare = VERBATIM_RE.sub("", text)
+        if INLINE_RE.search(text) or MATH_RE.search(bare):
+            if text.startswith("    "):
+                return  # indented code: shown as written, as intended
+            problems.warn(
+                where,
+                line_no,
+                "math and {py} values inside a raw HTML block are left as written",
+                hint='add markdown="1" to the block\'s opening tag to have them rendered',
+            )
+            return
+
+
+# One pass over a run of prose, as a tokenizer reads it: whichever starts first wins, so
+# "$" inside a tag's attribute is not math, and "<" inside $...$ is not a tag.
+_PROSE_RE = re.compile(
+    rf"(?P<value>{INLINE_RE.pattern})|(?P<verbatim>{VERBATIM_RE.pattern})|{MATH_RE.pattern}",
+    re.S | re.I | re.M,
+)
+
+
+def _replace_in_text(
+    prose: list[tuple[int, str]],
     where: str,
     inlines: list[Inline],
     math: list[Math],
     problems: Collector,
-) -> str:
-    def inline_value(m: re.Match[str]) -> str:
-        where_line = line + text.count("\n", 0, m.start())
-        fmt, kind = (m[2] or "").strip(), "value" if m[1] == "py" else "input"
-        inlines.append(Inline(len(inlines), m[3].strip(), where_line, fmt, kind))
-        return PLACEHOLDER.format(kind="INLINE", n=len(inlines) - 1)
+) -> list[str]:
+    """Math and inline values of a run of prose lines replaced by placeholders; code,
+    tags, comments and link targets copied as they are."""
+    text = "\n".join(line for _, line in prose)
+    first = prose[0][0]
 
-    def display(m: re.Match[str]) -> str:
-        math.append(Math(m[1].strip(), True, line + text.count("\n", 0, m.start())))
-        return "\n\n" + PLACEHOLDER.format(kind="MATH", n=len(math) - 1) + "\n\n"
+    def line_at(index: int) -> int:
+        return first + text.count("\n", 0, index)
 
-    def inline(m: re.Match[str]) -> str:
-        math.append(Math(m[1], False, line + text.count("\n", 0, m.start())))
-        return PLACEHOLDER.format(kind="MATH", n=len(math) - 1)
+    def formula(m: re.Match[str], display: bool) -> str:
+        group = "display" if display else "inline"
+        tex = m[group].strip() if display else m[group]
+        # The line where the TeX itself starts (after "$$" and any newline).
+        at = line_at(m.start(group) + len(m[group]) - len(m[group].lstrip()))
+        if INLINE_RE.search(tex):
+            problems.error(
+                where,
+                at,
+                "a {py} value cannot go inside math",
+                hint="write the value after the formula, or use a widget's formula output, "
+                "whose numbers follow the inputs",
+            )
+        math.append(Math(tex, display, at))
+        placeholder = PLACEHOLDER.format(kind="MATH", n=len(math) - 1)
+        if not display:
+            return placeholder
+        # $$...$$ is display math wherever it is (as TeX, MathJax and Pandoc have it); on
+        # lines of its own it is a block, inside a sentence it stays in its paragraph.
+        before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+        after_end = text.find("\n", m.end())
+        after = text[m.end() : after_end if after_end >= 0 else len(text)]
+        if not before.strip() and not after.strip():
+            return "\n\n" + placeholder + "\n\n"
+        return placeholder
 
-    text = INLINE_RE.sub(inline_value, text)
-    # Display math may swallow newlines; count lines against the text as it was.
-    text = DISPLAY_MATH_RE.sub(display, text)
-    return INLINE_MATH_RE.sub(inline, text)
+    def token(m: re.Match[str]) -> str:
+        if m["value"] is not None:
+            fmt, kind = (m["fmt"] or "").strip(), "value" if m["kind"] == "py" else "input"
+            inlines.append(Inline(len(inlines), m["expr"].strip(), line_at(m.start()), fmt, kind))
+            return PLACEHOLDER.format(kind="INLINE", n=len(inlines) - 1)
+        if m["verbatim"] is not None:
+            return m[0]
+        return formula(m, m["display"] is not None)
+
+    return _PROSE_RE.sub(token, text).split("\n")
 
 
 class _PrefixLinks(Treeprocessor):
@@ -478,47 +631,57 @@ def make_markdown(
             MarkdownInHtmlExtension(),
             AdmonitionExtension(),
             SaneListExtension(),
-            TocExtension(permalink="#", permalink_title="Link to this section", toc_depth="2-3"),
+            TocExtension(
+                permalink="#",
+                permalink_title="Link to this section",
+                toc_depth="2-3",
+                slugify=_slugify,
+            ),
             _SiteExtension(urls, renames or {}, highlights),
         ],
         output_format="html",
     )
 
 
-_RAW_MARKUP = re.compile(r"&(?!#x[0-9A-Fa-f]+;|#[0-9]+;)|<|>")
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+def render_math(
+    typeset: Any, tex: str, display: bool, where: str, line: int, problems: Collector
+) -> str:
+    """Typeset TeX as MathML (tex.Typesetter) so it reads without JavaScript; bad TeX is an
+    error at the line of the mistake, with Temml's reason."""
+    from .tex import TexError
 
-
-def tex_to_mathml(tex: str, display: bool) -> str:
-    """MathML for *tex*, with every piece of text escaped.
-
-    latex2mathml serialises its tree and then unescapes the result, which keeps its own
-    character references (``&#x0003C;``) but also lets the text of ``\\text{a<b}`` (or
-    ``\\operatorname``, ``\\mathrm``, a bare ``&``) through as markup. Escaping every text
-    and attribute once beforehand makes that round trip come out escaped.
-    """
-    from latex2mathml.converter import convert_to_element, tostring, unescape
-
-    tree = convert_to_element(tex, display="block" if display else "inline")
-    for element in tree.iter():
-        for attr in ("text", "tail"):
-            value = getattr(element, attr)
-            if value:
-                setattr(element, attr, _RAW_MARKUP.sub(lambda m: _ESCAPES[m[0]], value))
-        for name, value in element.attrib.items():
-            element.attrib[name] = _RAW_MARKUP.sub(lambda m: _ESCAPES[m[0]], value)
-    return unescape(tostring(tree, encoding="unicode"))
-
-
-def render_math(tex: str, display: bool, where: str, line: int, problems: Collector) -> str:
-    """Typeset TeX as MathML so it reads without JavaScript."""
-    try:
-        mathml = tex_to_mathml(tex, display)
-    except Exception as exc:  # latex2mathml raises many exception types
-        problems.error(where, line, f"cannot typeset math ${tex}$: {exc}")
-        return html.escape(tex)
+    result = typeset(tex, display)
+    if isinstance(result, TexError):
+        at = line + tex.count("\n", 0, result.position or 0)
+        shown = tex if len(tex) <= 60 else tex[:57] + "…"
+        problems.error(where, at, f"cannot typeset math ${shown}$: {result.reason}")
+        return f'<code class="xw-bad-math">{html.escape(tex)}</code>'
     alt = html.escape(tex, quote=True)
-    return mathml.replace("<math ", f'<math alttext="{alt}" ', 1)
+    return result.replace("<math", f'<math alttext="{alt}"', 1)
+
+
+_filling: dict[str, list[str]] = {}  # the parts of the body render_body is converting
+
+
+def _as_text(m: re.Match[str]) -> str:
+    """A placeholder as the plain text of what fills it (a value, a formula's characters)."""
+    content = _filling.get(m[2], [])
+    shown = content[int(m[3])] if int(m[3]) < len(content) else ""
+    return html.unescape(re.sub(r"<[^>]+>", "", shown))
+
+
+def _slugify(value: str, separator: str) -> str:
+    """Heading ids as Python-Markdown makes them, from the text a reader sees: a value or a
+    formula in a heading counts as its text, never as the placeholder standing for it."""
+    from markdown.extensions.toc import slugify
+
+    return slugify(PLACEHOLDER_RE.sub(_as_text, value), separator)
+
+
+def _fill_toc(tokens: list[dict[str, Any]]) -> None:
+    for token in tokens:
+        token["name"] = PLACEHOLDER_RE.sub(_as_text, token["name"])
+        _fill_toc(token.get("children", []))
 
 
 def render_body(
@@ -526,6 +689,8 @@ def render_body(
 ) -> tuple[str, list[dict[str, Any]]]:
     """Convert Markdown to HTML, fill in the placeholders, and return (html, toc tokens)."""
     converter.reset()
+    _filling.clear()
+    _filling.update(parts)
     text = converter.convert(body)
 
     def fill(m: re.Match[str]) -> str:
@@ -535,4 +700,5 @@ def render_body(
         return (m[1] or "") + content + (m[4] or "")
 
     toc = getattr(converter, "toc_tokens", [])
+    _fill_toc(toc)
     return PLACEHOLDER_RE.sub(fill, text), toc

@@ -26,6 +26,12 @@ class FrontMatter:
     browser_time_limit: float | None = None
     # Python packages this article's browser code uses, besides the site's (packages.py).
     packages: tuple[str, ...] = ()
+    # Stylesheets and scripts this article's page loads (site-absolute, relative to the
+    # bundle, or another site's when the policy allows it); scripts are deferred.
+    styles: tuple[str, ...] = ()
+    scripts: tuple[str, ...] = ()
+    # Sources this article's Content-Security-Policy adds (csp.py), e.g. a video host's frames.
+    csp: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

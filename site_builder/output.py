@@ -217,6 +217,8 @@ def guard_folders(config: SiteConfig) -> list[tuple[str, str]]:
     }
     sources[".git"] = root / ".git"
     sources[".cache (the runtime download)"] = root / ".cache"
+    for entry in config.passthrough:
+        sources[f"passthrough ({entry})"] = root / entry.strip("/")
     output, cache = config.path("output_dir"), config.path("cache_dir")
     if output.resolve() == (cache / "preview" / "site").resolve():  # a preview: ours
         return []

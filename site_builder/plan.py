@@ -31,7 +31,7 @@ from .state import Changes, Kept, State, StateDamaged, Summary, create, discard
 
 PLAN_VERSION = 5  # part of every state key: a new layout of the state starts from scratch
 PACKAGE = Path(__file__).resolve().parent
-DEPENDENCIES = ("markdown", "jinja2", "pygments", "latex2mathml", "yaml")  # module names
+DEPENDENCIES = ("markdown", "jinja2", "pygments", "yaml")  # module names
 
 
 def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
@@ -49,6 +49,12 @@ def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
                 continue
             h.update(str(path.relative_to(root)).encode())
             h.update(path.read_bytes())
+    for entry in config.passthrough:  # published as they are: their stamps are enough
+        path = config.root / entry.strip("/")
+        found = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in found:
+            st = file.stat()
+            h.update(f"{file.relative_to(config.root)}:{st.st_mtime_ns}:{st.st_size}".encode())
     lock = config.root / "packages-lock.json"  # the browser's packages (packages.py)
     if lock.is_file():
         h.update(lock.read_bytes())

@@ -97,19 +97,31 @@ class _Manifest:
 def ensure_runtime(cache_root: Path) -> Path:
     """Return a folder with the pinned Pyodide files, intact; fetch them with ``npm pack``
     (checked against the registry's integrity hash) when missing or damaged."""
-    folder = runtime_dir(cache_root)
+    return ensure_npm_files(
+        runtime_dir(cache_root), "pyodide", PYODIDE_VERSION, PYODIDE_INTEGRITY, RUNTIME_FILES
+    )
+
+
+def ensure_npm_files(
+    folder: Path, package: str, version: str, integrity: str, files: tuple[str, ...]
+) -> Path:
+    """Return *folder* holding *files* (paths inside the package, without ``package/``) of
+    the npm package *package*@*version*, intact; fetch them with ``npm pack`` (checked
+    against the registry's *integrity* hash) when missing or damaged."""
     manifest = _Manifest(folder)
-    damaged = [name for name in RUNTIME_FILES if not manifest.intact(folder / name)]
+    damaged = [name for name in files if not manifest.intact(folder / Path(name).name)]
     if not damaged:
         manifest.save()
         return folder
     if folder.exists():
-        log.warning("runtime files missing or damaged (%s); fetching again", ", ".join(damaged))
-    _fetch(folder)
+        log.warning("%s files missing or damaged (%s); fetching again", package, ", ".join(damaged))
+    _fetch(folder, package, version, integrity, files)
     return folder
 
 
-def _fetch(folder: Path) -> None:
+def _fetch(
+    folder: Path, package: str, version: str, integrity: str, files: tuple[str, ...]
+) -> None:
     import base64
     import secrets
     import subprocess
@@ -117,40 +129,39 @@ def _fetch(folder: Path) -> None:
     import tempfile
 
     if shutil.which("npm") is None:
-        raise RuntimeMissing("npm is needed once to fetch Pyodide; install Node.js and npm")
-    log.info("fetching pyodide@%s from npm", PYODIDE_VERSION)
+        raise RuntimeMissing(f"npm is needed once to fetch {package}; install Node.js and npm")
+    log.info("fetching %s@%s from npm", package, version)
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".fetch-") as tmp:
         proc = subprocess.run(
-            ["npm", "pack", f"pyodide@{PYODIDE_VERSION}", "--silent"],
+            ["npm", "pack", f"{package}@{version}", "--silent"],
             cwd=tmp,
             capture_output=True,
             text=True,
         )
-        tarballs = list(Path(tmp).glob("pyodide-*.tgz"))
+        tarballs = list(Path(tmp).glob(f"{package}-*.tgz"))
         if proc.returncode != 0 or not tarballs:
-            raise RuntimeMissing(
-                f"npm pack pyodide@{PYODIDE_VERSION} failed: {proc.stderr.strip()}"
-            )
-        algorithm, _, expected = PYODIDE_INTEGRITY.partition("-")
+            raise RuntimeMissing(f"npm pack {package}@{version} failed: {proc.stderr.strip()}")
+        algorithm, _, expected = integrity.partition("-")
         digest = hashlib.new(algorithm, tarballs[0].read_bytes()).digest()
         if base64.b64encode(digest).decode() != expected:
             raise RuntimeMissing(
-                f"the downloaded pyodide@{PYODIDE_VERSION} does not match the registry's "
-                f"integrity hash {PYODIDE_INTEGRITY[:20]}…; refused"
+                f"the downloaded {package}@{version} does not match the registry's "
+                f"integrity hash {integrity[:20]}…; refused"
             )
         staging = Path(tmp) / "out"
         staging.mkdir()
+        names = [Path(name).name for name in files]
         with tarfile.open(tarballs[0]) as tar:
-            for name in RUNTIME_FILES:
-                extracted = tar.extractfile(tar.getmember(f"package/{name}"))
+            for inside, name in zip(files, names, strict=True):
+                extracted = tar.extractfile(tar.getmember(f"package/{inside}"))
                 assert extracted is not None
                 (staging / name).write_bytes(extracted.read())
         manifest = _Manifest(staging)
-        for name in RUNTIME_FILES:
+        for name in names:
             manifest.record(staging / name)
         manifest.save()
-        # Swap the verified folder in; a snapshot made from the old files goes with them.
+        # Swap the verified folder in; what was made from the old files goes with them.
         old = folder.with_name(f".{folder.name}.old-{secrets.token_hex(4)}")
         if folder.exists():
             os.replace(folder, old)

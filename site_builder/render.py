@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 
-from .assets import copy_packages, copy_runtime, copy_static
+from .assets import copy_packages, copy_passthrough, copy_runtime, copy_static
 from .cache import entry_path, read_entry, write_entry
 from .config import SiteConfig
 from .errors import Collector, Diagnostic
@@ -227,6 +227,7 @@ class RenderContext:
         files = SiteFiles()
         files.write(MARKER, MARKER_TEXT, "site-builder")
         assets = copy_static(config, files)
+        copy_passthrough(config, files)
         runtime = copy_runtime(config, files, urls, problems)
         locks = copy_packages(config, files, urls, packages, problems) if runtime else {}
         shared = ""
@@ -241,6 +242,8 @@ class RenderContext:
             site=config,
             url=urls,
             asset=lambda p: urls(assets[p]),
+            # An author's link as it goes into a page: base path, hashed static name.
+            link=lambda href: urls.prefix(href, {f"static/{k}": v for k, v in assets.items()}),
             dev=dev,
             pyodide_version=PYODIDE_VERSION,
             tag_slug=tag_slug,
@@ -272,10 +275,11 @@ def render_article_body(
     base_url: str,
     renames: dict[str, str],
     highlights: Path | None = None,
+    temml: Path | None = None,
 ) -> tuple[str, list[dict[str, Any]], list[Diagnostic]]:
     """Markdown to HTML with code, cells, widgets, math and inline values filled in;
-    highlighted code is remembered in *highlights*. (Runs in worker processes: plain
-    arguments only.)"""
+    highlighted code is remembered in *highlights*, math is typeset by *temml* (see
+    tex.py). (Runs in worker processes: plain arguments only.)"""
     from .highlight import highlight
     from .markdown import make_markdown, render_body, render_math
 
@@ -285,7 +289,10 @@ def render_article_body(
         _converters[key] = make_markdown(Urls(base_url), renames, highlights)
     problems = Collector()
     where = article.source.rel
-    math_html = [render_math(m.tex, m.display, where, m.line, problems) for m in article.math]
+    typeset = _typesetter(temml, highlights)
+    math_html = [
+        render_math(typeset, m.tex, m.display, where, m.line, problems) for m in article.math
+    ]
     run = run or Executed([], [], {}, {}, {})
     widget_html = []
     if article.widgets:
@@ -293,7 +300,7 @@ def render_article_body(
 
         for w in article.widgets:
             mathml = {
-                o.id: render_math(o.options["tex"], True, where, o.line, problems)
+                o.id: render_math(typeset, o.options["tex"], True, where, o.line, problems)
                 for o in w.outputs
                 if o.type == "formula"
             }
@@ -310,6 +317,27 @@ def render_article_body(
     }
     body, toc = render_body(_converters[key], article.body, parts)
     return body, toc, problems.errors
+
+
+def _typesetter(temml: Path | None, highlights: Path | None) -> Any:
+    """This process's math typesetter (tex.Typesetter.typeset), caching beside the
+    highlighted code; without Temml (no article has math) none is needed."""
+    if temml is None:
+
+        def missing(tex: str, display: bool) -> Any:
+            raise AssertionError("math found after the build decided none was there")
+
+        return missing
+    from .tex import typesetter
+
+    return typesetter(temml, highlights.with_name("math") if highlights else None).typeset
+
+
+def has_math(article: Article) -> bool:
+    """Whether *article* has math to typeset (prose or a formula output)."""
+    return bool(article.math) or any(
+        o.type == "formula" for w in article.widgets for o in w.outputs
+    )
 
 
 def inline_html(article: Article, texts: list[str], problems: Collector) -> list[str]:
@@ -396,16 +424,49 @@ def package_snapshot(ctx: RenderContext, article: Article, found: Any, problems:
     return ctx.urls(name)
 
 
+def page_policy(extensions: tuple[Any, ...], origin: str = "", hashes: Any = ()) -> Any:
+    """The page's Content-Security-Policy (csp.py) as the value of its meta tag."""
+    from markupsafe import Markup, escape
+
+    from .csp import policy
+
+    text = policy(*extensions, origin=origin, style_hashes=hashes)
+    return Markup(str(escape(text)).replace("&#39;", "'"))  # quotes readable in content="..."
+
+
+def with_math_styles(text: str, base: Any, extensions: tuple[Any, ...], origin: str = "") -> str:
+    """*text* (a page carrying the policy *base*) with its policy allowing exactly the
+    ``style`` attributes of its typeset math (tex.style_hashes)."""
+    from .tex import style_hashes
+
+    if "<math" in text and (hashes := style_hashes(text)):
+        return text.replace(base, page_policy(extensions, origin, hashes), 1)
+    return text
+
+
 def render_page(
-    ctx: RenderContext, problems: Collector, template: str, path: str, owner: str, **data: Any
+    ctx: RenderContext,
+    problems: Collector,
+    template: str,
+    path: str,
+    owner: str,
+    *,
+    csp: tuple[Any, ...] = (),
+    origin: str = "",
+    **data: Any,
 ) -> None:
-    """Render one template into the site; a template problem becomes a diagnostic."""
+    """Render one template into the site; a template problem becomes a diagnostic.
+    The page's Content-Security-Policy (``{{ csp }}``) is the site's with *csp* (an
+    article's additions) and a runtime *origin* added (page_policy)."""
+    extensions = (ctx.config.csp, *csp)
+    base = page_policy(extensions, origin)
     try:
-        text = ctx.env.get_template(template).render(**data)
+        text = ctx.env.get_template(template).render(csp=base, **data)
     except (jinja2.TemplateError, TypeError, ValueError) as exc:
         templates = ctx.config.path("templates_dir")
         problems.extend([template_diagnostic(exc, templates, ctx.config.root, template)])
         return
+    text = with_math_styles(text, base, extensions, origin)
     try:
         ctx.files.write(path, text, owner)
     except FileConflict as exc:
@@ -464,6 +525,8 @@ def render_article_page(
         article.meta.template,
         f"{article.url}index.html",
         article.source.rel,
+        csp=(article.meta.csp,),
+        origin=interactive["origin"] if interactive else "",
         article=article,
         meta=article.meta,
         page=article.meta,  # the older name of meta, for existing templates
@@ -529,12 +592,20 @@ def render_rows_files(
         if view.pages > 1:  # the pages, through the site's base template
             try:
                 template = ctx.env.from_string(ROWS_PAGE_TEMPLATE)
+                extensions = (ctx.config.csp, article.meta.csp)
+                policy = page_policy(extensions)
                 for k in range(view.pages):
                     heading = f"{view.label}, {view.summary(k)}"
                     nav, table = Markup(view.nav(k, inp.name, beside)), Markup(view.scroller(k))
                     text = template.render(
-                        article=article, meta=article.meta, heading=heading, nav=nav, table=table
+                        csp=policy,
+                        article=article,
+                        meta=article.meta,
+                        heading=heading,
+                        nav=nav,
+                        table=table,
                     )
+                    text = with_math_styles(text, policy, extensions)
                     files.append((rows_page_path(article.url, inp.name, k) + "index.html", text))
             except (jinja2.TemplateError, TypeError, ValueError) as exc:
                 templates = ctx.config.path("templates_dir")
@@ -574,20 +645,50 @@ def render_site_pages(ctx: RenderContext, articles: list[Article], problems: Col
         path = f"tags/{tag_slug(tag)}/index.html"
         render_page(ctx, problems, "tag.html", path, "templates/tag.html", tag=tag, articles=tagged)
     render_page(ctx, problems, "404.html", "404.html", "templates/404.html")
-    files.write("feed.xml", render_feed(ctx.config, articles, urls, problems), "feed")
     pages = [("", max((a.meta.date for a in articles if a.meta.date), default=None))]
     pages += [(a.url, a.meta.date) for a in articles]
     pages += [(f"tags/{tag_slug(t)}/", None) for t in sorted(tags)]
-    files.write("sitemap.xml", render_sitemap(pages, urls), "sitemap")
     robots = f"User-agent: *\nAllow: /\nSitemap: {urls('sitemap.xml', True)}\n"
-    files.write("robots.txt", robots, "robots")
-    files.write(".nojekyll", b"", "github-pages")
+    made: list[tuple[str, str | bytes, str]] = [
+        ("feed.xml", render_feed(ctx.config, articles, urls, problems), "feed"),
+        ("sitemap.xml", render_sitemap(pages, urls), "sitemap"),
+        ("robots.txt", robots, "robots"),
+        (".nojekyll", b"", "github-pages"),
+    ]
+    for path, data, owner in made:
+        try:
+            files.write(path, data, owner)
+        except FileConflict as exc:  # a passthrough file of the same name
+            problems.error(
+                exc.first,
+                0,
+                f"{path} is published from {exc.first} and also made by the build ({owner})",
+                hint=f"remove {exc.first} from passthrough in site.toml",
+            )
 
 
 def render_bodies(
-    ctx: RenderContext, articles: list[Article], executed: dict[str, Executed]
+    ctx: RenderContext,
+    articles: list[Article],
+    executed: dict[str, Executed],
+    problems: Collector,
 ) -> list[tuple[str, list[dict[str, Any]], list[Diagnostic]]]:
     """Every article's HTML body, on every core (render.render_article_body)."""
     jobs = [(a, executed.get(a.source.slug)) for a in articles]
     highlights = ctx.config.path("cache_dir") / "highlight"
-    return parallel_map(render_article_body, jobs, ctx.config.base_url, ctx.renames, highlights)
+    temml = None
+    with_math = [a for a in articles if has_math(a)]
+    if with_math:
+        from .pyodide import RuntimeMissing
+        from .tex import ensure_temml
+
+        try:
+            temml = ensure_temml(ctx.config.root / ".cache")
+        except RuntimeMissing as exc:
+            first = with_math[0]
+            line = first.math[0].line if first.math else first.body_line
+            problems.error(first.source.rel, line, f"math needs Temml: {exc}")
+            problems.raise_if_errors()
+    return parallel_map(
+        render_article_body, jobs, ctx.config.base_url, ctx.renames, highlights, temml
+    )

@@ -1,5 +1,6 @@
 """Whole builds: golden output, determinism, atomic output, bad input, links, GitHub Pages."""
 
+import html
 import re
 import shutil
 import sys
@@ -226,7 +227,7 @@ BAD = [
         {"content/first.md": HEAD + "\nSee [it](/secnd/).\n"},
         [
             "content/first.md:5: error: broken link '/secnd/': no file 'secnd/index.html' in the "
-            "site (did you mean '/second/'?)"
+            "site (did you mean '/second/' (content/second/index.md)?)"
         ],
     ),
     (
@@ -642,3 +643,164 @@ def test_a_failed_build_still_prints_its_warnings(make_site, capsys):
     assert "content/w.md:3: warning: unknown front matter key 'mystery'" in err
     assert "content/w.md:6: warning: the page's Content-Security-Policy blocks" in err
     assert "build failed: 1 error and 2 warnings;" in err
+
+
+def test_the_page_policy_can_be_extended_by_the_site_and_an_article(make_site):
+    root = make_site(
+        {
+            "site.toml": 'title = "t"\n\n[csp]\nframe-src = ["https://www.youtube-nocookie.com"]\n',
+            "content/video.md": "---\ntitle: video\n---\n\n"
+            '<iframe src="https://www.youtube-nocookie.com/embed/x"></iframe>\n\n'
+            '<script src="https://d3js.org/d3.v7.min.js"></script>\n',
+            "content/d3.md": "---\ntitle: d3\ncsp:\n  script-src: [https://d3js.org]\n---\n\n"
+            '<script src="https://d3js.org/d3.v7.min.js"></script>\n\n'
+            '<iframe src="https://player.vimeo.com/video/1"></iframe>\n',
+        }
+    )
+    result = build(load_config(root))
+    # Only what the policy still blocks is reported: the script without the article's
+    # addition, the frame from a host nobody allowed.
+    assert [(w.path, w.line, w.message.split(" blocks ")[1]) for w in result.warnings] == [
+        (
+            "content/d3.md",
+            9,
+            "content from another site (a frame, image, media or stylesheet) in the browser",
+        ),
+        ("content/video.md", 7, "a script from another site in the browser"),
+    ]
+
+    def policy(slug):
+        page = (root / "_site" / slug / "index.html").read_text()
+        found = re.search(r'Content-Security-Policy" content="([^"]*)"', page)
+        return dict((d.split()[0], d.split()[1:]) for d in html.unescape(found[1]).split("; "))
+
+    video, d3, index = policy("video"), policy("d3"), policy("")
+    assert video["frame-src"] == ["'self'", "https://www.youtube-nocookie.com"]
+    assert video["script-src"] == ["'self'", "'wasm-unsafe-eval'"]
+    assert d3["script-src"] == ["'self'", "'wasm-unsafe-eval'", "https://d3js.org"]
+    assert d3["frame-src"] == video["frame-src"] == index["frame-src"]  # the site's, everywhere
+    assert "https://d3js.org" not in str(index)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"site.toml": 'title = "t"\n\n[csp]\nframe-source = ["https://x.org"]\n'},
+            "site.toml:3: error: 'csp': expected unknown directive 'frame-source'",
+        ),
+        (
+            {
+                "content/a.md": "---\ntitle: a\ncsp:\n"
+                '  img-src: ["https://x.org; script-src *"]\n---\n'
+            },
+            "content/a.md:3: error: front matter 'csp': expected 'img-src': "
+            "'https://x.org; script-src *' is not a CSP source",
+        ),
+    ],
+)
+def test_a_bad_policy_addition_is_an_error_at_its_line(make_site, files, expected):
+    root = make_site(files)
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).startswith(expected)
+
+
+def test_passthrough_folders_are_published_as_they_are(make_site):
+    root = make_site(
+        {
+            "site.toml": 'title = "t"\nbase_url = "https://me.github.io/blog/"\n'
+            'passthrough = ["images", "js", "CNAME"]\n',
+            "content/post.md": "---\ntitle: Post\n---\n\n![a](/images/a.png)\n\n"
+            '<img src="/images/sub/b.png" srcset="/images/sub/b.png 2x">\n\n'
+            '<script src="/js/app.js"></script>\n',
+            "images/a.png": b"\x89PNG a",
+            "images/sub/b.png": b"\x89PNG b",
+            "images/.DS_Store": b"hidden",
+            "js/app.js": "let a = 1;\n",
+            "CNAME": "example.org\n",
+        }
+    )
+    build(load_config(root))
+    site = root / "_site"
+    assert (site / "images" / "a.png").read_bytes() == b"\x89PNG a"
+    assert (site / "images" / "sub" / "b.png").read_bytes() == b"\x89PNG b"
+    assert (site / "js" / "app.js").is_file() and (site / "CNAME").read_text() == "example.org\n"
+    assert not (site / "images" / ".DS_Store").exists()
+    page = (site / "post" / "index.html").read_text()
+    assert 'src="/blog/images/a.png"' in page and 'src="/blog/js/app.js"' in page
+    assert 'srcset="/blog/images/sub/b.png 2x"' in page
+    # An edit to a passthrough file is published by the next (incremental) build.
+    (root / "images" / "a.png").write_bytes(b"\x89PNG new")
+    build(load_config(root))
+    assert (site / "images" / "a.png").read_bytes() == b"\x89PNG new"
+    (root / "images" / "a.png").unlink()  # and a link to a file that is gone is broken
+    with pytest.raises(
+        BuildError, match=r"content/post.md:5: error: broken link '/blog/images/a.png'"
+    ):
+        build(load_config(root))
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"robots.txt": "User-agent: *\n", "site.toml": 'passthrough = ["robots.txt"]\n'},
+            "robots.txt: error: robots.txt is published from robots.txt and also made by the "
+            "build (robots)",
+        ),
+        (
+            {
+                "images/index.html": "<p>x</p>",
+                "content/images.md": "---\ntitle: I\n---\n",
+                "site.toml": 'passthrough = ["images"]\n',
+            },
+            "content/images.md: error: file conflict: images/index.html is written by both "
+            "images/index.html and content/images.md",
+        ),
+        (
+            {"site.toml": 'passthrough = ["static", "../up", "nowhere"]\n'},
+            "site.toml:1: error: 'passthrough': '../up': expected a path inside the project, "
+            "such as images or assets/js\n"
+            "site.toml:1: error: 'passthrough': 'nowhere': expected something that exists "
+            "(nowhere is not there)\n"
+            "site.toml:1: error: 'passthrough': 'static': expected not one of the project's own "
+            "folders (static is)",
+        ),
+    ],
+)
+def test_passthrough_that_would_replace_a_page_is_an_error(make_site, files, expected):
+    root = make_site(files)
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).startswith(expected)
+
+
+def test_front_matter_adds_scripts_and_styles_to_its_page(make_site):
+    root = make_site(
+        {
+            "site.toml": 'title = "t"\nbase_url = "https://me.github.io/blog/"\n',
+            "static/js/plot.js": "console.log(1);\n",
+            "content/a/index.md": "---\ntitle: a\nscripts: [/static/js/plot.js, local.js, "
+            "https://d3js.org/d3.v7.min.js]\nstyles: /static/css/site.css\n---\n\nText.\n",
+            "content/a/local.js": "let b = 2;\n",
+            "content/b.md": "---\ntitle: b\nscripts: [https://d3js.org/d3.v7.min.js]\n"
+            "csp:\n  script-src: [https://d3js.org]\n---\n\nText.\n",
+        }
+    )
+    result = build(load_config(root))
+    page = (root / "_site" / "a" / "index.html").read_text()
+    assert re.search(r'<script src="/blog/static/js/plot\.[0-9a-f]{10}\.js" defer>', page)
+    assert '<script src="local.js" defer></script>' in page
+    assert re.search(
+        r'<link rel="stylesheet" href="/blog/static/css/site\.[0-9a-f]{10}\.css">\n<script', page
+    )
+    # Another site's script: a warning where the page's policy would block it, none where
+    # the article allows that site.
+    assert [(w.path, w.line, w.message) for w in result.warnings] == [
+        (
+            "content/a/index.md",
+            3,
+            "the page's Content-Security-Policy blocks https://d3js.org/d3.v7.min.js (scripts)",
+        )
+    ]

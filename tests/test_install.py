@@ -24,6 +24,7 @@ def test_the_wheel_builds_a_site_with_cells(tmp_path):
     for needed in (
         "site_builder/snapshot.mjs",
         "site_builder/packages.mjs",
+        "site_builder/tex.mjs",
         "site_builder/runner.py",
         "site_builder/runtime/program.py",
         "site_builder/runtime/reactive.py",

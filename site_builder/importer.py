@@ -1,0 +1,254 @@
+"""``site-builder import-jekyll SRC``: the mechanical part of moving a Jekyll site here.
+
+Posts (``_posts/2019-03-04-title.md``, ``.markdown`` too) and drafts become
+``content/<slug>.md`` with their date (and a title, when Jekyll took it from the file name)
+written into the front matter; root pages such as ``about.md`` come along under their
+permalink; asset folders and files at the site root (``images/``, ``js/``, ``CNAME``) are
+copied and published as they are (``passthrough``); ``_config.yml`` gives the title,
+description, author and ``base_url``. Nothing in the project is overwritten: a file that is
+there already is reported and left. The body of each post is copied byte for byte: the
+build reads Liquid and kramdown conventions itself (jekyll.py) and warns at the line of
+anything it cannot. What is left for the author is printed at the end.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .content import DATED_NAME, url_slug
+from .errors import Collector
+
+MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
+# Made by this builder from templates (or not needed): not copied, said so.
+GENERATED = {
+    "index.html",
+    "index.md",
+    "404.html",
+    "404.md",
+    "feed.xml",
+    "sitemap.xml",
+    "robots.txt",
+    "atom.xml",
+    "search.json",
+}
+# Jekyll's own files and the tools around it: neither content nor assets.
+TOOLING = {
+    "Gemfile",
+    "Gemfile.lock",
+    "_config.yml",
+    "_config.yaml",
+    "package.json",
+    "package-lock.json",
+    "Rakefile",
+    "README.md",
+    "README",
+    "LICENSE",
+    "LICENSE.md",
+    "node_modules",
+    "vendor",
+    "_site",
+    ".jekyll-cache",
+    ".sass-cache",
+    "Makefile",
+}
+LEFT_FOLDERS = {
+    "_layouts": "layouts: port what you need into templates/ (Jinja2; see templates/base.html)",
+    "_includes": "includes: each {% include %} is reported at its line by `make build`; paste "
+    "the markup or move it into a template",
+    "_sass": "Sass: compile it to CSS and put the result under static/ (linked from a template)",
+    "_data": "data files: read them in a ```python build cell instead of site.data",
+    "_plugins": "plugins: not run here; find what each did and do it in a build cell or template",
+}
+
+
+@dataclass
+class Report:
+    """What an import did and what it left."""
+
+    done: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    passthrough: list[str] = field(default_factory=list)
+    liquid: dict[str, int] = field(default_factory=dict)  # post -> constructs not run
+
+    def lines(self) -> list[str]:
+        out = [f"imported: {line}" for line in self.done]
+        if self.liquid:
+            total = sum(self.liquid.values())
+            out.append(
+                f"left: {total} Liquid construct(s) the build does not run, in "
+                f"{len(self.liquid)} post(s) ({', '.join(sorted(self.liquid))}); "
+                "`make build` names each at its line"
+            )
+        out += [f"left: {line}" for line in self.left]
+        return out
+
+
+def _front_matter(text: str) -> tuple[dict[str, Any], int] | None:
+    """(front matter, index of its closing line) of a Jekyll file, or None without one."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        return None
+    import yaml
+
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError:
+        data = {}
+    return (data if isinstance(data, dict) else {}), end
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _with_keys(text: str, end: int, added: dict[str, str]) -> str:
+    """*text* with ``key: value`` lines added at the end of its front matter."""
+    if not added:
+        return text
+    lines = text.split("\n")
+    lines[end:end] = [f"{key}: {value}" for key, value in added.items()]
+    return "\n".join(lines)
+
+
+def _import_post(
+    path: Path, content: Path, report: Report, *, draft: bool, slugs: dict[str, str]
+) -> bool:
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
+    found = _front_matter(text)
+    rel = (
+        path.name
+        if path.parent.name not in ("_posts", "_drafts")
+        else f"{path.parent.name}/{path.name}"
+    )
+    if found is None:
+        report.left.append(f"{rel}: no front matter, so Jekyll copied it as it is; not imported")
+        return False
+    data, end = found
+    stem = path.stem
+    dated = DATED_NAME.match(stem)
+    slug = url_slug(stem)
+    added: dict[str, str] = {}
+    if "title" not in data:  # Jekyll's title from the file name
+        words = (dated[4] if dated else stem).replace("-", " ").replace("_", " ")
+        added["title"] = _quoted(words.strip().capitalize() or stem)
+    if "date" not in data and dated:
+        added["date"] = f"{dated[1]}-{dated[2]}-{dated[3]}"
+    if draft and "draft" not in data and "published" not in data:
+        added["draft"] = "true"
+    target = content / f"{slug}.md"
+    if slug in slugs:
+        report.left.append(f"{rel}: its URL /{slug}/ is {slugs[slug]}'s too; not imported")
+        return False
+    if target.exists():
+        report.left.append(f"{rel}: {target.name} is in content/ already; left as it was")
+        return False
+    slugs[slug] = rel
+    target.write_text(_with_keys(text, end, added), encoding="utf-8")
+    from .jekyll import convert
+
+    problems = Collector()
+    convert(text.split("\n", end + 1)[-1], end + 2, rel, problems)
+    if problems.warnings:
+        report.liquid[target.name] = len(problems.warnings)
+    return True
+
+
+def _site_toml(root: Path, config: dict[str, Any], passthrough: list[str], report: Report) -> None:
+    """Add what ``_config.yml`` says to site.toml: keys not set yet go in; the others are
+    reported with the value to copy."""
+    url = str(config.get("url") or "").rstrip("/")
+    base = str(config.get("baseurl") or "").strip("/")
+    author = config.get("author")
+    if isinstance(author, dict):
+        author = author.get("name")
+    wanted: dict[str, Any] = {
+        "title": config.get("title"),
+        "description": config.get("description"),
+        "author": author,
+        "base_url": f"{url}/{base + '/' if base else ''}" if url.startswith("http") else None,
+        "passthrough": passthrough or None,
+    }
+    path = root / "site.toml"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    import json
+    import tomllib
+
+    have = tomllib.loads(text) if text else {}
+    lines, added = text.split("\n") if text else [], []
+    head = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    for key, value in wanted.items():
+        if value in (None, ""):
+            continue
+        shown = json.dumps(value, ensure_ascii=False)  # TOML strings and lists of them
+        if key in have and have[key] != value:
+            report.left.append(f"site.toml: {key} is {have[key]!r}; _config.yml says {shown}")
+        elif key not in have:
+            added.append(f"{key} = {shown}")
+    if added:
+        lines[head:head] = added
+        path.write_text("\n".join(lines) + ("" if text else "\n"), encoding="utf-8")
+        report.done.append(f"site.toml: {', '.join(a.split(' =')[0] for a in added)}")
+
+
+def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Report:
+    """Import the Jekyll site at *source* into the project at *root*."""
+    report = Report()
+    content = root / content_dir
+    content.mkdir(parents=True, exist_ok=True)
+    slugs: dict[str, str] = {}
+    for folder, draft in (("_posts", False), ("_drafts", True)):
+        posts = sorted(p for p in (source / folder).rglob("*") if p.suffix in MARKDOWN)
+        moved = sum(_import_post(p, content, report, draft=draft, slugs=slugs) for p in posts)
+        if moved:
+            report.done.append(f"{moved} file(s) from {folder}/ into {content_dir}/")
+    config: dict[str, Any] = {}
+    for entry in sorted(source.iterdir()):
+        name = entry.name
+        if name in ("_config.yml", "_config.yaml"):
+            import yaml
+
+            loaded = yaml.safe_load(entry.read_text(encoding="utf-8", errors="replace"))
+            config = loaded if isinstance(loaded, dict) else {}
+        elif name in LEFT_FOLDERS and entry.is_dir():
+            report.left.append(f"{name}/: {LEFT_FOLDERS[name]}")
+        elif name.startswith((".", "_")) or name in TOOLING or name in ("_posts", "_drafts"):
+            continue
+        elif name in GENERATED:
+            report.left.append(f"{name}: made by this builder (templates/); not copied")
+        elif entry.is_file() and entry.suffix in MARKDOWN:
+            if _import_post(entry, content, report, draft=False, slugs=slugs):
+                report.done.append(f"page {name} into {content_dir}/")
+        elif entry.is_file() and entry.suffix == ".html":
+            report.left.append(f"{name}: an HTML page (Liquid layout); port it by hand")
+        else:
+            target = root / name
+            if target.exists():
+                report.left.append(f"{name}: is in the project already; left as it was")
+            elif entry.is_dir():
+                shutil.copytree(entry, target)
+            else:
+                shutil.copy2(entry, target)
+            report.passthrough.append(name)
+    if report.passthrough:
+        report.done.append("published as they are (passthrough): " + ", ".join(report.passthrough))
+    _site_toml(root, config, report.passthrough, report)
+    for key in ("plugins", "gems"):
+        if config.get(key):
+            report.left.append(
+                f"_config.yml {key}: {', '.join(map(str, config[key]))} (not run here)"
+            )
+    if str(config.get("permalink", "")).strip() not in ("", "/:title/", "/:title"):
+        report.left.append(
+            f"_config.yml permalink {config['permalink']!r}: posts are now at /<slug>/; set "
+            "permalink: in a post's front matter to keep an old URL"
+        )
+    if re.search(r"mathjax|katex", str(config), re.I):
+        report.left.append("MathJax/KaTeX: not needed, $...$ and $$...$$ are typeset at build")
+    return report

@@ -1,0 +1,283 @@
+"""Math: found only where it really is, typeset at build time as the reference renderer
+(Temml) typesets it, bad TeX reported at its line, and allowed by the page's policy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+import subprocess
+
+import pytest
+
+from site_builder.build import BuildError, build
+from site_builder.config import load_config
+from site_builder.errors import Collector
+from site_builder.markdown import split_blocks
+from site_builder.tex import ensure_temml
+
+from .conftest import ROOT, open_page, serve_folder
+
+# At least 40 formulas of the kinds real articles carry: fractions, sums and limits,
+# matrices, aligned and cases, \operatorname, \text with markup characters, accents,
+# big delimiters, and characters Markdown would otherwise take (\\, _, *, <, &).
+FORMULAS = [
+    r"\frac{1}{1 + e^{-z}}",
+    r"\sigma(z) = \frac{1}{1+e^{-z}}",
+    r"\dfrac{\partial L}{\partial w} = \frac{1}{n}\sum_{i=1}^{n} (\hat y_i - y_i) x_i",
+    r"\sum_{k=0}^{\infty} \frac{x^k}{k!} = e^x",
+    r"\prod_{i=1}^{n} p_i",
+    r"\lim_{h \to 0} \frac{f(x+h) - f(x)}{h}",
+    r"\int_0^1 x^2 \, dx = \frac{1}{3}",
+    r"\iint_D f(x, y)\, dA",
+    r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}",
+    r"\begin{bmatrix} 1 & 0 & 0 \\ 0 & 1 & 0 \\ 0 & 0 & 1 \end{bmatrix}",
+    r"\begin{vmatrix} a & b \\ c & d \end{vmatrix} = ad - bc",
+    r"\begin{matrix} x & y \\ z & w \end{matrix}",
+    r"\begin{aligned} z &= w_1 x_1 + w_2 x_2 + b \\ \hat y &= \sigma(z) \end{aligned}",
+    r"\begin{aligned} a &= b + c \\ &= d \end{aligned}",
+    r"f(x) = \begin{cases} 0 & x < 0 \\ x & x \ge 0 \end{cases}",
+    r"|x| = \begin{cases} -x & \text{if } x < 0 \\ x & \text{otherwise} \end{cases}",
+    r"\operatorname{ReLU}(x) = \max(0, x)",
+    r"\operatorname{arg\,min}_w L(w)",
+    r"\text{accuracy} = \frac{\text{correct}}{\text{all}}",
+    r"\text{if } a < b \text{ and } c > d",
+    r"\text{Q\&A}",
+    r"\text{snake\_case * stars}",
+    r"\hat{y}",
+    r"\bar{x} = \frac{1}{n} \sum x_i",
+    r"\vec{v} \cdot \vec{w}",
+    r"\tilde{p} \approx p",
+    r"\dot{x}, \ddot{x}",
+    r"\overline{AB}",
+    r"\left( \frac{a}{b} \right)^2",
+    r"\left[ \sum_{i} x_i \right]",
+    r"\left\{ x \mid x > 0 \right\}",
+    r"\left\lvert x \right\rvert",
+    r"\bigl( a + b \bigr)",
+    r"\Bigg( \frac{1}{2} \Bigg)",
+    r"\sqrt{x^2 + y^2}",
+    r"\sqrt[3]{8} = 2",
+    r"\alpha, \beta, \gamma, \Delta, \Omega",
+    r"x \in \mathbb{R}^n",
+    r"\mathbf{W} \mathbf{x} + \mathbf{b}",
+    r"\mathcal{L}(\theta)",
+    r"a \le b \ne c \geq d",
+    r"a \times b \div c \pm d",
+    r"\forall x \, \exists y : x < y",
+    r"\nabla_w L",
+    r"P(A \mid B) = \frac{P(B \mid A) P(A)}{P(B)}",
+    r"\log_2 8 = 3",
+    r"e^{i\pi} + 1 = 0",
+    r"x_{i,j}^{(k)}",
+    r"\binom{n}{k} = \frac{n!}{k!(n-k)!}",
+    r"a \to b \Rightarrow c \iff d",
+    r"\underbrace{1 + \cdots + 1}_{n}",
+    r"\overbrace{a + b}^{c}",
+]
+
+
+def _reference(formulas: list[tuple[str, bool]]) -> list[str]:
+    """Temml's own MathML for each (tex, display), run directly in Node."""
+    temml = ensure_temml(ROOT / ".cache")
+    script = (
+        "const t = require(process.argv[1]);"
+        "const items = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(items.map(([tex, d]) => t.renderToString(tex, "
+        "{displayMode: d, throwOnError: true, trust: false, annotate: false}))));"
+    )
+    out = subprocess.run(
+        ["node", "-e", script, str(temml)],
+        input=json.dumps(formulas),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def _maths(page: str) -> list[str]:
+    found = re.findall(r"<math\b.*?</math>", page, re.S)
+    return [re.sub(r' alttext="[^"]*"', "", m, count=1) for m in found]
+
+
+def test_math_is_typeset_as_the_reference_renderer_does(make_site):
+    assert len(FORMULAS) >= 40
+    body = "".join(f"Display {i}:\n\n$$\n{tex}\n$$\n\n" for i, tex in enumerate(FORMULAS))
+    inline = FORMULAS[:10]
+    body += "Inline: " + ", ".join(f"${tex}$" for tex in inline) + ".\n"
+    root = make_site({"content/m.md": "---\ntitle: m\n---\n\n" + body})
+    build(load_config(root))
+    page = (root / "_site" / "m" / "index.html").read_text()
+    ours = _maths(page)
+    want = [(tex, True) for tex in FORMULAS] + [(tex, False) for tex in inline]
+    assert ours == _reference(want)  # every formula, exactly as Temml typesets it alone
+    alts = [html.unescape(a) for a in re.findall(r'<math alttext="([^"]*)"', page)]
+    assert alts == [tex for tex, _ in want]  # the TeX kept for assistive technology
+    # What the old renderer got wrong, stated without reference to Temml:
+    aligned = ours[12]
+    assert aligned.count("<mtr>") == 2 and "&amp;" not in aligned and "&" not in aligned
+    cases = ours[14]
+    assert "<mtable" in cases and ">{</mo>" in cases
+    assert "<mi>ReLU</mi><mo>\u2061</mo>" in ours[16]  # a function name, then apply
+    assert "<mtext>if\u00a0</mtext>" in ours[19] and "&lt;" in ours[19]
+    assert "<mtext>Q&amp;A</mtext>" in ours[20]
+    assert "<mtext>snake_case\u00a0*\u00a0stars</mtext>" in ours[21]  # Markdown never saw it
+    assert '<link rel="stylesheet" href="/static/css/temml.' in page
+
+
+def test_bad_tex_is_an_error_at_the_line_with_the_reason(make_site):
+    root = make_site(
+        {
+            "content/bad.md": "---\ntitle: bad\n---\n\nFine $x$.\n\n"
+            "$$\n\\frac{1}{2}\n+ \\nosuch\n$$\n\n"
+            "And $\\frac{1}{$ inline.\n"
+        }
+    )
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    got = [d.format().split("\n")[0] for d in caught.value.diagnostics]
+    assert got == [
+        "content/bad.md:9: error: cannot typeset math $\\frac{1}{2}",
+        "content/bad.md:12: error: cannot typeset math $\\frac{1}{$: Unexpected end of "
+        "input in a macro argument, expected '}' at end of input: \\frac{1}{",
+    ]
+    assert "+ \\nosuch$: Unsupported function name: \\nosuch" in str(caught.value)
+    assert not (root / "_site").exists()
+
+
+def _split(body: str) -> tuple[list[tuple[str, bool, int]], str, list[str]]:
+    problems = Collector()
+    blocks = split_blocks(body, 1, "a.md", problems)
+    found = [(m.tex, m.display, m.line) for m in blocks.math]
+    return found, blocks.body, [d.format() for d in problems.errors + problems.warnings]
+
+
+def test_math_is_found_only_where_it_really_is():
+    found, body, problems = _split(
+        "Prices: $$$ for three, $5 and $10.\n"  # 1
+        "\n"
+        "    indented code: $a$ and $$b$$\n"  # 3
+        "\n"
+        '<script>$("#a").text("$c$");</script>\n'  # 5
+        "\n"
+        "Text <style>.x::after { content: '$d$'; }</style> and $e$\n"  # 7
+        "\n"
+        '[link](https://example.org/$f$/ "t") <a href="/?q=$g$" title="a>b $h$">$i$</a>\n'  # 9
+        "\n"
+        "<!-- $j$ --> `$k$` <code>$l$</code> <https://example.org/$m$>\n"  # 11
+        "\n"
+        "[ref]: https://example.org/$n$\n"  # 13
+    )
+    assert found == [("e", False, 7), ("i", False, 9)]
+    for kept in ("$$$", "$5", "$a$", '"$c$"', "'$d$'", "$f$", "$g$", "$h$", "$j$", "$n$"):
+        assert kept in body
+    assert not [p for p in problems if "error" in p]
+
+
+def test_raw_html_blocks_keep_their_text_unless_they_ask_for_markdown():
+    found, body, problems = _split(
+        '<div class="note">\n$x$ stays text\n\n<p>$y$ too</p>\n</div>\n\n'  # 1-5
+        '<div markdown="1">\n$z$ is math\n</div>\n\n'  # 7-9
+        "After: $w$.\n"  # 11
+    )
+    assert found == [("z", False, 8), ("w", False, 11)]
+    assert "$x$ stays text" in body and "$y$ too" in body
+    assert problems == [
+        "a.md:2: warning: math and {py} values inside a raw HTML block are left as written\n"
+        '  hint: add markdown="1" to the block\'s opening tag to have them rendered'
+    ]
+
+
+def test_display_math_inside_a_sentence_stays_in_its_paragraph(make_site):
+    found, body, _ = _split("A sentence with $$a^2$$ inside, and\n\n$$\nb^2\n$$\n\nafter.\n")
+    assert found == [("a^2", True, 1), ("b^2", True, 4)]  # the line the TeX starts on
+    assert "with XWPLACEHOLDERMATH0X inside" in body  # no paragraph break around it
+    root = make_site({"content/p.md": "---\ntitle: p\n---\n\nA sentence with $$a^2$$ inside it.\n"})
+    build(load_config(root))
+    page = (root / "_site" / "p" / "index.html").read_text()
+    shown = r"<p>A sentence with <math [^>]*display=\"block\".*</math> inside it\.</p>"
+    assert re.search(shown, page)
+
+
+def test_a_value_inside_math_is_an_error_and_headings_keep_clean_ids(make_site):
+    _, _, problems = _split("Where $x = {py}`n`$ holds.\n")
+    assert problems[0].startswith("a.md:1: error: a {py} value cannot go inside math")
+    root = make_site(
+        {
+            "content/h.md": "---\ntitle: h\n---\n\n```python build\nn = 42\n```\n\n"
+            "## The answer is {py}`n` and $x^2$\n\nText.\n"
+        }
+    )
+    build(load_config(root))
+    page = (root / "_site" / "h" / "index.html").read_text()
+    assert 'id="the-answer-is-42-and-x2"' in page
+    assert "XWPLACEHOLDER" not in page
+
+
+def _csp(page: str) -> str:
+    return html.unescape(re.search(r'Content-Security-Policy" content="([^"]*)"', page)[1])
+
+
+def test_the_policy_allows_exactly_the_styles_of_the_typeset_math(make_site):
+    root = make_site(
+        {
+            "content/s.md": "---\ntitle: s\n---\n\n$$\n\\begin{pmatrix} a & b \\\\ c & d "
+            "\\end{pmatrix}\n$$\n\n<b>plain</b>\n",
+            "content/n.md": "---\ntitle: n\n---\n\nNo math here.\n",
+        }
+    )
+    build(load_config(root))
+    page = (root / "_site" / "s" / "index.html").read_text()
+    styles = set(re.findall(r'style="([^"]*)"', page))
+    assert styles  # Temml pads matrix columns with style attributes
+    policy = _csp(page)
+    style_src = next(d for d in policy.split("; ") if d.startswith("style-src "))
+    hashes = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in styles
+    }
+    assert set(style_src.split()[1:]) == {"'self'", "'unsafe-hashes'", *hashes}
+    other = (root / "_site" / "n" / "index.html").read_text()
+    assert "style-src 'self';" in _csp(other) and "temml" not in other
+
+
+@pytest.mark.browser
+def test_typeset_math_renders_in_chromium_without_policy_violations(browser, make_site):
+    root = make_site(
+        {
+            "content/b.md": "---\ntitle: b\n---\n\n$$\n\\begin{aligned} z &= w x + b \\\\ "
+            "\\hat y &= \\sigma(z) \\end{aligned}\n$$\n\n"
+            "$$\nf(x) = \\begin{cases} 0 & x < 0 \\\\ x & x \\ge 0 \\end{cases}\n$$\n\n"
+            "$$\n\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}\n$$\n"
+        }
+    )
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            violations: list[str] = []
+            page.on(
+                "console",
+                lambda m: "Content Security Policy" in m.text and violations.append(m.text),
+            )
+            page.goto(url + "b/")
+            page.wait_for_load_state("load")
+            rows = page.eval_on_selector_all(
+                "math mtr", "rows => rows.map(r => r.getBoundingClientRect().top)"
+            )
+            # aligned: 2 rows, cases: 2, matrix: 2, each on its own line
+            assert len(rows) == 6 and len({round(t) for t in rows}) == 6
+            pad = page.eval_on_selector(
+                "math mtable mtd + mtd", "td => getComputedStyle(td).paddingLeft"
+            )
+            # the matrix's column gap, from a style attribute the policy allows
+            gaps = page.eval_on_selector_all(
+                "math mtd", "tds => tds.map(td => getComputedStyle(td).paddingLeft)"
+            )
+            assert any(g not in ("0px", "") for g in gaps), (pad, gaps)
+            assert violations == [] and page.errors == []
+    finally:
+        server.shutdown()
