@@ -48,7 +48,20 @@ OUTPUT_TYPES: dict[str, set[str]] = {
     "plot": {"marker", "domain", "samples", "label", "y_domain", "x_label", "y_label", "uses"},
     "formula": {"label", "uses"},
     "table": {"columns", "label", "format", "uses"},
+    "chart": {"x", "y", "label", "uses", "title"},
 }
+# A chart's marks: the key naming the kind holds a Python expression; the options listed
+# here name fields of the data (plain words), except "at" (an expression).
+MARK_OPTIONS: dict[str, set[str]] = {
+    "line": {"label", "x", "y", "samples"},
+    "scatter": {"label", "x", "y", "color", "size", "key"},
+    "bar": {"label", "x", "y"},
+    "area": {"label", "x", "y", "y0", "y1"},
+    "point": {"label"},
+    "rule": {"label", "axis"},
+    "text": {"at"},
+}
+AXIS_OPTIONS = {"domain", "label", "scale"}
 VAL_RE = re.compile(r"\\val\{")
 
 
@@ -330,6 +343,13 @@ def _parse_outputs(
         values = _output_values(kind, opts, line, where, problems)
         if values is None:
             continue
+        if kind == "chart":
+            assert isinstance(item, yaml.MappingNode)
+            marks_node = next(v for k, v in item.value if str(k.value) == "chart")
+            marks = _check_chart(marks_node, values, opts, line0, where, problems)
+            if marks is None:
+                continue
+            values["marks"] = marks
         outputs.append(Output(f"w{index}o{k}", kind, line, values))
     return outputs
 
@@ -353,6 +373,8 @@ def _output_values(
             hint="inputs an output reads that its expression does not name, e.g. uses: [x, y]",
         )
         return None
+    if kind == "chart":
+        return values  # its marks are checked from their YAML nodes (_check_chart)
     if kind == "formula":
         parsed = split_slots(str(values["expr"]))
         if parsed is None:
@@ -406,6 +428,109 @@ def _check_plot(
         )
 
 
+def _check_chart(
+    node: yaml.Node,
+    values: dict[str, Any],
+    opts: dict[str, Option],
+    line0: int,
+    where: str,
+    problems: Collector,
+) -> list[dict[str, Any]] | None:
+    """A chart's marks, each ``{"mark", "expr", "line", options…}``, and its axes, checked
+    option by option at their own lines; None when any is wrong."""
+    before = len(problems.errors)
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        problems.error(
+            where,
+            line0 + node.start_mark.line,
+            "a chart is a list of marks, e.g. - line: sigmoid",
+            hint="marks: " + ", ".join(MARK_OPTIONS),
+        )
+        return None
+    marks = []
+    for item in node.value:
+        mline = line0 + item.start_mark.line
+        mopts = _options(item, line0)
+        kinds = [k for k in (mopts or {}) if k in MARK_OPTIONS]
+        if mopts is None or len(kinds) != 1:
+            problems.error(
+                where,
+                mline,
+                "each mark needs exactly one of: " + ", ".join(MARK_OPTIONS),
+                hint="e.g. - scatter: passengers",
+            )
+            continue
+        kind = kinds[0]
+        mark: dict[str, Any] = {"mark": kind, "expr": mopts[kind].value, "line": mline}
+        _check_expr(mark["expr"], where, mopts[kind].line, problems)
+        for key, option in mopts.items():
+            if key == kind:
+                continue
+            if key not in MARK_OPTIONS[kind]:
+                problems.error(
+                    where,
+                    option.line,
+                    f"unknown option '{key}' for a {kind} mark",
+                    hint="options: " + ", ".join(sorted(MARK_OPTIONS[kind])) or "none",
+                )
+            elif key == "at":
+                _check_expr(option.value, where, option.line, problems)
+            elif key == "axis" and option.value not in ("x", "y"):
+                problems.error(where, option.line, f"axis: must be x or y, got {option.value!r}")
+            elif key == "samples" and not (
+                isinstance(option.value, int) and 2 <= option.value <= 5000
+            ):
+                problems.error(
+                    where,
+                    option.line,
+                    f"samples: a whole number from 2 to 5000, got {option.value!r}",
+                )
+            elif key not in ("at", "axis", "samples") and not isinstance(option.value, str):
+                problems.error(
+                    where,
+                    option.line,
+                    f"{key}: expected a field name or a label (text), got {option.value!r}",
+                )
+            mark[key] = option.value
+        if kind == "text" and "at" not in mopts:
+            problems.error(where, mline, "a text mark needs at: (x, y)")
+        marks.append(mark)
+    for name in ("x", "y"):
+        if name not in opts:
+            continue
+        axis, aline = opts[name].value, opts[name].line
+        if not isinstance(axis, dict):
+            problems.error(
+                where, aline, f"{name}: expected {{domain: [lo, hi], label: ..., scale: ...}}"
+            )
+            continue
+        for key in axis:
+            if key not in AXIS_OPTIONS:
+                problems.error(
+                    where,
+                    aline,
+                    f"unknown option '{key}' for the {name} axis",
+                    hint="options: " + ", ".join(sorted(AXIS_OPTIONS)),
+                )
+        dom = axis.get("domain")
+        if "domain" in axis and not (
+            isinstance(dom, list) and len(dom) == 2 and all(map(_number, dom)) and dom[0] < dom[1]
+        ):
+            problems.error(
+                where, aline, f"{name}: domain must be [low, high] with low < high, got {dom!r}"
+            )
+        elif axis.get("scale", "linear") not in ("linear", "log"):
+            problems.error(
+                where, aline, f"{name}: scale must be linear or log, got {axis['scale']!r}"
+            )
+        elif axis.get("scale") == "log" and dom and dom[0] <= 0:
+            problems.error(where, aline, f"{name}: a log axis needs a domain above 0, got {dom!r}")
+    if len(problems.errors) > before:
+        return None
+    values.pop("expr", None)
+    return marks
+
+
 def expr_names(expr: str) -> set[str]:
     """Return the names an expression reads."""
     try:
@@ -420,6 +545,8 @@ def output_exprs(output: Output) -> list[str]:
     o = output.options
     if output.type == "formula":
         return [s["expr"] for s in o["slots"]]
+    if output.type == "chart":
+        return [m["expr"] for m in o["marks"]] + [m["at"] for m in o["marks"] if "at" in m]
     return [o["expr"]] + ([o["marker"]] if "marker" in o else [])
 
 

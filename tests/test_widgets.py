@@ -75,7 +75,8 @@ def test_inputs_outputs_and_dependencies():
         ),
         (
             "outputs:\n  - graph: x\n",
-            "a.md:12: error: each output needs exactly one of: value, html, plot, formula, table",
+            "a.md:12: error: each output needs exactly one of: value, html, plot, formula, table, "
+            "chart",
         ),
         ("outputs:\n  - value: x\n    format: .2q\n", "a.md:13: error: invalid format spec '.2q'"),
         (

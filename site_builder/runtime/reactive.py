@@ -13,6 +13,7 @@ import math
 import time
 from typing import Any
 
+from .charts import chart
 from .views import HTML, line_plot, table_html
 
 
@@ -71,6 +72,11 @@ class Page:
 
         if spec["type"] == "formula":
             return {"slots": [c(s["expr"]) for s in spec["slots"]]}
+        if spec["type"] == "chart":
+            return {
+                "marks": [c(m["expr"]) for m in spec["marks"]],
+                "at": [c(m["at"]) if "at" in m else None for m in spec["marks"]],
+            }
         code = {"expr": c(spec["expr"])}
         if "marker" in spec:
             code["marker"] = c(spec["marker"])
@@ -93,6 +99,16 @@ class Page:
                 _format(eval(c, ns), s.get("format", ""))
                 for c, s in zip(code["slots"], spec["slots"], strict=True)
             ]
+        if kind == "chart":
+            return str(
+                chart(
+                    self._marks(spec, code),
+                    spec.get("x"),
+                    spec.get("y"),
+                    title=spec.get("title", ""),
+                    ident=spec["id"],
+                )
+            )
         value = eval(code["expr"], ns)
         if kind == "value":
             return _format(value, spec.get("format", ""))
@@ -122,6 +138,26 @@ class Page:
         if kind == "table":
             return str(table_html(value, spec.get("columns"), spec.get("format", "")))
         raise ValueError(f"unknown output type {kind!r}")
+
+    def _marks(self, spec: dict[str, Any], code: dict[str, Any]) -> list[dict[str, Any]]:
+        """A chart's marks with their expressions evaluated (charts.chart's input)."""
+        marks = []
+        for m, expr, at in zip(spec["marks"], code["marks"], code["at"], strict=True):
+            value = eval(expr, self.ns)
+            mark = {k: v for k, v in m.items() if k not in ("expr", "line", "at")}
+            kind = m["mark"]
+            if kind in ("line", "area") and callable(value):
+                mark["fn"] = value
+            elif kind in ("line", "area", "scatter", "bar"):
+                mark["data"] = value
+            elif kind == "point":
+                mark["at"] = value
+            elif kind == "rule":
+                mark[m.get("axis", "x")] = value
+            else:
+                mark["text"], mark["at"] = value, eval(at, self.ns)
+            marks.append(mark)
+        return marks
 
     @classmethod
     def from_json(cls, namespace: Any, inputs_json: str, outputs_json: str) -> Page:

@@ -14,6 +14,7 @@ const SCROLLER_NAMES = [
 const article = document.querySelector("[data-xw-spec]");
 const readable = makeReadable();
 readable.watch(document);
+bindChartTips();
 if (article) start(article);
 
 // One closure holds the page's state (the worker, what it computes, what waits): the
@@ -719,4 +720,73 @@ async function bindRows(box, name, change, isReady) {
   reveal(at);
   draw();
   box.dataset.xwReady = "true";
+}
+
+// Tooltips on a chart's points and bars (runtime/charts.py marks each with data-xw-tip):
+// on hover, and from the keyboard, a chart being one tab stop whose arrow keys walk its
+// points in order of x (Home/End: first/last, Escape: hide). The tip is a live region, so
+// a screen reader says it. Listeners sit on the document: outputs are redrawn in place.
+function bindChartTips() {
+  const tipOf = (svg) => {
+    const box = svg.closest(".xw-result") || svg.parentElement;
+    if (!box) return null;
+    let tip = box.querySelector(":scope > .xw-tip");
+    if (!tip) {
+      box.classList.add("xw-chart-box");
+      tip = make("div", { className: "xw-tip", hidden: true }, { "aria-live": "polite" });
+      box.append(tip);
+    }
+    return tip;
+  };
+  const points = (svg) =>
+    [...svg.querySelectorAll("[data-xw-tip]")].sort((a, b) => a.getBBox().x - b.getBBox().x);
+  const show = (svg, el) => {
+    for (const old of svg.querySelectorAll(".xw-active")) old.classList.remove("xw-active");
+    const tip = tipOf(svg);
+    if (!tip) return;
+    if (!el) {
+      tip.hidden = true;
+      return;
+    }
+    el.classList.add("xw-active");
+    const box = /** @type {HTMLElement} */ (tip.parentElement).getBoundingClientRect();
+    const at = el.getBoundingClientRect();
+    tip.textContent = el.getAttribute("data-xw-tip") || "";
+    tip.hidden = false;
+    // Centred above the point, kept inside the output's box.
+    const half = tip.offsetWidth / 2;
+    const x = Math.min(Math.max(at.left + at.width / 2 - box.left, half), Math.max(half, box.width - half));
+    tip.style.left = `${x}px`;
+    tip.style.top = `${at.top - box.top}px`;
+  };
+  document.addEventListener("pointerover", (e) => {
+    const target = /** @type {Element} */ (e.target);
+    const svg = target.closest?.("svg.xw-chart");
+    if (svg) show(svg, target.closest("[data-xw-tip]"));
+  });
+  document.addEventListener("pointerout", (e) => {
+    const target = /** @type {Element} */ (e.target);
+    const svg = target.closest?.("svg.xw-chart");
+    if (svg && !svg.contains(/** @type {Node} */ (e.relatedTarget))) show(svg, null);
+  });
+  document.addEventListener("keydown", (e) => {
+    const svg = /** @type {Element} */ (e.target).closest?.("svg.xw-chart");
+    if (!svg) return;
+    const all = points(svg);
+    if (!all.length) return;
+    const current = all.indexOf(/** @type {Element} */ (svg.querySelector(".xw-active")));
+    const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+    let next = null;
+    if (e.key in moves) next = current < 0 ? 0 : Math.min(Math.max(current + moves[e.key], 0), all.length - 1);
+    else if (e.key === "Home") next = 0;
+    else if (e.key === "End") next = all.length - 1;
+    else if (e.key === "Escape") return show(svg, null);
+    if (next === null) return;
+    e.preventDefault();
+    show(svg, all[next]);
+  });
+  document.addEventListener("focusout", (e) => {
+    const svg = /** @type {Element} */ (e.target).closest?.("svg.xw-chart");
+    if (svg) show(svg, null);
+  });
 }

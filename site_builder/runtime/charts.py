@@ -1,0 +1,561 @@
+"""Charts: several marks (lines, points, bars, bands, rules, text) on shared axes, drawn as
+SVG by the same code at build time and in the reader's browser.
+
+``chart(marks, x=..., y=...)`` takes marks whose data are already computed:
+
+    {"mark": "line", "fn": f}                         a function of x, over the x domain
+    {"mark": "line", "data": rows, "x": "t", "y": "v"} rows: dicts, a dict of columns, pairs
+    {"mark": "scatter", "data": rows, "x": .., "y": .., "color": field, "size": field}
+    {"mark": "bar", "data": rows, "x": .., "y": ..}    categories (text) or numbers on x
+    {"mark": "area", "fn": f} / {"mark": "area", "data": rows, "y0": .., "y1": ..}
+    {"mark": "point", "at": (x, y) or [(x, y), ...]}  markers
+    {"mark": "rule", "x": value} / {"mark": "rule", "y": value}
+    {"mark": "text", "at": (x, y), "text": "..."}
+
+Axes: ``{"domain": [lo, hi], "label": "...", "scale": "linear" | "log"}``; a missing domain
+comes from the data. Values outside the domain are clipped, never clamped; NaN and ±inf
+leave gaps. Tick labels are spaced so that none overlap even when the page enlarges them
+to 11 px on a 375 px screen. Every drawn point carries its values (``data-xw-tip``) for
+the page's hover and keyboard tooltips; more than one named series gets a legend.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .views import HTML, escape, nice_ticks, num
+
+WIDTH, HEIGHT = 480, 300
+FONT = 12  # tick labels, in drawing units
+# The largest a tick label can become: the page keeps text at 11 px or more, and a
+# 480-unit drawing is about 343 px wide on a 375 px screen.
+PHONE_FONT = 11 * WIDTH / 343
+PALETTE = 8  # series colours: classes xw-c0 … xw-c7 (static/css/site.css)
+MARKS = ("line", "scatter", "bar", "area", "point", "rule", "text")
+
+
+class ChartError(ValueError):
+    """A chart's marks or axes that cannot be drawn, said in the author's terms."""
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "none" if math.isnan(value) else ("∞" if value > 0 else "−∞")
+        if value == int(value) and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def columns(data: Any, fields: Sequence[str]) -> list[list[Any]]:
+    """The *fields* of *data* as columns: rows as dicts, a dict of columns, a table with
+    ``to_dict`` (pandas), or rows as sequences (fields taken by position)."""
+    if hasattr(data, "to_dict") and not isinstance(data, Mapping):
+        data = data.to_dict("records")
+    if isinstance(data, Mapping):
+        missing = [f for f in fields if f not in data]
+        if missing:
+            raise ChartError(f"no column {missing[0]!r} (columns: {', '.join(map(str, data))})")
+        cols = [list(data[f]) for f in fields]
+        if len({len(c) for c in cols}) > 1:
+            sizes = ", ".join(f"{f}: {len(c)}" for f, c in zip(fields, cols, strict=True))
+            raise ChartError(f"columns of different lengths ({sizes})")
+        return cols
+    rows = list(data)
+    out: list[list[Any]] = [[] for _ in fields]
+    for n, row in enumerate(rows):
+        if isinstance(row, Mapping):
+            for k, f in enumerate(fields):
+                if f not in row:
+                    raise ChartError(
+                        f"row {n} has no field {f!r} (it has {', '.join(map(str, row))})"
+                    )
+                out[k].append(row[f])
+        elif isinstance(row, Sequence) and not isinstance(row, str):
+            if len(row) < len(fields):
+                raise ChartError(f"row {n} has {len(row)} values; {len(fields)} are needed")
+            for k in range(len(fields)):
+                out[k].append(row[k])
+        else:
+            raise ChartError(f"row {n} is a {type(row).__name__}, not a dict or a pair")
+    return out
+
+
+class Scale:
+    """Data → drawing units along one axis: linear, log, or bands of categories."""
+
+    def __init__(
+        self,
+        kind: str,
+        lo: float,
+        hi: float,
+        start: float,
+        end: float,
+        bands: list[str] | None = None,
+    ):
+        self.kind, self.lo, self.hi, self.start, self.end = kind, lo, hi, start, end
+        self.bands = bands
+
+    def __call__(self, value: Any) -> float:
+        if self.bands is not None:
+            step = (self.end - self.start) / max(1, len(self.bands))
+            return self.start + step * (self.bands.index(str(value)) + 0.5)
+        v = _number(value)
+        if self.kind == "log":
+            v = math.log10(v) if v > 0 else math.nan
+            lo, hi = math.log10(self.lo), math.log10(self.hi)
+        else:
+            lo, hi = self.lo, self.hi
+        return self.start + (v - lo) / (hi - lo) * (self.end - self.start)
+
+    def inside(self, value: Any) -> bool:
+        if self.bands is not None:
+            return str(value) in self.bands
+        v = _number(value)
+        return math.isfinite(v) and self.lo <= v <= self.hi and (self.kind != "log" or v > 0)
+
+    def band_width(self) -> float:
+        return abs(self.end - self.start) / max(1, len(self.bands or [1]))
+
+    def ticks(self, room: float, vertical: bool) -> list[tuple[float, str]]:
+        """(position, label) of ticks whose labels never overlap at PHONE_FONT."""
+        if self.bands is not None:
+            step = max(1, math.ceil(len(self.bands) * (PHONE_FONT * 1.6) / max(room, 1)))
+            if not vertical:
+                widest = max((len(b) for b in self.bands), default=1) * PHONE_FONT * 0.6
+                step = max(step, math.ceil(len(self.bands) * (widest + 8) / max(room, 1)))
+            return [(self(b), b) for b in self.bands[::step]]
+        if self.kind == "log":
+            lo, hi = math.floor(math.log10(self.lo)), math.ceil(math.log10(self.hi))
+            values = [10.0**e for e in range(lo, hi + 1) if self.lo <= 10.0**e <= self.hi]
+            if len(values) < 3:
+                values = [
+                    m * 10.0**e
+                    for e in range(lo, hi + 1)
+                    for m in (1, 2, 5)
+                    if self.lo <= m * 10.0**e <= self.hi
+                ]
+            if len(values) < 2:  # less than a factor of 2 or so: round numbers, spaced as logs
+                values = [v for v in nice_ticks(self.lo, self.hi, 4) if v > 0]
+            candidates = [values[::k] for k in range(1, len(values) + 1)] or [[]]
+        else:
+            candidates = [nice_ticks(self.lo, self.hi, n) for n in (10, 8, 6, 5, 4, 3, 2)]
+        for values in candidates:
+            labels = [_label(v) for v in values]
+            if len(values) < 2:
+                return [(self(v), t) for v, t in zip(values, labels, strict=True)]
+            gap = min(abs(self(b) - self(a)) for a, b in zip(values, values[1:], strict=False))
+            need = (
+                PHONE_FONT * 1.5
+                if vertical
+                else (max(len(t) for t in labels) * PHONE_FONT * 0.62 + PHONE_FONT * 0.6)
+            )
+            if gap >= need:
+                return [(self(v), t) for v, t in zip(values, labels, strict=True)]
+        v = candidates[-1][:1]
+        return [(self(x), _label(x)) for x in v]
+
+
+def _extent(values: list[float], log: bool) -> tuple[float, float] | None:
+    finite = [v for v in values if math.isfinite(v) and (not log or v > 0)]
+    if not finite:
+        return None
+    return min(finite), max(finite)
+
+
+def _domain(
+    axis: Mapping[str, Any], values: list[float], name: str, pad: bool
+) -> tuple[float, float]:
+    log = axis.get("scale") == "log"
+    if "domain" in axis:
+        lo, hi = (float(v) for v in axis["domain"])
+    else:
+        found = _extent(values, log)
+        if found is None:
+            raise ChartError(f"the {name} axis has no finite values to span: give it a domain")
+        lo, hi = found
+        if hi - lo < 1e-12:
+            lo, hi = (lo / 2, hi * 2) if log else (lo - 1, hi + 1)
+        elif pad and log:
+            lo, hi = lo / (hi / lo) ** 0.05, hi * (hi / lo) ** 0.05
+        elif pad:
+            lo, hi = lo - (hi - lo) * 0.05, hi + (hi - lo) * 0.05
+    if log and lo <= 0:
+        raise ChartError(
+            f"a log {name} axis needs a domain above 0, got [{_label(lo)}, {_label(hi)}]"
+        )
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ChartError(f"the {name} domain must be [low, high] with low < high")
+    return lo, hi
+
+
+def chart(
+    marks: Sequence[Mapping[str, Any]],
+    x: Mapping[str, Any] | None = None,
+    y: Mapping[str, Any] | None = None,
+    *,
+    title: str = "",
+    ident: str = "chart",
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    samples: int = 200,
+) -> HTML:
+    """Draw *marks* on one pair of axes (see the module's docstring) as an SVG chart."""
+    x, y = dict(x or {}), dict(y or {})
+    for axis, field in ((x, "x"), (y, "y")):  # unnamed axes take the data's field names
+        named = next((str(m[field]) for m in marks if m.get("data") is not None and field in m), "")
+        axis.setdefault("label", named or field)
+    for axis in (x, y):
+        if axis.get("scale", "linear") not in ("linear", "log"):
+            raise ChartError(f"scale must be linear or log, got {axis.get('scale')!r}")
+    prepared = [_prepare(m, n) for n, m in enumerate(marks)]
+    # Categories on x: a bar chart of named things.
+    bands: list[str] | None = None
+    for p in prepared:
+        if p["mark"] == "bar" and any(isinstance(v, str) for v in p["xs"]):
+            bands = list(dict.fromkeys(str(v) for v in p["xs"]))
+    xs = [_number(v) for p in prepared for v in p["xs"]] if bands is None else []
+    ys = [_number(v) for p in prepared for v in p["ys"]]
+    if bands is None:
+        x_lo, x_hi = _domain(x, xs, "x", pad=not any(p["fn"] for p in prepared))
+    else:
+        x_lo, x_hi = 0.0, 1.0
+    # Functions are sampled over the x domain before the y domain is known.
+    for p in prepared:
+        if p["fn"] is not None:
+            _sample(p, x_lo, x_hi, x.get("scale") == "log", samples)
+            ys += [v for v in p["ys"] if math.isfinite(v)]
+    if any(p["mark"] in ("bar", "area") for p in prepared) and y.get("scale") != "log":
+        ys.append(0.0)  # bars and areas stand on zero
+    y_lo, y_hi = _domain(y, ys, "y", pad=True)
+    left = 12 + max(len(_label(v)) for v in (y_lo, y_hi)) * FONT * 0.62 + 10
+    left = min(max(left, 44), width * 0.3)
+    top, right, bottom = 30, 14, 40
+    legend = [p for p in prepared if p["label"]]
+    series_names = [p["label"] for p in legend]
+    categories = sorted({c for p in prepared for c in p["colors"] if c is not None}, key=str)
+    if len(series_names) > 1 or categories:
+        top += 22
+    sx = Scale(x.get("scale", "linear"), x_lo, x_hi, left, width - right, bands)
+    sy = Scale(y.get("scale", "linear"), y_lo, y_hi, height - bottom, top)
+    pw, ph = width - right - left, height - bottom - top
+    clip = f"xw-clip-{escape(ident)}"
+    out = [
+        f'<clipPath id="{clip}"><rect x="{num(left)}" y="{top}" width="{num(pw)}" '
+        f'height="{ph}"/></clipPath>'
+    ]
+    for pos, text in sx.ticks(pw, vertical=False):
+        out.append(
+            f'<line class="grid" x1="{num(pos)}" x2="{num(pos)}" y1="{top}" y2="{top + ph}"/>'
+        )
+        out.append(
+            f'<text class="tick" x="{num(pos)}" y="{top + ph + 16}" text-anchor="middle">'
+            f"{escape(text)}</text>"
+        )
+    for pos, text in sy.ticks(ph, vertical=True):
+        out.append(
+            f'<line class="grid" x1="{num(left)}" x2="{num(left + pw)}" '
+            f'y1="{num(pos)}" y2="{num(pos)}"/>'
+        )
+        out.append(
+            f'<text class="tick" x="{num(left - 6)}" y="{num(pos)}" dy="0.32em" '
+            f'text-anchor="end">{escape(text)}</text>'
+        )
+    # Colours in order of appearance: a mark of its own takes the next one, a mark coloured
+    # by a field takes one per category, so no two meanings share a colour.
+    color_of: dict[str, int] = {}
+    used = 0
+    for p in prepared:
+        if p["colors"]:
+            for c in sorted({c for c in p["colors"] if c is not None}, key=str):
+                if c not in color_of:
+                    color_of[c], used = used % PALETTE, used + 1
+        else:
+            p["color"], used = used % PALETTE, used + 1
+    body: list[str] = []
+    described: list[str] = []
+    for n, p in enumerate(prepared):
+        body.append(_draw(p, n, sx, sy, color_of, x, y))
+        described.append(_describe(p))
+    out.append(f'<g clip-path="url(#{clip})">{"".join(body)}</g>')
+    out.append(_texts(prepared, sx, sy))
+    out.append(
+        f'<text class="axis-label" x="{num(left + pw)}" y="{height - 6}" text-anchor="end">'
+        f"{escape(x.get('label', 'x'))}</text>"
+        f'<text class="axis-label" x="{num(left)}" y="{top - 10}">'
+        f"{escape(y.get('label', 'y'))}</text>"
+    )
+    if len(series_names) > 1 or categories:
+        out.append(_legend(legend, categories, color_of, left, width))
+    desc = title or f"{y.get('label', 'y')} against {x.get('label', 'x')}"
+    desc += ": " + "; ".join(d for d in described if d)
+    # A chart with points to read is one tab stop: its arrow keys read them (app.js).
+    tips = any(p["tips"] for p in prepared)
+    focus = ' tabindex="0"' if tips else ""
+    if tips:
+        desc += " (arrow keys read the values of its points)"
+    return HTML(
+        f'<svg class="xw-plot xw-chart" viewBox="0 0 {width} {height}" role="img"{focus} '
+        f'aria-label="{escape(desc)}"><title>{escape(desc)}</title>{"".join(out)}</svg>'
+    )
+
+
+def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
+    kind = mark.get("mark")
+    if kind not in MARKS:
+        raise ChartError(f"mark {n + 1}: unknown kind {kind!r} (one of {', '.join(MARKS)})")
+    p: dict[str, Any] = {
+        "mark": kind,
+        "label": str(mark.get("label") or ""),
+        "fn": None,
+        "xs": [],
+        "ys": [],
+        "y0": [],
+        "colors": [],
+        "sizes": [],
+        "tips": [],
+        "n": n,
+    }
+    if kind in ("line", "area") and callable(mark.get("fn")):
+        p["fn"] = mark["fn"]
+        return p
+    if kind in ("line", "scatter", "bar", "area"):
+        if "data" not in mark:
+            raise ChartError(f"mark {n + 1} ({kind}): needs a function or data")
+        fields = [mark.get("x", "x")]
+        if kind == "area" and "y0" in mark:
+            fields += [mark.get("y1", mark.get("y", "y")), mark["y0"]]
+        else:
+            fields.append(mark.get("y", "y"))
+        extra = [f for f in (mark.get("color"), mark.get("size"), mark.get("key")) if f]
+        try:
+            cols = columns(mark["data"], [str(f) for f in fields + extra])
+        except ChartError as exc:
+            raise ChartError(f"mark {n + 1} ({kind}): {exc}") from None
+        p["xs"], p["ys"] = cols[0], [_number(v) for v in cols[1]]
+        p["y0"] = [_number(v) for v in cols[2]] if len(fields) == 3 else []
+        rest = cols[len(fields) :]
+        if mark.get("color"):
+            p["colors"] = [None if v is None else str(v) for v in rest.pop(0)]
+        if mark.get("size"):
+            p["sizes"] = [_number(v) for v in rest.pop(0)]
+        keys = rest.pop(0) if mark.get("key") else [None] * len(p["xs"])
+        names = [str(f) for f in fields]
+        p["keys"] = keys
+        p["tips"] = [
+            ", ".join(f"{f} {_label(v)}" for f, v in zip(names, vals, strict=True))
+            + (f", {mark['color']} {c}" if c is not None else "")
+            for vals, c in zip(
+                zip(*cols[: len(fields)], strict=True),
+                p["colors"] or [None] * len(p["xs"]),
+                strict=True,
+            )
+        ]
+        return p
+    if kind == "point":
+        at = mark.get("at")
+        pairs = [at] if at and not isinstance(at[0], Sequence) else list(at or [])
+        for pair in pairs:
+            if len(pair) != 2:
+                raise ChartError(f"mark {n + 1} (point): 'at' needs (x, y) pairs, got {pair!r}")
+        p["xs"] = [q[0] for q in pairs]
+        p["ys"] = [_number(q[1]) for q in pairs]
+        p["tips"] = [f"x {_label(_number(q[0]))}, y {_label(_number(q[1]))}" for q in pairs]
+        p["keys"] = [None] * len(pairs)
+        return p
+    if kind == "rule":
+        if ("x" in mark) == ("y" in mark):
+            raise ChartError(f"mark {n + 1} (rule): give x or y, not both")
+        p["axis"] = "x" if "x" in mark else "y"
+        value = mark[p["axis"]]
+        p["at"] = [_number(v) for v in (value if isinstance(value, Sequence) else [value])]
+        return p
+    at = mark.get("at")
+    if not (isinstance(at, Sequence) and len(at) == 2):
+        raise ChartError(f"mark {n + 1} (text): 'at' needs an (x, y) pair")
+    p["at"], p["text"] = at, str(mark.get("text", ""))
+    return p
+
+
+def _sample(p: dict[str, Any], lo: float, hi: float, log: bool, samples: int) -> None:
+    fn: Callable[[float], Any] = p["fn"]
+    if log:
+        a, b = math.log10(lo), math.log10(hi)
+        xs = [10 ** (a + (b - a) * i / (samples - 1)) for i in range(samples)]
+    else:
+        xs = [lo + (hi - lo) * i / (samples - 1) for i in range(samples)]
+    ys = []
+    for v in xs:
+        try:
+            ys.append(_number(fn(v)))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            ys.append(math.nan)  # outside the function's own domain: a gap
+    p["xs"], p["ys"] = xs, ys
+    p["tips"], p["keys"] = [], []
+
+
+def _paths(points: list[tuple[float, float]]) -> list[str]:
+    """Polyline point lists, broken at each NaN or infinity."""
+    runs: list[list[str]] = [[]]
+    for px, py in points:
+        if math.isfinite(px) and math.isfinite(py):
+            runs[-1].append(f"{num(px)},{num(py)}")
+        elif runs[-1]:
+            runs.append([])
+    return [" ".join(r) for r in runs if r]
+
+
+def _draw(
+    p: dict[str, Any],
+    n: int,
+    sx: Scale,
+    sy: Scale,
+    color_of: dict[str, int],
+    x: Mapping[str, Any],
+    y: Mapping[str, Any],
+) -> str:
+    kind, cls = p["mark"], f"xw-c{p.get('color', n % PALETTE)}"
+    if kind == "rule":
+        parts = []
+        for v in p["at"]:
+            if p["axis"] == "x" and sx.inside(v):
+                parts.append(
+                    f'<line class="rule" x1="{num(sx(v))}" x2="{num(sx(v))}" '
+                    f'y1="{num(sy.end)}" y2="{num(sy.start)}"/>'
+                )
+            elif p["axis"] == "y" and sy.inside(v):
+                parts.append(
+                    f'<line class="rule" x1="{num(sx.start)}" x2="{num(sx.end)}" '
+                    f'y1="{num(sy(v))}" y2="{num(sy(v))}"/>'
+                )
+        return "".join(parts)
+    if kind == "text":
+        return ""  # drawn above the clip (_texts)
+    pts = [
+        (sx(a) if sx.bands is not None or math.isfinite(_number(a)) else math.nan, sy(b))
+        for a, b in zip(p["xs"], p["ys"], strict=True)
+    ]
+    if kind == "line":
+        return "".join(f'<polyline class="curve {cls}" points="{pts_}"/>' for pts_ in _paths(pts))
+    if kind == "area":
+        base = p["y0"] or [max(sy.lo, 0.0) if sy.kind != "log" else sy.lo] * len(pts)
+        parts = []
+        runs: list[list[int]] = [[]]
+        for i, (px, py) in enumerate(pts):
+            ok = math.isfinite(px) and math.isfinite(py) and math.isfinite(sy(base[i]))
+            if ok:
+                runs[-1].append(i)
+            elif runs[-1]:
+                runs.append([])
+        for run in (r for r in runs if len(r) > 1):
+            upper = [f"{num(pts[i][0])},{num(pts[i][1])}" for i in run]
+            lower = [f"{num(pts[i][0])},{num(sy(base[i]))}" for i in reversed(run)]
+            parts.append(f'<polygon class="area {cls}" points="{" ".join(upper + lower)}"/>')
+        return "".join(parts)
+    if kind == "bar":
+        width = (
+            sx.band_width() * 0.7
+            if sx.bands is not None
+            else max(
+                2.0,
+                min((abs(pts[i + 1][0] - pts[i][0]) for i in range(len(pts) - 1)), default=20)
+                * 0.7,
+            )
+        )
+        zero = sy(max(sy.lo, min(0.0, sy.hi))) if sy.kind != "log" else sy.start
+        parts = []
+        for (px, py), tip in zip(pts, p["tips"], strict=True):
+            if not (math.isfinite(px) and math.isfinite(py)):
+                continue
+            top, h = min(py, zero), abs(zero - py)
+            parts.append(
+                f'<rect class="bar {cls}" x="{num(px - width / 2)}" y="{num(top)}" '
+                f'width="{num(width)}" height="{num(h)}" data-xw-tip="{escape(tip)}"/>'
+            )
+        return "".join(parts)
+    # scatter and point: one circle per finite point inside the domain
+    sizes = p["sizes"]
+    big = max((s for s in sizes if math.isfinite(s)), default=1.0) or 1.0
+    parts = []
+    for i, (px, py) in enumerate(pts):
+        if not (math.isfinite(px) and math.isfinite(py)):
+            continue
+        if not (sx.inside(p["xs"][i]) and sy.inside(p["ys"][i])):
+            continue  # outside the domain: not drawn (never moved to the edge)
+        r = 3.5 if kind == "scatter" else 5
+        if sizes and math.isfinite(sizes[i]) and sizes[i] > 0:
+            r = 2 + 6 * math.sqrt(sizes[i] / big)
+        c = p["colors"][i] if p["colors"] else None
+        colour = f"xw-c{color_of[c]}" if c is not None else cls
+        key = p["keys"][i]
+        data_key = f' data-xw-key="{escape(key)}"' if key is not None else ""
+        parts.append(
+            f'<circle class="{"dot" if kind == "scatter" else "marker"} {colour}" '
+            f'cx="{num(px)}" cy="{num(py)}" r="{num(r)}" '
+            f'data-xw-tip="{escape(p["tips"][i])}"{data_key}/>'
+        )
+    return "".join(parts)
+
+
+def _texts(prepared: list[dict[str, Any]], sx: Scale, sy: Scale) -> str:
+    parts = []
+    for p in prepared:
+        if p["mark"] != "text" or not (sx.inside(p["at"][0]) and sy.inside(p["at"][1])):
+            continue
+        parts.append(
+            f'<text class="note" x="{num(sx(p["at"][0]) + 4)}" y="{num(sy(p["at"][1]) - 4)}">'
+            f"{escape(p['text'])}</text>"
+        )
+    return "".join(parts)
+
+
+def _legend(
+    legend: list[dict[str, Any]],
+    categories: list[str],
+    color_of: dict[str, int],
+    left: float,
+    width: float,
+) -> str:
+    entries = [(p["label"], f"xw-c{p.get('color', 0)}", p["mark"]) for p in legend]
+    entries += [(c, f"xw-c{color_of[c]}", "scatter") for c in categories]
+    parts, x = [], left
+    for name, cls, kind in entries:
+        swatch = (
+            f'<line class="curve {cls}" x1="{num(x)}" x2="{num(x + 16)}" y1="14" y2="14"/>'
+            if kind in ("line", "rule")
+            else f'<rect class="swatch {cls}" x="{num(x)}" y="8" width="12" height="12"/>'
+        )
+        parts.append(f'{swatch}<text class="legend" x="{num(x + 20)}" y="18">{escape(name)}</text>')
+        x += 20 + len(name) * FONT * 0.62 + 16
+        if x > width - 40:
+            break
+    return f'<g class="xw-legend">{"".join(parts)}</g>'
+
+
+def _describe(p: dict[str, Any]) -> str:
+    kind = p["mark"]
+    name = p["label"] or kind
+    if kind in ("line", "area"):
+        finite = [v for v in p["ys"] if math.isfinite(v)]
+        if not finite:
+            return f"{name}: no values"
+        return f"{name} from {_label(min(finite))} to {_label(max(finite))}"
+    if kind in ("scatter", "bar"):
+        return f"{name}: {len(p['xs'])} values"
+    if kind == "point":
+        return "; ".join(p["tips"])
+    if kind == "rule":
+        return f"a line at {p['axis']} = " + ", ".join(_label(v) for v in p["at"])
+    return p.get("text", "")

@@ -1,0 +1,308 @@
+"""Charts: several marks on shared axes, checked at build time, drawn the same at build time
+and in the browser, readable on a phone, with hover and keyboard tooltips."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from site_builder.build import BuildError, build
+from site_builder.config import load_config
+from site_builder.runtime.charts import PHONE_FONT, ChartError, Scale, chart
+
+from .conftest import open_page, open_ready, serve_folder
+
+
+def _ticks(svg: str) -> list[str]:
+    return re.findall(r'<text class="tick"[^>]*>([^<]*)</text>', svg)
+
+
+def test_several_series_share_axes_with_a_legend_gaps_and_clipping():
+    svg = chart(
+        [
+            # not defined between -1 and 1: a gap
+            {"mark": "line", "fn": lambda v: math.sqrt(abs(v) - 1), "label": "1/x"},
+            {"mark": "line", "data": [(-2, 0.5), (0, float("nan")), (2, 3)], "label": "data"},
+            {"mark": "point", "at": [(1, 1), (5, 1)]},  # the second is outside the x domain
+            {"mark": "rule", "y": 0},
+            {"mark": "area", "fn": lambda v: 0.5 * v, "label": "band"},
+        ],
+        {"domain": [-3, 3], "label": "x"},
+        {"domain": [-1, 1], "label": "y"},
+        ident="t",
+    )
+    assert svg.count('class="xw-legend"') == 1 and ">1/x</text>" in svg and ">band</text>" in svg
+    curves = re.findall(r'<polyline class="curve xw-c0" points="([^"]*)"', svg)
+    assert len(curves) == 2  # broken where the function has no value
+    assert len(re.findall(r'<polyline class="curve xw-c1"', svg)) == 2  # NaN splits the data
+    assert svg.count('class="marker') == 1  # (5, 1) is outside: not drawn at the edge
+    # Values beyond the y domain are clipped by the plot area, never moved onto it.
+    assert '<clipPath id="xw-clip-t">' in svg and 'clip-path="url(#xw-clip-t)"' in svg
+    ys = [float(p.split(",")[1]) for c in curves for p in c.split()]
+    box_top = float(re.search(r'<clipPath id="xw-clip-t"><rect x="[\d.]+" y="([\d.]+)"', svg)[1])
+    assert min(ys) < box_top  # sqrt(2) > 1: drawn where it is, above the clip box
+    assert 'class="rule"' in svg and 'class="area xw-c4"' in svg
+
+
+def test_scatter_colours_by_a_field_and_sizes_by_another():
+    rows = [
+        {"age": 22, "fare": 7.25, "sex": "male", "n": 1},
+        {"age": 38, "fare": 71.3, "sex": "female", "n": 4},
+        {"age": 26, "fare": 7.9, "sex": "female", "n": 9},
+        {"age": None, "fare": 8.05, "sex": "male", "n": 1},  # no age: not drawn
+    ]
+    svg = chart(
+        [
+            {
+                "mark": "scatter",
+                "data": rows,
+                "x": "age",
+                "y": "fare",
+                "color": "sex",
+                "size": "n",
+                "key": "n",
+            }
+        ],
+        y={"scale": "log"},
+    )
+    dots = re.findall(r'<circle class="dot (xw-c\d)"[^>]* r="([\d.]+)" data-xw-tip="([^"]*)"', svg)
+    assert [(c, t) for c, _, t in dots] == [
+        ("xw-c1", "age 22, fare 7.25, sex male"),
+        ("xw-c0", "age 38, fare 71.3, sex female"),
+        ("xw-c0", "age 26, fare 7.9, sex female"),
+    ]
+    radii = [float(r) for _, r, _ in dots]
+    assert radii[2] > radii[1] > radii[0]  # area grows with the size field
+    assert ">female</text>" in svg and ">male</text>" in svg  # colour legend
+    assert ">age</text>" in svg and ">fare</text>" in svg  # axes named by their fields
+    assert _ticks(svg)[-3:] == ["10", "20", "50"]  # a log axis: 1, 2, 5 times powers of 10
+    assert 'tabindex="0"' in svg and 'data-xw-key="9"' in svg
+
+
+def test_bars_of_categories_and_their_errors():
+    svg = chart(
+        [
+            {
+                "mark": "bar",
+                "data": {"class": ["first", "second", "third"], "n": [216, 184, 491]},
+                "x": "class",
+                "y": "n",
+            }
+        ]
+    )
+    assert _ticks(svg)[:3] == ["first", "second", "third"]
+    heights = [float(h) for h in re.findall(r'<rect class="bar[^"]*"[^>]* height="([\d.]+)"', svg)]
+    assert heights[2] > heights[0] > heights[1] > 0
+    for marks, message in [
+        (
+            [{"mark": "bar", "data": {"a": [1, 2], "b": [1]}, "x": "a", "y": "b"}],
+            "mark 1 (bar): columns of different lengths (a: 2, b: 1)",
+        ),
+        (
+            [{"mark": "scatter", "data": [{"x": 1}], "x": "x", "y": "y"}],
+            "mark 1 (scatter): row 0 has no field 'y' (it has x)",
+        ),
+        (
+            [{"mark": "line", "fn": math.sin}],
+            "the x axis has no finite values to span: give it a domain",
+        ),
+        ([{"mark": "pie", "data": []}], "mark 1: unknown kind 'pie'"),
+    ]:
+        with pytest.raises(ChartError) as caught:
+            chart(marks)
+        assert str(caught.value).startswith(message)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lo=st.floats(-1e6, 1e6, allow_nan=False),
+    span=st.floats(1e-6, 1e7, allow_nan=False),
+    room=st.floats(120, 460),
+    log=st.booleans(),
+    vertical=st.booleans(),
+)
+def test_tick_labels_never_overlap_at_their_phone_size(lo, span, room, log, vertical):
+    if log:
+        lo = abs(lo) + 1e-3
+    hi = lo + span
+    if not (hi > lo):
+        return
+    scale = Scale("log" if log else "linear", lo, hi, 0, room)
+    ticks = scale.ticks(room, vertical)
+    assert ticks  # an axis always says where it is
+    for (a, ta), (b, tb) in zip(ticks, ticks[1:], strict=False):
+        gap = abs(b - a)
+        if vertical:
+            assert gap >= PHONE_FONT * 1.2, (ta, tb, gap)
+        else:  # labels centred on their ticks, about 0.6 em per character
+            assert gap >= (len(ta) + len(tb)) / 2 * PHONE_FONT * 0.6, (ta, tb, gap)
+
+
+ARTICLE = """---
+title: Chart
+---
+
+```python exec
+import math
+def sigmoid(z):
+    return 1 / (1 + math.exp(-z))
+people = [{{"age": a, "fare": (a * 7) % 50 + 2, "group": "ab"[a % 2], "id": a}}
+          for a in range(1, 80, 3)]
+```
+
+```widget
+inputs:
+  z: {{type: range, min: -6, max: 6, step: 0.5, value: {z}, label: z}}
+outputs:
+  - chart:
+      - line: sigmoid
+        label: sigmoid
+      - line: "lambda v: sigmoid(2 * v)"
+        label: steeper
+      - point: (z, sigmoid(z))
+      - rule: z
+      - scatter: "[p for p in people if p['age'] < 40 + 5 * z]"
+        x: age
+        y: fare
+        color: group
+        key: id
+      - text: "f'z = {{z}}'"
+        at: (z, 0.5)
+    x: {{label: z or age}}
+    y: {{domain: [0, 60], label: value}}
+```
+"""
+
+
+@pytest.mark.parametrize(
+    ("chart_yaml", "expected"),
+    [
+        (
+            "  - chart: sigmoid\n",
+            "content/c.md:7: error: a chart is a list of marks, e.g. - line: sigmoid",
+        ),
+        (
+            "  - chart:\n      - pie: data\n",
+            "content/c.md:8: error: each mark needs exactly one of: line",
+        ),
+        (
+            "  - chart:\n      - scatter: data\n        colour: group\n",
+            "content/c.md:9: error: unknown option 'colour' for a scatter mark",
+        ),
+        (
+            "  - chart:\n      - line: f\n    y: {scale: log, domain: [0, 1]}\n",
+            "content/c.md:9: error: y: a log axis needs a domain above 0, got [0, 1]",
+        ),
+        (
+            "  - chart:\n      - text: \"'a'\"\n",
+            "content/c.md:8: error: a text mark needs at: (x, y)",
+        ),
+        (
+            "  - chart:\n      - bar: \"{'a': [1, 2], 'b': [3]}\"\n        x: a\n        y: b\n",
+            "content/c.md:7: error: output failed: ChartError: mark 1 (bar): columns of different "
+            "lengths (a: 2, b: 1)",
+        ),
+    ],
+)
+def test_a_bad_chart_is_an_error_at_its_line(make_site, chart_yaml, expected):
+    root = make_site(
+        {"content/c.md": "---\ntitle: c\n---\n\n```widget\noutputs:\n" + chart_yaml + "```\n"}
+    )
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).startswith(expected)
+
+
+def _charts(page: str) -> list[str]:
+    return re.findall(r'<svg class="xw-plot xw-chart".*?</svg>', page, re.S)
+
+
+@pytest.mark.browser
+def test_the_browser_draws_what_the_build_draws_and_reads_points_aloud(
+    browser, make_site, tmp_path
+):
+    from tests.conftest import write_site
+
+    root = make_site({"content/c.md": ARTICLE.format(z=1)})
+    build(load_config(root))
+    other = write_site(tmp_path / "other", {"content/c.md": ARTICLE.format(z=-2.5)})
+    build(load_config(other))
+    (expected,) = _charts((other / "_site" / "c" / "index.html").read_text())
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            open_ready(page, url + "c/")
+            page.locator("input[type=range]").fill("-2.5")
+            page.wait_for_function(
+                "() => document.querySelector('svg.xw-chart text.note')?.textContent === 'z = -2.5'"
+            )
+            drawn = page.eval_on_selector("svg.xw-chart", "svg => svg.outerHTML")
+            # Attribute order and the void elements' spelling differ; the drawing does not.
+            assert _normal(drawn) == _normal(expected)
+            svg = page.locator("svg.xw-chart")
+            svg.focus()
+            page.keyboard.press("End")
+            tip = page.locator(".xw-tip")
+            assert tip.is_visible() and tip.get_attribute("aria-live") == "polite"
+            last = page.eval_on_selector("svg.xw-chart .xw-active", "el => el.dataset.xwTip")
+            assert tip.inner_text() == last and last.startswith("age ")
+            page.keyboard.press("ArrowLeft")
+            assert tip.inner_text() != last
+            page.keyboard.press("Escape")
+            assert not tip.is_visible()
+            dot = page.locator("svg.xw-chart circle.dot").first
+            dot.hover()
+            assert tip.inner_text() == dot.get_attribute("data-xw-tip")
+            assert page.errors == []
+    finally:
+        server.shutdown()
+
+
+def _normal(svg: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """An SVG as (tag, sorted attributes) and texts, whatever wrote it."""
+    found = []
+    for m in re.finditer(r"<(/?)([\w:-]+)([^>]*?)/?>|([^<]+)", svg):
+        if m[4] is not None:
+            found.append(("#text", ((m[4], ""),)))
+        elif not m[1]:
+            attrs = tuple(sorted(re.findall(r'([\w:-]+)="([^"]*)"', m[3])))
+            # What the page adds for a reader (text kept readable, the point shown) aside.
+            kept = tuple(
+                (k, v)
+                for k, v in attrs
+                if k not in ("data-xw-size", "style") and not (k == "class" and "xw-active" in v)
+            )
+            found.append((m[2], kept))
+    return found
+
+
+@pytest.mark.browser
+def test_on_a_phone_chart_labels_are_readable_and_apart(browser, make_site):
+    root = make_site({"content/c.md": ARTICLE.format(z=1)})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            page.set_viewport_size({"width": 375, "height": 800})
+            page.goto(url + "c/")
+            page.locator("svg.xw-chart").scroll_into_view_if_needed()
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('svg.xw-chart text.tick')]"
+                ".every(t => t.getBoundingClientRect().height >= 11)"
+            )
+            boxes = page.eval_on_selector_all(
+                "svg.xw-chart text.tick",
+                "ts => ts.map(t => { const r = t.getBoundingClientRect();"
+                " return [r.left, r.top, r.right, r.bottom]; })",
+            )
+            assert all(b[3] - b[1] >= 11 for b in boxes)  # 11 px or more on screen
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1 :]:
+                    apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                    assert apart, (a, b)
+    finally:
+        server.shutdown()
