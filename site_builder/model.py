@@ -102,6 +102,8 @@ class Widget:
     inputs: tuple[Input, ...]
     outputs: tuple[Output, ...]
     label: str = ""
+    # presets: name -> {input: value}, each a button that sets those inputs at once
+    presets: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
 
 
 @dataclass(frozen=True)

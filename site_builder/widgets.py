@@ -36,7 +36,7 @@ from .model import Input, Option, Output, Widget
 from .yamlsafe import yaml_too_large
 
 INPUT_TYPES: dict[str, set[str]] = {
-    "range": {"min", "max", "step", "value", "label", "format", "keyboard_step"},
+    "range": {"min", "max", "step", "value", "label", "format", "keyboard_step", "play"},
     "number": {"min", "max", "step", "value", "label"},
     "select": {"options", "value", "label"},
     "checkbox": {"value", "label"},
@@ -103,12 +103,12 @@ def parse_widget(
         return None
     before = len(problems.errors)
     for key, option in top.items():
-        if key not in ("inputs", "outputs", "label"):
+        if key not in ("inputs", "outputs", "label", "presets"):
             problems.error(
                 where,
                 option.line,
                 f"unknown widget key '{key}'",
-                hint="a widget has label, inputs and outputs",
+                hint="a widget has label, inputs, outputs and presets",
             )
     assert isinstance(root, yaml.MappingNode)
     nodes = {str(k.value): v for k, v in root.value}
@@ -118,8 +118,56 @@ def parse_widget(
         problems.error(where, open_line, "a widget block needs 'inputs:' and/or 'outputs:'")
     if len(problems.errors) > before:
         return None
+    presets = _check_presets(top.get("presets"), inputs, where, problems)
+    if len(problems.errors) > before:
+        return None
     label = top["label"].value if "label" in top else ""
-    return Widget(index, open_line, tuple(inputs), tuple(outputs), str(label))
+    return Widget(index, open_line, tuple(inputs), tuple(outputs), str(label), presets)
+
+
+def _check_presets(
+    option: Option | None, inputs: list[Input], where: str, problems: Collector
+) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    """``presets: {name: {input: value, …}, …}``: each sets inputs of this widget to values
+    they can take."""
+    if option is None:
+        return ()
+    found = []
+    by_name = {i.name: i for i in inputs}
+    if not isinstance(option.value, dict) or not option.value:
+        problems.error(where, option.line, "presets: expected {name: {input: value, ...}, ...}")
+        return ()
+    for name, values in option.value.items():
+        if not isinstance(values, dict) or not values:
+            problems.error(where, option.line, f"preset {name!r}: expected {{input: value, ...}}")
+            continue
+        for key, value in values.items():
+            inp = by_name.get(key)
+            if inp is None:
+                problems.error(
+                    where,
+                    option.line,
+                    f"preset {name!r} sets {key!r}, which is not an input of this widget",
+                    hint="inputs: " + ", ".join(by_name),
+                )
+            elif problem := _preset_problem(inp, value):
+                problems.error(where, option.line, f"preset {name!r}: {key} {problem}")
+        found.append((str(name), tuple((str(k), v) for k, v in values.items())))
+    return tuple(found)
+
+
+def _preset_problem(inp: Input, value: Any) -> str:
+    o = inp.options
+    if inp.type in ("range", "number"):
+        if not _number(value):
+            return f"must be a number, got {value!r}"
+        if ("min" in o and value < o["min"]) or ("max" in o and value > o["max"]):
+            return f"must be within [{o.get('min')}, {o.get('max')}], got {value!r}"
+    elif inp.type == "checkbox" and not isinstance(value, bool):
+        return f"must be true or false, got {value!r}"
+    elif inp.type == "select" and value not in o.get("options", {}):
+        return f"must be one of {', '.join(map(str, o.get('options', {})))}, got {value!r}"
+    return ""
 
 
 def _parse_inputs(
@@ -165,6 +213,24 @@ def _parse_inputs(
         _check_input(name, kind, values, opts, line, where, problems)
         inputs.append(Input(name, kind, line, values))
     return inputs
+
+
+def _play_problem(play: Any, step: float) -> str:
+    """What is wrong with a range's ``play:`` (true, or {step, every, loop}), or ""."""
+    if play is True:
+        return ""
+    if not isinstance(play, dict):
+        return f"play: expected true or {{step: ..., every: ms, loop: true}}, got {play!r}"
+    for key, value in play.items():
+        if key == "step" and not (_number(value) and value > 0):
+            return f"play step: a number above 0, got {value!r}"
+        if key == "every" and not (_number(value) and 16 <= value <= 5000):
+            return f"play every: milliseconds from 16 to 5000, got {value!r}"
+        if key == "loop" and not isinstance(value, bool):
+            return f"play loop: true or false, got {value!r}"
+        if key not in ("step", "every", "loop"):
+            return f"play: unknown option '{key}' (step, every, loop)"
+    return ""
 
 
 def _number(value: Any) -> bool:
@@ -220,6 +286,12 @@ def _check_input(
                     f"a range's readout format must be like .2f, .1%, .3e, d or ,.0f "
                     f"(what the page can format as it moves), got {fmt!r}",
                 )
+        if kind == "range" and "play" in values:
+            problem = _play_problem(values["play"], step)
+            if problem:
+                err("play", problem)
+            elif values["play"] is True:
+                values["play"] = {}
         keys = values.get("keyboard_step")
         if keys is not None and step > 0:
             ratio = Decimal(repr(keys)) / Decimal(repr(step)) if _number(keys) else None
@@ -678,12 +750,21 @@ def render_input(
                 attrs += f' data-xw-key-step="{_plain_number(float(keys))}"'
             if o.get("format"):
                 attrs += f' data-xw-format="{_attr(o["format"])}"'
+        play = ""
+        if inp.type == "range" and "play" in o:  # a button that moves the slider by itself
+            import json
+
+            spec = json.dumps(o["play"], separators=(",", ":"))
+            play = (
+                f'<button type="button" class="xw-play" aria-pressed="false" '
+                f'aria-label="Play {label}" data-xw-play="{_attr(spec)}" disabled>Play</button>'
+            )
         return (
             f'<div class="xw-input xw-{inp.type}" data-xw-input="{name}" data-xw-type="{inp.type}">'
             f'<label for="{ident}">{label}</label>'
             f'<input type="{inp.type}" id="{ident}" name="{name}"{attrs} '
             f'value="{_plain_number(value)}" disabled>'
-            f"{readout}</div>"
+            f"{readout}{play}</div>"
         )
     if inp.type == "select":
         options = "".join(
@@ -851,6 +932,12 @@ def _render_rows(inp: Input, rows: list[dict[str, Any]], url: Callable[[str], st
     )
 
 
+def _preset_json(values: tuple[tuple[str, Any], ...]) -> str:
+    import json
+
+    return json.dumps({k: v for k, v in values}, separators=(",", ":"))
+
+
 def render_widget(
     widget: Widget,
     rows: dict[str, list[dict[str, Any]]],
@@ -877,6 +964,17 @@ def render_widget(
     # Controls are disabled until Python can answer them (the page enables them); the note
     # says why, in words the page updates (loading, restarting, failed).
     note = f'<p class="xw-note">{STATIC_NOTE}</p>' if inputs else ""
+    # Buttons that set several inputs at once (presets) and put back the build's values
+    # (reset); the page enables them with the controls.
+    if inputs:
+        buttons = [
+            f'<button type="button" class="xw-preset" data-xw-set="{_attr(_preset_json(v))}" '
+            f"disabled>{html.escape(name)}</button>"
+            for name, v in widget.presets
+        ]
+        buttons.append('<button type="button" class="xw-reset" disabled>Reset</button>')
+        inputs += f'<div class="xw-buttons">{"".join(buttons)}</div>'
+
     return (
         f'<figure class="xw-widget" id="widget-{widget.index + 1}"{name}>{caption}'
         + (f'<div class="xw-inputs">{inputs}</div>{note}' if inputs else "")

@@ -58,6 +58,24 @@ def descend_raw(df: pd.DataFrame, fill: float, lr: float, steps: int, target: tu
     return best
 
 
+def descent_history(df: pd.DataFrame, fill: float, lr: float, steps: int, every: int) -> list:
+    """The same descent as descend_raw, recorded: the weights and the training accuracy at
+    step 0 and after every *every* steps, as plain dicts for the page."""
+    x = np.column_stack([df["Age"].fillna(fill).to_numpy(), df["Sex"].to_numpy()])
+    y = df["Survived"].to_numpy()
+    w, b = np.zeros(2), 0.0
+    history = []
+    for step in range(steps + 1):
+        if step % every == 0:
+            hits = int(((sigmoid(x @ w + b) > 0.5).astype(int) == y).sum())
+            history.append({"step": step, "w_age": float(w[0]), "w_sex": float(w[1]),
+                            "b": float(b), "accuracy": hits / len(y)})
+        p = sigmoid(x @ w + b)
+        w = w - lr * (x.T @ (p - y)) / len(y)
+        b = b - lr * (p - y).mean()
+    return history
+
+
 @dataclass
 class Network:
     """A trained inputs -> h ReLU -> sigmoid network, with the scaling it was trained with."""

@@ -81,6 +81,7 @@ function start(article) {
         setStatus("ready", `Interactive again: Python restarted after an output ran over ${limit} s.`);
       }
       setInteractive(true);
+      if (starts === 1) restore(false);
       if (starts > 1) {
         // A new worker knows only the build's values: give it the reader's, then redo
         // every output the old one may have left half done (the stopped ones aside).
@@ -169,6 +170,7 @@ function start(article) {
       settleTimer = setTimeout(announce, SETTLE_MS / 2);
       return;
     }
+    remember();
     const widgets = new Set([...touched].map((id) => outputs.get(id)?.closest(".xw-widget")));
     touched.clear();
     for (const widget of widgets) {
@@ -177,6 +179,43 @@ function start(article) {
         const text = summary(widget);
         if (text && text !== region.textContent) region.textContent = text;
       }
+    }
+  }
+
+  // The state of every input the reader changed is in the address (?z=1.5&pid=12), so a
+  // link shares exactly what they see; each settled change is a step the back button
+  // undoes. Other parameters of the address are kept.
+  const inputNames = new Set(
+    [...document.querySelectorAll("[data-xw-input]")].map((el) => /** @type {HTMLElement} */ (el).dataset.xwInput),
+  );
+  function remember() {
+    const params = new URLSearchParams(location.search);
+    for (const [name, value] of Object.entries(current)) params.set(name, String(value));
+    const search = `?${params}`;
+    if (search !== location.search) history.pushState(null, "", search + location.hash);
+  }
+  // From the address: when the page is ready, and on the back and forward buttons (then an
+  // input the address doesn't name goes back to the build's value).
+  function restore(all) {
+    const params = new URLSearchParams(location.search);
+    for (const name of inputNames) {
+      if (!params.has(name) && !all) continue;
+      const box = document.querySelector(`[data-xw-input="${CSS.escape(name || "")}"]`);
+      box?.dispatchEvent(new CustomEvent("xw-set", { detail: params.get(name) }));
+    }
+  }
+  function bindButtons() {
+    for (const button of document.querySelectorAll(".xw-buttons button")) {
+      const widget = button.closest(".xw-widget");
+      button.addEventListener("click", () => {
+        const preset = /** @type {HTMLElement} */ (button).dataset.xwSet;
+        const values = preset ? JSON.parse(preset) : null;
+        for (const box of widget?.querySelectorAll("[data-xw-input]") || []) {
+          const name = /** @type {HTMLElement} */ (box).dataset.xwInput || "";
+          if (values && !(name in values)) continue;
+          box.dispatchEvent(new CustomEvent("xw-set", { detail: values ? values[name] : null }));
+        }
+      });
     }
   }
 
@@ -196,6 +235,8 @@ function start(article) {
     launch();
   };
   for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change, () => ready);
+  bindButtons();
+  window.addEventListener("popstate", () => restore(true));
   for (const el of document.querySelectorAll("[data-xw-adjust]")) if (el instanceof HTMLElement) bindAdjustable(el);
   if (savingData()) {
     // The reader asked to save data, or the connection is slow: Python (megabytes) loads
@@ -240,8 +281,10 @@ function offerToLoad(statusEl, load) {
 // its figure: before (and while Python restarts, or after it failed) they are disabled and
 // each widget's note says why.
 function setInteractive(on, note = "") {
-  for (const control of document.querySelectorAll("[data-xw-input] input, [data-xw-input] select")) {
-    if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement) control.disabled = !on;
+  for (const control of document.querySelectorAll("[data-xw-input] input, [data-xw-input] select, .xw-buttons button, .xw-play")) {
+    if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement || control instanceof HTMLButtonElement) {
+      control.disabled = !on;
+    }
   }
   for (const el of document.querySelectorAll(".xw-note")) {
     if (!(el instanceof HTMLElement)) continue;
@@ -447,6 +490,8 @@ function bindInput(box, change, isReady) {
       change(name, input.value);
     });
     if (input.dataset.xwKeyStep) bindKeyboardStep(input, Number(input.dataset.xwKeyStep));
+    const play = box.querySelector(".xw-play");
+    if (play instanceof HTMLButtonElement) bindPlay(play, input);
   } else if (type === "number") {
     // An entry out of range or off the step changes nothing, and says why.
     const problem = make("span", { className: "xw-invalid", id: `${input.id}-problem`, hidden: true });
@@ -465,6 +510,71 @@ function bindInput(box, change, isReady) {
   } else {
     input.addEventListener("change", () => change(name, input.value));
   }
+  // Set from elsewhere (the address, a preset, Reset, the back button): detail is the
+  // value, or null for the build's own. The control changes as if the reader moved it.
+  box.addEventListener("xw-set", (e) => {
+    const value = /** @type {CustomEvent} */ (e).detail;
+    if (input instanceof HTMLInputElement && input.type === "checkbox") {
+      const on = value === null ? input.defaultChecked : value === true || value === "true";
+      if (on !== input.checked) {
+        input.checked = on;
+        input.dispatchEvent(new Event("change"));
+      }
+      return;
+    }
+    let text = String(value);
+    if (value === null) {
+      text = input instanceof HTMLSelectElement
+        ? [...input.options].find((o) => o.defaultSelected)?.value ?? input.options[0]?.value ?? ""
+        : input.defaultValue;
+    }
+    if (text === input.value) return;
+    input.value = text;
+    input.dispatchEvent(new Event(input instanceof HTMLSelectElement ? "change" : "input"));
+  });
+}
+
+// Play on a range: the slider moves by itself, a step (play.step, or the keyboard step)
+// every play.every ms (33: 30 updates a second), from where it is to the end, then stops
+// or starts over (play.loop). The reader taking the slider, or the button again, pauses
+// it. With reduced motion asked for, it moves by ten steps every 0.7 s instead.
+function bindPlay(button, input) {
+  const spec = JSON.parse(button.dataset.xwPlay || "{}");
+  const reduced = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const step = (spec.step || Number(input.dataset.xwKeyStep) || Number(input.step) || 1) * (reduced ? 10 : 1);
+  const every = reduced ? 700 : spec.every || 33;
+  let timer = 0;
+  const stop = () => {
+    clearInterval(timer);
+    timer = 0;
+    button.textContent = "Play";
+    button.setAttribute("aria-pressed", "false");
+  };
+  const tick = () => {
+    if (input.disabled) return stop();
+    const [lo, hi] = [Number(input.min), Number(input.max)];
+    let next = Number(input.value) + step;
+    if (next > hi + 1e-12) {
+      if (!spec.loop) {
+        input.value = String(hi);
+        input.dispatchEvent(new Event("input"));
+        return stop();
+      }
+      next = lo;
+    }
+    input.value = String(snapToGrid(input, next));
+    input.dispatchEvent(new Event("input"));
+  };
+  button.addEventListener("click", () => {
+    if (timer) return stop();
+    if (Number(input.value) >= Number(input.max)) input.value = input.min; // from the start again
+    button.textContent = "Pause";
+    button.setAttribute("aria-pressed", "true");
+    tick();
+    timer = setInterval(tick, every);
+  });
+  input.addEventListener("pointerdown", stop);
+  input.addEventListener("keydown", stop);
 }
 
 // A number in the text bound to a range input ({input}`name`, Tangle's adjustable
@@ -675,6 +785,13 @@ async function bindRows(box, name, change, isReady) {
     box.querySelector(`tr[data-key="${CSS.escape(String(keys[i]))}"]`)?.classList.add("xw-chosen");
   }
 
+  box.addEventListener("xw-set", (e) => {
+    const value = /** @type {CustomEvent} */ (e).detail;
+    const key = value === null ? box.dataset.xwChosen : String(value);
+    const i = keys.findIndex((k) => String(k) === key);
+    if (i >= 0 && i !== chosen) choose(i);
+  });
+
   const rowAt = (target) => {
     const el = target instanceof Element ? target.closest(".xw-rows-option") : null;
     return el ? Number(/** @type {HTMLElement} */ (el).dataset.row) : null;
@@ -720,6 +837,9 @@ async function bindRows(box, name, change, isReady) {
   reveal(at);
   draw();
   box.dataset.xwReady = "true";
+  // The address may name a row (a shared link); the page's restore may have come first.
+  const wanted = new URLSearchParams(location.search).get(name);
+  if (wanted !== null && isReady()) box.dispatchEvent(new CustomEvent("xw-set", { detail: wanted }));
 }
 
 // Tooltips on a chart's points and bars (runtime/charts.py marks each with data-xw-tip):

@@ -1,0 +1,145 @@
+"""More ways to play: play/pause on a range, presets, reset, and every input's state in the
+address (shared links and the back button)."""
+
+from __future__ import annotations
+
+import pytest
+
+from site_builder.build import BuildError, build
+from site_builder.config import load_config
+
+from .conftest import open_page, open_ready, serve_folder
+
+ARTICLE = """---
+title: Inputs
+---
+
+```widget
+label: Knobs
+inputs:
+  z: {type: range, min: 0, max: 10, step: 1, value: 2, label: z, play: {every: 40}}
+  c: {type: checkbox, value: false, label: on}
+  s: {type: select, options: [a, b], value: a, label: letter}
+outputs:
+  - value: f"{z}-{c}-{s}"
+presets:
+  high: {z: 8, c: true}
+  letter b: {s: b}
+```
+"""
+
+
+def _value(page) -> str:
+    return page.locator(".xw-output.xw-value .xw-result").inner_text()
+
+
+def _wait_value(page, text: str) -> None:
+    page.wait_for_function(
+        "t => document.querySelector('.xw-output.xw-value .xw-result').textContent === t", arg=text
+    )
+
+
+@pytest.mark.browser
+def test_presets_reset_and_the_address_hold_the_state(browser, make_site):
+    root = make_site({"content/i.md": ARTICLE})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            open_ready(page, url + "i/")
+            assert _value(page) == "2-False-a"
+            page.get_by_role("button", name="high").click()
+            _wait_value(page, "8-True-a")
+            assert page.locator("#xw-in-z").input_value() == "8"
+            assert page.locator("#xw-in-c").is_checked()
+            page.wait_for_function("() => location.search === '?z=8&c=true'")
+            page.get_by_role("button", name="letter b").click()
+            _wait_value(page, "8-True-b")
+            page.wait_for_function("() => location.search === '?z=8&c=true&s=b'")
+            page.get_by_role("button", name="Reset").click()
+            _wait_value(page, "2-False-a")
+            page.wait_for_function("() => location.search === '?z=2&c=false&s=a'")
+            page.go_back()  # the step before: preset "letter b" applied
+            _wait_value(page, "8-True-b")
+            assert page.locator("#xw-in-s").input_value() == "b"
+            page.go_back()
+            _wait_value(page, "8-True-a")
+            page.go_back()  # the address as opened: every input at the build's value
+            _wait_value(page, "2-False-a")
+            assert not page.locator("#xw-in-c").is_checked()
+            assert page.errors == []
+        with open_page(browser) as page:  # a shared link opens what its sender saw
+            open_ready(page, url + "i/?s=b&z=5&unrelated=1")
+            _wait_value(page, "5-False-b")
+            assert page.locator("#xw-in-z").input_value() == "5"
+            assert page.locator("#xw-in-z-readout").inner_text() == "5"
+            assert page.errors == []
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.browser
+def test_play_moves_the_range_to_its_end_and_pauses_on_demand(browser, make_site):
+    root = make_site({"content/i.md": ARTICLE})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            open_ready(page, url + "i/")
+            play = page.locator(".xw-play")
+            assert play.get_attribute("aria-pressed") == "false" and play.is_enabled()
+            play.click()
+            assert play.get_attribute("aria-pressed") == "true" and play.inner_text() == "Pause"
+            _wait_value(page, "10-False-a")  # every value on the way, then the end
+            page.wait_for_function(
+                "() => document.querySelector('.xw-play').textContent === 'Play'"
+            )
+            assert play.get_attribute("aria-pressed") == "false"
+            play.click()  # at the end: from the start again, and a second press pauses
+            page.wait_for_function("() => Number(document.querySelector('#xw-in-z').value) < 10")
+            play.click()
+            held = page.locator("#xw-in-z").input_value()
+            page.wait_for_timeout(300)
+            assert page.locator("#xw-in-z").input_value() == held
+            assert play.inner_text() == "Play"
+            assert page.errors == []
+        # With reduced motion asked for, it moves in bigger, slower steps.
+        context = browser.new_context(reduced_motion="reduce")
+        page = context.new_page()
+        open_ready(page, url + "i/")
+        page.locator(".xw-play").click()
+        page.wait_for_timeout(250)
+        assert page.locator("#xw-in-z").input_value() == "10"  # one step of ten, clamped
+        context.close()
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("widget", "expected"),
+    [
+        (
+            "inputs:\n  z: {type: range, min: 0, max: 1, step: 0.1, value: 0, play: {speed: 2}}\n",
+            "content/w.md:7: error: input 'z': play: unknown option 'speed' (step, every, loop)",
+        ),
+        (
+            "inputs:\n  z: {type: range, min: 0, max: 1, step: 0.1, value: 0, play: {every: 1}}\n",
+            "content/w.md:7: error: input 'z': play every: milliseconds from 16 to 5000, got 1",
+        ),
+        (
+            "inputs:\n  z: {type: range, min: 0, max: 1, step: 0.1, value: 0}\n"
+            "presets:\n  big: {z: 2}\n",
+            "content/w.md:8: error: preset 'big': z must be within [0, 1], got 2",
+        ),
+        (
+            "inputs:\n  z: {type: range, min: 0, max: 1, step: 0.1, value: 0}\n"
+            "presets:\n  other: {y: 1}\n",
+            "content/w.md:8: error: preset 'other' sets 'y', which is not an input of this widget",
+        ),
+    ],
+)
+def test_bad_play_and_presets_are_errors_at_their_line(make_site, widget, expected):
+    root = make_site({"content/w.md": "---\ntitle: w\n---\n\n```widget\n" + widget + "```\n"})
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).startswith(expected)
