@@ -54,7 +54,7 @@ OUTPUT_TYPES: dict[str, set[str]] = {
 # here name fields of the data (plain words), except "at" (an expression).
 MARK_OPTIONS: dict[str, set[str]] = {
     "line": {"label", "x", "y", "samples"},
-    "scatter": {"label", "x", "y", "color", "size", "key"},
+    "scatter": {"label", "x", "y", "color", "size", "key", "link"},
     "bar": {"label", "x", "y"},
     "area": {"label", "x", "y", "y0", "y1"},
     "point": {"label"},

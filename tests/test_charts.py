@@ -306,3 +306,69 @@ def test_on_a_phone_chart_labels_are_readable_and_apart(browser, make_site):
                     assert apart, (a, b)
     finally:
         server.shutdown()
+
+
+LINKED = """---
+title: Linked
+---
+
+```python exec
+people = [{"id": i, "age": 10 + 7 * i, "fare": 5 + i * i} for i in range(1, 9)]
+```
+
+```widget
+inputs:
+  who:
+    type: rows
+    rows: people
+    key: id
+    value: 3
+outputs:
+  - value: f"chosen {who}"
+  - chart:
+      - scatter: people
+        x: age
+        y: fare
+        key: id
+        link: who
+```
+"""
+
+
+@pytest.mark.browser
+def test_a_table_and_a_scatter_highlight_each_other(browser, make_site):
+    root = make_site({"content/l.md": LINKED})
+    build(load_config(root))
+    page_html = (root / "_site" / "l" / "index.html").read_text()
+    assert 'data-xw-link="who"' in page_html and 'data-xw-key="3"' in page_html
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            open_ready(page, url + "l/")
+            page.wait_for_selector(".xw-rows[data-xw-ready]", state="attached")
+            linked = "svg.xw-chart .xw-linked"
+            page.wait_for_function(
+                f"() => document.querySelector('{linked}')?.dataset.xwKey === '3'"
+            )
+            page.locator("[role=listbox]").focus()
+            page.keyboard.press("ArrowDown")  # the table chooses row 4: its point is marked
+            page.wait_for_function(
+                f"() => document.querySelector('{linked}')?.dataset.xwKey === '4'"
+            )
+            assert page.locator(linked).count() == 1
+            page.locator('svg.xw-chart [data-xw-key="7"]').click()  # a point chooses its row
+            page.wait_for_function(
+                "() => document.querySelector('.xw-value .xw-result').textContent === 'chosen 7'"
+            )
+            selected = page.locator("[role=option][aria-selected=true]").inner_text()
+            assert selected.split()[0] == "7"
+            svg = page.locator("svg.xw-chart")
+            svg.focus()
+            page.keyboard.press("Home")  # the keyboard way: walk to a point, Enter chooses it
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "() => document.querySelector('.xw-value .xw-result').textContent === 'chosen 1'"
+            )
+            assert page.errors == []
+    finally:
+        server.shutdown()

@@ -304,6 +304,12 @@ def chart(
     # A chart with points to read is one tab stop: its arrow keys read them (app.js).
     tips = any(p["tips"] for p in prepared)
     focus = ' tabindex="0"' if tips else ""
+    # Points keyed like a rows input's rows (link: NAME): the page highlights the chosen
+    # row's point, and choosing a point chooses its row.
+    links = sorted({str(m["link"]) for m in marks if m.get("link")})
+    if links:
+        focus += f' data-xw-link="{escape(links[0])}"'
+        desc += " (choosing a point chooses its row)"
     if tips:
         desc += " (arrow keys read the values of its points)"
     return HTML(

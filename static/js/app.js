@@ -434,6 +434,7 @@ function applyResults(outputs, results) {
       readable.forget(target);
       target.innerHTML = result.value; // html, plot and table outputs: markup from Python
       readable.watch(target);
+      highlightLinked();
     }
   }
 }
@@ -780,6 +781,7 @@ async function bindRows(box, name, change, isReady) {
     if (at >= 0) reveal(at);
     draw();
     change(name, String(keys[i]));
+    linkRow(name, String(keys[i]));
     // The plain table (what prints) marks the same row, when its page holds it.
     for (const tr of box.querySelectorAll(".xw-chosen")) tr.classList.remove("xw-chosen");
     box.querySelector(`tr[data-key="${CSS.escape(String(keys[i]))}"]`)?.classList.add("xw-chosen");
@@ -837,10 +839,41 @@ async function bindRows(box, name, change, isReady) {
   reveal(at);
   draw();
   box.dataset.xwReady = "true";
+  linkRow(name, String(keys[chosen]));
   // The address may name a row (a shared link); the page's restore may have come first.
   const wanted = new URLSearchParams(location.search).get(name);
   if (wanted !== null && isReady()) box.dispatchEvent(new CustomEvent("xw-set", { detail: wanted }));
 }
+
+// Linked highlighting: a chart whose points carry a rows input's keys (link: NAME) marks
+// the point of the row chosen there (.xw-linked); choosing a point (a click, or Enter on
+// the point the arrow keys reached) chooses its row.
+/** @type {Record<string, string>} */
+const linkedRows = {};
+function linkRow(name, key) {
+  linkedRows[name] = key;
+  highlightLinked();
+}
+function highlightLinked() {
+  for (const svg of document.querySelectorAll("svg.xw-chart[data-xw-link]")) {
+    const key = linkedRows[svg.getAttribute("data-xw-link") || ""];
+    for (const el of svg.querySelectorAll(".xw-linked")) el.classList.remove("xw-linked");
+    if (key === undefined) continue;
+    for (const el of svg.querySelectorAll(`[data-xw-key="${CSS.escape(key)}"]`)) el.classList.add("xw-linked");
+  }
+}
+function chooseLinked(svg, point) {
+  const name = svg.getAttribute("data-xw-link");
+  const key = point?.getAttribute("data-xw-key");
+  if (!name || key === null || key === undefined) return;
+  const box = document.querySelector(`[data-xw-input="${CSS.escape(name)}"]`);
+  box?.dispatchEvent(new CustomEvent("xw-set", { detail: key }));
+}
+document.addEventListener("click", (e) => {
+  const target = /** @type {Element} */ (e.target);
+  const svg = target.closest?.("svg.xw-chart[data-xw-link]");
+  if (svg) chooseLinked(svg, target.closest("[data-xw-key]"));
+});
 
 // Tooltips on a chart's points and bars (runtime/charts.py marks each with data-xw-tip):
 // on hover, and from the keyboard, a chart being one tab stop whose arrow keys walk its
@@ -901,6 +934,10 @@ function bindChartTips() {
     else if (e.key === "Home") next = 0;
     else if (e.key === "End") next = all.length - 1;
     else if (e.key === "Escape") return show(svg, null);
+    else if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      return chooseLinked(svg, svg.querySelector(".xw-active"));
+    }
     if (next === null) return;
     e.preventDefault();
     show(svg, all[next]);
