@@ -40,6 +40,10 @@ INPUT_TYPES: dict[str, set[str]] = {
     "number": {"min", "max", "step", "value", "label"},
     "select": {"options", "value", "label"},
     "checkbox": {"value", "label"},
+    "toggle": {"value", "label"},
+    "radio": {"options", "value", "label"},
+    "text": {"value", "label", "placeholder"},
+    "button": {"value", "label"},
     "rows": {"rows", "key", "columns", "value", "label"},
 }
 OUTPUT_TYPES: dict[str, set[str]] = {
@@ -163,9 +167,9 @@ def _preset_problem(inp: Input, value: Any) -> str:
             return f"must be a number, got {value!r}"
         if ("min" in o and value < o["min"]) or ("max" in o and value > o["max"]):
             return f"must be within [{o.get('min')}, {o.get('max')}], got {value!r}"
-    elif inp.type == "checkbox" and not isinstance(value, bool):
+    elif inp.type in ("checkbox", "toggle") and not isinstance(value, bool):
         return f"must be true or false, got {value!r}"
-    elif inp.type == "select" and value not in o.get("options", {}):
+    elif inp.type in ("select", "radio") and value not in o.get("options", {}):
         return f"must be one of {', '.join(map(str, o.get('options', {})))}, got {value!r}"
     return ""
 
@@ -300,22 +304,30 @@ def _check_input(
                     "keyboard_step",
                     f"keyboard_step must be a multiple of step ({step}), got {keys!r}",
                 )
-    elif kind == "select":
+    elif kind == "text":
+        value = values.setdefault("value", "")
+        if not isinstance(value, str):
+            err("value", f"a text input's value must be a string, got {value!r}")
+    elif kind == "button":  # a counter: how many times it was pressed
+        value = values.setdefault("value", 0)
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            err("value", f"a button's value counts presses: a whole number from 0, got {value!r}")
+    elif kind in ("select", "radio"):
         options = values.get("options")
         if isinstance(options, list):
             values["options"] = options = {v: str(v) for v in options}
         if not isinstance(options, dict) or not options:
-            err("options", "a select needs 'options': a list, or a mapping of value to label")
+            err("options", f"a {kind} needs 'options': a list, or a mapping of value to label")
             return
         if any(not isinstance(v, str | int | float) for v in options):
             err("options", "select values must be strings or numbers")
         value = values.setdefault("value", next(iter(options)))
         if value not in options:
             err("value", f"value {value!r} is not one of the options")
-    elif kind == "checkbox":
+    elif kind in ("checkbox", "toggle"):
         value = values.setdefault("value", False)
         if not isinstance(value, bool):
-            err("value", f"a checkbox value must be true or false, got {value!r}")
+            err("value", f"a {kind} value must be true or false, got {value!r}")
     elif kind == "rows":
         for key in ("rows", "key"):
             if not isinstance(values.get(key), str):
@@ -668,7 +680,7 @@ def function_reads(sources: list[str]) -> dict[str, set[str]]:
 def input_spec(inp: Input) -> dict[str, Any]:
     """The JSON the runtime needs to coerce an input's values."""
     spec: dict[str, Any] = {"name": inp.name, "type": inp.type, "value": inp.options["value"]}
-    if inp.type == "select":
+    if inp.type in ("select", "radio"):
         spec["options"] = list(inp.options["options"])
     if inp.type in ("range", "number"):  # whole-number bounds and step: values are ints
         o = inp.options
@@ -777,12 +789,31 @@ def render_input(
             f'<label for="{ident}">{label}</label>'
             f'<select id="{ident}" name="{name}" disabled>{options}</select></div>'
         )
-    if inp.type == "checkbox":
+    head = f'<div class="xw-input xw-{inp.type}" data-xw-input="{name}" data-xw-type="{inp.type}">'
+    if inp.type in ("checkbox", "toggle"):  # a toggle is a switch (WAI-ARIA role=switch)
         checked = " checked" if o["value"] else ""
+        role = ' role="switch"' if inp.type == "toggle" else ""
         return (
-            f'<div class="xw-input xw-checkbox" data-xw-input="{name}" data-xw-type="checkbox">'
-            f'<input type="checkbox" id="{ident}" name="{name}"{checked} disabled>'
+            f'{head}<input type="checkbox"{role} id="{ident}" name="{name}"{checked} disabled>'
             f'<label for="{ident}">{label}</label></div>'
+        )
+    if inp.type == "radio":
+        choices = "".join(
+            f'<label><input type="radio" name="{ident}" value="{_attr(v)}"'
+            f"{' checked' if v == o['value'] else ''} disabled> {html.escape(str(text))}</label>"
+            for v, text in o["options"].items()
+        )
+        return f"{head}<fieldset><legend>{label}</legend>{choices}</fieldset></div>"
+    if inp.type == "text":
+        hint = f' placeholder="{_attr(o["placeholder"])}"' if o.get("placeholder") else ""
+        return (
+            f'{head}<label for="{ident}">{label}</label><input type="text" id="{ident}" '
+            f'name="{name}" value="{_attr(o["value"])}"{hint} disabled></div>'
+        )
+    if inp.type == "button":  # pressed N times: the count is the value outputs read
+        return (
+            f'{head}<button type="button" id="{ident}" class="xw-press" '
+            f'data-xw-count="{o["value"]}" disabled>{label}</button></div>'
         )
     return _render_rows(inp, rows or [], url)
 

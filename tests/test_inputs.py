@@ -143,3 +143,89 @@ def test_bad_play_and_presets_are_errors_at_their_line(make_site, widget, expect
     with pytest.raises(BuildError) as caught:
         build(load_config(root))
     assert str(caught.value).startswith(expected)
+
+
+KINDS = """---
+title: Kinds
+---
+
+```widget
+inputs:
+  r: {type: radio, options: {a: Apples, b: Bananas}, value: a, label: fruit}
+  on: {type: toggle, value: false, label: loud}
+  words: {type: text, value: hi, label: words, placeholder: say something}
+  n: {type: button, label: Add one}
+outputs:
+  - value: f"{r}|{on}|{(words.upper() if on else words)}|{n}|{type(n).__name__}"
+```
+"""
+
+
+def test_radio_toggle_text_and_button_are_built_as_controls(make_site):
+    root = make_site({"content/k.md": KINDS})
+    build(load_config(root))
+    page = (root / "_site" / "k" / "index.html").read_text()
+    assert "<fieldset><legend>fruit</legend>" in page and 'value="a" checked disabled' in page
+    assert '<input type="checkbox" role="switch" id="xw-in-on"' in page
+    assert 'placeholder="say something"' in page and 'value="hi"' in page
+    assert '<button type="button" id="xw-in-n" class="xw-press" data-xw-count="0" disabled>' in page
+    assert ">a|False|hi|0|int<" in page
+
+
+@pytest.mark.browser
+def test_radio_toggle_text_and_button_drive_python(browser, make_site):
+    root = make_site({"content/k.md": KINDS})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            open_ready(page, url + "k/")
+            page.get_by_label("Bananas").check()
+            _wait_value(page, "b|False|hi|0|int")
+            page.get_by_role("switch", name="loud").check()
+            _wait_value(page, "b|True|HI|0|int")
+            page.get_by_label("words").fill("hello there")
+            _wait_value(page, "b|True|HELLO THERE|0|int")
+            press = page.get_by_role("button", name="Add one")
+            press.click()
+            press.click()
+            _wait_value(page, "b|True|HELLO THERE|2|int")
+            page.get_by_label("Bananas").focus()
+            page.keyboard.press("ArrowLeft")  # radios: arrows move the choice
+            _wait_value(page, "a|True|HELLO THERE|2|int")
+            page.wait_for_function("() => location.search.includes('words=hello+there')")
+            page.get_by_role("button", name="Reset").click()
+            _wait_value(page, "a|False|hi|0|int")
+            assert page.errors == []
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        (
+            "  r: {type: radio, value: a}\n",
+            "content/w.md:7: error: input 'r': a radio needs 'options'",
+        ),
+        (
+            "  t: {type: toggle, value: 1}\n",
+            "content/w.md:7: error: input 't': a toggle value must be true or false",
+        ),
+        (
+            "  n: {type: button, value: -1}\n",
+            "content/w.md:7: error: input 'n': a button's value counts presses",
+        ),
+        (
+            "  s: {type: text, value: 3}\n",
+            "content/w.md:7: error: input 's': a text input's value must be a string",
+        ),
+    ],
+)
+def test_bad_new_inputs_are_errors_at_their_line(make_site, inputs, expected):
+    root = make_site(
+        {"content/w.md": "---\ntitle: w\n---\n\n```widget\ninputs:\n" + inputs + "```\n"}
+    )
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).startswith(expected)

@@ -27,9 +27,13 @@ def coerce(spec: dict[str, Any], raw: Any) -> Any:
         if spec.get("integer"):  # bounds and step are whole numbers: so is every value
             return round(value)
         return value
-    if kind == "checkbox":
+    if kind in ("checkbox", "toggle"):
         return raw is True or raw in ("true", "on", "1", 1)
-    if kind == "select":
+    if kind == "button":
+        return int(raw)
+    if kind == "text":
+        return str(raw)
+    if kind in ("select", "radio"):
         for option in spec["options"]:
             if str(option) == str(raw):
                 return option

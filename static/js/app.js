@@ -281,7 +281,7 @@ function offerToLoad(statusEl, load) {
 // its figure: before (and while Python restarts, or after it failed) they are disabled and
 // each widget's note says why.
 function setInteractive(on, note = "") {
-  for (const control of document.querySelectorAll("[data-xw-input] input, [data-xw-input] select, .xw-buttons button, .xw-play")) {
+  for (const control of document.querySelectorAll("[data-xw-input] input, [data-xw-input] select, [data-xw-input] button, .xw-buttons button")) {
     if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement || control instanceof HTMLButtonElement) {
       control.disabled = !on;
     }
@@ -482,6 +482,8 @@ function bindInput(box, change, isReady) {
     bindRows(box, name, change, isReady).catch((err) => console.warn(`rows input ${name}: ${err.message || err}`));
     return;
   }
+  if (type === "button") return bindPress(box, name, change);
+  if (type === "radio") return bindRadio(box, name, change);
   const input = box.querySelector("input, select");
   if (type === "range") {
     const readout = box.querySelector("output");
@@ -506,8 +508,10 @@ function bindInput(box, change, isReady) {
       input.setAttribute("aria-describedby", problem.id);
       if (ok) change(name, input.value);
     });
-  } else if (type === "checkbox") {
+  } else if (type === "checkbox" || type === "toggle") {
     input.addEventListener("change", () => change(name, input.checked));
+  } else if (type === "text") {
+    input.addEventListener("input", () => change(name, input.value));
   } else {
     input.addEventListener("change", () => change(name, input.value));
   }
@@ -532,6 +536,36 @@ function bindInput(box, change, isReady) {
     if (text === input.value) return;
     input.value = text;
     input.dispatchEvent(new Event(input instanceof HTMLSelectElement ? "change" : "input"));
+  });
+}
+
+// A button input counts presses: its value is how many times it was pressed (an output
+// that reads it recomputes on each press: "roll again", "add one").
+function bindPress(box, name, change) {
+  const button = /** @type {HTMLButtonElement} */ (box.querySelector("button"));
+  const first = Number(button.dataset.xwCount || 0);
+  let count = first;
+  button.addEventListener("click", () => change(name, ++count));
+  box.addEventListener("xw-set", (e) => {
+    const value = /** @type {CustomEvent} */ (e).detail;
+    const next = value === null ? first : Number(value);
+    if (!Number.isInteger(next) || next < 0 || next === count) return;
+    count = next;
+    change(name, count);
+  });
+}
+
+// Radio buttons: one choice of several, all visible (arrow keys move between them).
+function bindRadio(box, name, change) {
+  const radios = /** @type {HTMLInputElement[]} */ ([...box.querySelectorAll("input[type=radio]")]);
+  for (const radio of radios) radio.addEventListener("change", () => radio.checked && change(name, radio.value));
+  box.addEventListener("xw-set", (e) => {
+    const value = /** @type {CustomEvent} */ (e).detail;
+    const target = radios.find((r) => (value === null ? r.defaultChecked : r.value === String(value)));
+    if (target && !target.checked) {
+      target.checked = true;
+      target.dispatchEvent(new Event("change"));
+    }
   });
 }
 
