@@ -238,6 +238,8 @@ def _display(value: Any) -> str:
 
     if value is None:
         return ""
+    if _is_matplotlib_figure(value):
+        return _figure_svg(value)
     if hasattr(value, "_repr_html_"):
         markup = str(value._repr_html_())
     elif hasattr(value, "_repr_svg_"):
@@ -249,6 +251,53 @@ def _display(value: Any) -> str:
     # corner above a DataFrame's index).
     markup = TABLE_BORDER_RE.sub(r"\1", markup)
     return EMPTY_HEADER_RE.sub('<th><span class="visually-hidden">Row</span></th>', markup)
+
+
+def _is_matplotlib_figure(value: Any) -> bool:
+    """A matplotlib Figure (or Axes), told apart without importing matplotlib."""
+    module = type(value).__module__ or ""
+    return module.startswith("matplotlib.") and (
+        hasattr(value, "savefig") or hasattr(getattr(value, "figure", None), "savefig")
+    )
+
+
+# matplotlib writes presentation as style="fill: #fff; stroke-width: 0.8"; the page's policy
+# forbids style attributes, so each declaration becomes the SVG attribute of that name.
+_SVG_STYLE_RE = re.compile(r'\sstyle="([^"]*)"')
+_SVG_HEAD_RE = re.compile(r"^.*?(<svg\b)", re.S)
+
+
+def _style_to_attributes(m: re.Match[str]) -> str:
+    parts = []
+    for declaration in m[1].split(";"):
+        name, _, value = declaration.partition(":")
+        if name.strip() and value.strip():
+            parts.append(f' {name.strip()}="{value.strip()}"')
+    return "".join(parts)
+
+
+def _figure_svg(value: Any) -> str:
+    """A matplotlib figure as inline SVG: the same bytes every build (fixed ids, no date),
+    scaling to its column (viewBox, no fixed size), its text kept as text (readable, and
+    the page keeps it at 11 px or more on phones), named by its title for screen readers."""
+    import html
+    import io
+
+    import matplotlib
+
+    figure = value if hasattr(value, "savefig") else value.figure
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "site-builder", "svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = _SVG_HEAD_RE.sub(r"\1", buffer.getvalue(), count=1)
+    svg = STYLE_BLOCK_RE.sub("", svg)
+    svg = _SVG_STYLE_RE.sub(_style_to_attributes, svg)
+    for _ in ("width", "height"):  # the viewBox stays: the drawing scales to its column
+        svg = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", svg, count=1)
+    titles = [t for ax in figure.get_axes() if (t := ax.get_title())]
+    name = html.escape("; ".join(titles) or "Figure", quote=True)
+    svg = svg.replace("<svg ", f'<svg class="xw-figure" role="img" aria-label="{name}" ', 1)
+    return svg
 
 
 def to_plain(value: Any) -> Any:

@@ -372,3 +372,38 @@ def test_a_table_and_a_scatter_highlight_each_other(browser, make_site):
             assert page.errors == []
     finally:
         server.shutdown()
+
+
+FIGURE = """---
+title: Figure
+---
+
+```python build
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot([0, 1, 2], [0, 1, 4], label="squares", linestyle="--")
+ax.set_title("Squares & more")
+ax.legend()
+fig
+```
+"""
+
+
+def test_a_matplotlib_figure_becomes_inline_svg_the_page_policy_allows(make_site, tmp_path):
+    from tests.conftest import write_site
+
+    pytest.importorskip("matplotlib")  # not a dependency of the builder; the tests have it
+    root = make_site({"content/f.md": FIGURE})
+    build(load_config(root))
+    page = (root / "_site" / "f" / "index.html").read_text()
+    svg = re.search(r"<svg class=\"xw-figure\".*?</svg>", page, re.S)[0]
+    head = svg[: svg.index(">")]
+    assert 'role="img" aria-label="Squares &amp; more"' in head and 'viewBox="0 0 360 216"' in head
+    assert "width=" not in head and "height=" not in head  # scales to its column
+    assert "style=" not in svg and "<style" not in svg  # presentation as attributes
+    assert 'stroke-dasharray="' in svg and ">squares</text>" in svg  # text stays text
+    other = write_site(tmp_path / "again", {"content/f.md": FIGURE})
+    build(load_config(other))
+    assert (other / "_site" / "f" / "index.html").read_text() == page  # the same bytes
