@@ -101,6 +101,7 @@ def parse_article(
         inlines=tuple(blocks.inlines),
         math=tuple(blocks.math),
         code=tuple(blocks.code),
+        refs=tuple(blocks.refs),
         slug_line=key_lines.get("slug", 1),
         template_line=key_lines.get("template", 1),
     )

@@ -48,7 +48,7 @@ INLINE_RE = re.compile(r"\{(?P<kind>py|input)(?::(?P<fmt>[^}`\n]*))?\}`(?P<expr>
 CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 # $$display$$ (never $$$) or $inline$, in one pass so positions refer to the text as written
 MATH_RE = re.compile(
-    r"(?<!\$)\$\$(?!\$)(?P<display>.+?)(?<!\$)\$\$(?!\$)"
+    r"(?<!\$)\$\$(?!\$)(?P<display>.+?)(?<!\$)\$\$(?!\$)(?:[ \t]*\{#(?P<label>[A-Za-z][\w-]*)\})?"
     r"|(?<![\\$\w])\$(?=\S)(?P<inline>[^$\n]+?)(?<=\S)\$(?![\w$])",
     re.S,
 )
@@ -66,6 +66,7 @@ class Blocks:
     inlines: list[Inline]
     math: list[Math]
     code: list[CodeBlock]
+    refs: list[tuple[str, int]]
 
 
 def _parse_info(info: str, where: str, line: int, problems: Collector) -> dict[str, Any] | None:
@@ -128,12 +129,13 @@ def split_blocks(
     inlines: list[Inline] = []
     math: list[Math] = []
     code: list[CodeBlock] = []
+    refs: list[tuple[str, int]] = []
     prose: list[tuple[int, str]] = []  # (file line, text) of the run of prose being collected
 
     def flush_prose() -> None:
         _blocked_by_csp(prose, where, problems, csp)
         if prose:
-            out.extend(_replace_inline(prose, where, inlines, math, problems))
+            out.extend(_replace_inline(prose, where, inlines, math, refs, problems))
             prose.clear()
 
     i = 0
@@ -193,7 +195,7 @@ def split_blocks(
             )
         i = end + 1
     flush_prose()
-    return Blocks("\n".join(out), cells, widgets, inlines, math, code)
+    return Blocks("\n".join(out), cells, widgets, inlines, math, code, refs)
 
 
 # What the page's Content-Security-Policy (csp.py) blocks, found in an author's raw HTML:
@@ -362,6 +364,7 @@ def _replace_inline(
     where: str,
     inlines: list[Inline],
     math: list[Math],
+    refs: list[tuple[str, int]],
     problems: Collector,
 ) -> list[str]:
     """Replace math and {py}`expr` in a run of prose lines; code, raw HTML and link
@@ -379,7 +382,7 @@ def _replace_inline(
             _warn_unrendered(run, where, problems)
             out.extend(line for _, line in run)
         else:
-            out.extend(_replace_in_text(run, where, inlines, math, problems))
+            out.extend(_replace_in_text(run, where, inlines, math, refs, problems))
         start = end
     return out
 
@@ -402,8 +405,11 @@ def _warn_unrendered(run: list[tuple[int, str]], where: str, problems: Collector
 
 # One pass over a run of prose, as a tokenizer reads it: whichever starts first wins, so
 # "$" inside a tag's attribute is not math, and "<" inside $...$ is not a tag.
+# {ref}`name`: "Figure 3" or "Equation (2)", linked, for a figure or equation with that id
+REF_RE = re.compile(r"\{ref\}`(?P<target>[^`\n]+)`")
 _PROSE_RE = re.compile(
-    rf"(?P<value>{INLINE_RE.pattern})|(?P<verbatim>{VERBATIM_RE.pattern})|{MATH_RE.pattern}",
+    rf"(?P<value>{INLINE_RE.pattern})|(?P<ref>{REF_RE.pattern})"
+    rf"|(?P<verbatim>{VERBATIM_RE.pattern})|{MATH_RE.pattern}",
     re.S | re.I | re.M,
 )
 
@@ -413,6 +419,7 @@ def _replace_in_text(
     where: str,
     inlines: list[Inline],
     math: list[Math],
+    refs: list[tuple[str, int]],
     problems: Collector,
 ) -> list[str]:
     """Math and inline values of a run of prose lines replaced by placeholders; code,
@@ -436,7 +443,7 @@ def _replace_in_text(
                 hint="write the value after the formula, or use a widget's formula output, "
                 "whose numbers follow the inputs",
             )
-        math.append(Math(tex, display, at))
+        math.append(Math(tex, display, at, (m["label"] or "") if display else ""))
         placeholder = PLACEHOLDER.format(kind="MATH", n=len(math) - 1)
         if not display:
             return placeholder
@@ -454,6 +461,9 @@ def _replace_in_text(
             fmt, kind = (m["fmt"] or "").strip(), "value" if m["kind"] == "py" else "input"
             inlines.append(Inline(len(inlines), m["expr"].strip(), line_at(m.start()), fmt, kind))
             return PLACEHOLDER.format(kind="INLINE", n=len(inlines) - 1)
+        if m["ref"] is not None:
+            refs.append((m["target"].strip(), line_at(m.start())))
+            return PLACEHOLDER.format(kind="REF", n=len(refs) - 1)
         if m["verbatim"] is not None:
             return m[0]
         return formula(m, m["display"] is not None)
@@ -504,6 +514,33 @@ class _Sections(Treeprocessor):
             if section is not None and "footnote" not in child.get("class", "").split():
                 root.remove(child)
                 section.append(child)
+
+
+class _ImageFigures(Treeprocessor):
+    """An image alone in its paragraph with an id (``![alt](a.png "Caption"){#name}``) is
+    a figure: ``figure.xw-image#name`` with its caption (the title, else the alt text),
+    numbered with the widgets and named by {ref}`name` (render.number_figures)."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        for parent in root.iter():
+            for k, child in enumerate(list(parent)):
+                if child.tag != "p" or len(child) != 1 or (child.text or "").strip():
+                    continue
+                img = child[0]
+                if img.tag != "img" or not img.get("id") or (img.tail or "").strip():
+                    continue
+                figure = ElementTree.Element(
+                    "figure", {"class": "xw-image", "id": img.attrib.pop("id")}
+                )
+                figure.tail = child.tail
+                img.tail = None
+                figure.append(img)
+                caption = ElementTree.SubElement(figure, "figcaption")
+                slot = ElementTree.SubElement(caption, "span", {"class": "xw-number"})
+                slot.text = ""  # where render.number_figures writes "Figure N."
+                slot.tail = img.get("title") or img.get("alt") or ""
+                parent.remove(child)
+                parent.insert(k, figure)
 
 
 class _AnchorNames(Treeprocessor):
@@ -594,6 +631,7 @@ class _SiteExtension(Extension):
         md.treeprocessors.register(links, "xw_links", 0)
         md.treeprocessors.register(_AnchorNames(md), "xw_anchor_names", 2)  # after "toc" (5)
         md.treeprocessors.register(_Sections(md), "xw_sections", 1)
+        md.treeprocessors.register(_ImageFigures(md), "xw_image_figures", 3)
         md.treeprocessors.register(_IndentedCode(md, self.highlights), "xw_code", 30)
         # Before "raw_html" (30) puts the stashed raw HTML back into the page.
         md.postprocessors.register(_PrefixRawHtml(md, self.urls, self.renames), "xw_raw_urls", 35)

@@ -102,6 +102,7 @@ class Widget:
     inputs: tuple[Input, ...]
     outputs: tuple[Output, ...]
     label: str = ""
+    ident: str = ""  # id: name, for references ({ref}`name`) and the figure's anchor
     # presets: name -> {input: value}, each a button that sets those inputs at once
     presets: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
 
@@ -124,6 +125,7 @@ class Math(NamedTuple):
     tex: str
     display: bool  # $$...$$ (a block) rather than $...$
     line: int
+    label: str = ""  # $$...$$ {#name}: a numbered equation others can refer to
 
 
 class CodeBlock(NamedTuple):
@@ -149,6 +151,7 @@ class Article:
     inlines: tuple[Inline, ...] = ()
     math: tuple[Math, ...] = ()
     code: tuple[CodeBlock, ...] = ()
+    refs: tuple[tuple[str, int], ...] = ()  # {ref}`name` in the prose: (name, line)
     slug_line: int = 1  # front matter lines, for problems found after parsing
     template_line: int = 1
 

@@ -293,6 +293,12 @@ def render_article_body(
     math_html = [
         render_math(typeset, m.tex, m.display, where, m.line, problems) for m in article.math
     ]
+    for k, m in enumerate(article.math):  # $$...$$ {#name}: numbered, and named by refs
+        if m.label:
+            math_html[k] = (
+                f'<div class="xw-equation" id="{html.escape(m.label)}">{math_html[k]}'
+                '<span class="xw-eq-number"></span></div>'
+            )
     run = run or Executed([], [], {}, {}, {})
     widget_html = []
     if article.widgets:
@@ -314,9 +320,69 @@ def render_article_body(
         "WIDGET": widget_html,
         "MATH": math_html,
         "INLINE": inline_html(article, run.inline_text, problems),
+        "REF": [f"XWREF{k}X" for k in range(len(article.refs))],  # filled once numbered
     }
     body, toc = render_body(_converters[key], article.body, parts)
+    body = number_figures(body, article, problems)
     return body, toc, problems.errors
+
+
+_NUMBERED = re.compile(
+    # a figure, up to its caption's number slot if it has one (before any next figure)
+    r'<figure class="xw-(?:widget|image)" id="(?P<fig>[^"]+)"'
+    r'(?P<mid>(?:(?!<figure\b|<span class="xw-number"></span>).)*)'
+    r'(?P<slot><span class="xw-number"></span>)?'
+    r'|<div class="xw-equation" id="(?P<eq>[^"]+)">',
+    re.S,
+)
+
+
+def number_figures(body: str, article: Article, problems: Collector) -> str:
+    """Number the figures (widgets and images with an id, in order) and the labelled
+    equations, put "Figure N." before each caption and "(N)" beside each equation, and
+    turn each {ref}`name` into a link saying "Figure N" or "Equation (N)"."""
+    names: dict[str, str] = {}
+    counts = {"fig": 0, "eq": 0}
+
+    def number(m: re.Match[str]) -> str:
+        kind = "fig" if m["fig"] else "eq"
+        ident = html.unescape(m[kind])
+        counts[kind] += 1
+        n = counts[kind]
+        if ident in names:
+            problems.error(article.source.rel, 0, f"two figures or equations have the id {ident!r}")
+        names[ident] = f"Figure {n}" if kind == "fig" else f"Equation ({n})"
+        if kind == "fig" and m["slot"]:
+            return m[0].removesuffix(m["slot"]) + f'<span class="xw-number">Figure {n}.</span> '
+        return m[0]
+
+    if "<figure" in body or "xw-equation" in body:
+        body = _NUMBERED.sub(number, body)
+        n_eq = iter(range(1, counts["eq"] + 1))
+        body = re.sub(
+            r'<span class="xw-eq-number"></span>',
+            lambda _: f'<span class="xw-eq-number">({next(n_eq)})</span>',
+            body,
+        )
+    for k, (target, line) in enumerate(article.refs):
+        if target in names:
+            link = f'<a class="xw-ref" href="#{html.escape(target)}">{names[target]}</a>'
+        else:
+            import difflib
+
+            near = difflib.get_close_matches(target, list(names), n=1)
+            problems.error(
+                article.source.rel,
+                line,
+                f"{{ref}}`{target}`: no figure or equation has that id",
+                hint=f"did you mean {near[0]!r}?"
+                if near
+                else "give a widget id: name, an "
+                "image {#name} after it, or display math $$...$$ {#name}",
+            )
+            link = html.escape(target)
+        body = body.replace(f"XWREF{k}X", link, 1)
+    return body
 
 
 def _typesetter(temml: Path | None, highlights: Path | None) -> Any:

@@ -67,6 +67,7 @@ MARK_OPTIONS: dict[str, set[str]] = {
 }
 AXIS_OPTIONS = {"domain", "label", "scale"}
 VAL_RE = re.compile(r"\\val\{")
+FIGURE_ID = re.compile(r"[A-Za-z][\w-]*")  # a widget's id:, as {ref}`name` names it
 
 
 def _plain(node: yaml.Node) -> Any:
@@ -107,13 +108,20 @@ def parse_widget(
         return None
     before = len(problems.errors)
     for key, option in top.items():
-        if key not in ("inputs", "outputs", "label", "presets"):
+        if key not in ("inputs", "outputs", "label", "presets", "id"):
             problems.error(
                 where,
                 option.line,
                 f"unknown widget key '{key}'",
-                hint="a widget has label, inputs, outputs and presets",
+                hint="a widget has id, label, inputs, outputs and presets",
             )
+    ident = top["id"].value if "id" in top else ""
+    if "id" in top and not (isinstance(ident, str) and FIGURE_ID.fullmatch(ident)):
+        problems.error(
+            where,
+            top["id"].line,
+            f"id: a name of letters, digits, '-' and '_' starting with a letter, got {ident!r}",
+        )
     assert isinstance(root, yaml.MappingNode)
     nodes = {str(k.value): v for k, v in root.value}
     inputs = _parse_inputs(nodes.get("inputs"), line0, where, problems)
@@ -126,7 +134,7 @@ def parse_widget(
     if len(problems.errors) > before:
         return None
     label = top["label"].value if "label" in top else ""
-    return Widget(index, open_line, tuple(inputs), tuple(outputs), str(label), presets)
+    return Widget(index, open_line, tuple(inputs), tuple(outputs), str(label), str(ident), presets)
 
 
 def _check_presets(
@@ -984,7 +992,11 @@ def render_widget(
     )
     # A figure is named by its caption; one without gets a name all the same.
     name = "" if widget.label else f' aria-label="Interactive figure {widget.index + 1}"'
-    caption = f"<figcaption>{html.escape(widget.label)}</figcaption>" if widget.label else ""
+    caption = (  # the slot: where the page's figure number goes (render.number_figures)
+        f'<figcaption><span class="xw-number"></span>{html.escape(widget.label)}</figcaption>'
+        if widget.label
+        else ""
+    )
     # One polite region per widget, written by the page once an input settles (outputs
     # themselves are not live regions: a drag would flood a screen reader).
     announce = (
@@ -1006,8 +1018,9 @@ def render_widget(
         buttons.append('<button type="button" class="xw-reset" disabled>Reset</button>')
         inputs += f'<div class="xw-buttons">{"".join(buttons)}</div>'
 
+    ident = widget.ident or f"widget-{widget.index + 1}"
     return (
-        f'<figure class="xw-widget" id="widget-{widget.index + 1}"{name}>{caption}'
+        f'<figure class="xw-widget" id="{ident}"{name}>{caption}'
         + (f'<div class="xw-inputs">{inputs}</div>{note}' if inputs else "")
         + (f'<div class="xw-outputs">{outputs}</div>' if outputs else "")
         + announce
