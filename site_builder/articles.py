@@ -196,3 +196,16 @@ def _check_names(found: list[Any], where: str, problems: Collector) -> None:
                     f"input '{inp.name}' is already defined on line {seen[inp.name]}",
                 )
             seen[inp.name] = inp.line
+    # A chart's drag handle moves inputs: they must be numbers the reader could move.
+    kinds = {inp.name: inp.type for widget in found for inp in widget.inputs}
+    for widget in found:
+        for output in widget.outputs:
+            for mark in output.options.get("marks", []) if output.type == "chart" else []:
+                for name in mark.get("bind", []):
+                    if kinds.get(name) not in ("range", "number"):
+                        problems.error(
+                            where,
+                            mark["line"],
+                            f"drag: {name!r} is not a range or number input of this article",
+                            hint="inputs: " + ", ".join(sorted(kinds)) if kinds else "",
+                        )

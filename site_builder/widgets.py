@@ -64,6 +64,7 @@ MARK_OPTIONS: dict[str, set[str]] = {
     "point": {"label"},
     "rule": {"label", "axis"},
     "text": {"at"},
+    "drag": {"label", "y"},
 }
 AXIS_OPTIONS = {"domain", "label", "scale"}
 VAL_RE = re.compile(r"\\val\{")
@@ -554,6 +555,25 @@ def _check_chart(
             continue
         kind = kinds[0]
         mark: dict[str, Any] = {"mark": kind, "expr": mopts[kind].value, "line": mline}
+        if kind == "drag":  # input names, not an expression: drag: x, or drag: [x, y]
+            bound = mark["expr"] if isinstance(mark["expr"], list) else [mark["expr"]]
+            if not (
+                1 <= len(bound) <= 2
+                and all(isinstance(b, str) and b.isidentifier() for b in bound)
+                and (len(bound) == 2) != ("y" in mopts)
+            ):
+                problems.error(
+                    where,
+                    mopts[kind].line,
+                    "drag: one input with y: (its height), or [x_input, y_input]",
+                    hint="e.g. drag: z with y: sigmoid(z); or drag: [a, b]",
+                )
+            mark["bind"] = bound
+            mark["expr"] = f"({bound[0]}, {mopts['y'].value if 'y' in mopts else bound[-1]})"
+            if "y" in mopts:
+                _check_expr(mopts["y"].value, where, mopts["y"].line, problems)
+            marks.append(mark)
+            continue
         _check_expr(mark["expr"], where, mopts[kind].line, problems)
         for key, option in mopts.items():
             if key == kind:

@@ -407,3 +407,97 @@ def test_a_matplotlib_figure_becomes_inline_svg_the_page_policy_allows(make_site
     other = write_site(tmp_path / "again", {"content/f.md": FIGURE})
     build(load_config(other))
     assert (other / "_site" / "f" / "index.html").read_text() == page  # the same bytes
+
+
+DRAG = """---
+title: Drag
+---
+
+```python exec
+import math
+def sigmoid(z):
+    return 1 / (1 + math.exp(-z))
+```
+
+```widget
+inputs:
+  z: {type: range, min: -6, max: 6, step: 0.5, value: 0, label: z}
+  a: {type: range, min: 0, max: 10, step: 1, value: 2, label: a}
+  b: {type: range, min: 0, max: 10, step: 1, value: 3, label: b}
+outputs:
+  - chart:
+      - line: sigmoid
+      - drag: z
+        y: sigmoid(z)
+    x: {domain: [-6, 6], label: z}
+    y: {domain: [0, 1], label: sigmoid}
+  - chart:
+      - drag: [a, b]
+    x: {domain: [0, 10], label: a}
+    y: {domain: [0, 10], label: b}
+  - value: f"{z} {a} {b}"
+```
+"""
+
+
+@pytest.mark.browser
+def test_a_handle_on_a_chart_moves_its_inputs_by_pointer_and_keyboard(browser, make_site):
+    root = make_site({"content/d.md": DRAG})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            open_ready(page, url + "d/")
+            handle = page.locator("svg.xw-chart .handle").nth(1)  # the 2-D one
+            svg = page.locator("svg.xw-chart").nth(1)
+            svg.scroll_into_view_if_needed()
+            box = handle.bounding_box()
+            # Where a = 7, b = 5 is on screen, from the chart's own scales.
+            target = page.evaluate(
+                """svg => { const s = JSON.parse(svg.dataset.xwScales);
+                  const x = s.x[3] + (7 - s.x[1]) / (s.x[2] - s.x[1]) * (s.x[4] - s.x[3]);
+                  const y = s.y[3] + (5 - s.y[1]) / (s.y[2] - s.y[1]) * (s.y[4] - s.y[3]);
+                  const p = new DOMPoint(x, y).matrixTransform(svg.getScreenCTM());
+                  return [p.x, p.y]; }""",
+                svg.element_handle(),
+            )
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(target[0] + 3, target[1] - 3, steps=8)  # a little off: snapped
+            page.mouse.up()
+            page.wait_for_function(
+                "() => document.querySelector('.xw-value .xw-result').textContent === '0.0 7 5'"
+            )
+            assert page.locator("#xw-in-a").input_value() == "7"
+            moved = page.locator("svg.xw-chart .handle").nth(1).bounding_box()
+            assert abs(moved["x"] + moved["width"] / 2 - target[0]) < 2  # drawn where it is now
+            curve = page.locator("svg.xw-chart").first
+            curve.focus()
+            page.keyboard.press("ArrowRight")  # the keyboard moves the 1-D handle along x
+            page.keyboard.press("ArrowRight")
+            page.keyboard.press("ArrowUp")  # bound to nothing on y: nothing happens
+            page.wait_for_function(
+                "() => document.querySelector('.xw-value .xw-result').textContent === '1.0 7 5'"
+            )
+            page.wait_for_function(
+                "() => document.querySelector('svg.xw-chart').getAttribute('aria-label')"
+                ".includes('a handle at x 1, y 0.7311 (drag the handle')"
+            )
+            assert page.errors == []
+    finally:
+        server.shutdown()
+
+
+def test_a_handle_bound_to_no_such_input_is_an_error(make_site):
+    root = make_site(
+        {
+            "content/d.md": "---\ntitle: d\n---\n\n```widget\ninputs:\n  z: {type: checkbox}\n"
+            "outputs:\n  - chart:\n      - drag: [z, w]\n```\n"
+        }
+    )
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).split("\n")[0::2] == [
+        "content/d.md:10: error: drag: 'w' is not a range or number input of this article",
+        "content/d.md:10: error: drag: 'z' is not a range or number input of this article",
+    ]

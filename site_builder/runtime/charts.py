@@ -33,7 +33,7 @@ FONT = 12  # tick labels, in drawing units
 # 480-unit drawing is about 343 px wide on a 375 px screen.
 PHONE_FONT = 11 * WIDTH / 343
 PALETTE = 8  # series colours: classes xw-c0 … xw-c7 (static/css/site.css)
-MARKS = ("line", "scatter", "bar", "area", "point", "rule", "text")
+MARKS = ("line", "scatter", "bar", "area", "point", "rule", "text", "drag")
 
 
 class ChartError(ValueError):
@@ -291,6 +291,17 @@ def chart(
         described.append(_describe(p))
     out.append(f'<g clip-path="url(#{clip})">{"".join(body)}</g>')
     out.append(_texts(prepared, sx, sy))
+    handles = [p for p in prepared if p["mark"] == "drag"]
+    for p in handles:
+        hx, hy = p["at"]
+        if not (sx.inside(hx) and sy.inside(hy)):
+            continue
+        binds = p["bind"] + [""] * (2 - len(p["bind"]))
+        out.append(
+            f'<circle class="handle xw-c{p.get("color", 0)}" cx="{num(sx(hx))}" cy="{num(sy(hy))}" '
+            f'r="9" data-xw-bind-x="{escape(binds[0])}" data-xw-bind-y="{escape(binds[1])}" '
+            f'data-xw-tip="{escape(f"x {_label(hx)}, y {_label(hy)}")}"/>'
+        )
     out.append(
         f'<text class="axis-label" x="{num(left + pw)}" y="{height - 6}" text-anchor="end">'
         f"{escape(x.get('label', 'x'))}</text>"
@@ -302,15 +313,24 @@ def chart(
     desc = title or f"{y.get('label', 'y')} against {x.get('label', 'x')}"
     desc += ": " + "; ".join(d for d in described if d)
     # A chart with points to read is one tab stop: its arrow keys read them (app.js).
-    tips = any(p["tips"] for p in prepared)
+    tips = any(p["tips"] for p in prepared) or bool(handles)
     focus = ' tabindex="0"' if tips else ""
+    if handles:  # what the page needs to turn a pointer position back into values
+        import json
+
+        scales = {
+            name: [s.kind, s.lo, s.hi, round(s.start, 2), round(s.end, 2)]
+            for name, s in (("x", sx), ("y", sy))
+        }
+        focus += f' data-xw-scales="{escape(json.dumps(scales, separators=(",", ":")))}"'
+        desc += " (drag the handle, or use the arrow keys, to move it)"
     # Points keyed like a rows input's rows (link: NAME): the page highlights the chosen
     # row's point, and choosing a point chooses its row.
     links = sorted({str(m["link"]) for m in marks if m.get("link")})
     if links:
         focus += f' data-xw-link="{escape(links[0])}"'
         desc += " (choosing a point chooses its row)"
-    if tips:
+    if tips and not handles:
         desc += " (arrow keys read the values of its points)"
     return HTML(
         f'<svg class="xw-plot xw-chart" viewBox="0 0 {width} {height}" role="img"{focus} '
@@ -381,6 +401,12 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
         p["tips"] = [f"x {_label(_number(q[0]))}, y {_label(_number(q[1]))}" for q in pairs]
         p["keys"] = [None] * len(pairs)
         return p
+    if kind == "drag":  # a handle the reader moves: it sets the inputs named in bind
+        at = mark.get("at")
+        if not (isinstance(at, Sequence) and len(at) == 2):
+            raise ChartError(f"mark {n + 1} (drag): needs an (x, y) position")
+        p["at"], p["bind"] = (_number(at[0]), _number(at[1])), list(mark.get("bind") or [])
+        return p
     if kind == "rule":
         if ("x" in mark) == ("y" in mark):
             raise ChartError(f"mark {n + 1} (rule): give x or y, not both")
@@ -447,8 +473,8 @@ def _draw(
                     f'y1="{num(sy(v))}" y2="{num(sy(v))}"/>'
                 )
         return "".join(parts)
-    if kind == "text":
-        return ""  # drawn above the clip (_texts)
+    if kind in ("text", "drag"):
+        return ""  # drawn above the clip (_texts, handles)
     pts = [
         (sx(a) if sx.bands is not None or math.isfinite(_number(a)) else math.nan, sy(b))
         for a, b in zip(p["xs"], p["ys"], strict=True)
@@ -562,6 +588,8 @@ def _describe(p: dict[str, Any]) -> str:
         return f"{name}: {len(p['xs'])} values"
     if kind == "point":
         return "; ".join(p["tips"])
+    if kind == "drag":
+        return f"a handle at x {_label(p['at'][0])}, y {_label(p['at'][1])}"
     if kind == "rule":
         return f"a line at {p['axis']} = " + ", ".join(_label(v) for v in p["at"])
     return p.get("text", "")

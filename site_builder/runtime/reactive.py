@@ -154,7 +154,7 @@ class Page:
                 mark["fn"] = value
             elif kind in ("line", "area", "scatter", "bar"):
                 mark["data"] = value
-            elif kind == "point":
+            elif kind in ("point", "drag"):
                 mark["at"] = value
             elif kind == "rule":
                 mark[m.get("axis", "x")] = value

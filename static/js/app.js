@@ -909,6 +909,57 @@ document.addEventListener("click", (e) => {
   if (svg) chooseLinked(svg, target.closest("[data-xw-key]"));
 });
 
+// Direct manipulation: a chart's drag handle (runtime/charts.py) is bound to one or two
+// range/number inputs. Dragging it turns the pointer's position back into values with the
+// chart's scales (data-xw-scales) and sets the inputs, snapped to their grid; Python then
+// redraws the chart with the handle where the values are. The chart redraws under the
+// pointer, so the drag is followed on the document, not on the handle.
+function toValue(scale, px) {
+  const [kind, lo, hi, start, end] = scale;
+  const t = (px - start) / (end - start);
+  return kind === "log" ? 10 ** (Math.log10(lo) + t * (Math.log10(hi) - Math.log10(lo))) : lo + t * (hi - lo);
+}
+function setBound(name, value) {
+  if (!name) return;
+  const box = document.querySelector(`[data-xw-input="${CSS.escape(name)}"]`);
+  const input = box?.querySelector("input");
+  if (!(box && input instanceof HTMLInputElement) || input.disabled) return;
+  box.dispatchEvent(new CustomEvent("xw-set", { detail: snapToGrid(input, value) }));
+}
+function stepBound(name, direction) {
+  const input = document.querySelector(`[data-xw-input="${CSS.escape(name || "")}"] input`);
+  if (!(input instanceof HTMLInputElement)) return;
+  const step = Number(input.dataset.xwKeyStep) || Number(input.step) || 1;
+  setBound(name || "", Number(input.value) + direction * step);
+}
+document.addEventListener("pointerdown", (e) => {
+  const handle = /** @type {Element} */ (e.target).closest?.("svg.xw-chart .handle");
+  const box = handle?.closest(".xw-result");
+  if (!handle || !box) return;
+  e.preventDefault();
+  const bindX = handle.getAttribute("data-xw-bind-x");
+  const bindY = handle.getAttribute("data-xw-bind-y");
+  const move = (/** @type {PointerEvent} */ ev) => {
+    const svg = box.querySelector("svg.xw-chart[data-xw-scales]");
+    const matrix = svg instanceof SVGSVGElement ? svg.getScreenCTM() : null;
+    if (!svg || !matrix) return;
+    const scales = JSON.parse(svg.getAttribute("data-xw-scales") || "{}");
+    const at = new DOMPoint(ev.clientX, ev.clientY).matrixTransform(matrix.inverse());
+    setBound(bindX || "", toValue(scales.x, at.x));
+    setBound(bindY || "", toValue(scales.y, at.y));
+  };
+  const end = () => {
+    document.removeEventListener("pointermove", move);
+    document.removeEventListener("pointerup", end);
+    document.removeEventListener("pointercancel", end);
+    box.removeAttribute("data-dragging");
+  };
+  box.setAttribute("data-dragging", "true");
+  document.addEventListener("pointermove", move);
+  document.addEventListener("pointerup", end);
+  document.addEventListener("pointercancel", end);
+});
+
 // Tooltips on a chart's points and bars (runtime/charts.py marks each with data-xw-tip):
 // on hover, and from the keyboard, a chart being one tab stop whose arrow keys walk its
 // points in order of x (Home/End: first/last, Escape: hide). The tip is a live region, so
@@ -959,6 +1010,16 @@ function bindChartTips() {
   document.addEventListener("keydown", (e) => {
     const svg = /** @type {Element} */ (e.target).closest?.("svg.xw-chart");
     if (!svg) return;
+    const handle = svg.querySelector(".handle");
+    const arrows = { ArrowRight: ["x", 1], ArrowLeft: ["x", -1], ArrowUp: ["y", 1], ArrowDown: ["y", -1] };
+    if (handle && e.key in arrows) {
+      // A chart with a handle: the arrow keys move it (by its inputs' keyboard steps).
+      const [axis, direction] = arrows[e.key];
+      const name = handle.getAttribute(`data-xw-bind-${axis}`);
+      if (!name) return;
+      e.preventDefault();
+      return stepBound(name, direction);
+    }
     const all = points(svg);
     if (!all.length) return;
     const current = all.indexOf(/** @type {Element} */ (svg.querySelector(".xw-active")));
