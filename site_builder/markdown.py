@@ -529,8 +529,13 @@ class _ImageFigures(Treeprocessor):
                 img = child[0]
                 if img.tag != "img" or not img.get("id") or (img.tail or "").strip():
                     continue
+                side = "side" in img.get("class", "").split()  # {#name .side}: beside the text
                 figure = ElementTree.Element(
-                    "figure", {"class": "xw-image", "id": img.attrib.pop("id")}
+                    "figure",
+                    {
+                        "class": "xw-image xw-side" if side else "xw-image",
+                        "id": img.attrib.pop("id"),
+                    },
                 )
                 figure.tail = child.tail
                 img.tail = None

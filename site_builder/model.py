@@ -103,6 +103,7 @@ class Widget:
     outputs: tuple[Output, ...]
     label: str = ""
     ident: str = ""  # id: name, for references ({ref}`name`) and the figure's anchor
+    place: str = "block"  # "side": beside the text on wide screens, in the flow on phones
     # presets: name -> {input: value}, each a button that sets those inputs at once
     presets: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
 

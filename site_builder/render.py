@@ -329,7 +329,7 @@ def render_article_body(
 
 _NUMBERED = re.compile(
     # a figure, up to its caption's number slot if it has one (before any next figure)
-    r'<figure class="xw-(?:widget|image)" id="(?P<fig>[^"]+)"'
+    r'<figure class="xw-(?:widget|image)(?: xw-side)?" id="(?P<fig>[^"]+)"'
     r'(?P<mid>(?:(?!<figure\b|<span class="xw-number"></span>).)*)'
     r'(?P<slot><span class="xw-number"></span>)?'
     r'|<div class="xw-equation" id="(?P<eq>[^"]+)">',

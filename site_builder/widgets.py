@@ -109,13 +109,16 @@ def parse_widget(
         return None
     before = len(problems.errors)
     for key, option in top.items():
-        if key not in ("inputs", "outputs", "label", "presets", "id"):
+        if key not in ("inputs", "outputs", "label", "presets", "id", "place"):
             problems.error(
                 where,
                 option.line,
                 f"unknown widget key '{key}'",
-                hint="a widget has id, label, inputs, outputs and presets",
+                hint="a widget has id, label, place, inputs, outputs and presets",
             )
+    place = top["place"].value if "place" in top else "block"
+    if place not in ("block", "side"):
+        problems.error(where, top["place"].line, f"place: block or side, got {place!r}")
     ident = top["id"].value if "id" in top else ""
     if "id" in top and not (isinstance(ident, str) and FIGURE_ID.fullmatch(ident)):
         problems.error(
@@ -135,7 +138,16 @@ def parse_widget(
     if len(problems.errors) > before:
         return None
     label = top["label"].value if "label" in top else ""
-    return Widget(index, open_line, tuple(inputs), tuple(outputs), str(label), str(ident), presets)
+    return Widget(
+        index,
+        open_line,
+        tuple(inputs),
+        tuple(outputs),
+        str(label),
+        str(ident),
+        str(place),
+        presets,
+    )
 
 
 def _check_presets(
@@ -1040,7 +1052,8 @@ def render_widget(
 
     ident = widget.ident or f"widget-{widget.index + 1}"
     return (
-        f'<figure class="xw-widget" id="{ident}"{name}>{caption}'
+        f'<figure class="xw-widget{" xw-side" if widget.place == "side" else ""}" '
+        f'id="{ident}"{name}>{caption}'
         + (f'<div class="xw-inputs">{inputs}</div>{note}' if inputs else "")
         + (f'<div class="xw-outputs">{outputs}</div>' if outputs else "")
         + announce

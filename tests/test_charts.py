@@ -501,3 +501,58 @@ def test_a_handle_bound_to_no_such_input_is_an_error(make_site):
         "content/d.md:10: error: drag: 'w' is not a range or number input of this article",
         "content/d.md:10: error: drag: 'z' is not a range or number input of this article",
     ]
+
+
+SIDE = (
+    """---
+title: Side
+---
+
+## A section
+
+```widget
+place: side
+label: Beside the text
+inputs:
+  z: {type: range, min: 0, max: 1, step: 0.1, value: 0.5}
+outputs:
+  - value: z * 2
+```
+
+Some prose that flows beside the figure on a wide screen. """
+    + "More words here. " * 60
+    + "\n"
+)
+
+
+@pytest.mark.browser
+def test_a_side_figure_sits_beside_the_text_on_wide_screens_and_in_the_flow_on_phones(
+    browser, make_site
+):
+    root = make_site({"content/s.md": SIDE})
+    build(load_config(root))
+    assert (
+        '<figure class="xw-widget xw-side" id="widget-1"'
+        in (root / "_site" / "s" / "index.html").read_text()
+    )
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            sizes = {}
+            for width in (1500, 1000, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(url + "s/")
+                figure = page.locator("figure.xw-side").bounding_box()
+                text = page.locator("section > p").first.bounding_box()
+                main = page.locator("main").bounding_box()
+                sizes[width] = (figure, text, main)
+            figure, text, main = sizes[1500]
+            assert figure["x"] + figure["width"] > main["x"] + main["width"]  # in the margin
+            assert figure["y"] < text["y"] + text["height"]  # beside the text, not after it
+            figure, text, main = sizes[1000]
+            assert figure["x"] > text["x"] and figure["width"] < main["width"] * 0.6  # floated
+            figure, text, main = sizes[375]
+            assert figure["width"] > main["width"] * 0.85  # a phone: in the flow, full width
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        server.shutdown()
