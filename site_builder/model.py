@@ -104,6 +104,7 @@ class Widget:
     label: str = ""
     ident: str = ""  # id: name, for references ({ref}`name`) and the figure's anchor
     place: str = "block"  # "side": beside the text on wide screens, in the flow on phones
+    source: str = ""  # source: true: the widget's own Markdown, shown beside it
     # presets: name -> {input: value}, each a button that sets those inputs at once
     presets: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
 

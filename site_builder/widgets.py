@@ -109,13 +109,16 @@ def parse_widget(
         return None
     before = len(problems.errors)
     for key, option in top.items():
-        if key not in ("inputs", "outputs", "label", "presets", "id", "place"):
+        if key not in ("inputs", "outputs", "label", "presets", "id", "place", "source"):
             problems.error(
                 where,
                 option.line,
                 f"unknown widget key '{key}'",
-                hint="a widget has id, label, place, inputs, outputs and presets",
+                hint="a widget has id, label, place, source, inputs, outputs and presets",
             )
+    shown = top["source"].value if "source" in top else False
+    if not isinstance(shown, bool):
+        problems.error(where, top["source"].line, f"source: true or false, got {shown!r}")
     place = top["place"].value if "place" in top else "block"
     if place not in ("block", "side"):
         problems.error(where, top["place"].line, f"place: block or side, got {place!r}")
@@ -146,6 +149,7 @@ def parse_widget(
         str(label),
         str(ident),
         str(place),
+        f"```widget\n{text.rstrip()}\n```" if shown is True else "",
         presets,
     )
 
@@ -1051,8 +1055,14 @@ def render_widget(
         inputs += f'<div class="xw-buttons">{"".join(buttons)}</div>'
 
     ident = widget.ident or f"widget-{widget.index + 1}"
+    source = ""
+    if widget.source:  # source: true: the Markdown that makes this widget, beside it
+        from .highlight import highlight
+
+        code = highlight(widget.source, "markdown", None, css_class="highlight xw-source-code")
+        source = f'<details class="xw-source" open><summary>Markdown</summary>{code}</details>'
     return (
-        f'<figure class="xw-widget{" xw-side" if widget.place == "side" else ""}" '
+        source + f'<figure class="xw-widget{" xw-side" if widget.place == "side" else ""}" '
         f'id="{ident}"{name}>{caption}'
         + (f'<div class="xw-inputs">{inputs}</div>{note}' if inputs else "")
         + (f'<div class="xw-outputs">{outputs}</div>' if outputs else "")

@@ -538,7 +538,7 @@ def test_a_side_figure_sits_beside_the_text_on_wide_screens_and_in_the_flow_on_p
     server, url = serve_folder(root / "_site")
     try:
         with open_page(browser) as page:
-            sizes = {}
+            sizes, visible = {}, {}
             for width in (1500, 1000, 375):
                 page.set_viewport_size({"width": width, "height": 900})
                 page.goto(url + "s/")
@@ -546,8 +546,16 @@ def test_a_side_figure_sits_beside_the_text_on_wide_screens_and_in_the_flow_on_p
                 text = page.locator("section > p").first.bounding_box()
                 main = page.locator("main").bounding_box()
                 sizes[width] = (figure, text, main)
+                page.locator("figure.xw-side").scroll_into_view_if_needed()
+                visible[width] = page.evaluate(
+                    """() => { const f = document.querySelector('figure.xw-side');
+                      const r = f.getBoundingClientRect();
+                      const hit = document.elementFromPoint(r.right - 8, r.top + r.height / 2);
+                      return f.contains(hit); }"""
+                )
             figure, text, main = sizes[1500]
             assert figure["x"] + figure["width"] > main["x"] + main["width"]  # in the margin
+            assert visible[1500]  # and painted there, not clipped by its section
             assert figure["y"] < text["y"] + text["height"]  # beside the text, not after it
             figure, text, main = sizes[1000]
             assert figure["x"] > text["x"] and figure["width"] < main["width"] * 0.6  # floated

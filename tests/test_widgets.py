@@ -159,3 +159,29 @@ def test_dependencies_are_found_through_the_functions_an_output_calls():
     assert "uses" not in output_spec(widget.outputs[2], names, reads)
     _, bad = parse("outputs:\n  - value: f()\n    uses: z\n")
     assert bad == ["a.md:13: error: uses: must be a list of input names, got 'z'"]
+
+
+def test_the_widget_reference_shows_every_kind_with_its_markdown(example_site):
+    """The reference article (content/widget-reference/) is the authoring guide's live
+    companion: every input and output kind, each widget with its own Markdown above it."""
+    import re
+
+    from site_builder.widgets import INPUT_TYPES, OUTPUT_TYPES
+
+    page = (example_site / "widget-reference" / "index.html").read_text()
+    inputs = set(re.findall(r'data-xw-type="(\w+)"', page))
+    outputs = set(re.findall(r'class="xw-output xw-(\w+)"', page))
+    assert inputs == set(INPUT_TYPES)
+    assert outputs == set(OUTPUT_TYPES)
+    marks = set(
+        re.findall(
+            r'<(?:polyline class="curve|circle class="(?:dot|marker|handle)'
+            r'|rect class="bar|polygon class="area|line class="rule)',
+            page,
+        )
+    )
+    assert len(marks) == 7  # curve, dot, marker, handle, bar, area, rule
+    sources = re.findall(r'<details class="xw-source" open><summary>Markdown</summary>', page)
+    widgets = re.findall(r'<figure class="xw-widget', page)
+    assert len(sources) == len(widgets) >= 7
+    assert 'class="xw-play"' in page and 'class="xw-preset"' in page and "xw-side" in page
