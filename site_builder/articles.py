@@ -187,8 +187,33 @@ def newest_first(articles: list[Article]) -> list[Article]:
 
 def _check_names(found: list[Any], where: str, problems: Collector) -> None:
     seen: dict[str, int] = {}
+    defined = {i.name: i for w in found for i in w.inputs if i.type != "same"}
+    for k, widget in enumerate(found):  # name: same, the input of that name placed again
+        if not any(i.type == "same" for i in widget.inputs):
+            continue
+        placed = []
+        for inp in widget.inputs:
+            original = defined.get(inp.name)
+            if inp.type != "same":
+                placed.append(inp)
+            elif original is None or original.type in ("rows", "button"):
+                problems.error(
+                    where,
+                    inp.line,
+                    f"input '{inp.name}': same needs a {inp.name} input defined in another "
+                    "widget (not a rows or button input)",
+                )
+            else:
+                placed.append(
+                    dataclasses.replace(
+                        original, line=inp.line, options={**original.options, "copy": True}
+                    )
+                )
+        found[k] = dataclasses.replace(widget, inputs=tuple(placed))
     for widget in found:
         for inp in widget.inputs:
+            if inp.options.get("copy"):
+                continue
             if inp.name in seen:
                 problems.error(
                     where,

@@ -41,7 +41,7 @@ def program_of(article: Article) -> Program:
             p.read_text(encoding="utf-8") for p in sorted(article.source.bundle.glob("*.py"))
         ]
     reads = function_reads(sources)
-    inputs = [i for w in article.widgets for i in w.inputs]
+    inputs = [i for w in article.widgets for i in w.inputs if not i.options.get("copy")]
     outputs = [output_spec(o, names, reads) for w in article.widgets for o in w.outputs]
     return Program(
         article=str(article.source.path),

@@ -217,6 +217,11 @@ def _parse_inputs(
         if not name.isidentifier():
             problems.error(where, line, f"input name {name!r} is not a Python name")
             continue
+        if isinstance(value_node, yaml.ScalarNode) and value_node.value == "same":
+            # The input of that name from another widget, placed here too (articles.py
+            # resolves it: both controls stay in step).
+            inputs.append(Input(name, "same", line, {}))
+            continue
         opts = _options(value_node, line0)
         if opts is None:
             problems.error(where, line, f"input '{name}' needs options, e.g. {{type: range}}")
@@ -787,7 +792,7 @@ def render_input(
     """Return the control for one input, usable (and labelled) before any script runs;
     *url* gives the address of a file beside the article page."""
     o, name = inp.options, inp.name
-    ident = f"xw-in-{name}"
+    ident = f"xw-in-{name}" + (f"-{inp.line}" if o.get("copy") else "")  # ids stay unique
     label = _attr(o.get("label", name))
     if inp.type in ("range", "number"):
         attrs = "".join(f' {k}="{_plain_number(o[k])}"' for k in ("min", "max", "step") if k in o)

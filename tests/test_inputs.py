@@ -229,3 +229,71 @@ def test_bad_new_inputs_are_errors_at_their_line(make_site, inputs, expected):
     with pytest.raises(BuildError) as caught:
         build(load_config(root))
     assert str(caught.value).startswith(expected)
+
+
+SAME = """---
+title: Same
+---
+
+```widget
+label: First
+inputs:
+  z: {type: range, min: 0, max: 10, step: 1, value: 2, label: z}
+  on: {type: checkbox, value: false, label: on}
+outputs:
+  - value: f"first {z} {on}"
+```
+
+The same z in the text: {input}`z`.
+
+```widget
+label: Second
+inputs:
+  z: same
+  on: same
+outputs:
+  - value: f"second {z} {on}"
+```
+"""
+
+
+def test_one_input_in_two_widgets_is_built_twice_with_its_own_ids(make_site):
+    root = make_site({"content/s.md": SAME})
+    build(load_config(root))
+    page = (root / "_site" / "s" / "index.html").read_text()
+    assert page.count('data-xw-input="z" data-xw-type="range"') == 2
+    assert 'id="xw-in-z"' in page and 'id="xw-in-z-19"' in page  # ids stay unique
+    bad = "---\ntitle: b\n---\n\n```widget\ninputs:\n  q: same\n```\n"
+    (root / "content" / "s.md").write_text(bad)
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).startswith(
+        "content/s.md:7: error: input 'q': same needs a q input defined in another widget"
+    )
+
+
+@pytest.mark.browser
+def test_one_input_in_two_widgets_and_the_text_stays_in_step(browser, make_site):
+    root = make_site({"content/s.md": SAME})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            open_ready(page, url + "s/")
+            second = page.locator("figure", has_text="Second")
+            second.locator("input[type=range]").fill("7")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.xw-value .xw-result')]"
+                ".map(e => e.textContent).join('|') === 'first 7 False|second 7 False'"
+            )
+            assert page.locator("#xw-in-z").input_value() == "7"
+            assert page.locator(".xw-adjust").inner_text() == "7"
+            page.locator("#xw-in-on").check()  # the first widget's checkbox
+            assert second.locator("input[type=checkbox]").is_checked()
+            page.wait_for_function(
+                "() => document.querySelectorAll('.xw-value .xw-result')[1].textContent"
+                " === 'second 7 True'"
+            )
+            assert page.errors == []
+    finally:
+        server.shutdown()

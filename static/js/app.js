@@ -909,6 +909,24 @@ document.addEventListener("click", (e) => {
   if (svg) chooseLinked(svg, target.closest("[data-xw-key]"));
 });
 
+// One input placed in several widgets (name: same): when one of its controls moves, the
+// others follow (xw-set changes a control only when its value differs, so this ends).
+function syncCopies(e) {
+  const control = /** @type {Element} */ (e.target);
+  const box = control.closest?.("[data-xw-input]");
+  if (!(box instanceof HTMLElement) || box.dataset.xwType === "rows" || box.dataset.xwType === "button") return;
+  const others = [...document.querySelectorAll(`[data-xw-input="${CSS.escape(box.dataset.xwInput || "")}"]`)];
+  if (others.length < 2) return;
+  let value = null;
+  if (control instanceof HTMLInputElement && control.type === "checkbox") value = control.checked;
+  else if (control instanceof HTMLInputElement && control.type === "radio") value = control.checked ? control.value : null;
+  else if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement) value = control.value;
+  if (value === null) return;
+  for (const other of others) if (other !== box) other.dispatchEvent(new CustomEvent("xw-set", { detail: value }));
+}
+document.addEventListener("input", syncCopies);
+document.addEventListener("change", syncCopies);
+
 // Direct manipulation: a chart's drag handle (runtime/charts.py) is bound to one or two
 // range/number inputs. Dragging it turns the pointer's position back into values with the
 // chart's scales (data-xw-scales) and sets the inputs, snapped to their grid; Python then
