@@ -523,6 +523,112 @@ def page_weight(site: Path) -> dict[str, float]:
     return report
 
 
+VOCABULARY_ARTICLE = """---
+title: Vocabulary bench
+---
+
+```python exec
+import math
+def wave(z):
+    return [(i / 100, math.sin(i / 100 + z)) for i in range(1000)]
+```
+
+The value {py:.4f}`math.sin(z)` follows the slider.
+
+```widget
+inputs:
+  z: {type: range, min: 0, max: 6.3, step: 0.01, value: 0, label: z, play: {every: 33, loop: true}}
+outputs:
+  - chart:
+      - scatter: wave(z)
+    x: {domain: [0, 10], label: x}
+    y: {domain: [-1.2, 1.2], label: y}
+```
+"""
+
+# Input -> DOM: the time from a slider's input event to the mutation of an output's result.
+LATENCY = """async ([selector, count]) => {
+  const target = document.querySelector(selector);
+  const input = document.querySelector("#xw-in-z");
+  const times = [];
+  for (let i = 1; i <= count; i++) {
+    const done = new Promise((resolve) => {
+      const seen = new MutationObserver(() => { seen.disconnect(); resolve(performance.now()); });
+      seen.observe(target, { childList: true, subtree: true, characterData: true });
+    });
+    const start = performance.now();
+    input.value = String((i * 0.37) % 6.3);
+    input.dispatchEvent(new Event("input"));
+    times.push((await done) - start);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length * 0.95) - 1];
+}"""
+
+
+def bench_vocabulary(runs: int) -> dict[str, float]:
+    """The explorable vocabulary's goals: input -> DOM p95 for a chart of 1,000 points and
+    for a live value in the prose; updates per second while a range plays (every 33 ms)
+    and the longest main-thread task meanwhile; what the flagship's 714-point scatter
+    adds to its page (gzip)."""
+    import gzip
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder, write_site
+
+    results: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_site(Path(tmp) / "vocab", {"content/v.md": VOCABULARY_ARTICLE})
+        build(load_config(root))
+        server, url = serve_folder(root / "_site")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for _ in range(runs):
+                ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+                ctx.add_init_script(LONGEST_TASK)
+                page = ctx.new_page()
+                page.goto(url + "v/")
+                page.wait_for_selector(
+                    "html[data-xw-state=ready]", state="attached", timeout=90_000
+                )
+                results.setdefault("chart1000_input_to_dom_p95_ms", []).append(
+                    page.evaluate(LATENCY, [".xw-chart-box, [data-xw-output=w0o0] .xw-result", 40])
+                )
+                results.setdefault("prose_input_to_dom_p95_ms", []).append(
+                    page.evaluate(LATENCY, ["span.xw-inline .xw-result", 40])
+                )
+                page.evaluate("window.__longestTask = 0")
+                page.evaluate(
+                    "() => { window.__updates = 0; new MutationObserver(() => window.__updates++)"
+                    ".observe(document.querySelector('[data-xw-output=w0o0] .xw-result'),"
+                    " {childList: true}); }"
+                )
+                page.click(".xw-play")
+                page.wait_for_timeout(3000)
+                page.click(".xw-play")
+                results.setdefault("play_updates_per_s", []).append(
+                    page.evaluate("window.__updates") / 3
+                )
+                results.setdefault("play_longest_task_ms", []).append(
+                    page.evaluate("window.__longestTask")
+                )
+                ctx.close()
+            browser.close()
+        server.shutdown()
+    report = {k: statistics.median(v) for k, v in results.items()}
+    flagship = ROOT / "_site" / "neural-network-math" / "index.html"
+    if flagship.is_file():
+        scatter = re.findall(r'<svg class="xw-plot xw-chart".*?</svg>', flagship.read_text(), re.S)
+        if scatter:
+            report["flagship_scatter_kb_gzip"] = len(gzip.compress(scatter[0].encode())) / 1024
+    return report
+
+
 LONGEST_TASK = """
 window.__longestTask = 0;
 new PerformanceObserver((list) => {
@@ -537,14 +643,23 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,5000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--only", help="run one browser bench: browser, rows, packages, vocabulary")
     args = parser.parse_args()
     report: dict[str, float] = {}
-    for n in (int(s) for s in args.sizes.split(",") if s):
-        report.update(bench_build(n, args.runs))
-    if not args.no_browser:
-        report.update(bench_browser(args.runs))
-        report.update(bench_rows(args.runs))
-        report.update(bench_packages(args.runs))
+    benches = {
+        "browser": bench_browser,
+        "rows": bench_rows,
+        "packages": bench_packages,
+        "vocabulary": bench_vocabulary,
+    }
+    if args.only:
+        report.update(benches[args.only](args.runs))
+    else:
+        for n in (int(s) for s in args.sizes.split(",") if s):
+            report.update(bench_build(n, args.runs))
+        if not args.no_browser:
+            for bench in benches.values():
+                report.update(bench(args.runs))
     print(json.dumps(report, indent=2))
     for key, value in report.items():
         print(f"{key:36} {value:10.3f}")

@@ -107,23 +107,25 @@ class Scale:
     ):
         self.kind, self.lo, self.hi, self.start, self.end = kind, lo, hi, start, end
         self.bands = bands
+        self.band_at = {b: k for k, b in enumerate(bands or [])}
+        # position = offset + factor * value (of log10(value) on a log axis)
+        a, b = (math.log10(lo), math.log10(hi)) if kind == "log" and lo > 0 else (lo, hi)
+        self.factor = (end - start) / (b - a) if b != a else 0.0
+        self.offset = start - a * self.factor
 
     def __call__(self, value: Any) -> float:
         if self.bands is not None:
             step = (self.end - self.start) / max(1, len(self.bands))
-            return self.start + step * (self.bands.index(str(value)) + 0.5)
-        v = _number(value)
+            return self.start + step * (self.band_at[str(value)] + 0.5)
+        v = value if type(value) is float else _number(value)
         if self.kind == "log":
             v = math.log10(v) if v > 0 else math.nan
-            lo, hi = math.log10(self.lo), math.log10(self.hi)
-        else:
-            lo, hi = self.lo, self.hi
-        return self.start + (v - lo) / (hi - lo) * (self.end - self.start)
+        return self.offset + self.factor * v
 
     def inside(self, value: Any) -> bool:
         if self.bands is not None:
-            return str(value) in self.bands
-        v = _number(value)
+            return str(value) in self.band_at
+        v = value if type(value) is float else _number(value)
         return math.isfinite(v) and self.lo <= v <= self.hi and (self.kind != "log" or v > 0)
 
     def band_width(self) -> float:
