@@ -843,9 +843,14 @@ async function bindRows(box, name, change, isReady) {
   // Hovering previews a row; leaving the list returns to the chosen one.
   list.addEventListener("mouseover", (e) => {
     const i = rowAt(e.target);
-    if (i !== null) change(name, String(keys[i]), true);
+    if (i === null) return;
+    change(name, String(keys[i]), true);
+    linkRow(name, String(keys[i])); // a linked chart marks the hovered row's point too
   });
-  list.addEventListener("mouseleave", () => change(name, String(keys[chosen]), true));
+  list.addEventListener("mouseleave", () => {
+    change(name, String(keys[chosen]), true);
+    linkRow(name, String(keys[chosen]));
+  });
   list.addEventListener("keydown", (e) => {
     if (view.length === 0) return;
     const page = Math.max(1, Math.floor(list.clientHeight / rowHeight) - 1);
