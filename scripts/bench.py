@@ -644,6 +644,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--only", help="run one browser bench: browser, rows, packages, vocabulary")
+    parser.add_argument(
+        "--peers", action="store_true", help="builds side by side with Hugo and Eleventy (peers.py)"
+    )
     args = parser.parse_args()
     report: dict[str, float] = {}
     benches = {
@@ -652,6 +655,11 @@ def main() -> None:
         "packages": bench_packages,
         "vocabulary": bench_vocabulary,
     }
+    if args.peers:
+        from scripts.peers import main as peers
+
+        sys.argv = [sys.argv[0], "--sizes", args.sizes, "--runs", str(args.runs)]
+        raise SystemExit(peers())
     if args.only:
         report.update(benches[args.only](args.runs))
     else:
