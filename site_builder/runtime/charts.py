@@ -382,6 +382,8 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
         keys = rest.pop(0) if mark.get("key") else [None] * len(p["xs"])
         names = [str(f) for f in fields]
         p["keys"] = keys
+        if kind in ("line", "area"):
+            return p  # a line's points carry no tooltip: nothing to format
         p["tips"] = [
             ", ".join(f"{f} {_label(v)}" for f, v in zip(names, vals, strict=True))
             + (f", {mark['color']} {c}" if c is not None else "")
@@ -523,22 +525,26 @@ def _draw(
     sizes = p["sizes"]
     big = max((s for s in sizes if math.isfinite(s)), default=1.0) or 1.0
     parts = []
+    shape = "dot" if kind == "scatter" else "marker"
+    plain = f'<circle class="{shape} {cls}" '
+    radius = num(3.5 if kind == "scatter" else 5)
+    colors, keys, tips, xs, ys = p["colors"], p["keys"], p["tips"], p["xs"], p["ys"]
+    isfinite = math.isfinite
     for i, (px, py) in enumerate(pts):
-        if not (math.isfinite(px) and math.isfinite(py)):
+        if not (isfinite(px) and isfinite(py)):
             continue
-        if not (sx.inside(p["xs"][i]) and sy.inside(p["ys"][i])):
+        if not (sx.inside(xs[i]) and sy.inside(ys[i])):
             continue  # outside the domain: not drawn (never moved to the edge)
-        r = 3.5 if kind == "scatter" else 5
-        if sizes and math.isfinite(sizes[i]) and sizes[i] > 0:
-            r = 2 + 6 * math.sqrt(sizes[i] / big)
-        c = p["colors"][i] if p["colors"] else None
-        colour = f"xw-c{color_of[c]}" if c is not None else cls
-        key = p["keys"][i]
+        r = radius
+        if sizes and isfinite(sizes[i]) and sizes[i] > 0:
+            r = num(2 + 6 * math.sqrt(sizes[i] / big))
+        c = colors[i] if colors else None
+        head = plain if c is None else f'<circle class="{shape} xw-c{color_of[c]}" '
+        key = keys[i]
         data_key = f' data-xw-key="{escape(key)}"' if key is not None else ""
         parts.append(
-            f'<circle class="{"dot" if kind == "scatter" else "marker"} {colour}" '
-            f'cx="{num(px)}" cy="{num(py)}" r="{num(r)}" '
-            f'data-xw-tip="{escape(p["tips"][i])}"{data_key}/>'
+            f'{head}cx="{num(px)}" cy="{num(py)}" r="{r}" '
+            f'data-xw-tip="{escape(tips[i])}"{data_key}/>'
         )
     return "".join(parts)
 
