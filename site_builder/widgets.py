@@ -1065,7 +1065,7 @@ def render_widget(
         from .highlight import highlight
 
         code = highlight(widget.source, "markdown", None, css_class="highlight xw-source-code")
-        source = f'<details class="xw-source" open><summary>Markdown</summary>{code}</details>'
+        source = f'<div class="xw-source"><p class="xw-source-label">Markdown</p>{code}</div>'
     return (
         source + f'<figure class="xw-widget{" xw-side" if widget.place == "side" else ""}" '
         f'id="{ident}"{name}>{caption}'

@@ -131,7 +131,7 @@ def test_relu_explorer(page, example_url):
     open_ready(page, example_url + ARTICLE)
     for r in (-3.25, 0, 7.5):
         set_range(page, "r", r)
-        assert text(page, "w3o1") == f"{max(0.0, r):.2f}"
+        assert text(page, "w4o1") == f"{max(0.0, r):.2f}"
 
 
 # The markup as Python wrote it: without the sizes the page gives text to keep it readable,
@@ -252,7 +252,7 @@ def test_hidden_layer_prediction_follows_the_selected_passenger(page, example_ur
         pick_row(page, pid)
         wait_update(page, before)
         _, _, p = nn.forward(net, [net["fill_age"] if person[2] is None else person[2], person[3]])
-        shown = seen(page, "[data-xw-output=w4o0]")
+        shown = seen(page, "[data-xw-output=w5o0]")
         assert f"Probability of survival {p:.1%}: predicted {nn.verdict(p > 0.5)}" in shown
         assert math.isfinite(p)
 

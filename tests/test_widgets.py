@@ -181,7 +181,7 @@ def test_the_widget_reference_shows_every_kind_with_its_markdown(example_site):
         )
     )
     assert len(marks) == 7  # curve, dot, marker, handle, bar, area, rule
-    sources = re.findall(r'<details class="xw-source" open><summary>Markdown</summary>', page)
+    sources = re.findall(r'<div class="xw-source"><p class="xw-source-label">Markdown</p>', page)
     widgets = re.findall(r'<figure class="xw-widget', page)
     assert len(sources) == len(widgets) >= 7
     assert 'class="xw-play"' in page and 'class="xw-preset"' in page and "xw-side" in page
