@@ -473,8 +473,12 @@ def test_a_handle_on_a_chart_moves_its_inputs_by_pointer_and_keyboard(browser, m
             assert abs(moved["x"] + moved["width"] / 2 - target[0]) < 2  # drawn where it is now
             curve = page.locator("svg.xw-chart").first
             curve.focus()
-            page.keyboard.press("ArrowRight")  # the keyboard moves the 1-D handle along x
-            page.keyboard.press("ArrowRight")
+            for expected in (0.5, 1):  # the keyboard moves the 1-D handle along x, and the
+                page.keyboard.press("ArrowRight")  # redrawn chart keeps the focus
+                page.wait_for_function(
+                    "v => Number(document.querySelector('#xw-in-z').value) === v", arg=expected
+                )
+            assert page.evaluate("document.activeElement.matches('svg.xw-chart')")
             page.keyboard.press("ArrowUp")  # bound to nothing on y: nothing happens
             page.wait_for_function(
                 "() => document.querySelector('.xw-value .xw-result').textContent === '1.0 7 5'"

@@ -431,9 +431,14 @@ function applyResults(outputs, results) {
     } else if (el.classList.contains("xw-value")) {
       target.textContent = result.value;
     } else {
+      // A redrawn output keeps the keyboard where it was: a focused chart (moving its
+      // handle with the arrow keys redraws it) is focused again once replaced.
+      const focusable = () => [...target.querySelectorAll("[tabindex]")];
+      const focused = target.contains(document.activeElement) ? focusable().indexOf(/** @type {Element} */ (document.activeElement)) : -1;
       readable.forget(target);
       target.innerHTML = result.value; // html, plot and table outputs: markup from Python
       readable.watch(target);
+      if (focused >= 0) /** @type {HTMLElement | undefined} */ (focusable()[focused])?.focus({ preventScroll: true });
       highlightLinked();
     }
   }
