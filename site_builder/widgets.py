@@ -422,6 +422,30 @@ def _slot_text(values: list[str], k: int) -> str:
     return values[k] if k < len(values) else "?"
 
 
+def _kind_of(
+    item: yaml.Node,
+    line0: int,
+    kinds: dict[str, set[str]],
+    what: str,
+    example: str,
+    where: str,
+    problems: Collector,
+) -> tuple[str, dict[str, Option]] | None:
+    """The kind of one list item (an output, a chart's mark): the one key of *kinds* it
+    has, and its options; an error at its line when it has none or several."""
+    opts = _options(item, line0)
+    found = [key for key in (opts or {}) if key in kinds]
+    if opts is None or len(found) != 1:
+        problems.error(
+            where,
+            line0 + item.start_mark.line,
+            f"each {what} needs exactly one of: " + ", ".join(kinds),
+            hint=f"e.g. {example}",
+        )
+        return None
+    return found[0], opts
+
+
 def _parse_outputs(
     node: yaml.Node | None, index: int, line0: int, where: str, problems: Collector
 ) -> list[Output]:
@@ -434,18 +458,13 @@ def _parse_outputs(
         return []
     outputs = []
     for k, item in enumerate(node.value):
-        opts = _options(item, line0)
         line = line0 + item.start_mark.line
-        kinds = [key for key in (opts or {}) if key in OUTPUT_TYPES]
-        if opts is None or len(kinds) != 1:
-            problems.error(
-                where,
-                line,
-                "each output needs exactly one of: " + ", ".join(OUTPUT_TYPES),
-                hint="e.g. - value: sigmoid(x)",
-            )
+        found = _kind_of(
+            item, line0, OUTPUT_TYPES, "output", "- value: sigmoid(x)", where, problems
+        )
+        if found is None:
             continue
-        kind = kinds[0]
+        kind, opts = found
         for key, option in opts.items():
             if key != kind and key not in OUTPUT_TYPES[kind]:
                 problems.error(
@@ -564,17 +583,12 @@ def _check_chart(
     marks = []
     for item in node.value:
         mline = line0 + item.start_mark.line
-        mopts = _options(item, line0)
-        kinds = [k for k in (mopts or {}) if k in MARK_OPTIONS]
-        if mopts is None or len(kinds) != 1:
-            problems.error(
-                where,
-                mline,
-                "each mark needs exactly one of: " + ", ".join(MARK_OPTIONS),
-                hint="e.g. - scatter: passengers",
-            )
+        found = _kind_of(
+            item, line0, MARK_OPTIONS, "mark", "- scatter: passengers", where, problems
+        )
+        if found is None:
             continue
-        kind = kinds[0]
+        kind, mopts = found
         mark: dict[str, Any] = {"mark": kind, "expr": mopts[kind].value, "line": mline}
         if kind == "drag":  # input names, not an expression: drag: x, or drag: [x, y]
             bound = mark["expr"] if isinstance(mark["expr"], list) else [mark["expr"]]
