@@ -443,18 +443,19 @@ def _replace_in_text(
                 hint="write the value after the formula, or use a widget's formula output, "
                 "whose numbers follow the inputs",
             )
+        # $$...$$ on lines of its own is a display formula (a block); inside a sentence it
+        # is inline math, as kramdown (Jekyll's Markdown) has it, so a post written for
+        # kramdown reads as its author saw it.
+        alone = True
+        if display:
+            before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+            after_end = text.find("\n", m.end())
+            after = text[m.end() : after_end if after_end >= 0 else len(text)]
+            alone = not before.strip() and not after.strip()
+        display = display and alone
         math.append(Math(tex, display, at, (m["label"] or "") if display else ""))
         placeholder = PLACEHOLDER.format(kind="MATH", n=len(math) - 1)
-        if not display:
-            return placeholder
-        # $$...$$ is display math wherever it is (as TeX, MathJax and Pandoc have it); on
-        # lines of its own it is a block, inside a sentence it stays in its paragraph.
-        before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
-        after_end = text.find("\n", m.end())
-        after = text[m.end() : after_end if after_end >= 0 else len(text)]
-        if not before.strip() and not after.strip():
-            return "\n\n" + placeholder + "\n\n"
-        return placeholder
+        return "\n\n" + placeholder + "\n\n" if display else placeholder
 
     def token(m: re.Match[str]) -> str:
         if m["value"] is not None:
