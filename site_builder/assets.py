@@ -35,17 +35,10 @@ def copy_static(config: SiteConfig, out: SiteFiles) -> dict[str, str]:
 def copy_passthrough(config: SiteConfig, out: SiteFiles) -> None:
     """Publish the passthrough folders and files at their own paths, as they are (editor
     and hidden files left out). One that would replace a page is a conflict naming both."""
-    from .content import is_editor_file
+    from .config import passthrough_files
 
-    for entry in config.passthrough:
-        name = entry.strip("/")
-        path = config.root / name
-        found = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        for file in found:
-            rel = file.relative_to(config.root).as_posix()
-            if is_editor_file(file.name) or any(part.startswith(".") for part in rel.split("/")):
-                continue
-            out.write(rel, file, rel)
+    for rel, file in passthrough_files(config):
+        out.write(rel, file, rel)
 
 
 # Runtime files shipped gzipped too (the worker fetches NAME.gz; static/js/worker.js):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .content import MAX_TIMEOUT, is_time_limit
+from .content import MAX_TIMEOUT, is_editor_file, is_time_limit
 from .errors import Collector
 from .pyodide import CDN_URL
 
@@ -102,6 +102,22 @@ class SiteConfig:
     def path(self, name: str) -> Path:
         """Resolve one of the *_dir settings against the project root."""
         return self.root / getattr(self, name)
+
+
+def passthrough_files(config: SiteConfig) -> list[tuple[str, Path]]:
+    """(site path, file) of everything ``passthrough`` publishes, in order: the files of
+    the listed folders and the listed files, editor and hidden files left out."""
+    found = []
+    for entry in config.passthrough:
+        path = config.root / entry.strip("/")
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in files:
+            rel = file.relative_to(config.root).as_posix()
+            if not is_editor_file(file.name) and not any(
+                part.startswith(".") for part in rel.split("/")
+            ):
+                found.append((rel, file))
+    return found
 
 
 def _settings(cls: type) -> dict[str, Any]:

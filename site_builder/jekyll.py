@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from .errors import Collector
+from .markdown import CODE_SPAN_RE
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 SITE_VARS = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
@@ -111,15 +112,12 @@ def convert(body: str, body_line: int, where: str, problems: Collector) -> str:
     return "\n".join(lines)
 
 
-CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
-
-
 def _drop_liquid(text: str, number: int, where: str, problems: Collector) -> str:
     """*text* without the Liquid the build does not run (each a warning): Jekyll never
     printed a tag or an output as written, so neither does the page. Liquid shown in a
     code span is the author's text and stays."""
     out, last = [], 0
-    for span in [*CODE_SPAN.finditer(text), None]:
+    for span in [*CODE_SPAN_RE.finditer(text), None]:
         end = span.start() if span else len(text)
         out.append(LIQUID.sub(lambda m: _warn(m, number, where, problems), text[last:end]))
         if span:

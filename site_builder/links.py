@@ -162,7 +162,7 @@ def check_links(
                 if close := suggest(path):
                     message += f" (did you mean {close}?)"
             elif fragment and (found := ids(path)) is not None and fragment not in found:
-                near = _close(fragment, sorted(found))
+                near = close_match(fragment, sorted(found))
                 message = f"broken anchor {link!r}: {path} has no id {fragment!r}"
                 if near:
                     message += f" (did you mean #{near[0]}?)"
@@ -232,7 +232,7 @@ class _Suggestions:
         near = [] if kind == "page" else tables["bases"].get(base, [])[:1]
         beside = tables["folders"].get(folder, [])
         if not near and len(beside) <= 200:
-            near = _close(key, beside)
+            near = close_match(key, beside)
         if not near:
             counts: Counter[str] = Counter()
             common = max(50, len(tables["names"]) // 4)  # pairs most names share say little
@@ -240,7 +240,7 @@ class _Suggestions:
                 holders = tables["grams"].get(gram, ())
                 if len(holders) <= common:
                     counts.update(holders)
-            near = _close(key, [name for name, _ in counts.most_common(10)])
+            near = close_match(key, [name for name, _ in counts.most_common(10)])
         if not near:
             return ""
         found = tables["names"][near[0]]
@@ -251,7 +251,7 @@ class _Suggestions:
         return f"'{url}'"
 
 
-def _close(word: str, candidates: list[str]) -> list[str]:
+def close_match(word: str, candidates: list[str]) -> list[str]:
     """The nearest candidate for a did-you-mean (difflib is imported only when needed)."""
     import difflib
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import SiteConfig
+from .config import SiteConfig, passthrough_files
 from .errors import Collector
 from .links import Scan
 from .model import Article, FrontMatter, Source
@@ -49,12 +49,9 @@ def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
                 continue
             h.update(str(path.relative_to(root)).encode())
             h.update(path.read_bytes())
-    for entry in config.passthrough:  # published as they are: their stamps are enough
-        path = config.root / entry.strip("/")
-        found = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        for file in found:
-            st = file.stat()
-            h.update(f"{file.relative_to(config.root)}:{st.st_mtime_ns}:{st.st_size}".encode())
+    for rel, file in passthrough_files(config):  # published as they are: stamps are enough
+        st = file.stat()
+        h.update(f"{rel}:{st.st_mtime_ns}:{st.st_size}".encode())
     lock = config.root / "packages-lock.json"  # the browser's packages (packages.py)
     if lock.is_file():
         h.update(lock.read_bytes())

@@ -368,9 +368,9 @@ def number_figures(body: str, article: Article, problems: Collector) -> str:
         if target in names:
             link = f'<a class="xw-ref" href="#{html.escape(target)}">{names[target]}</a>'
         else:
-            import difflib
+            from .links import close_match
 
-            near = difflib.get_close_matches(target, list(names), n=1)
+            near = close_match(target, list(names))
             problems.error(
                 article.source.rel,
                 line,

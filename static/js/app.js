@@ -199,9 +199,7 @@ function start(article) {
   function restore(all) {
     const params = new URLSearchParams(location.search);
     for (const name of inputNames) {
-      if (!params.has(name) && !all) continue;
-      const box = document.querySelector(`[data-xw-input="${CSS.escape(name || "")}"]`);
-      box?.dispatchEvent(new CustomEvent("xw-set", { detail: params.get(name) }));
+      if (params.has(name) || all) setInput(name || "", params.get(name));
     }
   }
   function bindButtons() {
@@ -213,7 +211,7 @@ function start(article) {
         for (const box of widget?.querySelectorAll("[data-xw-input]") || []) {
           const name = /** @type {HTMLElement} */ (box).dataset.xwInput || "";
           if (values && !(name in values)) continue;
-          box.dispatchEvent(new CustomEvent("xw-set", { detail: values ? values[name] : null }));
+          setInput(name, values ? values[name] : null, box);
         }
       });
     }
@@ -886,7 +884,15 @@ async function bindRows(box, name, change, isReady) {
   linkRow(name, String(keys[chosen]));
   // The address may name a row (a shared link); the page's restore may have come first.
   const wanted = new URLSearchParams(location.search).get(name);
-  if (wanted !== null && isReady()) box.dispatchEvent(new CustomEvent("xw-set", { detail: wanted }));
+  if (wanted !== null && isReady()) setInput(name, wanted, box);
+}
+
+// The controls of input NAME (more than one when it is placed in several widgets).
+const inputBoxes = (name) => document.querySelectorAll(`[data-xw-input="${CSS.escape(name)}"]`);
+// Set an input as if the reader moved it (null: back to the build's value); its first
+// control unless *box* says which.
+function setInput(name, value, box = inputBoxes(name)[0]) {
+  box?.dispatchEvent(new CustomEvent("xw-set", { detail: value }));
 }
 
 // Linked highlighting: a chart whose points carry a rows input's keys (link: NAME) marks
@@ -910,8 +916,7 @@ function chooseLinked(svg, point) {
   const name = svg.getAttribute("data-xw-link");
   const key = point?.getAttribute("data-xw-key");
   if (!name || key === null || key === undefined) return;
-  const box = document.querySelector(`[data-xw-input="${CSS.escape(name)}"]`);
-  box?.dispatchEvent(new CustomEvent("xw-set", { detail: key }));
+  setInput(name, key);
 }
 document.addEventListener("click", (e) => {
   const target = /** @type {Element} */ (e.target);
@@ -925,14 +930,14 @@ function syncCopies(e) {
   const control = /** @type {Element} */ (e.target);
   const box = control.closest?.("[data-xw-input]");
   if (!(box instanceof HTMLElement) || box.dataset.xwType === "rows" || box.dataset.xwType === "button") return;
-  const others = [...document.querySelectorAll(`[data-xw-input="${CSS.escape(box.dataset.xwInput || "")}"]`)];
+  const others = [...inputBoxes(box.dataset.xwInput || "")];
   if (others.length < 2) return;
   let value = null;
   if (control instanceof HTMLInputElement && control.type === "checkbox") value = control.checked;
   else if (control instanceof HTMLInputElement && control.type === "radio") value = control.checked ? control.value : null;
   else if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement) value = control.value;
   if (value === null) return;
-  for (const other of others) if (other !== box) other.dispatchEvent(new CustomEvent("xw-set", { detail: value }));
+  for (const other of others) if (other !== box) setInput("", value, other);
 }
 document.addEventListener("input", syncCopies);
 document.addEventListener("change", syncCopies);
@@ -949,13 +954,12 @@ function toValue(scale, px) {
 }
 function setBound(name, value) {
   if (!name) return;
-  const box = document.querySelector(`[data-xw-input="${CSS.escape(name)}"]`);
-  const input = box?.querySelector("input");
-  if (!(box && input instanceof HTMLInputElement) || input.disabled) return;
-  box.dispatchEvent(new CustomEvent("xw-set", { detail: snapToGrid(input, value) }));
+  const input = inputBoxes(name)[0]?.querySelector("input");
+  if (!(input instanceof HTMLInputElement) || input.disabled) return;
+  setInput(name, snapToGrid(input, value));
 }
 function stepBound(name, direction) {
-  const input = document.querySelector(`[data-xw-input="${CSS.escape(name || "")}"] input`);
+  const input = inputBoxes(name || "")[0]?.querySelector("input");
   if (!(input instanceof HTMLInputElement)) return;
   const step = Number(input.dataset.xwKeyStep) || Number(input.step) || 1;
   setBound(name || "", Number(input.value) + direction * step);
