@@ -13,6 +13,9 @@ loadPyodide() in a worker, slider input -> DOM latency, and the longest main-thr
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import io
 import json
 import os
 import random
@@ -23,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -268,10 +272,14 @@ def bench_browser(runs: int) -> dict[str, float]:
                         )
                         results.setdefault(f"{label}_ready_ms_{visit}", []).append(ready)
                         if label == "article":
+                            # A first visit starts CPython and saves a snapshot, which the
+                            # next visits start from.
                             started = page.evaluate(
                                 "document.documentElement.dataset.xwStartedFrom"
                             )
-                            assert started == "snapshot", started
+                            first = visit in ("cold", *RUNNING)
+                            assert started == ("scratch" if first else "snapshot"), started
+                            assert page.evaluate(SAVED_SNAPSHOT), "no snapshot was saved"
                         if label == "article":
                             fcp = page.evaluate(
                                 "(performance.getEntriesByName("
@@ -401,7 +409,6 @@ def bench_packages(runs: int) -> dict[str, float]:
 
     from site_builder.build import build
     from site_builder.config import load_config
-    from site_builder.pyodide import PYODIDE_VERSION
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder, write_site
 
     variants = {
@@ -428,11 +435,8 @@ def bench_packages(runs: int) -> dict[str, float]:
             server, urls[name] = serve_folder(root / "_site")
             servers.append(server)
             # What a first visit downloads besides the page without packages: the image
-            # (gzip, as the worker fetches it), and its own snapshot in place of the plain one.
+            # (gzip, as the worker fetches it).
             folder = root / "_site" / "_pyodide"
-            used = folder / ("packages" if name == "with" else PYODIDE_VERSION)
-            (snapshot,) = used.glob("snapshot-*.bin.gz")
-            report[f"packages_{name}_snapshot_kb_gzip"] = snapshot.stat().st_size / 1024
             if name == "with":
                 images = list(folder.rglob("image.*.bin"))
                 report["packages_image_kb"] = sum(p.stat().st_size for p in images) / 1024
@@ -456,6 +460,7 @@ def bench_packages(runs: int) -> dict[str, float]:
                             "performance.getEntriesByName('xw-ready')[0].startTime"
                         )
                         results.setdefault(f"packages_{name}_ready_ms_{visit}", []).append(ready)
+                        assert page.evaluate(SAVED_SNAPSHOT), "no snapshot was saved"
                         page.close()
                     ctx.close()
                     shutil.rmtree(profile, ignore_errors=True)
@@ -488,10 +493,10 @@ def page_weight(site: Path) -> dict[str, float]:
         return sum(len(gzip.compress(b, 6)) for b in blobs) / 1024
 
     without = kb(page)
-    snapshot = [p.read_bytes() for p in runtime_dir.glob("snapshot-*.bin")]
     # What a first visit transfers from a host that compresses text types only (GitHub
     # Pages: html, js, mjs, css, json) and from one that compresses nothing: the worker
     # fetches the .gz copies of the largest runtime files (static/js/worker.js).
+    # bench_network measures the first two on a server.
     fetched = [p for p in runtime_dir.iterdir() if not (runtime_dir / f"{p.name}.gz").exists()]
     text_types = (".html", ".js", ".mjs", ".css", ".json")
 
@@ -511,16 +516,172 @@ def page_weight(site: Path) -> dict[str, float]:
         for r in set(refs)
         if (site / r.decode().lstrip("/")).is_file()
     ]
-    no_snap = [p for p in fetched if not p.name.startswith("snapshot-")]
-    report = {
+    return {
         "page_kb_gzip_without_runtime": without,
         "page_kb_gzip_with_runtime": without + kb(runtime),
-        "of_which_snapshot_kb_gzip": kb(snapshot),
+        "first_visit_mb_text_compressed": mb(pages + fetched, True),
+        "first_visit_mb_uncompressed": mb(pages + fetched, False),
     }
-    for label, files in (("", fetched), ("_no_snapshot", no_snap)):
-        report[f"first_visit_mb_text_compressed{label}"] = mb(pages + files, True)
-        report[f"first_visit_mb_uncompressed{label}"] = mb(pages + files, False)
+
+
+# Chromium DevTools' network profiles (throughput ×0.9 and latency ×2.75 / ×3.75 are
+# DevTools' own adjustments): "Fast 4G" (9 Mbit/s, 60 ms RTT → 165 ms) and "Slow 4G",
+# which is Lighthouse's mobile profile (1.6 Mbit/s, 150 ms RTT → 562.5 ms).
+PROFILES = {
+    "unthrottled": None,
+    "fast4g": {"down": 9e6, "up": 1.5e6, "latency": 60 * 2.75},
+    "slow4g": {"down": 1.6e6, "up": 750e3, "latency": 150 * 3.75},
+}
+# What a host compresses (gzip, when the browser accepts it): every response, or text types
+# only, as GitHub Pages does (it sends .wasm, .bin and .zip as they are).
+TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
+
+
+def counting_server(folder: Path, mode: str) -> tuple[Any, str, list[int]]:
+    """Serve *folder* on 127.0.0.1, gzipping what a host in *mode* ("all" or "text")
+    would, with GitHub Pages' ten-minute cache lifetime; return (server, URL, a one-item
+    list holding the bytes sent so far, which the caller may reset)."""
+    import gzip
+    import http.server
+    import threading
+
+    from site_builder.serve import SiteHandler
+
+    sent = [0]
+    lock = threading.Lock()
+
+    class Host(SiteHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def send_head(self) -> Any:  # http.server API: headers sent, the body returned
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            if not path.is_file():
+                self.send_error(404)
+                return None
+            body = path.read_bytes()
+            kind = self.guess_type(str(path))
+            if "gzip" in self.headers.get("Accept-Encoding", "") and (
+                mode == "all" or kind.startswith(TEXT_TYPES)
+            ):
+                body = gzip.compress(body, 6, mtime=0)
+                self.send_response(200)
+                self.send_header("Content-Encoding", "gzip")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "max-age=600")
+            self.end_headers()
+            with lock:
+                sent[0] += len(body)
+            return io.BytesIO(body)
+
+        def handle(self) -> None:
+            with contextlib.suppress(ConnectionError):
+                super().handle()
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Host, directory=str(folder))
+    )
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/", sent
+
+
+def bench_network(runs: int) -> dict[str, float]:
+    """A first visit to the example article on a real host: bytes transferred and time
+    until Python is ready, on hosts that compress everything or text types only, without
+    throttling and with Chromium's Fast 4G and Slow 4G profiles, beside a bare
+    ``loadPyodide()`` worker page (BARE) measured the same way in the same run; and the
+    second visit, which starts from the snapshot the first saved."""
+    from playwright.sync_api import sync_playwright
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    results: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "_site"
+        build(load_config(ROOT, {"output_dir": str(site), "cache_dir": str(Path(tmp) / "c")}))
+        (site / "bare.html").write_text(BARE)
+        hosts = {mode: counting_server(site, mode) for mode in ("all", "text")}
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--headless"]
+            )
+            for profile, conditions in PROFILES.items():
+                for _ in range(min(runs, 3) if profile == "slow4g" else runs):
+                    for mode, (_, url, sent) in hosts.items():
+                        for label, path in (
+                            ("article", "neural-network-math/"),
+                            ("bare", "bare.html"),
+                        ):
+                            context = browser.new_context()  # nothing cached
+                            visits = ("first", "second") if label == "article" else ("first",)
+                            for visit in visits:
+                                page = context.new_page()
+                                if conditions:
+                                    cdp = context.new_cdp_session(page)
+                                    cdp.send("Network.enable")
+                                    cdp.send(
+                                        "Network.emulateNetworkConditions",
+                                        {
+                                            "offline": False,
+                                            "latency": conditions["latency"],
+                                            "downloadThroughput": conditions["down"] * 0.9 / 8,
+                                            "uploadThroughput": conditions["up"] * 0.9 / 8,
+                                        },
+                                    )
+                                sent[0] = 0
+                                page.goto(url + path)
+                                # A connection the browser calls 3G or slower: the page waits
+                                # for the reader to ask for Python; ask at once.
+                                if label == "article" and profile == "slow4g":
+                                    with contextlib.suppress(Exception):
+                                        page.click(".xw-status .xw-load", timeout=3000)
+                                page.wait_for_selector(
+                                    "html[data-xw-state=ready]", state="attached", timeout=300_000
+                                )
+                                ready = page.evaluate(
+                                    "performance.getEntriesByName('xw-ready')[0].startTime"
+                                )
+                                key = f"{profile}_{mode}_{label}_{visit}"
+                                print(
+                                    f"{key}: {ready:.0f} ms, {sent[0] / 1e6:.2f} MB",
+                                    file=sys.stderr,
+                                )
+                                results.setdefault(f"net_{key}_ready_ms", []).append(ready)
+                                results.setdefault(f"net_{key}_mb", []).append(sent[0] / 1e6)
+                                if label == "article" and visit == "first":
+                                    saved = page.evaluate(SAVED_SNAPSHOT)
+                                    assert saved, "the first visit saved no snapshot"
+                                page.close()
+                            context.close()
+            browser.close()
+        for server, _, _ in hosts.values():
+            server.shutdown()
+    report = {k: statistics.median(v) for k, v in results.items()}
+    for profile in PROFILES:
+        for mode in ("all", "text"):
+            ours = report[f"net_{profile}_{mode}_article_first_ready_ms"]
+            bare = report[f"net_{profile}_{mode}_bare_first_ready_ms"]
+            report[f"net_{profile}_{mode}_ready_ratio_to_bare"] = ours / bare
     return report
+
+
+# Waits (up to 30 s) until the worker has saved its snapshot in Cache Storage.
+SAVED_SNAPSHOT = """async () => {
+  for (let i = 0; i < 300; i++) {
+    const cache = await caches.open("xw-python-snapshots");
+    if ((await cache.keys()).length) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}"""
 
 
 VOCABULARY_ARTICLE = """---
@@ -643,7 +804,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,5000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
-    parser.add_argument("--only", help="run one browser bench: browser, rows, packages, vocabulary")
+    parser.add_argument(
+        "--only", help="run one browser bench: browser, rows, packages, vocabulary, network"
+    )
     parser.add_argument(
         "--peers", action="store_true", help="builds side by side with Hugo and Eleventy (peers.py)"
     )
@@ -654,6 +817,7 @@ def main() -> None:
         "rows": bench_rows,
         "packages": bench_packages,
         "vocabulary": bench_vocabulary,
+        "network": bench_network,
     }
     if args.peers:
         from scripts.peers import main as peers

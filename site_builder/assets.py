@@ -14,7 +14,6 @@ from .pyodide import (
     RUNTIME_FILES,
     RuntimeMissing,
     ensure_runtime,
-    ensure_snapshot,
     gzipped,
     integrity,
     runtime_dir,
@@ -51,7 +50,7 @@ def copy_runtime(
 ) -> dict[str, Any]:
     """Ship Pyodide inside the site (or point at the CDN); return how pages reach it:
     ``index_url``, ``origin`` (another origin the page's CSP must allow), ``integrity``
-    (SRI values when that origin serves it) and ``snapshot`` (URL of the memory snapshot)."""
+    (SRI values when that origin serves it)."""
     source = config.runtime.source
     if source == "none":
         return {}
@@ -66,7 +65,6 @@ def copy_runtime(
             "index_url": config.runtime.cdn_url,
             "origin": f"{parts.scheme}://{parts.netloc}",
             "integrity": integrity(folder),
-            "snapshot": "",
         }
     prefix = f"_pyodide/{PYODIDE_VERSION}/"
     for name in RUNTIME_FILES:
@@ -74,18 +72,7 @@ def copy_runtime(
         if name in PRECOMPRESSED:
             packed = gzipped(folder / name)
             out.write(prefix + packed.name, packed, f"pyodide@{PYODIDE_VERSION}")
-    runtime = {"index_url": urls(prefix), "origin": "", "integrity": None, "snapshot": ""}
-    if config.runtime.snapshot:
-        try:
-            snapshot = ensure_snapshot(folder)
-        except RuntimeMissing as exc:
-            problems.warn("site.toml", 0, f"{exc}; pages will start Python without it")
-        else:
-            out.write(prefix + snapshot.name, snapshot, f"pyodide@{PYODIDE_VERSION}")
-            packed = gzipped(snapshot)
-            out.write(prefix + packed.name, packed, f"pyodide@{PYODIDE_VERSION}")
-            runtime["snapshot"] = urls(prefix + snapshot.name)
-    return runtime
+    return {"index_url": urls(prefix), "origin": "", "integrity": None}
 
 
 def copy_packages(

@@ -53,8 +53,8 @@ class RuntimeConfig:
     )
     # Where "cdn" mode loads the runtime from (the same npm package, so the same bytes).
     cdn_url: str = _setting(CDN_URL, _http_folder, "an http(s) URL ending in '/'")
-    # Ship a memory snapshot of the started interpreter (self-hosted only): readers on fast
-    # connections start Python in about a third of the time, at 6 MB (gzip) more download.
+    # Later visits start Python from a memory snapshot the reader's browser saved on the
+    # first one (static/js/worker.js): in about a third of the time, with nothing to download.
     snapshot: bool = _setting(True, lambda v: isinstance(v, bool), "true or false")
     # Python packages every page loads in the browser (requirements such as "attrs>=23");
     # articles add their own with `packages:` in the front matter. Locked in

@@ -542,23 +542,6 @@ class Packages:
         args = [str(IMAGE_SCRIPT), str(runtime), "", *[str(self.file(w)) for w in wheels]]
         return _made_by_node(path, args, "compiling the packages")
 
-    def snapshot(self, runtime: Path, image: Path, modules: list[str]) -> Path:
-        """A memory snapshot of the runtime with *image* installed and *modules* imported
-        (pyodide.SNAPSHOT_SCRIPT), made once per distinct image and module list."""
-        from .pyodide import SNAPSHOT_SCRIPT
-
-        script = SNAPSHOT_SCRIPT.read_bytes()
-        key = hashlib.sha256(b"\0".join([script, image.name.encode(), *map(str.encode, modules)]))
-        folder = self.cache / "snapshots"
-        # Named KEY-CONTENT: the site's name for it (by content) without hashing 31 MB again.
-        made = sorted(folder.glob(f"{key.hexdigest()[:16]}-*.bin"))
-        if made:
-            return made[0]
-        args = [str(SNAPSHOT_SCRIPT), str(runtime), "", str(image), *modules]
-        path = _made_by_node(folder / f"{key.hexdigest()[:16]}.tmp", args, "making the snapshot")
-        content = file_sha256(path)[:10]
-        return path.replace(path.with_name(f"{key.hexdigest()[:16]}-{content}.bin"))
-
     def build_env(self, found: PackageSet) -> dict[str, Any]:
         """What the build-time runner needs: the unpacked pure-Python wheels (first on
         sys.path) and every module name the set provides (allowed by the browser check)."""
@@ -606,7 +589,8 @@ def _made_by_node(path: Path, args: list[str], what: str) -> Path:
 
 
 def imported_modules(found: PackageSet, code: list[str]) -> list[str]:
-    """The modules of *found* worth importing ahead (in a snapshot): the top-level modules
+    """The modules of *found* worth importing ahead (before the page's snapshot is made,
+    static/js/worker.js): the top-level modules
     of the packages asked for by name, and every module of the set that *code* (the
     page's browser code) imports by an absolute import."""
     import ast

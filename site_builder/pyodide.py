@@ -169,46 +169,6 @@ def _fetch(
         shutil.rmtree(old, ignore_errors=True)
 
 
-SNAPSHOT_SCRIPT = Path(__file__).with_name("snapshot.mjs")
-
-
-def ensure_snapshot(folder: Path) -> Path:
-    """Return a memory snapshot of the runtime with CPython started, making it once (Node);
-    a snapshot whose bytes changed since it was made is made again."""
-    import subprocess
-
-    from .cache import write_atomically
-
-    tag = hashlib.sha256(SNAPSHOT_SCRIPT.read_bytes()).hexdigest()[:10]
-    # The snapshot is named by its content (reproducible: see snapshot.mjs); this note
-    # says which file the current script made.
-    made_by = folder / f"snapshot-by-{tag}.txt"
-    manifest = _Manifest(folder)
-    if made_by.is_file():
-        path = folder / made_by.read_text().strip()
-        if path.name.startswith("snapshot-") and manifest.intact(path):
-            manifest.save()
-            return path
-    if shutil.which("node") is None:
-        raise RuntimeMissing("Node.js is needed to make the runtime snapshot")
-    tmp = folder / f"snapshot.{os.getpid()}.tmp"
-    proc = subprocess.run(
-        ["node", str(SNAPSHOT_SCRIPT), str(folder.resolve()), str(tmp)],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0 or not tmp.is_file():
-        tmp.unlink(missing_ok=True)
-        raise RuntimeMissing(f"making the runtime snapshot failed: {proc.stderr.strip()[-500:]}")
-    content = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
-    path = folder / f"snapshot-{content}.bin"
-    tmp.replace(path)
-    write_atomically(made_by, path.name)
-    manifest.record(path)
-    manifest.save()
-    return path
-
-
 def gzipped(path: Path) -> Path:
     """*path* compressed beside it (``name.gz``, gzip -9, no timestamp: the same bytes every
     time), made once. Hosts such as GitHub Pages compress text but not ``.wasm`` or ``.bin``

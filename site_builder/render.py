@@ -466,28 +466,20 @@ def page_spec(article: Article, run: Executed, time_limit: float = 5.0) -> dict[
     return spec
 
 
-def package_snapshot(ctx: RenderContext, article: Article, found: Any, problems: Collector) -> str:
-    """URL of the memory snapshot with the article's packages installed and the modules
-    its browser code imports imported (packages.py), shipped gzipped too; "" when it
-    could not be made (the page then starts from the plain snapshot)."""
-    from .packages import LOCK_NAME, PackageError, imported_modules
-    from .pyodide import gzipped, runtime_dir
+# Imported before the page makes its memory snapshot (static/js/worker.js): the
+# standard-library modules the widget runtime uses.
+SNAPSHOT_MODULES = ("ast", "html", "json", "math", "sys", "traceback")
 
-    packages = ctx.packages
-    code = [c.code for c in article.cells if c.browser]
-    try:
-        image = packages.image(found, runtime_dir(ctx.config.root / ".cache"))
-        path = packages.snapshot(
-            runtime_dir(ctx.config.root / ".cache"), image, imported_modules(found, code)
-        )
-    except PackageError as exc:
-        problems.warn(article.source.rel, 0, f"{exc}; the page starts without it")
-        return ""
-    name = f"_pyodide/packages/snapshot-{path.stem.rpartition('-')[2]}.bin"  # by content
-    if name not in ctx.files.owners:
-        ctx.files.write(name, path, LOCK_NAME)
-        ctx.files.write(name + ".gz", gzipped(path), LOCK_NAME)
-    return ctx.urls(name)
+
+def snapshot_modules(article: Article, found: Any) -> str:
+    """The modules the page imports before it saves its memory snapshot, space-separated:
+    the runtime's own, and those of its packages its browser code imports."""
+    from .packages import imported_modules
+
+    names = list(SNAPSHOT_MODULES)
+    if found:
+        names += imported_modules(found, [c.code for c in article.cells if c.browser])
+    return " ".join(names)
 
 
 def page_policy(extensions: tuple[Any, ...], origin: str = "", hashes: Any = ()) -> Any:
@@ -562,9 +554,9 @@ def render_article_page(
         spec = json.dumps(data, sort_keys=True, separators=(",", ":"))
         name = ctx.files.hashed(f"{article.url}page.json", spec.encode(), article.source.rel)
         origins = {runtime["origin"], shipped.get("origin", "")} - {""}
-        snapshot = runtime["snapshot"]
-        if snapshot and found and shipped.get("image"):
-            snapshot = package_snapshot(ctx, article, found, problems) or snapshot
+        snapshot = ""
+        if ctx.config.runtime.snapshot:
+            snapshot = snapshot_modules(article, found if shipped.get("image") else None)
         interactive = {
             "spec": ctx.urls(name),
             "shared": ctx.shared,

@@ -194,6 +194,21 @@ def open_ready(page: Any, url: str) -> None:
     page.wait_for_selector(READY, state="attached", timeout=90_000)
 
 
+SAVED_SNAPSHOTS = """async () => {
+  const cache = await caches.open("xw-python-snapshots");
+  return (await cache.keys()).map((r) => r.url);
+}"""
+
+
+def saved_snapshots(page: Any, timeout: float = 30.0) -> list[str]:
+    """The keys of the memory snapshots the page's browser saved, once there is one."""
+    deadline = time.monotonic() + timeout
+    while not (keys := page.evaluate(SAVED_SNAPSHOTS)):
+        assert time.monotonic() < deadline, "no snapshot was saved"
+        time.sleep(0.1)
+    return keys
+
+
 def seen(page: Any, selector: str, timeout: float = 5.0) -> str:
     """The text a reader sees at *selector* once scrolled to it.
 

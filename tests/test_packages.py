@@ -21,7 +21,7 @@ from site_builder.config import load_config
 from site_builder.errors import BuildError
 from site_builder.pyodide import ensure_runtime
 
-from .conftest import ROOT, open_ready, seen, serve_folder, tree, write_site
+from .conftest import ROOT, open_ready, saved_snapshots, seen, serve_folder, tree, write_site
 
 ARTICLE = """\
 ---
@@ -120,7 +120,7 @@ def test_declared_packages_are_locked_shipped_and_run_at_build(dateutil_site: Pa
     assert lock["files"][dateutil]["depends"] == sorted(names - {"python-dateutil"})
     assert lock["files"][dateutil]["imports"] == ["dateutil"]
     # The page's image holds every file of every locked wheel, byte for byte, and the
-    # bytecode the runtime's CPython compiled for them; its snapshot has them imported.
+    # bytecode the runtime's CPython compiled for them; its snapshot will have them imported.
     page = (site / "months" / "index.html").read_text()
     image = image_of(site, page)
     for name in files:
@@ -129,7 +129,9 @@ def test_declared_packages_are_locked_shipped_and_run_at_build(dateutil_site: Pa
         for path, data in wheel_files(cached).items():
             assert image[path] == data, path
     assert "dateutil/__pycache__/relativedelta.cpython-314.pyc" in image
-    assert "/_pyodide/packages/snapshot-" in page.split('data-xw-snapshot="')[1][:40]
+    assert page.split('data-xw-snapshot="')[1].split('"')[0].split() == [
+        *("ast", "html", "json", "math", "sys", "traceback", "dateutil")
+    ]
     assert "data-xw-lock" not in page  # nothing compiled: Pyodide's loader is not needed
     spec_url = page.split('data-xw-spec="')[1].split('"')[0]
     spec = json.loads((site / spec_url.lstrip("/")).read_text())
@@ -452,8 +454,17 @@ def test_the_example_article_computes_with_mpmath_in_the_browser(page, example_u
         timeout=30_000,
     )
     assert any(r.startswith(example_url + "_pyodide/packages/image.") for r in requests)
-    # Started from the snapshot with mpmath imported already (made at build time).
+    # The next visit starts from the snapshot this one saved, mpmath imported already.
+    [key] = saved_snapshots(page)
+    assert "mpmath" in key and "image=" in key and not key.endswith("image=")
+    open_ready(page, example_url + "sigmoid-precision/")
     assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "snapshot"
+    page.locator("input[type=range]").fill("30")
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('.xw-result')].some(e => e.textContent.includes(t))",
+        arg=exact,
+        timeout=30_000,
+    )
 
 
 def test_site_builder_lock_resolves_again_and_keeps_the_old_lock_on_failure(

@@ -341,7 +341,7 @@ function initMessage(data) {
     spec: url(data.xwSpec),
     shared: url(data.xwShared),
     indexURL: url(data.xwRuntime),
-    snapshot: useSnapshot(data.xwSnapshot),
+    snapshot: data.xwSnapshot ? data.xwSnapshot.split(" ") : null, // modules to import first
     integrity: data.xwIntegrity ? JSON.parse(data.xwIntegrity) : null,
     image: data.xwImage ? { url: url(data.xwImage), sha256: data.xwImageSha256 } : null,
     lock: data.xwLock ? url(data.xwLock) : "",
@@ -440,13 +440,6 @@ function applyResults(outputs, results) {
       highlightLinked();
     }
   }
-}
-
-// The snapshot saves seconds of CPU but costs 6 MB more download: only worth it on a fast
-// connection whose reader has not asked to save data (and where the browser says so).
-function useSnapshot(url) {
-  if (!url || savingData()) return "";
-  return new URL(url, location.href).href;
 }
 
 // Python's format() for the specs a range readout may use (widgets.READOUT_FORMAT):

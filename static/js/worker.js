@@ -52,7 +52,7 @@ async function drain() {
 // worker, Pyodide's own included, asks for the .gz first and decompresses it here; a host
 // that decoded it already (Content-Encoding) is noticed by the missing gzip magic, and a
 // site without the .gz (or another origin) gets the file itself.
-const PACKED = /\/(pyodide\.asm\.wasm|snapshot-[0-9a-f]+\.bin|image\.[0-9a-f]+\.bin)$/;
+const PACKED = /\/(pyodide\.asm\.wasm|image\.[0-9a-f]+\.bin)$/;
 const plainFetch = self.fetch.bind(self);
 self.fetch = async (input, init) => {
   const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url, location.href);
@@ -83,20 +83,92 @@ async function fetchFile(url, path) {
   return [path, new Uint8Array(await response.arrayBuffer())];
 }
 
-async function start(loadPyodide, options, snapshotURL) {
-  if (snapshotURL) {
+// Memory snapshots (Pyodide's private _makeSnapshot/_loadSnapshot options, pinned with the
+// runtime): the first visit starts CPython, imports the modules the page names, saves the
+// interpreter's memory in the browser's Cache Storage and goes on; later visits start from
+// it, skipping CPython's start-up, with nothing downloaded for it. A snapshot is keyed by
+// the runtime's URL, the module list and the package image; one that does not load is
+// dropped and Python starts as on a first visit.
+const SNAPSHOTS = "xw-python-snapshots";
+const KEEP = 4; // snapshots kept per runtime (pages with other packages have their own)
+
+function snapshotKey(indexURL, modules, image) {
+  const query = new URLSearchParams({ modules: modules.join(" "), image: image?.sha256 || "" });
+  return `${indexURL}xw-snapshot?${query}`;
+}
+
+async function savedSnapshot(key) {
+  try {
+    const response = await (await caches.open(SNAPSHOTS)).match(key);
+    if (!response) return null;
+    const bytes = await response.arrayBuffer();
+    return bytes.byteLength === Number(response.headers.get("X-Length")) ? bytes : null;
+  } catch {
+    return null; // no Cache Storage here (not a secure context), or it failed
+  }
+}
+
+async function saveSnapshot(key, indexURL, bytes) {
+  try {
+    const cache = await caches.open(SNAPSHOTS);
+    await cache.put(key, new Response(bytes, { headers: { "X-Length": String(bytes.byteLength) } }));
+    const mine = [];
+    for (const request of await cache.keys()) {
+      if (!request.url.startsWith(indexURL)) await cache.delete(request); // another runtime's
+      else if (request.url !== key) mine.push(request);
+    }
+    for (const request of mine.slice(0, Math.max(0, mine.length - (KEEP - 1)))) await cache.delete(request);
+  } catch (err) {
+    console.warn(`Python's snapshot was not saved (${err.message || err})`);
+  }
+}
+
+async function forgetSnapshot(key) {
+  try {
+    await (await caches.open(SNAPSHOTS)).delete(key);
+  } catch {}
+}
+
+// Start Python with the package image installed: from a saved snapshot when there is one,
+// otherwise from scratch, saving a snapshot for next time when *modules* is given.
+async function start(loadPyodide, options, modules, image, imageBytes) {
+  const key = modules && self.caches ? snapshotKey(options.indexURL, modules, image) : "";
+  const saved = key ? await savedSnapshot(key) : null;
+  if (saved) {
     try {
-      const snapshot = fetch(snapshotURL).then((r) => {
-        if (!r.ok) throw new Error(`${snapshotURL} answered ${r.status}`);
-        return r.arrayBuffer();
-      });
-      snapshot.catch(() => {}); // handled below; a rejection before Pyodide awaits it is not "unhandled"
-      return { py: await loadPyodide({ ...options, _loadSnapshot: snapshot }), snapshot: true };
+      const py = await loadPyodide({ ...options, _loadSnapshot: saved });
+      const bytes = await imageBytes;
+      if (bytes) installImage(py, bytes); // its files, for what the snapshot did not import
+      return { py, snapshot: true };
     } catch (err) {
-      console.warn(`Python snapshot unusable (${err.message || err}); starting without it`);
+      console.warn(`Python's saved snapshot did not load (${err.message || err}); starting without it`);
+      await forgetSnapshot(key);
     }
   }
-  return { py: await loadPyodide(options), snapshot: false };
+  const py = await loadPyodide(key ? { ...options, _makeSnapshot: true } : options);
+  const bytes = await imageBytes;
+  if (bytes) installImage(py, bytes);
+  if (key) {
+    py.runPython(`
+import importlib
+for name in ${JSON.stringify(modules)}:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass  # the page reports it where it is imported
+`);
+    let snapshot = null;
+    try {
+      snapshot = py.makeMemorySnapshot();
+    } catch (err) {
+      console.warn(`Python's snapshot was not made (${err.message || err})`);
+    }
+    // While snapshots are made, Python sees the worker's globals through a recording
+    // proxy on which getters fail ("Illegal invocation"): give it the globals themselves.
+    py.registerJsModule("js", self);
+    if (snapshot) saveSnapshot(key, options.indexURL, snapshot); // not awaited: Python goes on
+  }
+  return { py, snapshot: false };
 }
 
 // The article's pure-Python packages: one image of their files, bytecode included
@@ -179,7 +251,7 @@ async function verify(indexURL, integrity) {
   );
 }
 
-async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snapshotURL, integrity, image, lock, packages }) {
+async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: modules, integrity, image, lock, packages }) {
   status("loading", "Loading Python…");
   if (integrity) await verify(indexURL, integrity);
   let loadPyodide;
@@ -189,13 +261,13 @@ async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: snap
     throw new Error(`the Python runtime could not be downloaded (${err.message || err})`);
   }
   const options = lock ? { indexURL, lockFileURL: lock, packageBaseUrl: packages } : { indexURL };
-  const [{ py, snapshot }, spec, shared, imageBytes] = await Promise.all([
-    Promise.race([start(loadPyodide, options, snapshotURL), instantiationFailed()]),
+  const imageBytes = image ? fetchImage(image) : Promise.resolve(null);
+  imageBytes.catch(() => {}); // awaited in start(); a rejection before that is not "unhandled"
+  const [{ py, snapshot }, spec, shared] = await Promise.all([
+    Promise.race([start(loadPyodide, options, modules, image, imageBytes), instantiationFailed()]),
     fetchJSON(specURL),
     fetchJSON(sharedURL),
-    image ? fetchImage(image) : null,
   ]);
-  if (imageBytes) installImage(py, imageBytes);
   if (spec.packages?.length) await loadPackages(py, spec.packages);
   const home = "/home/pyodide/xw";
   const files = await Promise.all((spec.files || []).map((path) => fetchFile(new URL(path, specURL).href, path)));
