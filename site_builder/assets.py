@@ -14,6 +14,7 @@ from .pyodide import (
     RUNTIME_FILES,
     RuntimeMissing,
     ensure_runtime,
+    ensure_stdlib,
     gzipped,
     integrity,
     runtime_dir,
@@ -50,7 +51,8 @@ def copy_runtime(
 ) -> dict[str, Any]:
     """Ship Pyodide inside the site (or point at the CDN); return how pages reach it:
     ``index_url``, ``origin`` (another origin the page's CSP must allow), ``integrity``
-    (SRI values when that origin serves it)."""
+    (SRI values when that origin serves it) and ``stdlib`` (URLs of the compiled standard
+    library's core and rest, "" when it could not be made: Pyodide's own is used)."""
     source = config.runtime.source
     if source == "none":
         return {}
@@ -65,6 +67,7 @@ def copy_runtime(
             "index_url": config.runtime.cdn_url,
             "origin": f"{parts.scheme}://{parts.netloc}",
             "integrity": integrity(folder),
+            "stdlib": "",  # the distribution's own: nothing of the runtime is shipped
         }
     prefix = f"_pyodide/{PYODIDE_VERSION}/"
     for name in RUNTIME_FILES:
@@ -72,7 +75,25 @@ def copy_runtime(
         if name in PRECOMPRESSED:
             packed = gzipped(folder / name)
             out.write(prefix + packed.name, packed, f"pyodide@{PYODIDE_VERSION}")
-    return {"index_url": urls(prefix), "origin": "", "integrity": None}
+    stdlib = compiled_stdlib(folder, out, urls, problems)
+    return {"index_url": urls(prefix), "origin": "", "integrity": None, "stdlib": stdlib}
+
+
+def compiled_stdlib(folder: Any, out: SiteFiles, urls: Urls, problems: Collector) -> str:
+    """Ship the standard library compiled to bytecode (pyodide.ensure_stdlib) under
+    content-hashed names; return "CORE-URL REST-URL" for the page, or "" without Node."""
+    try:
+        core, rest = ensure_stdlib(folder)
+    except RuntimeMissing as exc:
+        problems.warn("site.toml", 0, f"{exc}; pages compile the standard library as they start")
+        return ""
+    owner = f"pyodide@{PYODIDE_VERSION}"
+    prefix = f"_pyodide/{PYODIDE_VERSION}/"
+    names = [
+        out.hashed(prefix + n, p.read_bytes(), owner)
+        for n, p in (("stdlib.zip", core), ("stdlib-rest.zip", rest))
+    ]
+    return " ".join(urls(n) for n in names)
 
 
 def copy_packages(

@@ -169,6 +169,48 @@ def _fetch(
         shutil.rmtree(old, ignore_errors=True)
 
 
+STDLIB_SCRIPT = Path(__file__).with_name("stdlib.mjs")
+# What the core of the compiled standard library holds besides what starting Python
+# imports: the modules the widget runtime (site_builder/runtime) imports.
+STDLIB_CORE = (
+    *("ast", "collections.abc", "dataclasses", "html", "json"),
+    *("math", "sys", "time", "traceback", "typing"),
+)
+
+
+def ensure_stdlib(folder: Path) -> tuple[Path, Path]:
+    """The runtime's standard library compiled to bytecode by its own CPython, as two zips
+    (stdlib.mjs): the core a page starts with, and the rest it fetches when first needed.
+    Made once per runtime, script and core list (Node), kept beside the runtime."""
+    import subprocess
+
+    from .cache import write_atomically
+
+    key = hashlib.sha256(
+        b"\0".join([STDLIB_SCRIPT.read_bytes(), *map(str.encode, STDLIB_CORE)])
+    ).hexdigest()[:10]
+    core, rest = folder / f"stdlib-{key}-core.zip", folder / f"stdlib-{key}-rest.zip"
+    if core.is_file() and rest.is_file():
+        return core, rest
+    if shutil.which("node") is None:
+        raise RuntimeMissing("Node.js is needed to compile the runtime's standard library")
+    tmp = [folder / f".{p.name}.{os.getpid()}" for p in (core, rest)]
+    proc = subprocess.run(
+        ["node", str(STDLIB_SCRIPT), str(folder.resolve()), *map(str, tmp), *STDLIB_CORE],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0 or not all(t.is_file() for t in tmp):
+        for t in tmp:
+            t.unlink(missing_ok=True)
+        raise RuntimeMissing(f"compiling the standard library failed: {proc.stderr[-500:]}")
+    write_atomically(rest, tmp[1].read_bytes())
+    write_atomically(core, tmp[0].read_bytes())
+    for t in tmp:
+        t.unlink()
+    return core, rest
+
+
 def gzipped(path: Path) -> Path:
     """*path* compressed beside it (``name.gz``, gzip -9, no timestamp: the same bytes every
     time), made once. Hosts such as GitHub Pages compress text but not ``.wasm`` or ``.bin``

@@ -574,6 +574,7 @@ def render_article_page(
             if runtime["integrity"]
             else "",
             "snapshot": snapshot,
+            "stdlib": runtime.get("stdlib", ""),
             "worker": ctx.urls(ctx.assets["js/worker.js"]),
             "app": ctx.urls(ctx.assets["js/app.js"]),
         }

@@ -411,6 +411,9 @@ def test_large_runtime_files_travel_gzipped(page, example_url):
     assert "pyodide.asm.wasm.gz" in names and "pyodide.asm.wasm" not in names
     assert not any("snapshot" in n for n in names)
     assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "scratch"
+    # The standard library's compiled core, not Pyodide's source zip, nor the rest.
+    assert any(re.fullmatch(r"stdlib\.[0-9a-f]{10}\.zip", n) for n in names)
+    assert "python_stdlib.zip" not in names and not any("stdlib-rest" in n for n in names)
 
 
 def test_a_later_visit_starts_from_the_snapshot_the_first_one_saved(page, example_url):
@@ -497,6 +500,48 @@ def test_browser_code_reads_the_page_on_visits_that_make_and_use_a_snapshot(make
                 assert seen(page, "[data-xw-output=w0o0] .xw-result") == "built#1"
                 set_range(page, "n", 2)
                 assert text(page, "w0o0") == "http:#2"
+                saved_snapshots(page)
+            assert page.errors == []
+        finally:
+            server.shutdown()
+
+
+REST_ARTICLE = """---
+title: Thirds
+---
+
+```python exec
+import fractions  # not in the standard library's core: fetched when first imported
+import statistics
+```
+
+```widget
+inputs:
+  n: {type: range, min: 1, max: 5, step: 1, value: 1, label: n}
+outputs:
+  - value: str(fractions.Fraction(n, 3) + statistics.median_low([n, 1]))
+```
+"""
+
+
+def test_standard_library_modules_outside_the_core_load_when_imported(make_site, browser):
+    """The page starts with the compiled core of the standard library; the first import
+    of a module outside it fetches the rest once, on the visit that saves a snapshot and
+    on the one that starts from it."""
+    root = make_site({"content/thirds.md": REST_ARTICLE})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    with open_page(browser) as page:
+        try:
+            for started in ("scratch", "snapshot"):
+                fetched: list[str] = []
+                page.on("requestfinished", lambda r, f=fetched: f.append(r.url))
+                open_ready(page, url + "thirds/")
+                assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == started
+                assert seen(page, "[data-xw-output=w0o0] .xw-result") == "4/3"
+                set_range(page, "n", 2)
+                assert text(page, "w0o0") == "5/3"  # 2/3 + 1
+                assert sum("stdlib-rest." in u for u in fetched) == 1
                 saved_snapshots(page)
             assert page.errors == []
         finally:

@@ -130,7 +130,7 @@ def test_declared_packages_are_locked_shipped_and_run_at_build(dateutil_site: Pa
             assert image[path] == data, path
     assert "dateutil/__pycache__/relativedelta.cpython-314.pyc" in image
     assert page.split('data-xw-snapshot="')[1].split('"')[0].split() == [
-        *("ast", "html", "json", "math", "sys", "traceback", "dateutil")
+        *("ast", "html", "json", "math", "sys", "traceback", "dateutil", "dateutil.relativedelta")
     ]
     assert "data-xw-lock" not in page  # nothing compiled: Pyodide's loader is not needed
     spec_url = page.split('data-xw-spec="')[1].split('"')[0]

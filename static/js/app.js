@@ -342,6 +342,7 @@ function initMessage(data) {
     shared: url(data.xwShared),
     indexURL: url(data.xwRuntime),
     snapshot: data.xwSnapshot ? data.xwSnapshot.split(" ") : null, // modules to import first
+    stdlib: data.xwStdlib ? data.xwStdlib.split(" ").map(url) : null, // [core, rest] compiled
     integrity: data.xwIntegrity ? JSON.parse(data.xwIntegrity) : null,
     image: data.xwImage ? { url: url(data.xwImage), sha256: data.xwImageSha256 } : null,
     lock: data.xwLock ? url(data.xwLock) : "",

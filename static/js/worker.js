@@ -76,6 +76,12 @@ async function fetchJSON(url) {
   return response.json();
 }
 
+async function fetchBytes(url, what) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${what} (${url}) answered ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 // A bundle file the article's Python reads (spec.files), as bytes for Pyodide's files.
 async function fetchFile(url, path) {
   const response = await fetch(url);
@@ -90,10 +96,15 @@ async function fetchFile(url, path) {
 // the runtime's URL, the module list and the package image; one that does not load is
 // dropped and Python starts as on a first visit.
 const SNAPSHOTS = "xw-python-snapshots";
+const REST = "/lib/python_stdlib_rest.zip"; // the standard library beyond the core (stdlib.mjs)
 const KEEP = 4; // snapshots kept per runtime (pages with other packages have their own)
 
-function snapshotKey(indexURL, modules, image) {
-  const query = new URLSearchParams({ modules: modules.join(" "), image: image?.sha256 || "" });
+function snapshotKey(indexURL, modules, image, stdlib) {
+  const query = new URLSearchParams({
+    modules: modules.join(" "),
+    image: image?.sha256 || "",
+    stdlib: stdlib ? new URL(stdlib[0]).pathname.split("/").pop() : "",
+  });
   return `${indexURL}xw-snapshot?${query}`;
 }
 
@@ -131,12 +142,28 @@ async function forgetSnapshot(key) {
 
 // Start Python with the package image installed: from a saved snapshot when there is one,
 // otherwise from scratch, saving a snapshot for next time when *modules* is given.
-async function start(loadPyodide, options, modules, image, imageBytes) {
-  const key = modules && self.caches ? snapshotKey(options.indexURL, modules, image) : "";
+async function start(loadPyodide, options, modules, image, imageBytes, stdlib) {
+  const key = modules && self.caches ? snapshotKey(options.indexURL, modules, image, stdlib) : "";
+  // The standard library compiled at build time (site_builder/stdlib.mjs): its core zip
+  // replaces Pyodide's source zip, and _xw_stdlib fetches the rest when first imported.
+  // A page with packages imports them before its snapshot is made, when Python must not
+  // hold a request object: it fetches the rest here, while Pyodide starts.
+  if (stdlib) options = { ...options, stdLibURL: stdlib[0] };
+  const rest = stdlib && image ? fetchBytes(stdlib[1], "the standard library") : null;
+  rest?.catch(() => {}); // awaited below
+  const withRest = async (py) => {
+    if (rest) {
+      py.FS.writeFile(REST, await rest, { canOwn: true });
+      py.runPython(`import sys\nif "${REST}" not in sys.path: sys.path.append("${REST}")`);
+    } else if (stdlib) {
+      py.runPython(`import _xw_stdlib\n_xw_stdlib.install(${JSON.stringify(stdlib[1])})`);
+    }
+    return py;
+  };
   const saved = key ? await savedSnapshot(key) : null;
   if (saved) {
     try {
-      const py = await loadPyodide({ ...options, _loadSnapshot: saved });
+      const py = await withRest(await loadPyodide({ ...options, _loadSnapshot: saved }));
       const bytes = await imageBytes;
       if (bytes) installImage(py, bytes); // its files, for what the snapshot did not import
       return { py, snapshot: true };
@@ -145,7 +172,7 @@ async function start(loadPyodide, options, modules, image, imageBytes) {
       await forgetSnapshot(key);
     }
   }
-  const py = await loadPyodide(key ? { ...options, _makeSnapshot: true } : options);
+  const py = await withRest(await loadPyodide(key ? { ...options, _makeSnapshot: true } : options));
   const bytes = await imageBytes;
   if (bytes) installImage(py, bytes);
   if (key) {
@@ -251,7 +278,7 @@ async function verify(indexURL, integrity) {
   );
 }
 
-async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: modules, integrity, image, lock, packages }) {
+async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: modules, stdlib, integrity, image, lock, packages }) {
   status("loading", "Loading Python…");
   if (integrity) await verify(indexURL, integrity);
   let loadPyodide;
@@ -264,7 +291,7 @@ async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: modu
   const imageBytes = image ? fetchImage(image) : Promise.resolve(null);
   imageBytes.catch(() => {}); // awaited in start(); a rejection before that is not "unhandled"
   const [{ py, snapshot }, spec, shared] = await Promise.all([
-    Promise.race([start(loadPyodide, options, modules, image, imageBytes), instantiationFailed()]),
+    Promise.race([start(loadPyodide, options, modules, image, imageBytes, stdlib), instantiationFailed()]),
     fetchJSON(specURL),
     fetchJSON(sharedURL),
   ]);
