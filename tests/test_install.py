@@ -23,6 +23,7 @@ def test_the_wheel_builds_a_site_with_cells(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
         "site_builder/packages.mjs",
+        "site_builder/stdlib.mjs",
         "site_builder/tex.mjs",
         "site_builder/runner.py",
         "site_builder/runtime/program.py",
