@@ -475,52 +475,25 @@ def bench_packages(runs: int) -> dict[str, float]:
 
 
 def page_weight(site: Path) -> dict[str, float]:
-    """Bytes (gzip -6) a first visit to the article downloads, with and without Python."""
+    """Bytes (gzip -6) of the article page with what it links, without and with the
+    runtime files a first visit fetches (bench_network counts them on a server)."""
     import gzip
     import re
 
     html = (site / "neural-network-math" / "index.html").read_bytes()
-    refs = re.findall(rb'(?:href|src|data-xw-spec|data-xw-worker)="(/[^"]+)"', html)
-    page = [html] + [
-        (site / r.decode().lstrip("/")).read_bytes()
-        for r in set(refs)
-        if (site / r.decode().lstrip("/")).is_file()
-    ]
+    refs = re.findall(rb'(?:href|src|data-xw-spec|data-xw-worker|data-xw-stdlib)="(/[^" ]+)', html)
+    linked = [site / r.decode().lstrip("/") for r in set(refs)]
     runtime_dir = site / "_pyodide" / "314.0.7"
-    runtime = [p.read_bytes() for p in runtime_dir.iterdir() if p.suffix != ".gz"]
+    runtime = [runtime_dir / n for n in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json")]
+    runtime.append(runtime_dir / "pyodide.asm.wasm")
 
-    def kb(blobs: list[bytes]) -> float:
-        return sum(len(gzip.compress(b, 6)) for b in blobs) / 1024
+    def kb(files: list[Path]) -> float:
+        return sum(len(gzip.compress(p.read_bytes(), 6)) for p in files if p.is_file()) / 1024
 
-    without = kb(page)
-    # What a first visit transfers from a host that compresses text types only (GitHub
-    # Pages: html, js, mjs, css, json) and from one that compresses nothing: the worker
-    # fetches the .gz copies of the largest runtime files (static/js/worker.js).
-    # bench_network measures the first two on a server.
-    fetched = [p for p in runtime_dir.iterdir() if not (runtime_dir / f"{p.name}.gz").exists()]
-    text_types = (".html", ".js", ".mjs", ".css", ".json")
-
-    def mb(files: list[Path], text_compressed: bool) -> float:
-        total = 0
-        for p in files:
-            data = p.read_bytes()
-            total += (
-                len(gzip.compress(data, 6))
-                if text_compressed and p.suffix in text_types
-                else len(data)
-            )
-        return total / 1e6
-
-    pages = [site / "neural-network-math" / "index.html"] + [
-        site / r.decode().lstrip("/")
-        for r in set(refs)
-        if (site / r.decode().lstrip("/")).is_file()
-    ]
+    page = [site / "neural-network-math" / "index.html", *linked]
     return {
-        "page_kb_gzip_without_runtime": without,
-        "page_kb_gzip_with_runtime": without + kb(runtime),
-        "first_visit_mb_text_compressed": mb(pages + fetched, True),
-        "first_visit_mb_uncompressed": mb(pages + fetched, False),
+        "page_kb_gzip_without_runtime": kb([p for p in page if "_pyodide" not in p.parts]),
+        "page_kb_gzip_with_runtime": kb(page + runtime),
     }
 
 

@@ -99,11 +99,13 @@ const SNAPSHOTS = "xw-python-snapshots";
 const REST = "/lib/python_stdlib_rest.zip"; // the standard library beyond the core (stdlib.mjs)
 const KEEP = 4; // snapshots kept per runtime (pages with other packages have their own)
 
-function snapshotKey(indexURL, modules, image, stdlib) {
+function snapshotKey(indexURL, modules, image, stdlib, sharedURL) {
+  const name = (url) => (url ? new URL(url).pathname.split("/").pop() : "");
   const query = new URLSearchParams({
     modules: modules.join(" "),
     image: image?.sha256 || "",
-    stdlib: stdlib ? new URL(stdlib[0]).pathname.split("/").pop() : "",
+    stdlib: name(stdlib?.[0]),
+    runtime: name(sharedURL),
   });
   return `${indexURL}xw-snapshot?${query}`;
 }
@@ -140,10 +142,26 @@ async function forgetSnapshot(key) {
   } catch {}
 }
 
-// Start Python with the package image installed: from a saved snapshot when there is one,
-// otherwise from scratch, saving a snapshot for next time when *modules* is given.
-async function start(loadPyodide, options, modules, image, imageBytes, stdlib) {
-  const key = modules && self.caches ? snapshotKey(options.indexURL, modules, image, stdlib) : "";
+const HOME = "/home/pyodide/xw"; // the article's files, the widget runtime's, the working folder
+
+function writeFiles(py, entries) {
+  for (const [path, source] of entries) {
+    const file = `${HOME}/${path}`;
+    py.FS.mkdirTree(file.slice(0, file.lastIndexOf("/")));
+    py.FS.writeFile(file, source);
+  }
+}
+
+// Start Python with the package image and the widget runtime (*shared*, the site's
+// site_builder.runtime package) installed: from a saved snapshot when there is one,
+// otherwise from scratch, saving a snapshot for next time when *modules* is given; the
+// runtime is imported before it is saved, so later visits do not compile it.
+async function start(loadPyodide, options, modules, image, imageBytes, stdlib, shared, sharedURL) {
+  const key = modules && self.caches ? snapshotKey(options.indexURL, modules, image, stdlib, sharedURL) : "";
+  const installShared = async (py) => {
+    writeFiles(py, Object.entries(await shared));
+    py.runPython(`import sys\nif "${HOME}" not in sys.path: sys.path.insert(0, "${HOME}")`);
+  };
   // The standard library compiled at build time (site_builder/stdlib.mjs): its core zip
   // replaces Pyodide's source zip, and _xw_stdlib fetches the rest when first imported.
   // A page with packages imports them before its snapshot is made, when Python must not
@@ -166,6 +184,7 @@ async function start(loadPyodide, options, modules, image, imageBytes, stdlib) {
       const py = await withRest(await loadPyodide({ ...options, _loadSnapshot: saved }));
       const bytes = await imageBytes;
       if (bytes) installImage(py, bytes); // its files, for what the snapshot did not import
+      await installShared(py);
       return { py, snapshot: true };
     } catch (err) {
       console.warn(`Python's saved snapshot did not load (${err.message || err}); starting without it`);
@@ -175,10 +194,11 @@ async function start(loadPyodide, options, modules, image, imageBytes, stdlib) {
   const py = await withRest(await loadPyodide(key ? { ...options, _makeSnapshot: true } : options));
   const bytes = await imageBytes;
   if (bytes) installImage(py, bytes);
+  await installShared(py);
   if (key) {
     py.runPython(`
 import importlib
-for name in ${JSON.stringify(modules)}:
+for name in ${JSON.stringify([...modules, "site_builder.runtime.reactive"])}:
     try:
         importlib.import_module(name)
     except Exception:
@@ -290,25 +310,21 @@ async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: modu
   const options = lock ? { indexURL, lockFileURL: lock, packageBaseUrl: packages } : { indexURL };
   const imageBytes = image ? fetchImage(image) : Promise.resolve(null);
   imageBytes.catch(() => {}); // awaited in start(); a rejection before that is not "unhandled"
-  const [{ py, snapshot }, spec, shared] = await Promise.all([
-    Promise.race([start(loadPyodide, options, modules, image, imageBytes, stdlib), instantiationFailed()]),
+  const shared = fetchJSON(sharedURL);
+  shared.catch(() => {}); // awaited in start()
+  const [{ py, snapshot }, spec] = await Promise.all([
+    Promise.race([
+      start(loadPyodide, options, modules, image, imageBytes, stdlib, shared, sharedURL),
+      instantiationFailed(),
+    ]),
     fetchJSON(specURL),
-    fetchJSON(sharedURL),
   ]);
   if (spec.packages?.length) await loadPackages(py, spec.packages);
-  const home = "/home/pyodide/xw";
   const files = await Promise.all((spec.files || []).map((path) => fetchFile(new URL(path, specURL).href, path)));
-  for (const [path, source] of [...Object.entries({ ...shared, ...spec.modules }), ...files]) {
-    const file = `${home}/${path}`;
-    py.FS.mkdirTree(file.slice(0, file.lastIndexOf("/")));
-    py.FS.writeFile(file, source);
-  }
+  writeFiles(py, [...Object.entries(spec.modules || {}), ...files]);
   // The bundle's files at the paths the build's cells used: open("data/x.csv") works here too.
-  py.FS.chdir(home);
-  const reactive = py.runPython(
-    `import sys\nsys.path.insert(0, ${JSON.stringify(home)})\n` +
-      "from site_builder.runtime import reactive\nreactive",
-  );
+  py.FS.chdir(HOME);
+  const reactive = py.runPython("from site_builder.runtime import reactive\nreactive");
   const ns = reactive.new_namespace(spec.exports); // JSON text, read by Python as written
   for (const cell of spec.cells) {
     // Pad with newlines so tracebacks name the Markdown file's own line numbers.
