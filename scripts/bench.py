@@ -646,6 +646,84 @@ def bench_network(runs: int) -> dict[str, float]:
     return report
 
 
+RUNAWAY_ARTICLE = """---
+title: Runaway
+browser_time_limit: 2
+---
+
+```python exec
+def spin(v):
+    while v == 7:
+        pass
+    return v
+```
+
+```widget
+inputs:
+  a: {type: range, min: 0, max: 10, step: 1, value: 0, label: a}
+outputs:
+  - value: spin(a)
+  - value: a + 100
+```
+"""
+
+
+def bench_runaway(runs: int) -> dict[str, float]:
+    """An output that never returns, on a page with a 2 s limit: the time from the input
+    to the output saying it was stopped, and to the page answering again (another input
+    moved and its figure updated); on a first visit and a later one (goal: limit + 1 s)."""
+    from playwright.sync_api import sync_playwright
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder, write_site
+
+    move = (
+        "(v) => { const e = document.querySelector('#xw-in-a'); e.value = v;"
+        " e.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    results: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_site(Path(tmp) / "site", {"content/r.md": RUNAWAY_ARTICLE})
+        build(load_config(root))
+        server, url = serve_folder(root / "_site")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--headless"]
+            )
+            for _ in range(runs):
+                context = browser.new_context()
+                for _visit in ("first", "later"):
+                    page = context.new_page()
+                    page.goto(url + "r/")
+                    page.wait_for_selector("html[data-xw-state=ready]", state="attached")
+                    assert page.evaluate(SAVED_SNAPSHOT)
+                    start = time.monotonic()
+                    page.evaluate(move, 7)
+                    page.wait_for_selector("[data-xw-output=w0o0] .xw-error", timeout=30_000)
+                    stopped = time.monotonic() - start
+                    page.wait_for_selector(
+                        "html[data-xw-interactive=true]", state="attached", timeout=30_000
+                    )
+                    page.evaluate(move, 4)
+                    page.wait_for_function(
+                        "() => document.querySelector('[data-xw-output=w0o1] .xw-result')"
+                        ".textContent === '104'",
+                        polling=5,
+                        timeout=30_000,
+                    )
+                    usable = time.monotonic() - start
+                    results.setdefault("runaway_stopped_ms", []).append(stopped * 1000)
+                    results.setdefault("runaway_usable_ms", []).append(usable * 1000)
+                    page.close()
+                context.close()
+            browser.close()
+        server.shutdown()
+    report = {k: statistics.median(v) for k, v in results.items()}
+    report["runaway_limit_ms"] = 2000
+    return report
+
+
 # Waits (up to 30 s) until the worker has saved its snapshot in Cache Storage.
 SAVED_SNAPSHOT = """async () => {
   for (let i = 0; i < 300; i++) {
@@ -778,7 +856,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument(
-        "--only", help="run one browser bench: browser, rows, packages, vocabulary, network"
+        "--only",
+        help="run one browser bench: browser, rows, packages, vocabulary, network, runaway",
     )
     parser.add_argument(
         "--peers", action="store_true", help="builds side by side with Hugo and Eleventy (peers.py)"
@@ -791,6 +870,7 @@ def main() -> None:
         "packages": bench_packages,
         "vocabulary": bench_vocabulary,
         "network": bench_network,
+        "runaway": bench_runaway,
     }
     if args.peers:
         from scripts.peers import main as peers

@@ -642,8 +642,10 @@ def test_a_runaway_output_is_stopped_and_the_page_answers_again(page, faults_url
     error = "[data-xw-output=w1o4] .xw-error"
     page.wait_for_selector(error, state="visible", timeout=10_000)
     assert seen(page, error) == "Stopped after 3 s: this output's Python ran too long."
-    assert "restarting Python" in seen(page, ".xw-status")
-    # ... and restarts it: the other outputs answer again, with the reader's values.
+    # ... and restarts it (a worker started half way to the limit takes over at once, so
+    # the status may already say so): the other outputs answer again, with the reader's values.
+    status = seen(page, ".xw-status")
+    assert "restarting Python" in status or "Python restarted after an output ran" in status
     page.wait_for_selector("html[data-xw-interactive=true]", state="attached", timeout=30_000)
     assert "Interactive again" in seen(page, ".xw-status")
     wait_update(page, before)

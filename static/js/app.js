@@ -39,6 +39,8 @@ function start(article) {
   let nextId = 1;
   let watchdog = 0;
   let busyTimer = 0;
+  let standby = null; // {worker, ready}: a worker started in case this one must be stopped
+  let standbyTimer = 0;
   let settleTimer = 0;
   const touched = new Set(); // outputs updated since the last announcement
 
@@ -49,21 +51,52 @@ function start(article) {
     setInteractive(false, `Not interactive: ${text}`);
   };
 
+  // A worker; its messages are handled once it is the page's worker. A standby (started
+  // while an output runs long, so a stopped worker is replaced at once) keeps its "ready"
+  // until then.
+  function spawn() {
+    const w = { worker: new Worker(article.dataset.xwWorker, { type: "module" }), ready: null };
+    w.worker.onerror = (event) => {
+      event.preventDefault();
+      if (w.worker === worker) {
+        fail(`Interactive figures stopped: the Python worker failed (${event.message || "unknown error"}).`);
+      } else if (standby === w) {
+        standby = null;
+      }
+    };
+    w.worker.onmessage = ({ data }) => {
+      if (w.worker === worker) handle(data);
+      else if (data.type === "ready") w.ready = data;
+      else if (data.type === "status" && data.state === "error" && standby === w) standby = null;
+    };
+    w.worker.postMessage(initMessage(article.dataset));
+    return w;
+  }
+
   function launch() {
     ready = false;
     starts++;
     try {
-      worker = new Worker(article.dataset.xwWorker, { type: "module" });
+      worker = spawn().worker;
     } catch (err) {
       fail(`Interactive figures are unavailable: ${err.message || err}`);
-      return;
     }
-    worker.onerror = (event) => {
-      event.preventDefault();
-      fail(`Interactive figures stopped: the Python worker failed (${event.message || "unknown error"}).`);
-    };
-    worker.onmessage = ({ data }) => handle(data);
-    worker.postMessage(initMessage(article.dataset));
+  }
+
+  // Half way to the limit, start the worker that would replace this one.
+  function prepareStandby() {
+    if (standby) return;
+    try {
+      standby = spawn();
+    } catch {
+      standby = null;
+    }
+  }
+
+  function dropStandby() {
+    clearTimeout(standbyTimer);
+    standby?.worker.terminate();
+    standby = null;
   }
 
   function handle(msg) {
@@ -92,7 +125,9 @@ function start(article) {
       }
     } else if (msg.type === "computing") {
       clearTimeout(watchdog);
+      clearTimeout(standbyTimer);
       watchdog = setTimeout(() => overran(msg.output), limit * 1000);
+      standbyTimer = setTimeout(prepareStandby, limit * 500);
       busyTimer = setTimeout(() => {
         const el = outputs.get(msg.output);
         if (el) el.dataset.busy = "true";
@@ -100,6 +135,7 @@ function start(article) {
     } else if (msg.type === "output") {
       clearTimeout(watchdog);
       clearTimeout(busyTimer);
+      clearTimeout(standbyTimer);
       const el = outputs.get(msg.output);
       if (el) delete el.dataset.busy;
       if (!stopped.has(msg.output)) {
@@ -107,6 +143,7 @@ function start(article) {
         touched.add(msg.output);
       }
     } else if (msg.type === "idle") {
+      dropStandby(); // nothing runs long any more
       if (msg.id === lastSent) finished();
     } else if (msg.type === "result") {
       if (waiting.has(msg.id)) {
@@ -136,7 +173,17 @@ function start(article) {
     worker.terminate();
     setInteractive(false, "Restarting Python: an output ran too long…");
     setStatus("loading", `An output ran over ${limit} s and was stopped; restarting Python…`);
-    launch();
+    clearTimeout(standbyTimer);
+    const next = standby;
+    standby = null;
+    if (!next) {
+      launch();
+      return;
+    }
+    ready = false;
+    starts++;
+    worker = next.worker;
+    if (next.ready) handle(next.ready); // started while the output ran: ready already
   }
 
   function retry(id) {
