@@ -808,4 +808,11 @@ def test_a_reader_saving_data_loads_python_only_when_asking(browser, example_url
     assert any(url.endswith("pyodide.asm.wasm.gz") for url in fetched)
     set_range(page, "x", 2)
     assert text(page, "w0o1") == f"{nn.sigmoid(2):.6f}"
+    # Having loaded it once, the reader gets Python on the next visit without asking: its
+    # snapshot is saved and its files are cached.
+    saved_snapshots(page)
+    page.goto(example_url + ARTICLE)
+    page.wait_for_selector(READY, state="attached", timeout=90_000)
+    assert page.locator(".xw-status .xw-load").count() == 0
+    assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == "snapshot"
     context.close()

@@ -283,14 +283,25 @@ function start(article) {
   bindButtons();
   window.addEventListener("popstate", () => restore(true));
   for (const el of document.querySelectorAll("[data-xw-adjust]")) if (el instanceof HTMLElement) bindAdjustable(el);
-  if (savingData()) {
-    // The reader asked to save data, or the connection is slow: Python (megabytes) loads
-    // only when asked for, by the button or by reaching for a figure.
+  // The reader asked to save data, or the connection is slow: Python (megabytes) loads
+  // only when asked for, by the button or by reaching for a figure; unless an earlier
+  // visit loaded it here (its snapshot is saved, and its files are in the HTTP cache).
+  const offer = () => {
     setInteractive(false, "Python is not loaded yet, to save data: use “Load Python” above, or click a figure.");
     setStatus("static", "Figures show the values they were built with.");
     offerToLoad(statusEl, load);
-  } else {
-    load();
+  };
+  if (!savingData()) load();
+  else loadedBefore(new URL(article.dataset.xwRuntime || "", location.href).href).then((before) => (before ? load() : offer()));
+}
+
+// Whether a snapshot of this runtime is saved (static/js/worker.js): Python was loaded here.
+async function loadedBefore(runtimeURL) {
+  try {
+    const keys = await (await caches.open("xw-python-snapshots")).keys();
+    return keys.some((request) => request.url.startsWith(runtimeURL));
+  } catch {
+    return false; // no Cache Storage (not a secure context)
   }
 }
 
