@@ -179,17 +179,21 @@ async function start(loadPyodide, options, modules, image, imageBytes, stdlib, s
     return py;
   };
   const saved = key ? await savedSnapshot(key) : null;
+  let restored = null;
   if (saved) {
     try {
-      const py = await withRest(await loadPyodide({ ...options, _loadSnapshot: saved }));
-      const bytes = await imageBytes;
-      if (bytes) installImage(py, bytes); // its files, for what the snapshot did not import
-      await installShared(py);
-      return { py, snapshot: true };
+      restored = await loadPyodide({ ...options, _loadSnapshot: saved });
     } catch (err) {
       console.warn(`Python's saved snapshot did not load (${err.message || err}); starting without it`);
       await forgetSnapshot(key);
     }
+  }
+  if (restored) {
+    const py = await withRest(restored);
+    const bytes = await imageBytes;
+    if (bytes) installImage(py, bytes); // its files, for what the snapshot did not import
+    await installShared(py);
+    return { py, snapshot: true };
   }
   const py = await withRest(await loadPyodide(key ? { ...options, _makeSnapshot: true } : options));
   const bytes = await imageBytes;
