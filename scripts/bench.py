@@ -239,7 +239,7 @@ def bench_browser(runs: int) -> dict[str, float]:
 
     from site_builder.build import build
     from site_builder.config import load_config
-    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, saved_snapshots, serve_folder
 
     results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -279,7 +279,7 @@ def bench_browser(runs: int) -> dict[str, float]:
                             )
                             first = visit in ("cold", *RUNNING)
                             assert started == ("scratch" if first else "snapshot"), started
-                            assert page.evaluate(SAVED_SNAPSHOT), "no snapshot was saved"
+                            saved_snapshots(page)
                         if label == "article":
                             fcp = page.evaluate(
                                 "(performance.getEntriesByName("
@@ -409,7 +409,7 @@ def bench_packages(runs: int) -> dict[str, float]:
 
     from site_builder.build import build
     from site_builder.config import load_config
-    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder, write_site
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, saved_snapshots, serve_folder, write_site
 
     variants = {
         "without": PACKAGE_ARTICLE.format(
@@ -460,7 +460,7 @@ def bench_packages(runs: int) -> dict[str, float]:
                             "performance.getEntriesByName('xw-ready')[0].startTime"
                         )
                         results.setdefault(f"packages_{name}_ready_ms_{visit}", []).append(ready)
-                        assert page.evaluate(SAVED_SNAPSHOT), "no snapshot was saved"
+                        saved_snapshots(page)
                         page.close()
                     ctx.close()
                     shutil.rmtree(profile, ignore_errors=True)
@@ -574,7 +574,7 @@ def bench_network(runs: int) -> dict[str, float]:
 
     from site_builder.build import build
     from site_builder.config import load_config
-    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, saved_snapshots
 
     results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -630,8 +630,7 @@ def bench_network(runs: int) -> dict[str, float]:
                                 results.setdefault(f"net_{key}_ready_ms", []).append(ready)
                                 results.setdefault(f"net_{key}_mb", []).append(sent[0] / 1e6)
                                 if label == "article" and visit == "first":
-                                    saved = page.evaluate(SAVED_SNAPSHOT)
-                                    assert saved, "the first visit saved no snapshot"
+                                    saved_snapshots(page)
                                 page.close()
                             context.close()
             browser.close()
@@ -676,7 +675,7 @@ def bench_runaway(runs: int) -> dict[str, float]:
 
     from site_builder.build import build
     from site_builder.config import load_config
-    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder, write_site
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, saved_snapshots, serve_folder, write_site
 
     move = (
         "(v) => { const e = document.querySelector('#xw-in-a'); e.value = v;"
@@ -697,7 +696,7 @@ def bench_runaway(runs: int) -> dict[str, float]:
                     page = context.new_page()
                     page.goto(url + "r/")
                     page.wait_for_selector("html[data-xw-state=ready]", state="attached")
-                    assert page.evaluate(SAVED_SNAPSHOT)
+                    saved_snapshots(page)
                     start = time.monotonic()
                     page.evaluate(move, 7)
                     page.wait_for_selector("[data-xw-output=w0o0] .xw-error", timeout=30_000)
@@ -722,17 +721,6 @@ def bench_runaway(runs: int) -> dict[str, float]:
     report = {k: statistics.median(v) for k, v in results.items()}
     report["runaway_limit_ms"] = 2000
     return report
-
-
-# Waits (up to 30 s) until the worker has saved its snapshot in Cache Storage.
-SAVED_SNAPSHOT = """async () => {
-  for (let i = 0; i < 300; i++) {
-    const cache = await caches.open("xw-python-snapshots");
-    if ((await cache.keys()).length) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}"""
 
 
 VOCABULARY_ARTICLE = """---

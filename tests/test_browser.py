@@ -485,25 +485,38 @@ outputs:
 """
 
 
+def visits_making_then_using_a_snapshot(browser, root, path, fetched=None):
+    """Build the site at *root* and open *path* twice in one browser context: the visit
+    that starts from scratch and saves a snapshot, then one that starts from it. Yields
+    the page, ready, after each (with *fetched* holding the URLs that visit fetched);
+    checks how it started, that a snapshot was saved and that nothing failed."""
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    with open_page(browser) as page:
+        if fetched is not None:
+            page.on("requestfinished", lambda r: fetched.append(r.url))
+        try:
+            for started in ("scratch", "snapshot"):
+                if fetched is not None:
+                    fetched.clear()
+                open_ready(page, url + path)
+                assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == started
+                yield page
+                saved_snapshots(page)
+            assert page.errors == []
+        finally:
+            server.shutdown()
+
+
 def test_browser_code_reads_the_page_on_visits_that_make_and_use_a_snapshot(make_site, browser):
     """Making a snapshot puts Python's view of the JavaScript globals behind a recording
     proxy whose getters fail; the worker gives Python the real globals back, so author
     code reading js.location works on the visit that saves the snapshot and on the next."""
     root = make_site({"content/where.md": WHERE_ARTICLE})
-    build(load_config(root))
-    server, url = serve_folder(root / "_site")
-    with open_page(browser) as page:
-        try:
-            for started in ("scratch", "snapshot"):
-                open_ready(page, url + "where/")
-                assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == started
-                assert seen(page, "[data-xw-output=w0o0] .xw-result") == "built#1"
-                set_range(page, "n", 2)
-                assert text(page, "w0o0") == "http:#2"
-                saved_snapshots(page)
-            assert page.errors == []
-        finally:
-            server.shutdown()
+    for page in visits_making_then_using_a_snapshot(browser, root, "where/"):
+        assert seen(page, "[data-xw-output=w0o0] .xw-result") == "built#1"
+        set_range(page, "n", 2)
+        assert text(page, "w0o0") == "http:#2"
 
 
 REST_ARTICLE = """---
@@ -529,23 +542,12 @@ def test_standard_library_modules_outside_the_core_load_when_imported(make_site,
     of a module outside it fetches the rest once, on the visit that saves a snapshot and
     on the one that starts from it."""
     root = make_site({"content/thirds.md": REST_ARTICLE})
-    build(load_config(root))
-    server, url = serve_folder(root / "_site")
-    with open_page(browser) as page:
-        try:
-            for started in ("scratch", "snapshot"):
-                fetched: list[str] = []
-                page.on("requestfinished", lambda r, f=fetched: f.append(r.url))
-                open_ready(page, url + "thirds/")
-                assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == started
-                assert seen(page, "[data-xw-output=w0o0] .xw-result") == "4/3"
-                set_range(page, "n", 2)
-                assert text(page, "w0o0") == "5/3"  # 2/3 + 1
-                assert sum("stdlib-rest." in u for u in fetched) == 1
-                saved_snapshots(page)
-            assert page.errors == []
-        finally:
-            server.shutdown()
+    fetched: list[str] = []
+    for page in visits_making_then_using_a_snapshot(browser, root, "thirds/", fetched):
+        assert seen(page, "[data-xw-output=w0o0] .xw-result") == "4/3"
+        set_range(page, "n", 2)
+        assert text(page, "w0o0") == "5/3"  # 2/3 + 1
+        assert sum("stdlib-rest." in u for u in fetched) == 1
 
 
 def test_number_select_and_checkbox_inputs(page, faults_url):

@@ -76,17 +76,16 @@ async function fetchJSON(url) {
   return response.json();
 }
 
+// The bytes at *url*; *what* names it in the error when the server refuses.
 async function fetchBytes(url, what) {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`${what} (${url}) answered ${response.status}`);
+  if (!response.ok) throw new Error(`${what} answered ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
 // A bundle file the article's Python reads (spec.files), as bytes for Pyodide's files.
 async function fetchFile(url, path) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${path}, a file the article's Python reads, answered ${response.status}`);
-  return [path, new Uint8Array(await response.arrayBuffer())];
+  return [path, await fetchBytes(url, `${path}, a file the article's Python reads,`)];
 }
 
 // Memory snapshots (Pyodide's private _makeSnapshot/_loadSnapshot options, pinned with the
@@ -167,7 +166,7 @@ async function start(loadPyodide, options, modules, image, imageBytes, stdlib, s
   // A page with packages imports them before its snapshot is made, when Python must not
   // hold a request object: it fetches the rest here, while Pyodide starts.
   if (stdlib) options = { ...options, stdLibURL: stdlib[0] };
-  const rest = stdlib && image ? fetchBytes(stdlib[1], "the standard library") : null;
+  const rest = stdlib && image ? fetchBytes(stdlib[1], `the standard library (${stdlib[1]})`) : null;
   rest?.catch(() => {}); // awaited below
   const withRest = async (py) => {
     if (rest) {
@@ -226,9 +225,7 @@ for name in ${JSON.stringify([...modules, "site_builder.runtime.reactive"])}:
 // (site_builder/packages.mjs), checked against the SHA-256 the build recorded, then
 // written into site-packages. Fetched while Pyodide starts.
 async function fetchImage({ url, sha256 }) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`the page's Python packages (${url}) answered ${response.status}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  const bytes = await fetchBytes(url, `the page's Python packages (${url})`);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
   if (hex !== sha256) throw new Error(`the page's Python packages (${url}) failed their integrity check`);
