@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from .cache import entry_path, read_entry, write_entry
+
+# A process's lexers and formatters, made once: Pygments' are reusable, and finding and
+# making them costs about a third of highlighting a short block.
+_tools: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 
 def highlight(
@@ -33,15 +38,19 @@ def highlight(
     path = entry_path(cache, key, ".html") if cache else None
     if path and (cached := read_entry(path, key)) is not None:
         return cached.decode("utf-8")
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import TextLexer, get_lexer_by_name
-    from pygments.util import ClassNotFound
+    tools = (lang, css_class, wrapcode, hl_lines)
+    if tools not in _tools:
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import TextLexer, get_lexer_by_name
+        from pygments.util import ClassNotFound
 
-    try:
-        lexer = get_lexer_by_name(lang) if lang else TextLexer()
-    except ClassNotFound:
-        lexer = TextLexer()
-    formatter = HtmlFormatter(cssclass=css_class, wrapcode=wrapcode, hl_lines=list(hl_lines))
+        try:
+            lexer = get_lexer_by_name(lang) if lang else TextLexer()
+        except ClassNotFound:
+            lexer = TextLexer()
+        formatter = HtmlFormatter(cssclass=css_class, wrapcode=wrapcode, hl_lines=list(hl_lines))
+        _tools[tools] = (lexer, formatter)
+    lexer, formatter = _tools[tools]
     result = pygments.highlight(code, lexer, formatter)
     if path:
         write_entry(path, key, result.encode("utf-8"))

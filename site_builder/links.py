@@ -20,6 +20,11 @@ TOKEN_RE = re.compile(
     re.S,
 )
 ATTR_RE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+# Whether a tag's attributes may name one of those read below (names follow white space;
+# a match inside a quoted value only costs the full read).
+WANTED_RE = re.compile(
+    r"\s(?:href|src|srcset|poster|action|formaction|xlink:href|id|name|data)\s*=", re.I
+)
 # Elements whose content is text, never tags: a link written inside is not a link.
 RAW_TEXT = ("script", "style", "textarea", "title")
 # Attributes whose value a browser follows or fetches.
@@ -55,7 +60,7 @@ class _Links:
                 close = lower.find(f"</{name}", pos)
                 pos = close if close >= 0 else len(text)
             attrs = token["attrs"]
-            if not attrs or "=" not in attrs:
+            if not attrs or not WANTED_RE.search(attrs):
                 continue
             values: dict[str, str] = {}
             for m in ATTR_RE.finditer(attrs):
