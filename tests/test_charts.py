@@ -142,6 +142,63 @@ def test_tick_labels_never_overlap_at_their_phone_size(lo, span, room, log, vert
             assert gap >= (len(ta) + len(tb)) / 2 * PHONE_FONT * 0.6, (ta, tb, gap)
 
 
+_values = st.one_of(
+    st.floats(-1e3, 1e3) | st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0]),
+    st.integers(-1000, 1000),
+    st.sampled_from([None, True, "7", "x", "1e400"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(_values, _values, st.sampled_from(["a", 'b"<&', None, 3]), st.integers(0, 9)),
+        max_size=30,
+    ),
+    as_dicts=st.booleans(),
+    coloured=st.booleans(),
+    keyed=st.booleans(),
+    kind=st.sampled_from(["scatter", "point"]),
+    domain=st.tuples(st.floats(-600, 0), st.floats(1, 600)),
+)
+def test_circles_on_linear_axes_are_drawn_as_the_general_path_draws_them(
+    rows, as_dicts, coloured, keyed, kind, domain
+):
+    """Circles on two linear axes take a fast path (charts._dots); on any data it must
+    draw exactly what the general path draws (which log axes and sizes still take)."""
+    if kind == "point":
+        mark = {"mark": "point", "at": [(a, b) for a, b, _, _ in rows] or [(0.0, 0.0)]}
+    else:
+        fields = ["u", "v", "c", "k"]
+        data = [dict(zip(fields, r, strict=True)) for r in rows] if as_dicts else rows
+        mark = {"mark": "scatter", "data": data, "x": "u", "y": "v"}
+        if not as_dicts:
+            mark.update(x="x", y="y")
+        if coloured and as_dicts:
+            mark["color"] = "c"
+        if keyed and as_dicts:
+            mark["key"] = "k"
+    axes = {"x": {"domain": list(domain)}, "y": {"domain": [-500, 500]}}
+    try:
+        fast = str(chart([mark], **axes))
+    except ChartError:
+        return
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(Scale, "__init__", _general_scale(Scale.__init__))
+        general = str(chart([mark], **axes))
+    assert fast == general
+
+
+def _general_scale(init):
+    """Scale.__init__, then the fast path switched off for this scale."""
+
+    def wrapped(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.linear = False
+
+    return wrapped
+
+
 ARTICLE = """---
 title: Chart
 ---

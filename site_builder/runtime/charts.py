@@ -22,6 +22,7 @@ the page's hover and keyboard tooltips; more than one named series gets a legend
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -36,15 +37,18 @@ PALETTE = 8  # series colours: classes xw-c0 … xw-c7 (static/css/site.css)
 MARKS = ("line", "scatter", "bar", "area", "point", "rule", "text", "drag")
 
 
+_SPECIAL = re.compile("[&<>\"']")  # what escape() would change
+
+
 class ChartError(ValueError):
     """A chart's marks or axes that cannot be drawn, said in the author's terms."""
 
 
 def _label(value: Any) -> str:
-    if isinstance(value, float):
+    if type(value) is float or isinstance(value, float):
         if not math.isfinite(value):
             return "none" if math.isnan(value) else ("∞" if value > 0 else "−∞")
-        if value == int(value) and abs(value) < 1e15:
+        if value.is_integer() and -1e15 < value < 1e15:
             return str(int(value))
         return f"{value:.4g}"
     return str(value)
@@ -57,6 +61,10 @@ def _number(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
+
+
+def _numbers(values: list[Any]) -> list[float]:
+    return [v if type(v) is float else _number(v) for v in values]
 
 
 def columns(data: Any, fields: Sequence[str]) -> list[list[Any]]:
@@ -74,6 +82,15 @@ def columns(data: Any, fields: Sequence[str]) -> list[list[Any]]:
             raise ChartError(f"columns of different lengths ({sizes})")
         return cols
     rows = list(data)
+    width = len(fields)
+    kinds = {type(row) for row in rows}
+    if kinds <= {tuple, list} and all(len(row) >= width for row in rows):
+        return [[row[k] for row in rows] for k in range(width)]  # pairs, the common case
+    if kinds == {dict}:
+        try:
+            return [[row[f] for row in rows] for f in fields]
+        except KeyError:
+            pass  # the row-by-row read below says which row lacks what
     out: list[list[Any]] = [[] for _ in fields]
     for n, row in enumerate(rows):
         if isinstance(row, Mapping):
@@ -112,6 +129,8 @@ class Scale:
         a, b = (math.log10(lo), math.log10(hi)) if kind == "log" and lo > 0 else (lo, hi)
         self.factor = (end - start) / (b - a) if b != a else 0.0
         self.offset = start - a * self.factor
+        # position = offset + factor * value, and "inside" = lo <= value <= hi (_dots)
+        self.linear = kind == "linear" and bands is None and math.isfinite(lo + hi)
 
     def __call__(self, value: Any) -> float:
         if self.bands is not None:
@@ -228,8 +247,11 @@ def chart(
     for p in prepared:
         if p["mark"] == "bar" and any(isinstance(v, str) for v in p["xs"]):
             bands = list(dict.fromkeys(str(v) for v in p["xs"]))
-    xs = [_number(v) for p in prepared for v in p["xs"]] if bands is None else []
-    ys = [_number(v) for p in prepared for v in p["ys"]]
+    # The values an axis without a domain spans (an axis with one needs none).
+    xs = _numbers([v for p in prepared for v in p["xs"]]) if bands is None else []
+    ys = [v for p in prepared for v in p["ys"]] if "domain" not in y else []
+    if "domain" in x:
+        xs = []
     if bands is None:
         x_lo, x_hi = _domain(x, xs, "x", pad=not any(p["fn"] for p in prepared))
     else:
@@ -372,27 +394,27 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
             cols = columns(mark["data"], [str(f) for f in fields + extra])
         except ChartError as exc:
             raise ChartError(f"mark {n + 1} ({kind}): {exc}") from None
-        p["xs"], p["ys"] = cols[0], [_number(v) for v in cols[1]]
-        p["y0"] = [_number(v) for v in cols[2]] if len(fields) == 3 else []
+        p["xs"], p["ys"] = cols[0], _numbers(cols[1])
+        p["y0"] = _numbers(cols[2]) if len(fields) == 3 else []
         rest = cols[len(fields) :]
         if mark.get("color"):
             p["colors"] = [None if v is None else str(v) for v in rest.pop(0)]
         if mark.get("size"):
-            p["sizes"] = [_number(v) for v in rest.pop(0)]
+            p["sizes"] = _numbers(rest.pop(0))
         keys = rest.pop(0) if mark.get("key") else [None] * len(p["xs"])
         names = [str(f) for f in fields]
         p["keys"] = keys
         if kind in ("line", "area"):
             return p  # a line's points carry no tooltip: nothing to format
-        p["tips"] = [
-            ", ".join(f"{f} {_label(v)}" for f, v in zip(names, vals, strict=True))
-            + (f", {mark['color']} {c}" if c is not None else "")
-            for vals, c in zip(
-                zip(*cols[: len(fields)], strict=True),
-                p["colors"] or [None] * len(p["xs"]),
-                strict=True,
-            )
-        ]
+        labelled = [[f"{f} {_label(v)}" for v in col] for f, col in zip(names, cols, strict=False)]
+        tips = [", ".join(vals) for vals in zip(*labelled, strict=True)]
+        if p["colors"]:
+            field = mark["color"]
+            tips = [
+                tip if c is None else f"{tip}, {field} {c}"
+                for tip, c in zip(tips, p["colors"], strict=True)
+            ]
+        p["tips"] = tips
         return p
     if kind == "point":
         at = mark.get("at")
@@ -479,6 +501,8 @@ def _draw(
         return "".join(parts)
     if kind in ("text", "drag"):
         return ""  # drawn above the clip (_texts, handles)
+    if kind in ("scatter", "point") and sx.linear and sy.linear and not p["sizes"]:
+        return _dots(p, n, sx, sy, color_of)
     pts = [
         (sx(a) if sx.bands is not None or math.isfinite(_number(a)) else math.nan, sy(b))
         for a, b in zip(p["xs"], p["ys"], strict=True)
@@ -545,6 +569,32 @@ def _draw(
         parts.append(
             f'{head}cx="{num(px)}" cy="{num(py)}" r="{r}" '
             f'data-xw-tip="{escape(tips[i])}"{data_key}/>'
+        )
+    return "".join(parts)
+
+
+def _dots(p: dict[str, Any], n: int, sx: Scale, sy: Scale, color_of: dict[str, int]) -> str:
+    """_draw's circles on two linear axes, the same markup in a quarter of the time: the
+    scales' arithmetic inline, and a point drawn only inside both finite domains (which
+    also leaves out NaN and infinities)."""
+    kind, cls = p["mark"], f"xw-c{p.get('color', n % PALETTE)}"
+    shape = "dot" if kind == "scatter" else "marker"
+    tail = f'" r="{num(3.5 if kind == "scatter" else 5)}" data-xw-tip="'
+    plain = f'<circle class="{shape} {cls}" cx="'
+    heads = {c: f'<circle class="{shape} xw-c{k}" cx="' for c, k in color_of.items()}
+    colors = p["colors"] or [None] * len(p["xs"])
+    x_lo, x_hi, x_off, x_k = sx.lo, sx.hi, sx.offset, sx.factor
+    y_lo, y_hi, y_off, y_k = sy.lo, sy.hi, sy.offset, sy.factor
+    special = _SPECIAL.search
+    parts = []
+    for a, b, tip, c, key in zip(p["xs"], p["ys"], p["tips"], colors, p["keys"], strict=True):
+        a = a if type(a) is float else _number(a)
+        if not (x_lo <= a <= x_hi and y_lo <= b <= y_hi):
+            continue  # outside the domain: not drawn (never moved to the edge)
+        parts.append(
+            f"{plain if c is None else heads[c]}{num(x_off + x_k * a)}"
+            f'" cy="{num(y_off + y_k * b)}{tail}{escape(tip) if special(tip) else tip}"'
+            + (f' data-xw-key="{escape(key)}"/>' if key is not None else "/>")
         )
     return "".join(parts)
 

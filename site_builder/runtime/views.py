@@ -22,7 +22,7 @@ class HTML(str):
 
 def num(value: float, digits: int = 2) -> str:
     """Format a coordinate compactly and deterministically (no '-0')."""
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    text = (f"{value:.2f}" if digits == 2 else f"{value:.{digits}f}").rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
