@@ -24,14 +24,16 @@ MAGIC = b"site-builder-cache 1 "
 
 def write_atomically(path: Path, data: bytes | str) -> None:
     """Write a file whole or not at all: a reader never sees half of it, and two writers
-    never share a temporary file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    never share a temporary file. The folder is made when the first write finds it missing
+    (not checked before every write: a build writes thousands of cache entries)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        if isinstance(data, str):
-            tmp.write_text(data, encoding="utf-8")
-        else:
-            tmp.write_bytes(data)
+        try:
+            tmp.write_bytes(payload)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(payload)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
