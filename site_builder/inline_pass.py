@@ -3,8 +3,8 @@
 Python-Markdown tries every inline pattern (code spans, escapes, links, images, HTML,
 entities, emphasis…: fifteen with our extensions) on every text of the page, and each try
 costs a Python call even when the text holds none of the characters the pattern starts
-with. Most texts are plain sentences, so most tries are wasted: on ordinary articles they
-were a quarter of the Markdown time.
+with. Most texts are plain sentences, so most tries are wasted: skipping them converts
+ordinary articles about a fifth faster.
 
 ``QuickInline`` replaces the "inline" tree processor with one that first asks a single
 character-class search whether the text, from where the pattern would search, holds a
@@ -95,6 +95,14 @@ def start_chars(pattern: re.Pattern[str]) -> set[str] | None:
             return None
         chars |= {c.swapcase() for c in chars}
     return chars
+
+
+# The two private methods QuickInline builds on (Python-Markdown 3.x); without them the
+# extension keeps Python-Markdown's own inline pass.
+USABLE = all(
+    callable(getattr(InlineProcessor, f"_InlineProcessor__{name}", None))
+    for name in ("handleInline", "applyPattern")
+)
 
 
 class QuickInline(InlineProcessor):

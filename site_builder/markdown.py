@@ -637,9 +637,10 @@ class _SiteExtension(Extension):
         self.highlights = highlights
 
     def extendMarkdown(self, md: md_lib.Markdown) -> None:  # Python-Markdown API
-        from .inline_pass import QuickInline
+        from .inline_pass import USABLE, QuickInline
 
-        md.treeprocessors.register(QuickInline(md), "inline", 20)  # Python-Markdown's, faster
+        if USABLE:  # Python-Markdown's inline pass, faster
+            md.treeprocessors.register(QuickInline(md), "inline", 20)
         links = _PrefixLinks(md, self.urls, self.renames)
         md.treeprocessors.register(links, "xw_links", 0)
         md.treeprocessors.register(_AnchorNames(md), "xw_anchor_names", 2)  # after "toc" (5)

@@ -304,3 +304,10 @@ def test_prose_tokens_start_only_where_the_fast_scan_looks():
         assert guard.match("x" + c, 1), c
     assert guard.match("   [id]: /u") and guard.match("[id]: /u")
     assert chars == set("{<`]$ [")
+
+
+def test_the_quick_inline_pass_is_the_one_in_use():
+    from site_builder.inline_pass import USABLE, QuickInline
+
+    assert USABLE  # with the Python-Markdown this project installs
+    assert isinstance(make_markdown(Urls("/")).treeprocessors["inline"], QuickInline)
