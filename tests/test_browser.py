@@ -526,6 +526,11 @@ title: Thirds
 ```python exec
 import fractions  # not in the standard library's core: fetched when first imported
 import statistics
+import logging.handlers  # a package in the core (logging), a module of it in the rest
+
+
+def latin(text):
+    return text.encode("cp1252").hex()  # a codec beyond the few the core holds
 ```
 
 ```widget
@@ -533,6 +538,7 @@ inputs:
   n: {type: range, min: 1, max: 5, step: 1, value: 1, label: n}
 outputs:
   - value: str(fractions.Fraction(n, 3) + statistics.median_low([n, 1]))
+  - value: latin("é" * n) + " " + logging.handlers.QueueHandler.__name__
 ```
 """
 
@@ -547,6 +553,7 @@ def test_standard_library_modules_outside_the_core_load_when_imported(make_site,
         assert seen(page, "[data-xw-output=w0o0] .xw-result") == "4/3"
         set_range(page, "n", 2)
         assert text(page, "w0o0") == "5/3"  # 2/3 + 1
+        assert text(page, "w0o1") == "e9e9 QueueHandler"
         assert sum("stdlib-rest." in u for u in fetched) == 1
 
 

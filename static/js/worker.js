@@ -171,7 +171,7 @@ async function start(loadPyodide, options, modules, image, imageBytes, stdlib, s
   const withRest = async (py) => {
     if (rest) {
       py.FS.writeFile(REST, await rest, { canOwn: true });
-      py.runPython(`import sys\nif "${REST}" not in sys.path: sys.path.append("${REST}")`);
+      py.runPython(`import _xw_stdlib\n_xw_stdlib.install("")`); // in place: at REST
     } else if (stdlib) {
       py.runPython(`import _xw_stdlib\n_xw_stdlib.install(${JSON.stringify(stdlib[1])})`);
     }
