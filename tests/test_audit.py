@@ -56,19 +56,26 @@ def axe(page) -> list[str]:
     section is scrolled into view first (the page lays sections out as they near)."""
     page.evaluate(
         """async () => {
+             // Two frames, or 200 ms where the browser paints no frame (a page it
+             // treats as hidden gets none, and waiting for one would never end).
+             const settle = () => Promise.race([
+               new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
+               new Promise((r) => setTimeout(r, 200)),
+             ]);
              for (const el of document.querySelectorAll('main section, main > *')) {
                el.scrollIntoView();
-               await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+               await settle();
              }
            }"""
     )
     page.wait_for_timeout(150)
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
-        ".then(r => r.violations.map(v => `${v.id}: ${v.nodes.map(n => n.target).join(', ')}`))",
+        "tags => Promise.race([axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => r.violations.map(v => `${v.id}: ${v.nodes.map(n => n.target).join(', ')}`)),"
+        " new Promise((_, no) => setTimeout(() => no(new Error('axe ran over 120 s')), 120000))])",
         AXE_TAGS,
-    )
+    )  # page.evaluate has no time limit of its own
     return list(found)
 
 
