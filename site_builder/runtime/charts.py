@@ -248,10 +248,9 @@ def chart(
         if p["mark"] == "bar" and any(isinstance(v, str) for v in p["xs"]):
             bands = list(dict.fromkeys(str(v) for v in p["xs"]))
     # The values an axis without a domain spans (an axis with one needs none).
-    xs = _numbers([v for p in prepared for v in p["xs"]]) if bands is None else []
+    spans_x = bands is None and "domain" not in x
+    xs = _numbers([v for p in prepared for v in p["xs"]]) if spans_x else []
     ys = [v for p in prepared for v in p["ys"]] if "domain" not in y else []
-    if "domain" in x:
-        xs = []
     if bands is None:
         x_lo, x_hi = _domain(x, xs, "x", pad=not any(p["fn"] for p in prepared))
     else:

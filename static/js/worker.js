@@ -169,12 +169,9 @@ async function start(loadPyodide, options, modules, image, imageBytes, stdlib, s
   const rest = stdlib && image ? fetchBytes(stdlib[1], `the standard library (${stdlib[1]})`) : null;
   rest?.catch(() => {}); // awaited below
   const withRest = async (py) => {
-    if (rest) {
-      py.FS.writeFile(REST, await rest, { canOwn: true });
-      py.runPython(`import _xw_stdlib\n_xw_stdlib.install("")`); // in place: at REST
-    } else if (stdlib) {
-      py.runPython(`import _xw_stdlib\n_xw_stdlib.install(${JSON.stringify(stdlib[1])})`);
-    }
+    if (rest) py.FS.writeFile(REST, await rest, { canOwn: true });
+    // Fetched on first use from its URL, or already in place at REST ("").
+    if (stdlib) py.runPython(`import _xw_stdlib\n_xw_stdlib.install(${JSON.stringify(rest ? "" : stdlib[1])})`);
     return py;
   };
   const saved = key ? await savedSnapshot(key) : null;
