@@ -150,6 +150,7 @@ LESS_TEXT_FITTING = """e => {
     t.removeAttribute("data-xw-size");
     t.removeAttribute("style");
   }
+  for (const t of copy.querySelectorAll(".xw-mark")) t.remove();
   for (const t of copy.querySelectorAll(".xw-linked, .xw-active")) {
     t.classList.remove("xw-linked", "xw-active");
   }

@@ -3,6 +3,8 @@ and in the browser, readable on a phone, with hover and keyboard tooltips."""
 
 from __future__ import annotations
 
+import html
+import json
 import math
 import re
 
@@ -12,13 +14,41 @@ from hypothesis import strategies as st
 
 from site_builder.build import BuildError, build
 from site_builder.config import load_config
-from site_builder.runtime.charts import PHONE_FONT, ChartError, Scale, chart
+from site_builder.runtime.charts import (
+    PHONE_FONT,
+    ChartError,
+    Scale,
+    _label,
+    _labels,
+    _rows,
+    chart,
+)
 
 from .conftest import open_page, open_ready, serve_folder
 
 
 def _ticks(svg: str) -> list[str]:
     return re.findall(r'<text class="tick"[^>]*>([^<]*)</text>', svg)
+
+
+def circles(svg: str, shape: str = "dot") -> list[dict]:
+    """The circles of a chart's scatter (dot) or point (marker) marks, in drawing order:
+    colour class, centre, radius, tip and key, read from their paths and lists."""
+    found = []
+    for m in re.finditer(rf'<path class="{shape} (xw-c\d)" d="([^"]*)" ([^>]*?)/?>', svg):
+        # as Python writes them ('…'), or as a browser serialises them ("…")
+        attrs = re.findall(r"data-xw-(\w+)=(?:'([^']*)'|\"([^\"]*)\")", m[3])
+        data = {k: a or b for k, a, b in attrs}
+        tips = json.loads(html.unescape(data["tips"]))
+        keys = json.loads(html.unescape(data.get("keys", "null"))) or [None] * len(tips)
+        arcs = re.findall(r"M(-?[\d.]+) (-?[\d.]+)a([\d.]+) ", m[2])
+        assert len(arcs) == len(tips) == len(keys)
+        for (x, y, r), tip, key in zip(arcs, tips, keys, strict=True):
+            r = float(r)
+            found.append(
+                {"color": m[1], "cx": float(x) + r, "cy": float(y), "r": r, "tip": tip, "key": key}
+            )
+    return found
 
 
 def test_several_series_share_axes_with_a_legend_gaps_and_clipping():
@@ -39,7 +69,8 @@ def test_several_series_share_axes_with_a_legend_gaps_and_clipping():
     curves = re.findall(r'<polyline class="curve xw-c0" points="([^"]*)"', svg)
     assert len(curves) == 2  # broken where the function has no value
     assert len(re.findall(r'<polyline class="curve xw-c1"', svg)) == 2  # NaN splits the data
-    assert svg.count('class="marker') == 1  # (5, 1) is outside: not drawn at the edge
+    assert [d["tip"] for d in circles(svg, "marker")] == ["x 1, y 1"]  # (5, 1) is outside:
+    # not drawn at the edge
     # Values beyond the y domain are clipped by the plot area, never moved onto it.
     assert '<clipPath id="xw-clip-t">' in svg and 'clip-path="url(#xw-clip-t)"' in svg
     ys = [float(p.split(",")[1]) for c in curves for p in c.split()]
@@ -69,18 +100,18 @@ def test_scatter_colours_by_a_field_and_sizes_by_another():
         ],
         y={"scale": "log"},
     )
-    dots = re.findall(r'<circle class="dot (xw-c\d)"[^>]* r="([\d.]+)" data-xw-tip="([^"]*)"', svg)
-    assert [(c, t) for c, _, t in dots] == [
-        ("xw-c1", "age 22, fare 7.25, sex male"),
-        ("xw-c0", "age 38, fare 71.3, sex female"),
-        ("xw-c0", "age 26, fare 7.9, sex female"),
+    dots = circles(svg)
+    assert [(d["color"], d["tip"], d["key"]) for d in dots] == [
+        ("xw-c1", "age 22, fare 7.25, sex male", "1"),  # one path per colour
+        ("xw-c0", "age 38, fare 71.3, sex female", "4"),
+        ("xw-c0", "age 26, fare 7.9, sex female", "9"),
     ]
-    radii = [float(r) for _, r, _ in dots]
+    radii = [d["r"] for d in dots]
     assert radii[2] > radii[1] > radii[0]  # area grows with the size field
     assert ">female</text>" in svg and ">male</text>" in svg  # colour legend
     assert ">age</text>" in svg and ">fare</text>" in svg  # axes named by their fields
     assert _ticks(svg)[-3:] == ["10", "20", "50"]  # a log axis: 1, 2, 5 times powers of 10
-    assert 'tabindex="0"' in svg and 'data-xw-key="9"' in svg
+    assert 'tabindex="0"' in svg
 
 
 def test_bars_of_categories_and_their_errors():
@@ -147,6 +178,43 @@ _values = st.one_of(
     st.integers(-1000, 1000),
     st.sampled_from([None, True, "7", "x", "1e400"]),
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.floats(allow_nan=True, allow_infinity=True)
+        | st.floats(-1e5, 1e5).map(round).map(float)  # whole numbers, some past 4 digits
+        | st.sampled_from([-0.0, 0.0, 1e-5, 9999.0, 10000.0, 1e15, 0.00012345]),
+        max_size=40,
+    ),
+    mixed=st.booleans(),
+)
+def test_a_column_of_labels_reads_as_each_value_alone(values, mixed):
+    """Tooltips label a column of floats in one format call (charts._labels); each label
+    must be the one _label gives the value alone (a `.4g` that leaks '1e+04', 'nan' or
+    '-0' fails this)."""
+    if mixed:
+        values = [*values, 7, "x", None]
+    assert _labels(values) == [_label(v) for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    names=st.lists(st.text("xy%{}\n ,", min_size=1, max_size=6), min_size=1, max_size=3),
+    cells=st.lists(st.text("ab%s{}\n ,é", max_size=6), max_size=12),
+)
+def test_a_tooltip_names_each_value_whatever_the_text(names, cells):
+    """charts._rows writes every tooltip with one format call unless a line break is in
+    the text; names with % or braces, and texts with line breaks, read the same."""
+    columns = [cells[k :: len(names)] for k in range(len(names))]
+    count = min(len(c) for c in columns)
+    columns = [c[:count] for c in columns]
+    expected = [
+        ", ".join(f"{name} {col[i]}" for name, col in zip(names, columns, strict=True))
+        for i in range(count)
+    ]
+    assert _rows(names, columns) == expected
 
 
 @settings(max_examples=150, deadline=None)
@@ -311,12 +379,29 @@ def test_the_browser_draws_what_the_build_draws_and_reads_points_aloud(
             assert tip.inner_text() != last
             page.keyboard.press("Escape")
             assert not tip.is_visible()
-            dot = page.locator("svg.xw-chart circle.dot").first
-            dot.hover()
-            assert tip.inner_text() == dot.get_attribute("data-xw-tip")
+            first = circles(drawn)[0]
+            page.mouse.move(*on_screen(page, first))
+            assert tip.inner_text() == first["tip"]
+            assert page.locator("svg.xw-chart .xw-active").count() == 1
+            page.mouse.move(0, 0)
+            assert not tip.is_visible()
             assert page.errors == []
     finally:
         server.shutdown()
+
+
+def on_screen(page, circle: dict) -> tuple[float, float]:
+    """Where a chart's circle (see circles) is on the screen, 1 unit right of its centre
+    (the chart scrolled into view)."""
+    return page.evaluate(
+        """([x, y]) => {
+          const svg = document.querySelector("svg.xw-chart");
+          svg.scrollIntoView({ block: "center" });
+          const at = new DOMPoint(x, y).matrixTransform(svg.getScreenCTM());
+          return [at.x, at.y];
+        }""",
+        [circle["cx"] + 1, circle["cy"]],
+    )
 
 
 def _normal(svg: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
@@ -326,7 +411,12 @@ def _normal(svg: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
         if m[4] is not None:
             found.append(("#text", ((m[4], ""),)))
         elif not m[1]:
-            attrs = tuple(sorted(re.findall(r'([\w:-]+)="([^"]*)"', m[3])))
+            attrs = tuple(
+                sorted(
+                    (k, html.unescape(a or b))
+                    for k, a, b in re.findall(r"""([\w:-]+)=(?:'([^']*)'|"([^"]*)")""", m[3])
+                )
+            )
             # What the page adds for a reader (text kept readable, the point shown) aside.
             kept = tuple(
                 (k, v)
@@ -397,7 +487,8 @@ def test_a_table_and_a_scatter_highlight_each_other(browser, make_site):
     root = make_site({"content/l.md": LINKED})
     build(load_config(root))
     page_html = (root / "_site" / "l" / "index.html").read_text()
-    assert 'data-xw-link="who"' in page_html and 'data-xw-key="3"' in page_html
+    assert 'data-xw-link="who"' in page_html
+    assert "3" in [c["key"] for c in circles(page_html)]
     server, url = serve_folder(root / "_site")
     try:
         with open_page(browser) as page:
@@ -413,7 +504,8 @@ def test_a_table_and_a_scatter_highlight_each_other(browser, make_site):
                 f"() => document.querySelector('{linked}')?.dataset.xwKey === '4'"
             )
             assert page.locator(linked).count() == 1
-            page.locator('svg.xw-chart [data-xw-key="7"]').click()  # a point chooses its row
+            (seven,) = [c for c in circles(page.inner_html(".xw-chart")) if c["key"] == "7"]
+            page.mouse.click(*on_screen(page, seven))  # a point chooses its row
             page.wait_for_function(
                 "() => document.querySelector('.xw-value .xw-result').textContent === 'chosen 7'"
             )

@@ -175,7 +175,7 @@ def test_the_widget_reference_shows_every_kind_with_its_markdown(example_site):
     assert outputs == set(OUTPUT_TYPES)
     marks = set(
         re.findall(
-            r'<(?:polyline class="curve|circle class="(?:dot|marker|handle)'
+            r'<(?:polyline class="curve|path class="dot|circle class="(?:marker|handle)'
             r'|rect class="bar|polygon class="area|line class="rule)',
             page,
         )

@@ -21,6 +21,7 @@ the page's hover and keyboard tooltips; more than one named series gets a legend
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -52,6 +53,29 @@ def _label(value: Any) -> str:
             return str(int(value))
         return f"{value:.4g}"
     return str(value)
+
+
+def _labels(values: list[Any]) -> list[str]:
+    """[_label(v) for v in values], for a column of floats in one format call: a float's
+    label is its .4g format unless that has an exponent, "nan", "inf" or "-0"."""
+    if values and set(map(type, values)) == {float}:
+        text = ("%.4g\n" * len(values)) % tuple(values)
+        if "e" not in text and "n" not in text and "\n-0\n" not in "\n" + text:
+            return text.split("\n")[:-1]
+    return [_label(v) for v in values]
+
+
+def _rows(names: list[str], columns: list[list[str]]) -> list[str]:
+    """A tooltip for each row of text *columns*: "name1 a, name2 b"; in one format call
+    when no text holds a line break."""
+    template = ", ".join(name.replace("%", "%%") + " %s" for name in names) + "\n"
+    width, count = len(columns), len(columns[0]) if columns else 0
+    cells: list[str] = [""] * (width * count)
+    for k, col in enumerate(columns):
+        cells[k::width] = col
+    if count and not any("\n" in t for t in names) and "\n" not in "".join(cells):
+        return ((template * count) % tuple(cells)).split("\n")[:-1]
+    return [template[:-1] % tuple(cells[i : i + width]) for i in range(0, len(cells), width)]
 
 
 def _number(value: Any) -> float:
@@ -339,8 +363,6 @@ def chart(
     tips = any(p["tips"] for p in prepared) or bool(handles)
     focus = ' tabindex="0"' if tips else ""
     if handles:  # what the page needs to turn a pointer position back into values
-        import json
-
         scales = {
             name: [s.kind, s.lo, s.hi, round(s.start, 2), round(s.end, 2)]
             for name, s in (("x", sx), ("y", sy))
@@ -405,8 +427,8 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
         p["keys"] = keys
         if kind in ("line", "area"):
             return p  # a line's points carry no tooltip: nothing to format
-        labelled = [[f"{f} {_label(v)}" for v in col] for f, col in zip(names, cols, strict=False)]
-        tips = [", ".join(vals) for vals in zip(*labelled, strict=True)]
+        # "x 1.5, y 2": one format call per point
+        tips = _rows(names, [_labels(col) for col in cols[: len(names)]])
         if p["colors"]:
             field = mark["color"]
             tips = [
@@ -500,7 +522,7 @@ def _draw(
         return "".join(parts)
     if kind in ("text", "drag"):
         return ""  # drawn above the clip (_texts, handles)
-    if kind in ("scatter", "point") and sx.linear and sy.linear and not p["sizes"]:
+    if kind in ("scatter", "point"):
         return _dots(p, n, sx, sy, color_of)
     pts = [
         (sx(a) if sx.bands is not None or math.isfinite(_number(a)) else math.nan, sy(b))
@@ -544,58 +566,88 @@ def _draw(
                 f'width="{num(width)}" height="{num(h)}" data-xw-tip="{escape(tip)}"/>'
             )
         return "".join(parts)
-    # scatter and point: one circle per finite point inside the domain
-    sizes = p["sizes"]
-    big = max((s for s in sizes if math.isfinite(s)), default=1.0) or 1.0
-    parts = []
-    shape = "dot" if kind == "scatter" else "marker"
-    plain = f'<circle class="{shape} {cls}" '
-    radius = num(3.5 if kind == "scatter" else 5)
-    colors, keys, tips, xs, ys = p["colors"], p["keys"], p["tips"], p["xs"], p["ys"]
-    isfinite = math.isfinite
-    for i, (px, py) in enumerate(pts):
-        if not (isfinite(px) and isfinite(py)):
-            continue
-        if not (sx.inside(xs[i]) and sy.inside(ys[i])):
-            continue  # outside the domain: not drawn (never moved to the edge)
-        r = radius
-        if sizes and isfinite(sizes[i]) and sizes[i] > 0:
-            r = num(2 + 6 * math.sqrt(sizes[i] / big))
-        c = colors[i] if colors else None
-        head = plain if c is None else f'<circle class="{shape} xw-c{color_of[c]}" '
-        key = keys[i]
-        data_key = f' data-xw-key="{escape(key)}"' if key is not None else ""
-        parts.append(
-            f'{head}cx="{num(px)}" cy="{num(py)}" r="{r}" '
-            f'data-xw-tip="{escape(tips[i])}"{data_key}/>'
-        )
-    return "".join(parts)
+    raise AssertionError(f"no drawing for {kind}")
 
 
 def _dots(p: dict[str, Any], n: int, sx: Scale, sy: Scale, color_of: dict[str, int]) -> str:
-    """_draw's circles on two linear axes, the same markup in a quarter of the time: the
-    scales' arithmetic inline, and a point drawn only inside both finite domains (which
-    also leaves out NaN and infinities)."""
-    kind, cls = p["mark"], f"xw-c{p.get('color', n % PALETTE)}"
-    shape = "dot" if kind == "scatter" else "marker"
-    tail = f'" r="{num(3.5 if kind == "scatter" else 5)}" data-xw-tip="'
-    plain = f'<circle class="{shape} {cls}" cx="'
-    heads = {c: f'<circle class="{shape} xw-c{k}" cx="' for c, k in color_of.items()}
-    colors = p["colors"] or [None] * len(p["xs"])
-    x_lo, x_hi, x_off, x_k = sx.lo, sx.hi, sx.offset, sx.factor
-    y_lo, y_hi, y_off, y_k = sy.lo, sy.hi, sy.offset, sy.factor
-    special = _SPECIAL.search
+    """A scatter's or point mark's circles, drawn only inside both domains (never moved to
+    the edge; NaN and infinities leave gaps): one path per colour, each circle a pair of
+    arcs in its `d`, and the circles' values and keys as JSON lists in the same order
+    (data-xw-tips, data-xw-keys) for the page's tooltips and linked rows. A thousand
+    circle elements cost the page ten times as long to parse and style again."""
+    kind, sizes, tips, keys = p["mark"], p["sizes"], p["tips"], p["keys"]
+    xs, ys, isfinite = p["xs"], p["ys"], math.isfinite
+    if sx.linear and sy.linear:  # the scales' arithmetic inline, one range test
+        xs = _numbers(xs)
+        x_lo, x_hi, x_off, x_k = sx.lo, sx.hi, sx.offset, sx.factor
+        y_lo, y_hi, y_off, y_k = sy.lo, sy.hi, sy.offset, sy.factor
+        cxs, cys = [x_off + x_k * a for a in xs], [y_off + y_k * b for b in ys]
+        drawn = [
+            i
+            for i, a, b in zip(range(len(xs)), xs, ys, strict=True)
+            if x_lo <= a <= x_hi and y_lo <= b <= y_hi
+        ]
+    else:
+        cxs, cys = [sx(a) for a in xs], [sy(b) for b in ys]
+        drawn = [
+            i
+            for i in range(len(xs))
+            if sx.inside(xs[i]) and sy.inside(ys[i]) and isfinite(cxs[i]) and isfinite(cys[i])
+        ]
+    own = p.get("color", n % PALETTE)
+    groups: dict[int, list[int]] = {own: drawn}
+    if p["colors"]:
+        groups = {}
+        for i in drawn:
+            c = p["colors"][i]
+            groups.setdefault(own if c is None else color_of[c], []).append(i)
+    base = 3.5 if kind == "scatter" else 5.0
+    arc = _arc(base)
+    big = max((v for v in sizes if isfinite(v)), default=1.0) or 1.0
     parts = []
-    for a, b, tip, c, key in zip(p["xs"], p["ys"], p["tips"], colors, p["keys"], strict=True):
-        a = a if type(a) is float else _number(a)
-        if not (x_lo <= a <= x_hi and y_lo <= b <= y_hi):
-            continue  # outside the domain: not drawn (never moved to the edge)
+    for color, members in groups.items():
+        if not members:
+            continue
+        if sizes:
+            radii = [
+                round(2 + 6 * math.sqrt(sizes[i] / big), 2)
+                if isfinite(sizes[i]) and sizes[i] > 0
+                else base
+                for i in members
+            ]
+            path = [
+                f"M{cxs[i] - r:.2f} {cys[i]:.2f}{_arc(r)}"
+                for i, r in zip(members, radii, strict=True)
+            ]
+        else:  # every circle in one format call
+            at = [0.0] * (2 * len(members))
+            at[0::2] = [cxs[i] - base for i in members]
+            at[1::2] = [cys[i] for i in members]
+            path = [(f"M%.2f %.2f{arc}" * len(members)) % tuple(at)]
+        listed = ""
+        if any(keys[i] is not None for i in members):
+            names = [None if keys[i] is None else str(keys[i]) for i in members]
+            listed = f" data-xw-keys='{_json_attr(names)}'"
         parts.append(
-            f"{plain if c is None else heads[c]}{num(x_off + x_k * a)}"
-            f'" cy="{num(y_off + y_k * b)}{tail}{escape(tip) if special(tip) else tip}"'
-            + (f' data-xw-key="{escape(key)}"/>' if key is not None else "/>")
+            f'<path class="{"dot" if kind == "scatter" else "marker"} xw-c{color}" '
+            f"d=\"{''.join(path)}\" data-xw-tips='{_json_attr([tips[i] for i in members])}'"
+            f"{listed}/>"
         )
     return "".join(parts)
+
+
+def _arc(r: float) -> str:
+    """After a move to a circle's leftmost point, the two arcs that draw it."""
+    return f"a{num(r)} {num(r)} 0 1 0 {num(2 * r)} 0a{num(r)} {num(r)} 0 1 0 {num(-2 * r)} 0"
+
+
+def _json_attr(values: list[Any]) -> str:
+    """*values* as JSON for a single-quoted attribute (no &quot; around every string)."""
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    if _SPECIAL.search(text):
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = text.replace("'", "&#39;")
+    return text
 
 
 def _texts(prepared: list[dict[str, Any]], sx: Scale, sy: Scale) -> str:

@@ -947,6 +947,70 @@ function setInput(name, value, box = inputBoxes(name)[0]) {
   box?.dispatchEvent(new CustomEvent("xw-set", { detail: value }));
 }
 
+// A chart's points (runtime/charts.py): the circles of a scatter or point mark are one
+// path per colour, each circle "M(cx - r) cy a r …" in its d, with their tooltips and keys
+// as JSON lists in the same order (data-xw-tips, data-xw-keys); other marks with a
+// tooltip (bars, a handle) are elements with data-xw-tip. Read once per drawn chart, in
+// order of x: a redraw replaces the svg, and with it this list.
+/** @typedef {{x: number, y: number, r: number, tip: string, key: string | null, color: string, el: Element | null}} ChartPoint */
+/** @type {WeakMap<Element, ChartPoint[]>} */
+const chartPoints = new WeakMap();
+function pointsOf(svg) {
+  let all = chartPoints.get(svg);
+  if (all) return all;
+  all = [];
+  for (const path of svg.querySelectorAll("path[data-xw-tips]")) {
+    const tips = JSON.parse(path.getAttribute("data-xw-tips") || "[]");
+    const keys = JSON.parse(path.getAttribute("data-xw-keys") || "null");
+    const color = [...path.classList].find((c) => c.startsWith("xw-c")) || "";
+    const arcs = /M(-?[\d.]+) (-?[\d.]+)a([\d.]+) /g;
+    for (let i = 0, m = arcs.exec(path.getAttribute("d") || ""); m; i++, m = arcs.exec(path.getAttribute("d") || "")) {
+      const r = Number(m[3]);
+      all.push({ x: Number(m[1]) + r, y: Number(m[2]), r, tip: tips[i] ?? "", key: keys?.[i] ?? null, color, el: null });
+    }
+  }
+  for (const el of svg.querySelectorAll("[data-xw-tip]:not(.xw-mark)")) {
+    const box = /** @type {SVGGraphicsElement} */ (el).getBBox();
+    all.push({ x: box.x + box.width / 2, y: box.y, r: 0, tip: el.getAttribute("data-xw-tip") || "", key: el.getAttribute("data-xw-key"), color: "", el });
+  }
+  all.sort((a, b) => a.x - b.x);
+  chartPoints.set(svg, all);
+  return all;
+}
+// The point under the pointer: an element under it, or the nearest circle it is on.
+function pointAt(svg, e) {
+  const target = /** @type {Element} */ (e.target);
+  const el = target.closest?.("[data-xw-tip]");
+  if (el) return pointsOf(svg).find((p) => p.el === el) || null;
+  if (!target.matches?.("path[data-xw-tips]")) return null;
+  const matrix = svg.getScreenCTM();
+  if (!matrix) return null;
+  const at = new DOMPoint(e.clientX, e.clientY).matrixTransform(matrix.inverse());
+  let best = null;
+  let nearest = Infinity;
+  for (const p of pointsOf(svg)) {
+    const d = Math.hypot(p.x - at.x, p.y - at.y);
+    if (!p.el && d <= p.r + 1 && d < nearest) [best, nearest] = [p, d];
+  }
+  return best;
+}
+// Marks a point as shown (xw-active) or linked (xw-linked): an element takes the class; a
+// circle of a path gets a circle of its own above it (.xw-mark, carrying its tip and key).
+function markPoint(svg, point, cls) {
+  for (const old of svg.querySelectorAll(`.${cls}`)) {
+    if (old.classList.contains("xw-mark")) old.remove();
+    else old.classList.remove(cls);
+  }
+  if (!point) return;
+  if (point.el) return point.el.classList.add(cls);
+  const mark = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+  mark.setAttribute("class", `xw-mark ${cls} ${point.color}`);
+  for (const [name, value] of [["cx", point.x], ["cy", point.y], ["r", point.r]]) mark.setAttribute(name, String(value));
+  mark.setAttribute("data-xw-tip", point.tip);
+  if (point.key !== null) mark.setAttribute("data-xw-key", point.key);
+  svg.append(mark);
+}
+
 // Linked highlighting: a chart whose points carry a rows input's keys (link: NAME) marks
 // the point of the row chosen there (.xw-linked); choosing a point (a click, or Enter on
 // the point the arrow keys reached) chooses its row.
@@ -959,21 +1023,17 @@ function linkRow(name, key) {
 function highlightLinked() {
   for (const svg of document.querySelectorAll("svg.xw-chart[data-xw-link]")) {
     const key = linkedRows[svg.getAttribute("data-xw-link") || ""];
-    for (const el of svg.querySelectorAll(".xw-linked")) el.classList.remove("xw-linked");
-    if (key === undefined) continue;
-    for (const el of svg.querySelectorAll(`[data-xw-key="${CSS.escape(key)}"]`)) el.classList.add("xw-linked");
+    markPoint(svg, key === undefined ? null : pointsOf(svg).find((p) => p.key === key), "xw-linked");
   }
 }
 function chooseLinked(svg, point) {
   const name = svg.getAttribute("data-xw-link");
-  const key = point?.getAttribute("data-xw-key");
-  if (!name || key === null || key === undefined) return;
-  setInput(name, key);
+  if (!name || point?.key === null || point?.key === undefined) return;
+  setInput(name, point.key);
 }
 document.addEventListener("click", (e) => {
-  const target = /** @type {Element} */ (e.target);
-  const svg = target.closest?.("svg.xw-chart[data-xw-link]");
-  if (svg) chooseLinked(svg, target.closest("[data-xw-key]"));
+  const svg = /** @type {Element} */ (e.target).closest?.("svg.xw-chart[data-xw-link]");
+  if (svg) chooseLinked(svg, pointAt(svg, e));
 });
 
 // One input placed in several widgets (name: same): when one of its controls moves, the
@@ -1044,11 +1104,13 @@ document.addEventListener("pointerdown", (e) => {
   document.addEventListener("pointercancel", end);
 });
 
-// Tooltips on a chart's points and bars (runtime/charts.py marks each with data-xw-tip):
-// on hover, and from the keyboard, a chart being one tab stop whose arrow keys walk its
-// points in order of x (Home/End: first/last, Escape: hide). The tip is a live region, so
-// a screen reader says it. Listeners sit on the document: outputs are redrawn in place.
+// Tooltips on a chart's points and bars (pointsOf): on hover, and from the keyboard, a
+// chart being one tab stop whose arrow keys walk its points in order of x (Home/End:
+// first/last, Escape: hide). The tip is a live region, so a screen reader says it.
+// Listeners sit on the document: outputs are redrawn in place.
 function bindChartTips() {
+  /** @type {WeakMap<Element, ChartPoint>} */
+  const shown = new WeakMap();
   const tipOf = (svg) => {
     const box = svg.closest(".xw-result") || svg.parentElement;
     if (!box) return null;
@@ -1060,31 +1122,30 @@ function bindChartTips() {
     }
     return tip;
   };
-  const points = (svg) =>
-    [...svg.querySelectorAll("[data-xw-tip]")].sort((a, b) => a.getBBox().x - b.getBBox().x);
-  const show = (svg, el) => {
-    for (const old of svg.querySelectorAll(".xw-active")) old.classList.remove("xw-active");
+  const show = (svg, point) => {
+    if (point === (shown.get(svg) || null)) return;
+    markPoint(svg, point, "xw-active");
     const tip = tipOf(svg);
-    if (!tip) return;
-    if (!el) {
-      tip.hidden = true;
+    const matrix = svg.getScreenCTM();
+    if (!tip || !point || !matrix) {
+      shown.delete(svg);
+      if (tip) tip.hidden = true;
       return;
     }
-    el.classList.add("xw-active");
+    shown.set(svg, point);
     const box = /** @type {HTMLElement} */ (tip.parentElement).getBoundingClientRect();
-    const at = el.getBoundingClientRect();
-    tip.textContent = el.getAttribute("data-xw-tip") || "";
+    const at = new DOMPoint(point.x, point.y - point.r).matrixTransform(matrix);
+    tip.textContent = point.tip;
     tip.hidden = false;
     // Centred above the point, kept inside the output's box.
     const half = tip.offsetWidth / 2;
-    const x = Math.min(Math.max(at.left + at.width / 2 - box.left, half), Math.max(half, box.width - half));
+    const x = Math.min(Math.max(at.x - box.left, half), Math.max(half, box.width - half));
     tip.style.left = `${x}px`;
-    tip.style.top = `${at.top - box.top}px`;
+    tip.style.top = `${at.y - box.top}px`;
   };
-  document.addEventListener("pointerover", (e) => {
-    const target = /** @type {Element} */ (e.target);
-    const svg = target.closest?.("svg.xw-chart");
-    if (svg) show(svg, target.closest("[data-xw-tip]"));
+  document.addEventListener("pointermove", (e) => {
+    const svg = /** @type {Element} */ (e.target).closest?.("svg.xw-chart");
+    if (svg) show(svg, pointAt(svg, e));
   });
   document.addEventListener("pointerout", (e) => {
     const target = /** @type {Element} */ (e.target);
@@ -1104,9 +1165,9 @@ function bindChartTips() {
       e.preventDefault();
       return stepBound(name, direction);
     }
-    const all = points(svg);
+    const all = pointsOf(svg);
     if (!all.length) return;
-    const current = all.indexOf(/** @type {Element} */ (svg.querySelector(".xw-active")));
+    const current = all.indexOf(/** @type {ChartPoint} */ (shown.get(svg)));
     const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
     let next = null;
     if (e.key in moves) next = current < 0 ? 0 : Math.min(Math.max(current + moves[e.key], 0), all.length - 1);
@@ -1115,7 +1176,7 @@ function bindChartTips() {
     else if (e.key === "Escape") return show(svg, null);
     else if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
-      return chooseLinked(svg, svg.querySelector(".xw-active"));
+      return chooseLinked(svg, shown.get(svg));
     }
     if (next === null) return;
     e.preventDefault();
