@@ -26,6 +26,7 @@ from .model import Article, Executed, Input, Output
 from .pyodide import PYODIDE_VERSION, runtime_dir
 from .runner import TIME_LIMIT_EXIT
 from .runtime.program import CellCode, Failure, InlineValue, Program, RowsSource, RunResult
+from .runtime.views import HTML
 from .widgets import function_reads, input_spec, output_spec
 
 log = logging.getLogger(__name__)
@@ -351,9 +352,10 @@ def to_executed(
             problems.append(
                 Diagnostic(article.source.rel, lines[oid], 0, f"output failed: {res['error']}")
             )
+    marked = set(result.markup)  # inline values that are markup (a sparkline, say)
     return Executed(
         html_cells,
-        result.inlines,
+        [HTML(t) if k in marked else t for k, t in enumerate(result.inlines)],
         result.exports,
         result.initial,
         result.rows,

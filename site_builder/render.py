@@ -27,6 +27,7 @@ from .model import Article, Executed
 from .output import MARKER, MARKER_TEXT, FileConflict, SiteFiles
 from .parallel import parallel_map
 from .pyodide import PYODIDE_VERSION
+from .runtime.views import HTML
 from .urls import Urls
 
 SHARED_PACKAGE = Path(__file__).parent / "runtime"  # the Python both sides run
@@ -421,7 +422,7 @@ def inline_html(article: Article, texts: list[str], problems: Collector) -> list
     inputs = {i.name: i for w in article.widgets for i in w.inputs}
     found = []
     for inline, text in zip(article.inlines, texts, strict=True):
-        shown = html.escape(text)
+        shown = text if isinstance(text, HTML) else html.escape(text)
         if inline.kind == "input":
             inp = inputs.get(inline.expr)
             if inp is None or inp.type != "range":

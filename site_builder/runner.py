@@ -429,6 +429,7 @@ def _run_cells(program: Program, result: RunResult, mark: Any) -> dict[str, Any]
 def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any) -> None:
     """Phase 2: inline values, the rows of rows inputs and the cells' exports."""
     from site_builder.runtime.reactive import coerce
+    from site_builder.runtime.views import HTML, inline_value
 
     article = program.article
     mark("inline")
@@ -442,7 +443,10 @@ def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any
         try:
             code = compile("\n" * (inline.line - 1) + "(" + inline.expr + ")", article, "eval")
             value = eval(code, ns)
-            result.inlines.append(format(value, inline.format) if inline.format else str(value))
+            shown = inline_value(value, inline.format)
+            if isinstance(shown, HTML):
+                result.markup.append(len(result.inlines))
+            result.inlines.append(str(shown))
         except Exception as exc:
             result.error = _failure(exc, article, program.bundle, os.getcwd())
             result.error.line = inline.line

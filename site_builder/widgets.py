@@ -524,13 +524,15 @@ def _output_values(
     if "format" in values:
         fmt = values["format"]
         try:
-            format(1.5, str(fmt))
+            if fmt != "spark" or kind != "value":  # spark: a sparkline (views.inline_value)
+                format(1.5, str(fmt))
         except (ValueError, TypeError):
             problems.error(
                 where,
                 opts["format"].line,
                 f"invalid format spec {fmt!r}",
-                hint="Python format specs, e.g. .4f, .1%, ,d",
+                hint="Python format specs, e.g. .4f, .1%, ,d; or spark (a value output's "
+                "sequence of numbers drawn as a sparkline)",
             )
     return values
 
@@ -1122,6 +1124,7 @@ def render_output(output: Output, result: dict[str, Any], mathml: str = "") -> s
         return f'<div {attrs}>{head}<div class="xw-result">{body}</div>{err}</div>'
     value = result.get("value", "")
     if output.type == "value":
-        body = f'<span class="xw-result">{html.escape(value)}</span>'
+        shown = value if result.get("html") else html.escape(value)  # a sparkline is markup
+        body = f'<span class="xw-result">{shown}</span>'
         return f"<div {attrs}>{head}{body}{err}</div>"
     return f'<div {attrs}>{head}<div class="xw-result">{value}</div>{err}</div>'

@@ -147,3 +147,114 @@ def test_prose_follows_the_inputs_in_the_browser(page, prose_site: Path) -> None
         assert page.errors == []
     finally:
         server.shutdown()
+
+
+SPARK = """---
+title: Spark
+---
+
+```python exec
+import math
+
+
+def wave(shift):
+    return [math.sin(shift + k / 4) for k in range(30)]
+```
+
+```widget
+inputs:
+  shift: {type: range, min: 0, max: 6, step: 0.5, value: 0, label: shift}
+outputs:
+  - value: "[shift, shift + 1, float('nan'), shift + 3, shift + 2]"
+    format: spark
+```
+
+Fixed {py:spark}`[1, 3, 2, 5, 4]`, and the wave {py:spark}`wave(shift)` moves with it.
+
+```python build
+class Badge:
+    def __init__(self, text):
+        self.text = text
+
+    def _repr_html_(self):
+        return f"<mark>{self.text}</mark>"
+```
+
+Markup in a sentence: {py}`Badge("new")`; text stays text: {py}`"<b>"`.
+"""
+
+
+def _sparks(html: str) -> list[str]:
+    return re.findall(r'<svg class="xw-spark".*?</svg>', html, re.S)
+
+
+def test_a_sparkline_is_drawn_inside_the_sentence() -> None:
+    from site_builder.runtime.views import HTML, inline_value, sparkline
+
+    svg = sparkline([1, 3, 2, float("nan"), 5, 4])
+    # a gap for NaN: two lines; the last value marked; read aloud by its numbers
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 1
+    assert 'aria-label="6 values from 1 to 4, lowest 1, highest 5"' in svg
+    points = [p.split(",") for p in re.findall(r'points="([^"]*)"', svg)[0].split()]
+    assert float(points[0][1]) > float(points[1][1])  # higher values are drawn higher
+    assert 'aria-label="1 value: 7"' in sparkline([7])
+    assert 'aria-label="no values"' in sparkline([])
+    for bad, said in [(3, "int"), ("123", "str"), ([1, "2"], "a str"), ([True], "a bool")]:
+        with pytest.raises(TypeError, match=f"spark needs a sequence of numbers, got {said}"):
+            sparkline(bad)
+    assert isinstance(inline_value([1, 2], "spark"), HTML)
+    assert inline_value(HTML("<b>x</b>")) == "<b>x</b>"  # markup stays markup
+    assert inline_value(2 / 3, ".2f") == "0.67" and not isinstance(inline_value(1), HTML)
+
+
+def test_sparklines_are_markup_in_the_prose_and_in_value_outputs(make_site) -> None:
+    root = make_site({"content/s.md": SPARK})
+    build(load_config(root))
+    html = (root / "_site" / "s" / "index.html").read_text()
+    paragraph = re.search(r"<p>Fixed .*?</p>", html, re.S)[0]
+    fixed, moving = _sparks(paragraph)
+    assert 'aria-label="5 values from 1 to 4' in fixed  # no input: built once, plain markup
+    assert '<span class="xw-result"><svg class="xw-spark"' in paragraph  # live prose
+    assert "Markup in a sentence: <mark>new</mark>; text stays text: &lt;b&gt;." in html
+    (output,) = re.findall(r'data-xw-output="w0o0">.*?</svg>', html, re.S)
+    assert output.count("<polyline") == 2  # the widget's value output, NaN as a gap
+
+
+def test_a_sparkline_of_what_is_not_numbers_names_its_line(make_site) -> None:
+    root = make_site(
+        {"content/s.md": SPARK.replace("{py:spark}`[1, 3, 2, 5, 4]`", "{py:spark}`7`")}
+    )
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    message = caught.value.diagnostics[0].format()
+    assert "content/s.md:21" in message and "spark needs a sequence of numbers, got int" in message
+
+
+@pytest.mark.browser
+def test_a_sparkline_in_a_sentence_follows_the_inputs(page, make_site) -> None:
+    root = make_site({"content/s.md": SPARK})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        open_ready(page, url + "s/")
+        built = re.search(
+            r'data-xw-output="p1"><span class="xw-result">(.*?)</span>',
+            (root / "_site" / "s" / "index.html").read_text(),
+        )[1]
+        rendered = page.evaluate("xw.renderAll()")["outputs"]
+        assert rendered["p1"] == {"ok": True, "value": built, "html": True}  # the build's own
+        assert rendered["w0o0"]["html"] is True
+        label = "() => document.querySelector('[data-xw-output=p1] svg').getAttribute('aria-label')"
+        before = page.evaluate(label)
+        page.locator("input[type=range]").fill("1.5")
+        page.wait_for_function(f"() => ({label})() !== {before!r}")
+        spark = page.locator("[data-xw-output=p1] svg.xw-spark")
+        assert spark.get_attribute("role") == "img"
+        assert spark.get_attribute("aria-label").startswith("30 values from 0.9975 to ")
+        box = spark.bounding_box()
+        line = spark.evaluate("e => parseFloat(getComputedStyle(e.closest('p')).fontSize)")
+        assert box is not None and abs(box["height"] - line) < 1  # a word's height, in the line
+        assert page.locator("[data-xw-output=w0o0] svg.xw-spark polyline").count() == 2
+        assert page.errors == []
+    finally:
+        server.shutdown()

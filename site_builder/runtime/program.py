@@ -132,7 +132,8 @@ class RunResult:
     """The build-time child process's answer (runner.run)."""
 
     cells: list[CellOutput] = field(default_factory=list)
-    inlines: list[str] = field(default_factory=list)  # str() of each inline value
+    inlines: list[str] = field(default_factory=list)  # each inline value as shown
+    markup: list[int] = field(default_factory=list)  # which of them are markup (views.HTML)
     exports: dict[str, Any] = field(default_factory=dict)  # JSON values, by name
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by input name
     initial: dict[str, dict[str, Any]] = field(default_factory=dict)  # output id -> result
@@ -154,6 +155,7 @@ class RunResult:
         return cls(
             cells=[CellOutput(**c) for c in data["cells"]],
             inlines=list(data["inlines"]),
+            markup=list(data.get("markup", [])),
             exports=data["exports"],
             rows=data["rows"],
             initial=data["initial"],

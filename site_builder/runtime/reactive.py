@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from .charts import chart
-from .views import HTML, line_plot, table_html
+from .views import HTML, inline_value, line_plot, table_html
 
 
 def coerce(spec: dict[str, Any], raw: Any) -> Any:
@@ -92,9 +92,12 @@ class Page:
         if isinstance(code, SyntaxError):
             return _error(code)
         try:
-            return {"ok": True, "value": self._value(spec, code)}
+            value = self._value(spec, code)
         except Exception as exc:
             return _error(exc)
+        if spec["type"] == "value" and isinstance(value, HTML):
+            return {"ok": True, "value": str(value), "html": True}  # a sparkline, say
+        return {"ok": True, "value": value}
 
     def _value(self, spec: dict[str, Any], code: dict[str, Any]) -> Any:
         ns, kind = self.ns, spec["type"]
@@ -115,7 +118,7 @@ class Page:
             )
         value = eval(code["expr"], ns)
         if kind == "value":
-            return _format(value, spec.get("format", ""))
+            return inline_value(value, spec.get("format", ""))
         if kind == "html":
             if hasattr(value, "_repr_html_"):
                 value = value._repr_html_()

@@ -168,3 +168,79 @@ def table_html(
         f'<table class="xw-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def inline_value(value: Any, fmt: str = "") -> str:
+    """A value placed in a sentence ({py}`expr` and a widget's value output), as the page
+    shows it: ``spark`` draws a sequence of numbers as a sparkline; a value that is markup
+    (HTML, or an object with ``_repr_html_``: a chart, a small table) stays markup
+    (returned as HTML); anything else is ``format(value, fmt)``, text."""
+    if fmt == "spark":
+        return sparkline(value)
+    if isinstance(value, HTML):
+        return value
+    if hasattr(value, "_repr_html_") and not isinstance(value, type):
+        return HTML(str(value._repr_html_()))
+    return format(value, fmt) if fmt else str(value)
+
+
+SPARK_WIDTH, SPARK_HEIGHT = 100, 20  # drawing units; the page sizes it 5em x 1em
+
+
+def sparkline(values: Any) -> HTML:
+    """A word-sized line chart of *values* (numbers, in order) for a sentence: no axes,
+    the last value marked; NaN and infinities leave gaps. Screen readers read how many
+    values it has, the first, the last and the range."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TypeError(f"spark needs a sequence of numbers, got {type(values).__name__}")
+    ys = []
+    for v in values:
+        try:
+            if isinstance(v, (bool, str, bytes)) or v is None:
+                raise TypeError
+            ys.append(float(v))  # int, float, numpy's numbers, Fraction, Decimal
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"spark needs a sequence of numbers, got a {type(v).__name__}"
+            ) from None
+    finite = [y for y in ys if math.isfinite(y)]
+    if not finite:
+        return HTML(
+            '<svg class="xw-spark" viewBox="0 0 100 20" role="img" aria-label="no values">'
+            "<title>no values</title></svg>"
+        )
+    lo, hi = min(finite), max(finite)
+    pad = 2.5  # room for the last value's dot
+    step = (SPARK_WIDTH - 2 * pad) / max(len(ys) - 1, 1)
+    rise = (SPARK_HEIGHT - 2 * pad) / (hi - lo) if hi > lo else 0.0
+
+    def at(k: int, y: float) -> tuple[float, float]:
+        x = pad + step * k if len(ys) > 1 else SPARK_WIDTH / 2
+        return x, (SPARK_HEIGHT - pad - (y - lo) * rise if hi > lo else SPARK_HEIGHT / 2)
+
+    runs: list[list[str]] = [[]]
+    for k, y in enumerate(ys):
+        if math.isfinite(y):
+            x, py = at(k, y)
+            runs[-1].append(f"{num(x)},{num(py)}")
+        elif runs[-1]:
+            runs.append([])
+    lines = "".join(f'<polyline points="{" ".join(r)}"/>' for r in runs if len(r) > 1)
+    last = next(k for k in range(len(ys) - 1, -1, -1) if math.isfinite(ys[k]))
+    x, py = at(last, ys[last])
+    first = next(y for y in ys if math.isfinite(y))
+
+    def short(v: float) -> str:
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.4g}"
+
+    said = (
+        f"{len(ys)} values from {short(first)} to {short(ys[last])}, "
+        f"lowest {short(lo)}, highest {short(hi)}"
+        if len(finite) > 1
+        else f"{len(ys)} value{'s' if len(ys) != 1 else ''}: {short(first)}"
+    )
+    return HTML(
+        f'<svg class="xw-spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" role="img" '
+        f'aria-label="{escape(said)}"><title>{escape(said)}</title>{lines}'
+        f'<circle cx="{num(x)}" cy="{num(py)}" r="2"/></svg>'
+    )

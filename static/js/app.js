@@ -486,7 +486,8 @@ function applyResults(outputs, results) {
       const template = math?.getAttribute("data-xw-alt");
       if (math && template) math.setAttribute("alttext", template.replace(/⟨(\d+)⟩/g, (_, k) => result.value[Number(k)] ?? "?"));
     } else if (el.classList.contains("xw-value")) {
-      target.textContent = result.value;
+      if (result.html) target.innerHTML = result.value; // markup from Python: a sparkline
+      else target.textContent = result.value;
     } else {
       // A redrawn output keeps the keyboard where it was: a focused chart (moving its
       // handle with the arrow keys redraws it) is focused again once replaced.
