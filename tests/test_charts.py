@@ -114,6 +114,19 @@ def test_scatter_colours_by_a_field_and_sizes_by_another():
     assert 'tabindex="0"' in svg
 
 
+def test_a_paths_tooltips_and_keys_survive_any_text():
+    """A scatter's circles are one path with their tooltips and keys as JSON in
+    single-quoted attributes: quotes, ampersands, angle brackets, line breaks and non-ASCII
+    text in a field come back as written, in the circles' order, and a missing key is null."""
+    names = ["it's", 'say "hi"', "a&b <c>", "two\nlines", "café ☕", "</svg>"]
+    rows = [{"x": k, "y": k * 2, "who": w, "id": w if k % 2 else None} for k, w in enumerate(names)]
+    svg = chart([{"mark": "scatter", "data": rows, "color": "who", "key": "id"}])
+    assert "</svg>" not in svg[:-6] and "'s" not in svg  # nothing ends the attribute or the svg
+    drawn = sorted(circles(svg), key=lambda c: c["cx"])
+    assert [c["tip"] for c in drawn] == [f"x {k}, y {k * 2}, who {w}" for k, w in enumerate(names)]
+    assert [c["key"] for c in drawn] == [w if k % 2 else None for k, w in enumerate(names)]
+
+
 def test_bars_of_categories_and_their_errors():
     svg = chart(
         [
