@@ -163,10 +163,11 @@ def browser():
 
 
 @contextlib.contextmanager
-def open_page(browser: Any, route: tuple[Any, Any] | None = None) -> Iterator[Any]:
-    """A fresh page in its own context that records uncaught errors in ``page.errors``;
-    with *route* (pattern, handler) the context answers those requests itself."""
-    context = browser.new_context()
+def open_page(browser: Any, route: tuple[Any, Any] | None = None, **options: Any) -> Iterator[Any]:
+    """A fresh page in its own context (made with *options*: a phone's viewport, touch)
+    that records uncaught errors in ``page.errors``; with *route* (pattern, handler) the
+    context answers those requests itself."""
+    context = browser.new_context(**options)
     if route:
         context.route(*route)
     p = context.new_page()

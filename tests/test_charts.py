@@ -403,6 +403,34 @@ def test_the_browser_draws_what_the_build_draws_and_reads_points_aloud(
         server.shutdown()
 
 
+@pytest.mark.browser
+def test_a_tap_on_a_phone_shows_a_points_tooltip(browser, make_site):
+    """On a touch screen no pointer moves over the chart, and it leaves when the finger
+    lifts: a tap on a circle shows its tooltip until a tap elsewhere, in the chart or not."""
+    root = make_site({"content/c.md": ARTICLE.format(z=1)})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    phone = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
+    try:
+        with open_page(browser, **phone) as page:
+            open_ready(page, url + "c/")
+            drawn = page.eval_on_selector("svg.xw-chart", "svg => svg.outerHTML")
+            dot = circles(drawn)[3]
+            page.touchscreen.tap(*on_screen(page, dot))
+            tip = page.locator(".xw-tip")
+            assert tip.is_visible() and tip.inner_text() == dot["tip"]
+            corner = page.locator("svg.xw-chart").bounding_box()
+            page.touchscreen.tap(corner["x"] + 4, corner["y"] + 4)
+            assert not tip.is_visible()
+            page.touchscreen.tap(*on_screen(page, dot))
+            assert tip.is_visible()
+            page.touchscreen.tap(5, 5)  # outside the chart
+            assert not tip.is_visible()
+            assert page.errors == []
+    finally:
+        server.shutdown()
+
+
 def on_screen(page, circle: dict) -> tuple[float, float]:
     """Where a chart's circle (see circles) is on the screen, 1 unit right of its centre
     (the chart scrolled into view)."""

@@ -1144,14 +1144,23 @@ function bindChartTips() {
     tip.style.left = `${x}px`;
     tip.style.top = `${at.y - box.top}px`;
   };
-  document.addEventListener("pointermove", (e) => {
-    const svg = /** @type {Element} */ (e.target).closest?.("svg.xw-chart");
-    if (svg) show(svg, pointAt(svg, e));
-  });
+  // pointerover and pointerdown too: a tap on a phone moves no pointer.
+  for (const type of ["pointerover", "pointermove", "pointerdown"]) {
+    document.addEventListener(type, (e) => {
+      const svg = /** @type {Element} */ (e.target).closest?.("svg.xw-chart");
+      if (svg) show(svg, pointAt(svg, /** @type {PointerEvent} */ (e)));
+    });
+  }
   document.addEventListener("pointerout", (e) => {
     const target = /** @type {Element} */ (e.target);
     const svg = target.closest?.("svg.xw-chart");
-    if (svg && !svg.contains(/** @type {Node} */ (e.relatedTarget))) show(svg, null);
+    // A finger leaves when it lifts: a tapped point's tip stays until the next tap.
+    if (svg && e.pointerType !== "touch" && !svg.contains(/** @type {Node} */ (e.relatedTarget))) show(svg, null);
+  });
+  document.addEventListener("pointerdown", (e) => {
+    for (const svg of document.querySelectorAll("svg.xw-chart")) {
+      if (shown.has(svg) && !svg.contains(/** @type {Node} */ (e.target))) show(svg, null);
+    }
   });
   document.addEventListener("keydown", (e) => {
     const svg = /** @type {Element} */ (e.target).closest?.("svg.xw-chart");
