@@ -3,6 +3,7 @@ same format, inside the sentence (cells.live_inlines); one that does not stays t
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -202,6 +203,15 @@ def test_a_sparkline_is_drawn_inside_the_sentence() -> None:
     for bad, said in [(3, "int"), ("123", "str"), ([1, "2"], "a str"), ([True], "a bool")]:
         with pytest.raises(TypeError, match=f"spark needs a sequence of numbers, got {said}"):
             sparkline(bad)
+    # A long sequence is drawn by its envelope: as high and as low, gaps kept, a few
+    # hundred points whatever its length.
+    long = [math.sin(k / 5000) * (k % 7) for k in range(200_000)]
+    long[50_000:60_000] = [float("nan")] * 10_000
+    drawn = sparkline(long)
+    ys = [float(p.split(",")[1]) for r in re.findall(r'points="([^"]*)"', drawn) for p in r.split()]
+    assert drawn.count("<polyline") == 2 and len(ys) <= 400
+    assert min(ys) == 2.5 and max(ys) == 17.5  # the highest and lowest values are drawn
+    assert 'aria-label="200000 values from 0 to ' in drawn
     assert isinstance(inline_value([1, 2], "spark"), HTML)
     assert inline_value(HTML("<b>x</b>")) == "<b>x</b>"  # markup stays markup
     assert inline_value(2 / 3, ".2f") == "0.67" and not isinstance(inline_value(1), HTML)
