@@ -964,8 +964,8 @@ function pointsOf(svg) {
     const tips = JSON.parse(path.getAttribute("data-xw-tips") || "[]");
     const keys = JSON.parse(path.getAttribute("data-xw-keys") || "null");
     const color = [...path.classList].find((c) => c.startsWith("xw-c")) || "";
-    const arcs = /M(-?[\d.]+) (-?[\d.]+)a([\d.]+) /g;
-    for (let i = 0, m = arcs.exec(path.getAttribute("d") || ""); m; i++, m = arcs.exec(path.getAttribute("d") || "")) {
+    const arcs = (path.getAttribute("d") || "").matchAll(/M(-?[\d.]+) (-?[\d.]+)a([\d.]+) /g);
+    for (const [i, m] of [...arcs].entries()) {
       const r = Number(m[3]);
       all.push({ x: Number(m[1]) + r, y: Number(m[2]), r, tip: tips[i] ?? "", key: keys?.[i] ?? null, color, el: null });
     }
