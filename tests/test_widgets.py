@@ -175,12 +175,12 @@ def test_the_widget_reference_shows_every_kind_with_its_markdown(example_site):
     assert outputs == set(OUTPUT_TYPES)
     marks = set(
         re.findall(
-            r'<(?:polyline class="curve|path class="dot|circle class="(?:marker|handle)'
+            r'<(?:polyline class="curve|path class="(?:dot|marker)|circle class="(?:marker|handle)'
             r'|rect class="bar|polygon class="area|line class="rule)',
             page,
         )
     )
-    assert len(marks) == 7  # curve, dot, marker, handle, bar, area, rule
+    assert len(marks) == 8  # curve, dot, point mark, plot's marker, handle, bar, area, rule
     sources = re.findall(r'<div class="xw-source"><p class="xw-source-label">Markdown</p>', page)
     widgets = re.findall(r'<figure class="xw-widget', page)
     assert len(sources) == len(widgets) >= 7
