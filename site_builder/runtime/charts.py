@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .views import HTML, escape, nice_ticks, num
+from .views import label as _label
 
 WIDTH, HEIGHT = 480, 300
 FONT = 12  # tick labels, in drawing units
@@ -43,16 +44,6 @@ _SPECIAL = re.compile("[&<>\"']")  # what escape() would change
 
 class ChartError(ValueError):
     """A chart's marks or axes that cannot be drawn, said in the author's terms."""
-
-
-def _label(value: Any) -> str:
-    if type(value) is float or isinstance(value, float):
-        if not math.isfinite(value):
-            return "none" if math.isnan(value) else ("∞" if value > 0 else "−∞")
-        if value.is_integer() and -1e15 < value < 1e15:
-            return str(int(value))
-        return f"{value:.4g}"
-    return str(value)
 
 
 def _labels(values: list[Any]) -> list[str]:

@@ -170,6 +170,18 @@ def table_html(
     )
 
 
+def label(value: Any) -> str:
+    """A value as a tooltip or a screen reader says it: a whole number without ".0", four
+    significant digits otherwise, "none" for NaN."""
+    if type(value) is float or isinstance(value, float):
+        if not math.isfinite(value):
+            return "none" if math.isnan(value) else ("∞" if value > 0 else "−∞")
+        if value.is_integer() and -1e15 < value < 1e15:
+            return str(int(value))
+        return f"{value:.4g}"
+    return str(value)
+
+
 def inline_value(value: Any, fmt: str = "") -> str:
     """A value placed in a sentence ({py}`expr` and a widget's value output), as the page
     shows it: ``spark`` draws a sequence of numbers as a sparkline; a value that is markup
@@ -232,8 +244,8 @@ def sparkline(values: Any) -> HTML:
     finite = [y for y in ys if math.isfinite(y)]
     if not finite:
         return HTML(
-            '<svg class="xw-spark" viewBox="0 0 100 20" role="img" aria-label="no values">'
-            "<title>no values</title></svg>"
+            f'<svg class="xw-spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" role="img" '
+            'aria-label="no values"><title>no values</title></svg>'
         )
     lo, hi = min(finite), max(finite)
     pad = 2.5  # room for the last value's dot
@@ -255,15 +267,11 @@ def sparkline(values: Any) -> HTML:
     last = next(k for k in range(len(ys) - 1, -1, -1) if math.isfinite(ys[k]))
     x, py = at(last, ys[last])
     first = next(y for y in ys if math.isfinite(y))
-
-    def short(v: float) -> str:
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.4g}"
-
     said = (
-        f"{len(ys)} values from {short(first)} to {short(ys[last])}, "
-        f"lowest {short(lo)}, highest {short(hi)}"
+        f"{len(ys)} values from {label(first)} to {label(ys[last])}, "
+        f"lowest {label(lo)}, highest {label(hi)}"
         if len(finite) > 1
-        else f"{len(ys)} value{'s' if len(ys) != 1 else ''}: {short(first)}"
+        else f"{len(ys)} value{'s' if len(ys) != 1 else ''}: {label(first)}"
     )
     return HTML(
         f'<svg class="xw-spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" role="img" '
