@@ -20,8 +20,10 @@ from site_builder.runtime.charts import (
     Scale,
     _label,
     _labels,
+    _numbers,
     _rows,
     chart,
+    columns,
 )
 
 from .conftest import open_page, open_ready, serve_folder
@@ -193,6 +195,30 @@ _values = st.one_of(
 )
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(_values, min_size=2, max_size=4).map(lambda r: r if len(r) % 2 else tuple(r)),
+        max_size=30,
+    )
+)
+def test_rows_read_as_columns_and_numbers_as_each_value_alone(rows):
+    """Pairs (and longer rows, lists or tuples) read as columns by position, whatever the
+    mix of lengths; a column of numbers reads as each value alone: NaN for what is not
+    a number (None, True, "x"), floats for the rest."""
+    assert columns(rows, ["x", "y"]) == [[r[0] for r in rows], [r[1] for r in rows]]
+    for col in columns(rows, ["x", "y"]):
+        plain = [float("nan") if v is None or isinstance(v, bool) else _float(v) for v in col]
+        assert [repr(v) for v in _numbers(col)] == [repr(v) for v in plain]
+
+
+def _float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     values=st.lists(
@@ -236,22 +262,28 @@ def test_a_tooltip_names_each_value_whatever_the_text(names, cells):
         st.tuples(_values, _values, st.sampled_from(["a", 'b"<&', None, 3]), st.integers(0, 9)),
         max_size=30,
     ),
-    as_dicts=st.booleans(),
+    shape=st.sampled_from(["dicts", "rows", "pairs"]),
     coloured=st.booleans(),
     keyed=st.booleans(),
     kind=st.sampled_from(["scatter", "point"]),
     domain=st.tuples(st.floats(-600, 0), st.floats(1, 600)),
 )
 def test_circles_on_linear_axes_are_drawn_as_the_general_path_draws_them(
-    rows, as_dicts, coloured, keyed, kind, domain
+    rows, shape, coloured, keyed, kind, domain
 ):
     """Circles on two linear axes take a fast path (charts._dots); on any data it must
-    draw exactly what the general path draws (which log axes and sizes still take)."""
+    draw exactly what the general path draws (which log axes and sizes still take).
+    Rows as dicts, as longer rows, or as exact pairs."""
+    as_dicts = shape == "dicts"
+    if shape == "pairs":
+        rows = [(a, b, None, 0) for a, b, _, _ in rows]  # x, y only, as the data gives
     if kind == "point":
         mark = {"mark": "point", "at": [(a, b) for a, b, _, _ in rows] or [(0.0, 0.0)]}
     else:
         fields = ["u", "v", "c", "k"]
         data = [dict(zip(fields, r, strict=True)) for r in rows] if as_dicts else rows
+        if shape == "pairs":
+            data = [r[:2] for r in rows]
         mark = {"mark": "scatter", "data": data, "x": "u", "y": "v"}
         if not as_dicts:
             mark.update(x="x", y="y")
