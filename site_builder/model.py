@@ -66,10 +66,18 @@ class Cell:
 
 @dataclass(frozen=True)
 class Option:
-    """A widget option value with the file line it was written on."""
+    """A widget option value with the file line it was written on, and the text as
+    written when YAML read it as a number or a [flow, list] rather than as text."""
 
     value: Any
     line: int
+    source: str | None = None
+
+    @property
+    def expr(self) -> Any:
+        """The option as a Python expression: `rule: 0` is "0", `point: [z, 1]` is
+        "[z, 1]" (YAML made a number and a list of them); text is itself."""
+        return self.value if isinstance(self.value, str) or self.source is None else self.source
 
 
 @dataclass(frozen=True)

@@ -75,12 +75,27 @@ def _plain(node: yaml.Node) -> Any:
     return yaml.SafeLoader("").construct_object(node, deep=True)
 
 
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+def _source(node: yaml.Node) -> str | None:
+    """The text of a number or a [flow, list] as written in the YAML, where an option
+    holding a Python expression needs it (Option.expr); None for anything else."""
+    start, end = node.start_mark, node.end_mark
+    number = isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS
+    flow = isinstance(node, yaml.SequenceNode) and node.flow_style
+    if not (number or flow) or start.buffer is None or start.line != end.line:
+        return None
+    return start.buffer[start.index : end.index]
+
+
 def _options(node: yaml.Node, line0: int) -> dict[str, Option] | None:
     if not isinstance(node, yaml.MappingNode):
         return None
     result: dict[str, Option] = {}
     for key, value in node.value:
-        result[str(key.value)] = Option(_plain(value), line0 + key.start_mark.line)
+        line = line0 + key.start_mark.line
+        result[str(key.value)] = Option(_plain(value), line, _source(value))
     return result
 
 
@@ -493,7 +508,10 @@ def _output_values(
     """The checked options of one output of *kind* (None when its expression can't be
     split); *line* is the output's first line."""
     values = {key: o.value for key, o in opts.items()}
-    values["expr"] = values.pop(kind)
+    values.pop(kind)
+    values["expr"] = opts[kind].expr
+    if "marker" in opts:
+        values["marker"] = opts["marker"].expr
     eline = opts[kind].line
     uses = values.get("uses")
     if "uses" in values and not (
@@ -591,9 +609,10 @@ def _check_chart(
         if found is None:
             continue
         kind, mopts = found
-        mark: dict[str, Any] = {"mark": kind, "expr": mopts[kind].value, "line": mline}
+        mark: dict[str, Any] = {"mark": kind, "expr": mopts[kind].expr, "line": mline}
         if kind == "drag":  # input names, not an expression: drag: x, or drag: [x, y]
-            bound = mark["expr"] if isinstance(mark["expr"], list) else [mark["expr"]]
+            bound = mopts[kind].value
+            bound = bound if isinstance(bound, list) else [bound]
             if not (
                 1 <= len(bound) <= 2
                 and all(isinstance(b, str) and b.isidentifier() for b in bound)
@@ -606,9 +625,9 @@ def _check_chart(
                     hint="e.g. drag: z with y: sigmoid(z); or drag: [a, b]",
                 )
             mark["bind"] = bound
-            mark["expr"] = f"({bound[0]}, {mopts['y'].value if 'y' in mopts else bound[-1]})"
+            mark["expr"] = f"({bound[0]}, {mopts['y'].expr if 'y' in mopts else bound[-1]})"
             if "y" in mopts:
-                _check_expr(mopts["y"].value, where, mopts["y"].line, problems)
+                _check_expr(mopts["y"].expr, where, mopts["y"].line, problems)
             marks.append(mark)
             continue
         _check_expr(mark["expr"], where, mopts[kind].line, problems)
@@ -623,7 +642,7 @@ def _check_chart(
                     hint="options: " + ", ".join(sorted(MARK_OPTIONS[kind])) or "none",
                 )
             elif key == "at":
-                _check_expr(option.value, where, option.line, problems)
+                _check_expr(option.expr, where, option.line, problems)
             elif key == "axis" and option.value not in ("x", "y"):
                 problems.error(where, option.line, f"axis: must be x or y, got {option.value!r}")
             elif key == "samples" and not (
@@ -640,7 +659,7 @@ def _check_chart(
                     option.line,
                     f"{key}: expected a field name or a label (text), got {option.value!r}",
                 )
-            mark[key] = option.value
+            mark[key] = option.expr if key == "at" else option.value
         if kind == "text" and "at" not in mopts:
             problems.error(where, mline, "a text mark needs at: (x, y)")
         marks.append(mark)

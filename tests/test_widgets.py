@@ -95,6 +95,32 @@ def test_bad_options_name_their_line(text, expected):
     assert errors[0] == expected
 
 
+def test_numbers_and_flow_lists_are_expressions_as_written():
+    """Where an option holds a Python expression, YAML's numbers and [flow, lists] are
+    taken as the author wrote them (`rule: 0` is the expression 0, not an error); a
+    mapping or a list over several lines is still an error at its line."""
+    widget, errors = parse(
+        "inputs:\n  x: {type: range, min: 0, max: 2, step: 0.5, value: 1}\n"
+        "outputs:\n  - value: 1.5e3\n  - chart:\n      - rule: 0\n        axis: y\n"
+        "      - point: [x, 1]\n      - text: 7\n        at: [x, 0.50]\n"
+        "      - drag: x\n        y: -1\n"
+    )
+    assert errors == []
+    assert output_spec(widget.outputs[0], {"x"})["expr"] == "1.5e3"
+    marks = output_spec(widget.outputs[1], {"x"})["marks"]
+    assert [(m["mark"], m["expr"]) for m in marks] == [
+        ("rule", "0"), ("point", "[x, 1]"), ("text", "7"), ("drag", "(x, -1)")
+    ]  # fmt: skip
+    assert marks[2]["at"] == "[x, 0.50]"
+    for text, line in (
+        ("outputs:\n  - value: {a: 1}\n", 12),
+        ("outputs:\n  - chart:\n      - point:\n          - 1\n          - 2\n", 13),
+    ):
+        widget, errors = parse(text)
+        assert widget is None
+        assert errors[0].startswith(f"a.md:{line}: error: expected a Python expression")
+
+
 def test_formula_slots():
     tex, slots = split_slots(r"\sigma(\val{x}{.2f}) = \val{f(x, {1: 2}[1])}")
     assert slots == [("x", ".2f"), ("f(x, {1: 2}[1])", "")]
