@@ -83,7 +83,7 @@ def parse_article(
 
     policy = (site_csp, meta.csp) if meta else (site_csp,)
     blocks = split_blocks(body, body_line, where, problems, policy)
-    _check_names(blocks.widgets, where, problems)
+    _check_names(blocks.widgets, where, problems, complete=not blocks.unread_widgets)
     if meta and (meta.scripts or meta.styles):
         _check_loaded(meta, policy, key_lines, where, problems)
     found = problems.errors + problems.warnings
@@ -185,7 +185,10 @@ def newest_first(articles: list[Article]) -> list[Article]:
     )
 
 
-def _check_names(found: list[Any], where: str, problems: Collector) -> None:
+def _check_names(found: list[Any], where: str, problems: Collector, complete: bool) -> None:
+    """Inputs across the article's widgets: each defined once, `same` and drag handles
+    naming inputs that exist. When a widget had errors (*complete* false) its inputs are
+    unknown, so what may be defined there is not reported missing as well."""
     seen: dict[str, int] = {}
     defined = {i.name: i for w in found for i in w.inputs if i.type != "same"}
     for k, widget in enumerate(found):  # name: same, the input of that name placed again
@@ -196,6 +199,8 @@ def _check_names(found: list[Any], where: str, problems: Collector) -> None:
             original = defined.get(inp.name)
             if inp.type != "same":
                 placed.append(inp)
+            elif original is None and not complete:
+                continue
             elif original is None or original.type in ("rows", "button"):
                 problems.error(
                     where,
@@ -227,6 +232,8 @@ def _check_names(found: list[Any], where: str, problems: Collector) -> None:
         for output in widget.outputs:
             for mark in output.options.get("marks", []) if output.type == "chart" else []:
                 for name in mark.get("bind", []):
+                    if name not in kinds and not complete:
+                        continue
                     if kinds.get(name) not in ("range", "number"):
                         problems.error(
                             where,

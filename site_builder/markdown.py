@@ -67,6 +67,7 @@ class Blocks:
     math: list[Math]
     code: list[CodeBlock]
     refs: list[tuple[str, int]]
+    unread_widgets: int = 0  # widgets whose errors left them out of `widgets`
 
 
 def _parse_info(info: str, where: str, line: int, problems: Collector) -> dict[str, Any] | None:
@@ -126,6 +127,7 @@ def split_blocks(
     out: list[str] = []
     cells: list[Cell] = []
     widgets: list[Widget] = []
+    unread = 0
     inlines: list[Inline] = []
     math: list[Math] = []
     code: list[CodeBlock] = []
@@ -181,6 +183,8 @@ def split_blocks(
             if widget is not None:
                 out.extend(["", pad + PLACEHOLDER.format(kind="WIDGET", n=len(widgets)), ""])
                 widgets.append(widget)
+            else:
+                unread += 1
         else:
             out.extend(["", pad + PLACEHOLDER.format(kind="CELL", n=len(cells)), ""])
             cells.append(
@@ -195,7 +199,7 @@ def split_blocks(
             )
         i = end + 1
     flush_prose()
-    return Blocks("\n".join(out), cells, widgets, inlines, math, code, refs)
+    return Blocks("\n".join(out), cells, widgets, inlines, math, code, refs, unread)
 
 
 # What the page's Content-Security-Policy (csp.py) blocks, found in an author's raw HTML:

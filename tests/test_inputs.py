@@ -270,6 +270,17 @@ def test_one_input_in_two_widgets_is_built_twice_with_its_own_ids(make_site):
     assert str(caught.value).startswith(
         "content/s.md:7: error: input 'q': same needs a q input defined in another widget"
     )
+    # A widget with an error is left out: its mistake is the one error, not also a
+    # "same" or a handle that names one of its inputs.
+    broken = SAME.replace("value: 2, label: z}", "value: 2, label: z, colour: red}")
+    broken += "\n```widget\ninputs:\n  w: {type: range, min: 0, max: 1, step: 1, value: 0}\n"
+    broken += "outputs:\n  - chart:\n      - drag: z\n        y: 0\n```\n"
+    (root / "content" / "s.md").write_text(broken)
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert [line for line in str(caught.value).splitlines() if ": error: " in line] == [
+        "content/s.md:8: error: input 'z': unknown option 'colour' for type range"
+    ]
 
 
 @pytest.mark.browser
