@@ -129,6 +129,19 @@ def test_a_paths_tooltips_and_keys_survive_any_text():
     assert [c["key"] for c in drawn] == [w if k % 2 else None for k, w in enumerate(names)]
 
 
+def test_a_note_near_the_right_edge_ends_at_its_point():
+    """A text mark starts right of its point unless it would run past the plot's right
+    edge with more room on the left: then it ends at its point, inside the plot."""
+    note = "the walker ends here, far from home"
+    axes = {"x": {"domain": [0, 10]}, "y": {"domain": [0, 1]}}
+    for x, anchored in ((1, False), (4, False), (7, True), (9, True)):
+        svg = str(chart([{"mark": "text", "text": note, "at": (x, 0.5)}], **axes))
+        text = re.search(r'<text class="note" ([^>]*)>', svg)[1]
+        assert ('text-anchor="end"' in text) == anchored, (x, text)
+    short = str(chart([{"mark": "text", "text": "n", "at": (9, 0.5)}], **axes))
+    assert 'text-anchor="end"' not in re.search(r'<text class="note"[^>]*>', short)[0]
+
+
 def test_bars_of_categories_and_their_errors():
     svg = chart(
         [

@@ -642,13 +642,19 @@ def _json_attr(values: list[Any]) -> str:
 
 
 def _texts(prepared: list[dict[str, Any]], sx: Scale, sy: Scale) -> str:
+    """Text marks, starting just right of their point; one that would run past the plot's
+    right edge (at its phone size) and has more room to the left ends at its point."""
     parts = []
     for p in prepared:
         if p["mark"] != "text" or not (sx.inside(p["at"][0]) and sy.inside(p["at"][1])):
             continue
+        px, wide = sx(p["at"][0]), len(p["text"]) * PHONE_FONT * 0.6
+        right, left = sx.end - (px + 4), (px - 4) - sx.start
+        at = f'x="{num(px + 4)}"'
+        if wide > right and left > right:
+            at = f'x="{num(px - 4)}" text-anchor="end"'
         parts.append(
-            f'<text class="note" x="{num(sx(p["at"][0]) + 4)}" y="{num(sy(p["at"][1]) - 4)}">'
-            f"{escape(p['text'])}</text>"
+            f'<text class="note" {at} y="{num(sy(p["at"][1]) - 4)}">{escape(p["text"])}</text>'
         )
     return "".join(parts)
 
