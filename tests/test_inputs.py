@@ -78,6 +78,49 @@ def test_presets_reset_and_the_address_hold_the_state(browser, make_site):
         server.shutdown()
 
 
+ODD_NAMES = """---
+title: Names
+---
+
+```widget
+inputs:
+  __proto__: {type: range, min: 0, max: 5, step: 1, value: 2, label: proto}
+  constructor: {type: checkbox, value: false, label: made}
+  α: {type: range, min: 0, max: 1, step: 0.1, value: 0.5, label: alpha}
+outputs:
+  - value: f"{__proto__}-{constructor}-{α}"
+```
+"""
+
+
+@pytest.mark.browser
+def test_inputs_named_like_javascripts_own_properties_keep_their_state(browser, make_site):
+    """Any Python name is an input's name in the page too: one called __proto__ or
+    constructor is sent, kept in the address and restored from a link like any other."""
+    root = make_site({"content/n.md": ODD_NAMES})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            open_ready(page, url + "n/")
+            page.locator("[data-xw-input='__proto__'] input").fill("4")
+            _wait_value(page, "4-False-0.5")
+            page.locator("[data-xw-input=constructor] input").check()
+            page.locator("[data-xw-input='α'] input").fill("0.9")
+            _wait_value(page, "4-True-0.9")
+            page.wait_for_function(
+                "() => location.search === '?__proto__=4&constructor=true&%CE%B1=0.9'"
+            )
+            shared = page.url
+            assert page.errors == []
+        with open_page(browser) as page:
+            open_ready(page, shared)
+            _wait_value(page, "4-True-0.9")
+            assert page.errors == []
+    finally:
+        server.shutdown()
+
+
 @pytest.mark.browser
 def test_play_moves_the_range_to_its_end_and_pauses_on_demand(browser, make_site):
     root = make_site({"content/i.md": ARTICLE})

@@ -33,7 +33,9 @@ function start(article) {
   let ready = false;
   let starts = 0; // how many workers this page has started
   let limit = 5; // seconds one output may run (the spec's time_limit, sent with "ready")
-  const current = {}; // every input's latest value sent: what a restarted worker is given
+  // Every input's latest value sent: what a restarted worker is given. No prototype, so
+  // any Python name is a key of its own (an input called __proto__ or constructor too).
+  const current = Object.create(null);
   const stopped = new Set(); // outputs the watchdog stopped, until the reader retries
   let lastSent = 0;
   let nextId = 1;
@@ -238,7 +240,8 @@ function start(article) {
   function remember() {
     const params = new URLSearchParams(location.search);
     for (const [name, value] of Object.entries(current)) params.set(name, String(value));
-    const search = `?${params}`;
+    const query = String(params);
+    const search = query ? `?${query}` : "";
     if (search !== location.search) history.pushState(null, "", search + location.hash);
   }
   // From the address: when the page is ready, and on the back and forward buttons (then an
@@ -1015,15 +1018,15 @@ function markPoint(svg, point, cls) {
 // Linked highlighting: a chart whose points carry a rows input's keys (link: NAME) marks
 // the point of the row chosen there (.xw-linked); choosing a point (a click, or Enter on
 // the point the arrow keys reached) chooses its row.
-/** @type {Record<string, string>} */
-const linkedRows = {};
+/** @type {Map<string, string>} rows input name -> its chosen key */
+const linkedRows = new Map();
 function linkRow(name, key) {
-  linkedRows[name] = key;
+  linkedRows.set(name, key);
   highlightLinked();
 }
 function highlightLinked() {
   for (const svg of document.querySelectorAll("svg.xw-chart[data-xw-link]")) {
-    const key = linkedRows[svg.getAttribute("data-xw-link") || ""];
+    const key = linkedRows.get(svg.getAttribute("data-xw-link") || "");
     markPoint(svg, key === undefined ? null : pointsOf(svg).find((p) => p.key === key), "xw-linked");
   }
 }
