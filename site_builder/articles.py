@@ -98,7 +98,7 @@ def parse_article(
         body_line=body_line,
         cells=tuple(blocks.cells),
         widgets=tuple(blocks.widgets),
-        inlines=tuple(blocks.inlines),
+        inlines=tuple(_with_columns(blocks.inlines, text)),
         math=tuple(blocks.math),
         code=tuple(blocks.code),
         refs=tuple(blocks.refs),
@@ -106,6 +106,20 @@ def parse_article(
         template_line=key_lines.get("template", 1),
     )
     return article, found
+
+
+def _with_columns(inlines: list[Any], text: str) -> list[Any]:
+    """*inlines* with the column where each expression starts in its line of the file as
+    written (the prose split_blocks read may have lost some of it to Jekyll's tags or a
+    list's indent), so a traceback's carets mark the expression; 0 where not found."""
+    lines = text.splitlines()
+    found = []
+    for inline in inlines:
+        source = lines[inline.line - 1] if 0 < inline.line <= len(lines) else ""
+        start = source.find("{py", 0)
+        column = source.find(inline.expr, start) if start >= 0 else -1
+        found.append(dataclasses.replace(inline, column=max(column, 0)))
+    return found
 
 
 def _check_loaded(

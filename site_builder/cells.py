@@ -48,7 +48,7 @@ def program_of(article: Article) -> Program:
         article=str(article.source.path),
         bundle=str(article.source.bundle) if article.source.bundle else None,
         cells=[CellCode(c.index, c.code, c.line, c.browser, list(c.export)) for c in article.cells],
-        inlines=[InlineValue(i.expr, i.line, i.format, i.kind) for i in article.inlines],
+        inlines=[InlineValue(i.expr, i.line, i.format, i.kind, i.column) for i in article.inlines],
         inputs=[input_spec(i) for i in inputs],
         outputs=outputs + live_inlines(article, names, reads),
         rows=[rows_source(i) for i in inputs if i.type == "rows"],

@@ -127,6 +127,7 @@ class Inline:
     line: int
     format: str = ""  # a format spec, as in format(value, spec)
     kind: str = "value"  # or "input": {input}`name` places that range input in the text
+    column: int = 0  # where the expression starts in its file line (0-based), if found
 
 
 class Math(NamedTuple):

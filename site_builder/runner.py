@@ -441,7 +441,9 @@ def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any
             result.inlines.append("")  # an input placed in the text: rendered from its spec
             continue
         try:
-            code = compile("\n" * (inline.line - 1) + "(" + inline.expr + ")", article, "eval")
+            # At its own line and column of the Markdown, so a traceback marks it there.
+            pad = "\n" * (inline.line - 1) + "(" + " " * max(inline.column - 1, 0)
+            code = compile(pad + inline.expr + ")", article, "eval")
             value = eval(code, ns)
             shown = inline_value(value, inline.format)
             if isinstance(shown, HTML):

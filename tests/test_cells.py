@@ -44,6 +44,27 @@ def test_exception_points_at_the_markdown_line(make_site):
     assert "runner.py" not in diags[0]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Some {py}`total / count` prose",
+        "> a quote {{ site.baseurl }}/x and {py:.2f}` total / count ` here",
+        "- a list\n    - nested, with {py}`total / count`",
+    ],
+)
+def test_an_inline_values_traceback_marks_the_expression_in_its_line(make_site, line):
+    """The carets under the failing part of an inline value stand under the expression in
+    the line as written, whatever precedes it there (Jekyll tags, a list's indent)."""
+    body = "```python build\ntotal, count = 1, 0\n```\n\n" + line + "\n"
+    _, diags = run(make_site, body)
+    shown = diags[0].split("\n")
+    source = next(k for k, text in enumerate(shown) if "total / count" in text)
+    carets = shown[source + 1]
+    assert carets.strip() and set(carets.strip()) <= {"~", "^"}, shown
+    marked = (carets.index(carets.strip()[0]), len(carets.rstrip()))
+    assert shown[source][marked[0] : marked[1]] == "total / count"
+
+
 def test_error_inside_a_bundle_module(make_site):
     _, diags = run(
         make_site,

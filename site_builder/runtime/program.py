@@ -36,6 +36,7 @@ class InlineValue:
     line: int
     format: str = ""  # a format spec (format(value, spec)); "" is str(value)
     kind: str = "value"  # "input": an adjustable number, drawn by the page, not evaluated
+    column: int = 0  # where expr starts in its Markdown line: a traceback's carets point there
 
 
 @dataclass(frozen=True)
