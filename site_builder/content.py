@@ -46,6 +46,25 @@ def url_slug(path: str) -> str:
     return slug if SLUG_RE.match(slug) else path
 
 
+# A date as Jekyll posts write it, quoted or with what YAML does not read as a timestamp:
+# "2018-12-13", "2018-12-13 09:00:00 -0700", "2018-12-13T09:00Z", "2018-1-5 10:00 PST".
+WRITTEN_DATE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+    r"(?:\s*(?:Z|[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5}))?"
+)
+
+
+def written_date(text: str) -> dt.date | None:
+    """The calendar date *text* starts with, as its author wrote it (a time and a zone
+    after it are allowed, and do not move it to another day); None if it is not one."""
+    found = WRITTEN_DATE.fullmatch(text.strip())
+    if found:
+        with contextlib.suppress(ValueError):
+            return dt.date(int(found[1]), int(found[2]), int(found[3]))
+    return None
+
+
 def date_in_name(path: str) -> dt.date | None:
     """The date a Jekyll post's file (or bundle folder) name starts with, if any."""
     dated = DATED_NAME.match(path.rsplit("/", 1)[-1])
@@ -307,8 +326,10 @@ def normalize_front_matter(
             values["date"] = date.date()
         elif isinstance(date, dt.date):
             values["date"] = date
+        elif isinstance(date, str) and (written := written_date(date)):
+            values["date"] = written
         else:
-            bad("date", "a date as YYYY-MM-DD")
+            bad("date", "a date as YYYY-MM-DD (a time and zone after it are allowed)")
     for key in ("summary", "template"):
         if key in data:
             if isinstance(data[key], str):

@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 import markdown as md_lib
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .errors import Collector
@@ -633,6 +634,37 @@ class _PrefixRawHtml(Postprocessor):
         return text
 
 
+_IAL_LINE = re.compile(r"\{:[^}\n]*\}[ \t]*$")  # kramdown's attribute list, alone on its line
+_NOT_PARAGRAPH = re.compile(r"( {4}|\t| *([-*+][ \t]|\d+[.)][ \t]|[>|<#:]|!!!|XWPLACEHOLDER))")
+
+
+class _AttributesBefore(Preprocessor):
+    """kramdown's block attributes written on the line before a paragraph or heading
+    (``{: .note}`` then the text) become Python-Markdown's (on the paragraph's last line,
+    at the heading's end): posts written for Jekyll keep their classes and ids instead
+    of showing the braces. Line numbers no longer matter here (split_blocks took them)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out = list(lines)
+        i = 0
+        while i < len(out) - 1:
+            line, after = out[i], out[i + 1]
+            alone = _IAL_LINE.match(line) and (i == 0 or not out[i - 1].strip())
+            if not (alone and after.strip()):
+                i += 1
+                continue
+            if after.startswith("#"):
+                out[i + 1] = f"{after.rstrip()} {line.strip()}"
+                out[i] = ""
+            elif not _NOT_PARAGRAPH.match(after):
+                end = i + 1
+                while end + 1 < len(out) and out[end + 1].strip():
+                    end += 1
+                out.insert(end, out.pop(i))
+            i += 1
+        return out
+
+
 class _SiteExtension(Extension):
     def __init__(self, urls: Urls, renames: dict[str, str], highlights: Path | None):
         super().__init__()
@@ -651,6 +683,8 @@ class _SiteExtension(Extension):
         md.treeprocessors.register(_Sections(md), "xw_sections", 1)
         md.treeprocessors.register(_ImageFigures(md), "xw_image_figures", 3)
         md.treeprocessors.register(_IndentedCode(md, self.highlights), "xw_code", 30)
+        # After "html_block" (20) has taken raw HTML out of the lines.
+        md.preprocessors.register(_AttributesBefore(md), "xw_attributes_before", 15)
         # Before "raw_html" (30) puts the stashed raw HTML back into the page.
         md.postprocessors.register(_PrefixRawHtml(md, self.urls, self.renames), "xw_raw_urls", 35)
 

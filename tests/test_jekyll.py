@@ -3,7 +3,9 @@ with only warnings, each at its line and saying what to write instead."""
 
 from __future__ import annotations
 
-from site_builder.build import build
+import pytest
+
+from site_builder.build import BuildError, build
 from site_builder.config import load_config
 from site_builder.errors import Collector
 from site_builder.jekyll import convert
@@ -111,6 +113,47 @@ def test_a_small_jekyll_blog_builds_with_only_warnings(make_site):
     index = (site / "index.html").read_text()
     assert index.index("Second") < index.index("First post")  # dated by their names
     assert "2019-03-04" in first and (site / "tags" / "notes" / "index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("2018-12-13 09:00:00 -0700", "2018-12-13"),  # Jekyll's own format
+        ("2018-12-13 23:30:00 +0100", "2018-12-13"),  # the day as written, not UTC's
+        ('"2018-12-13"', "2018-12-13"),
+        ("2018-12-13T09:00Z", "2018-12-13"),
+        ("2018-1-5 10:00 PST", "2018-01-05"),
+    ],
+)
+def test_a_posts_date_may_carry_a_time_and_a_zone(make_site, written, day):
+    root = make_site({"content/p.md": f"---\ntitle: P\ndate: {written}\n---\n\nx\n"})
+    build(load_config(root))
+    assert f'<time datetime="{day}">' in (root / "_site" / "p" / "index.html").read_text()
+
+
+def test_a_date_that_is_no_date_is_an_error_at_its_line(make_site):
+    root = make_site({"content/p.md": "---\ntitle: P\ndate: 2018-13-45 09:00\n---\n\nx\n"})
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).startswith("content/p.md:3: error: front matter 'date': expected")
+
+
+def test_kramdown_attributes_on_the_line_before_a_block_apply_to_it(make_site):
+    """kramdown reads `{: .note}` on the line before a paragraph or heading as that
+    block's attributes; so does the build (Python-Markdown wants them after)."""
+    root = make_site(
+        {
+            "content/k.md": "---\ntitle: K\n---\n\n{: .note}\nA note\nover two lines.\n\n"
+            "{: #intro .lead}\n## Intro\n\nAfter, as Python-Markdown has it\n{: .after}\n\n"
+            "Plain.\n"
+        }
+    )
+    build(load_config(root))
+    page = (root / "_site" / "k" / "index.html").read_text()
+    assert '<p class="note">A note\nover two lines.</p>' in page
+    assert '<h2 class="lead" id="intro">Intro' in page
+    assert '<p class="after">After, as Python-Markdown has it</p>' in page
+    assert "<p>Plain.</p>" in page and "{:" not in page
 
 
 JEKYLL_SITE = {
