@@ -33,7 +33,8 @@ def test_typed_values_and_body_line():
         ("---\ntitle: T\n", "a.md:1: error: front matter opened here is never closed with '---'"),
         (
             "---\ntitle: T\ndate: 2024-13-01\n---\n",
-            "a.md:3: error: front matter 'date': expected a date as YYYY-MM-DD, got '2024-13-01'",
+            "a.md:3: error: front matter 'date': expected a date as YYYY-MM-DD (a time and "
+            "zone after it are allowed), got '2024-13-01'",
         ),
         (
             "---\ntitle: [a, b]\n---\n",
