@@ -323,9 +323,34 @@ def render_article_body(
         "INLINE": inline_html(article, run.inline_text, problems),
         "REF": [f"XWREF{k}X" for k in range(len(article.refs))],  # filled once numbered
     }
-    body, toc = render_body(_converters[key], article.body, parts)
+    try:
+        body, toc = render_body(_converters[key], article.body, parts)
+    except RecursionError:  # Python-Markdown recurses once per level of nesting
+        del _converters[key]  # left half way through a page: make a fresh one next time
+        problems.error(
+            where,
+            _deepest_line(article),
+            "this Markdown is nested too deeply to render (the deepest nesting is here)",
+            hint="lists, quotes or runs of * and _ a few levels deep render; hundreds do not",
+        )
+        return "", [], problems.errors
     body = number_figures(body, article, problems)
     return body, toc, problems.errors
+
+
+_NESTING = re.compile(r"^[ \t>]*|[*_]+|\[+")
+
+
+def _deepest_line(article: Article) -> int:
+    """The file line of *article* with the most nesting: indent, quote marks, runs of
+    emphasis marks or brackets (where Python-Markdown ran out of recursion)."""
+    try:
+        lines = Path(article.source.file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return article.body_line
+    depth = [max(map(len, _NESTING.findall(line.expandtabs(4))), default=0) for line in lines]
+    deepest = max(range(len(depth)), key=depth.__getitem__, default=article.body_line - 1)
+    return deepest + 1
 
 
 _NUMBERED = re.compile(

@@ -175,8 +175,8 @@ BAD = [
         "date not a date",
         {"content/first.md": "---\ntitle: x\ndate: soon\n---\n"},
         [
-            "content/first.md:3: error: front matter 'date': expected a date as YYYY-MM-DD, "
-            "got 'soon'"
+            "content/first.md:3: error: front matter 'date': expected a date as YYYY-MM-DD "
+            "(a time and zone after it are allowed), got 'soon'"
         ],
     ),
     (
@@ -501,6 +501,27 @@ BAD = [
             + "```python build\nraise ValueError('\\x1b[2J\\x1b]0;owned')\n```\n"
         },
         ["content/first.md:5: error: ValueError: \\x1b[2J\\x1b]0;owned"],
+    ),
+    (
+        "a list nested hundreds deep",
+        {
+            "content/first.md": HEAD
+            + "Fine.\n\n"
+            + "\n".join("    " * i + "- item" for i in range(300))
+            + "\n\nAfter.\n"
+        },
+        [
+            "content/first.md:305: error: this Markdown is nested too deeply to render (the "
+            "deepest nesting is here)"
+        ],
+    ),
+    (
+        "a run of ten thousand emphasis marks",
+        {"content/first.md": HEAD + "Fine.\n\n" + "*" * 10_000 + "x" + "*" * 10_000 + "\n"},
+        [
+            "content/first.md:6: error: this Markdown is nested too deeply to render (the "
+            "deepest nesting is here)"
+        ],
     ),
 ]
 
