@@ -33,7 +33,7 @@ import yaml
 
 from .errors import Collector
 from .model import Input, Option, Output, Widget
-from .yamlsafe import yaml_too_large
+from .yamlsafe import WidgetLoader, yaml_too_large
 
 INPUT_TYPES: dict[str, set[str]] = {
     "range": {"min", "max", "step", "value", "label", "format", "keyboard_step", "play"},
@@ -72,7 +72,7 @@ FIGURE_ID = re.compile(r"[A-Za-z][\w-]*")  # a widget's id:, as {ref}`name` name
 
 
 def _plain(node: yaml.Node) -> Any:
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+    return WidgetLoader("").construct_object(node, deep=True)
 
 
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
@@ -105,7 +105,7 @@ def parse_widget(
     """Parse one widget block whose fence is at *open_line*; report every bad option."""
     line0 = open_line + 1  # the file line of the YAML's first line
     try:
-        root = None if yaml_too_large(text, None) else yaml.compose(text, Loader=yaml.SafeLoader)
+        root = None if yaml_too_large(text, None) else yaml.compose(text, Loader=WidgetLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.error(

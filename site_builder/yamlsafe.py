@@ -4,6 +4,7 @@ is parsed: a build that finds nothing changed never loads PyYAML."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -30,6 +31,18 @@ class FastLoader(FAST_COMPOSER):
 
 for _loader in (Loader, FastLoader):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+class WidgetLoader(yaml.SafeLoader):
+    """SafeLoader for widget blocks, reading 1e-3 and 2.5e6 as the numbers they are (YAML
+    1.2 does; PyYAML's 1.1 wants a dot and a signed exponent, 1.0e-3, and gives text)."""
+
+
+WidgetLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 # Front matter and widget blocks are YAML: bounded, so that no block (say, an alias that

@@ -95,6 +95,19 @@ def test_bad_options_name_their_line(text, expected):
     assert errors[0] == expected
 
 
+def test_numbers_in_e_notation_are_numbers():
+    """1e-3 and 2.5e3 are numbers in a widget, as YAML 1.2 and every author reads them
+    (PyYAML's YAML 1.1 wants 1.0e-3 and would give the text '1e-3')."""
+    widget, errors = parse(
+        "inputs:\n  x: {type: range, min: -2.5e3, max: 2.5E+3, step: 1e-3, value: 1e2}\n"
+        "  s: {type: select, options: [1e3, 2e3], value: 2e3}\n"
+    )
+    assert errors == []
+    x, s = (input_spec(i) for i in widget.inputs)
+    assert (x["value"], x["integer"]) == (100.0, False)
+    assert s["value"] == 2000.0 and s["options"] == [1000.0, 2000.0]
+
+
 def test_numbers_and_flow_lists_are_expressions_as_written():
     """Where an option holds a Python expression, YAML's numbers and [flow, lists] are
     taken as the author wrote them (`rule: 0` is the expression 0, not an error); a
