@@ -634,7 +634,7 @@ class _PrefixRawHtml(Postprocessor):
         return text
 
 
-_IAL_LINE = re.compile(r"\{:[^}\n]*\}[ \t]*$")  # kramdown's attribute list, alone on its line
+_IAL_LINE = re.compile(r"\{:(?!:)[^}\n]*\}[ \t]*$")  # kramdown's attribute list, alone on its line
 _NOT_PARAGRAPH = re.compile(r"( {4}|\t| *([-*+][ \t]|\d+[.)][ \t]|[>|<#:]|!!!|XWPLACEHOLDER))")
 
 

@@ -145,7 +145,7 @@ def test_kramdown_attributes_on_the_line_before_a_block_apply_to_it(make_site):
         {
             "content/k.md": "---\ntitle: K\n---\n\n{: .note}\nA note\nover two lines.\n\n"
             "{: #intro .lead}\n## Intro\n\nAfter, as Python-Markdown has it\n{: .after}\n\n"
-            "Plain.\n"
+            "Plain.\n\n{::nomarkdown}\nNot an attribute list.\n"
         }
     )
     build(load_config(root))
@@ -153,7 +153,9 @@ def test_kramdown_attributes_on_the_line_before_a_block_apply_to_it(make_site):
     assert '<p class="note">A note\nover two lines.</p>' in page
     assert '<h2 class="lead" id="intro">Intro' in page
     assert '<p class="after">After, as Python-Markdown has it</p>' in page
-    assert "<p>Plain.</p>" in page and "{:" not in page
+    assert "<p>Plain.</p>" in page
+    assert "<p>Not an attribute list.</p>" in page  # {::x} is kramdown's other braces
+    assert "{:" not in page
 
 
 JEKYLL_SITE = {
