@@ -765,7 +765,15 @@ def _slugify(value: str, separator: str) -> str:
     formula in a heading counts as its text, never as the placeholder standing for it."""
     from markdown.extensions.toc import slugify
 
-    return slugify(PLACEHOLDER_RE.sub(_as_text, value), separator)
+    return slugify(PLACEHOLDER_RE.sub(_as_slug_text, value), separator)
+
+
+def _as_slug_text(m: re.Match[str]) -> str:
+    """As _as_text; a {ref} (numbered only once the page is rendered) by the id it names."""
+    if m[2] == "REF":
+        names = _filling.get("REFNAME", [])
+        return names[int(m[3])] if int(m[3]) < len(names) else ""
+    return _as_text(m)
 
 
 def _fill_toc(tokens: list[dict[str, Any]]) -> None:
@@ -791,4 +799,14 @@ def render_body(
 
     toc = getattr(converter, "toc_tokens", [])
     _fill_toc(toc)
+    # Inside a tag (an attribute: an image's alt, a heading's "#" link named after the
+    # heading) a value or formula is its plain text, never its markup.
+    text = _TAG.sub(lambda tag: PLACEHOLDER_RE.sub(_as_attribute, tag[0]), text)
     return PLACEHOLDER_RE.sub(fill, text), toc
+
+
+_TAG = re.compile(r"<[^<>]*XWPLACEHOLDER[^<>]*>")
+
+
+def _as_attribute(m: re.Match[str]) -> str:
+    return html.escape(_as_text(m))

@@ -13,6 +13,7 @@ import io
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -322,6 +323,7 @@ def render_article_body(
         "MATH": math_html,
         "INLINE": inline_html(article, run.inline_text, problems),
         "REF": [f"XWREF{k}X" for k in range(len(article.refs))],  # filled once numbered
+        "REFNAME": [target for target, _ in article.refs],  # what a heading's id says of one
     }
     try:
         body, toc = render_body(_converters[key], article.body, parts)
@@ -334,7 +336,7 @@ def render_article_body(
             hint="lists, quotes or runs of * and _ a few levels deep render; hundreds do not",
         )
         return "", [], problems.errors
-    body = number_figures(body, article, problems)
+    body = number_figures(body, article, problems, toc)
     return body, toc, problems.errors
 
 
@@ -363,7 +365,9 @@ _NUMBERED = re.compile(
 )
 
 
-def number_figures(body: str, article: Article, problems: Collector) -> str:
+def number_figures(
+    body: str, article: Article, problems: Collector, toc: list[dict[str, Any]] | None = None
+) -> str:
     """Number the figures (widgets and images with an id, in order) and the labelled
     equations, put "Figure N." before each caption and "(N)" beside each equation, and
     turn each {ref}`name` into a link saying "Figure N" or "Equation (N)"."""
@@ -390,6 +394,7 @@ def number_figures(body: str, article: Article, problems: Collector) -> str:
             lambda _: f'<span class="xw-eq-number">({next(n_eq)})</span>',
             body,
         )
+    toc = toc or []
     for k, (target, line) in enumerate(article.refs):
         if target in names:
             link = f'<a class="xw-ref" href="#{html.escape(target)}">{names[target]}</a>'
@@ -407,8 +412,19 @@ def number_figures(body: str, article: Article, problems: Collector) -> str:
                 "image {#name} after it, or display math $$...$$ {#name}",
             )
             link = html.escape(target)
+        # The reference itself is a link; where its text is repeated inside an attribute
+        # (a heading's "#" link is named by the heading), it is that text alone.
         body = body.replace(f"XWREF{k}X", link, 1)
+        body = body.replace(f"XWREF{k}X", html.escape(names.get(target, target)))
+        for token in _walk(toc):
+            token["name"] = token["name"].replace(f"XWREF{k}X", names.get(target, target))
     return body
+
+
+def _walk(tokens: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for token in tokens:
+        yield token
+        yield from _walk(token.get("children", []))
 
 
 def _typesetter(temml: Path | None, highlights: Path | None) -> Any:

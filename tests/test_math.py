@@ -218,6 +218,39 @@ def test_a_value_inside_math_is_an_error_and_headings_keep_clean_ids(make_site):
     assert "XWPLACEHOLDER" not in page
 
 
+def test_values_formulas_and_references_in_attributes_are_their_text(make_site):
+    """A heading's "#" link is named after the heading, an image's alt is its text: a
+    value, a formula or a {ref} there is its plain text (a heading's id names a reference
+    by its target), never markup inside an attribute."""
+    from html.parser import HTMLParser
+
+    root = make_site(
+        {
+            "content/h/index.md": "---\ntitle: h\n---\n\n```python build\nn = 42\n```\n\n"
+            "## The answer is {py}`n` and $x^2$\n\n![a plot of {py}`n` and $y$](a.png)\n\n"
+            "## As {ref}`fig` shows\n\n```widget\nid: fig\noutputs:\n  - value: 1\n```\n",
+            "content/h/a.png": b"PNG",
+        }
+    )
+    build(load_config(root))
+    page = (root / "_site" / "h" / "index.html").read_text()
+    attributes = []
+
+    class Attributes(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attributes.extend((tag, name, value or "") for name, value in attrs)
+
+    Attributes().feed(page)
+    assert [a for a in attributes if "<" in a[2] or "XW" in a[2]] == []
+    labels = [v for _, name, v in attributes if name == "aria-label" and "section" in v]
+    assert labels == [
+        "Link to this section: The answer is 42 and x2",
+        "Link to this section: As Figure 1 shows",
+    ]
+    assert ("img", "alt", "a plot of 42 and y") in attributes
+    assert 'id="as-fig-shows"' in page and '<a href="#as-fig-shows">As Figure 1 shows</a>' in page
+
+
 def _csp(page: str) -> str:
     return html.unescape(re.search(r'Content-Security-Policy" content="([^"]*)"', page)[1])
 
