@@ -116,7 +116,7 @@ def _with_columns(inlines: list[Any], text: str) -> list[Any]:
     found = []
     for inline in inlines:
         source = lines[inline.line - 1] if 0 < inline.line <= len(lines) else ""
-        start = source.find("{py", 0)
+        start = source.find("{py")
         column = source.find(inline.expr, start) if start >= 0 else -1
         found.append(dataclasses.replace(inline, column=max(column, 0)))
     return found

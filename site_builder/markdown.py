@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -776,10 +777,16 @@ def _as_slug_text(m: re.Match[str]) -> str:
     return _as_text(m)
 
 
-def _fill_toc(tokens: list[dict[str, Any]]) -> None:
+def toc_entries(tokens: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every entry of a table of contents (Python-Markdown's toc_tokens), nested ones too."""
     for token in tokens:
+        yield token
+        yield from toc_entries(token.get("children", []))
+
+
+def _fill_toc(tokens: list[dict[str, Any]]) -> None:
+    for token in toc_entries(tokens):
         token["name"] = PLACEHOLDER_RE.sub(_as_text, token["name"])
-        _fill_toc(token.get("children", []))
 
 
 def render_body(

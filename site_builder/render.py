@@ -13,7 +13,6 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -366,7 +365,7 @@ _NUMBERED = re.compile(
 
 
 def number_figures(
-    body: str, article: Article, problems: Collector, toc: list[dict[str, Any]] | None = None
+    body: str, article: Article, problems: Collector, toc: list[dict[str, Any]]
 ) -> str:
     """Number the figures (widgets and images with an id, in order) and the labelled
     equations, put "Figure N." before each caption and "(N)" beside each equation, and
@@ -394,7 +393,7 @@ def number_figures(
             lambda _: f'<span class="xw-eq-number">({next(n_eq)})</span>',
             body,
         )
-    toc = toc or []
+    said = []  # what each reference reads, "Figure 2" (its id when it names nothing)
     for k, (target, line) in enumerate(article.refs):
         if target in names:
             link = f'<a class="xw-ref" href="#{html.escape(target)}">{names[target]}</a>'
@@ -414,17 +413,15 @@ def number_figures(
             link = html.escape(target)
         # The reference itself is a link; where its text is repeated inside an attribute
         # (a heading's "#" link is named by the heading), it is that text alone.
+        said.append(names.get(target, target))
         body = body.replace(f"XWREF{k}X", link, 1)
-        body = body.replace(f"XWREF{k}X", html.escape(names.get(target, target)))
-        for token in _walk(toc):
-            token["name"] = token["name"].replace(f"XWREF{k}X", names.get(target, target))
+        body = body.replace(f"XWREF{k}X", html.escape(said[k]))
+    if said:
+        from .markdown import toc_entries
+
+        for token in toc_entries(toc):
+            token["name"] = re.sub(r"XWREF(\d+)X", lambda m: said[int(m[1])], token["name"])
     return body
-
-
-def _walk(tokens: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for token in tokens:
-        yield token
-        yield from _walk(token.get("children", []))
 
 
 def _typesetter(temml: Path | None, highlights: Path | None) -> Any:
