@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import io
 import json
@@ -829,6 +830,211 @@ def bench_vocabulary(runs: int) -> dict[str, float]:
     return report
 
 
+# The first answer after an input made at first paint: the slider is moved by the keyboard
+# as soon as the page has painted (or, where only Python answers, as soon as it can move),
+# and the time runs until the value output shows its new value.
+FIRST_ANSWER = """async () => {
+  const input = document.querySelector("#xw-in-x");
+  const out = document.querySelector("[data-xw-output=w0o1] .xw-result");
+  const paints = performance.getEntriesByType("paint");
+  const painted = paints.find((e) => e.name === "first-contentful-paint");
+  while (input.disabled) await new Promise((r) => setTimeout(r, 10));
+  const before = out.textContent;
+  const done = new Promise((resolve) => {
+    const seen = new MutationObserver(() => {
+      if (out.textContent !== before) { seen.disconnect(); resolve(performance.now()); }
+    });
+    seen.observe(out, { childList: true, subtree: true, characterData: true });
+  });
+  const start = performance.now();
+  input.dispatchEvent(new PointerEvent("pointerover", { bubbles: true }));
+  input.focus();
+  input.value = "1.5";
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  const end = await done;
+  return [end - start, end - (painted ? painted.startTime : 0)];
+}"""
+
+# Input -> DOM for an output answered from its table: moves of the slider, each timed from
+# the input event to the output's mutation, once its table is in.
+TABLE_LATENCY = """async ([inputSel, outputSel, count, lo, hi]) => {
+  const input = document.querySelector(inputSel);
+  const target = document.querySelector(outputSel);
+  const times = [];
+  for (let i = 1; i <= count; i++) {
+    const done = new Promise((resolve) => {
+      const seen = new MutationObserver(() => { seen.disconnect(); resolve(performance.now()); });
+      seen.observe(target, { childList: true, subtree: true, characterData: true });
+    });
+    const start = performance.now();
+    input.value = String(lo + ((i * 0.37) % (hi - lo)));
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    times.push((await done) - start);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length * 0.95) - 1];
+}"""
+
+
+def bench_answers(runs: int) -> dict[str, float]:
+    """Answers before Python (site_builder/answers.py), against the goals: the first
+    correct answer after an input made at first paint on the flagship, on a host that
+    compresses text, unthrottled, Fast 4G and Slow 4G, with its tables and, in the same
+    run, the same site built without them (Python answers); input -> DOM p95 of answered
+    outputs (the sigmoid explorer, and a 1,000-point chart whose slider is answered); the
+    flagship's tables' weight and how many widgets answer with the runtime blocked; the
+    build's CPU time with and without them."""
+    import gzip
+    import re
+    import resource
+
+    from playwright.sync_api import sync_playwright
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder, write_site
+
+    def cpu() -> float:
+        own, kids = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    results: dict[str, list[float]] = {}
+    report: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sites = {}
+        for label, limit in (("tables", None), ("python", 0)):
+            out = Path(tmp) / label
+            before = cpu()
+            overrides = {"output_dir": str(out / "_site"), "cache_dir": str(out / "cache")}
+            config = load_config(ROOT, overrides)
+            if limit is not None:
+                config = dataclasses.replace(
+                    config, runtime=dataclasses.replace(config.runtime, precompute=limit)
+                )
+            build(config)
+            report[f"answers_build_cpu_s_{label}"] = cpu() - before
+            sites[label] = out / "_site"
+        html = (sites["tables"] / "neural-network-math" / "index.html").read_text()
+        spec = json.loads(re.search(r'data-xw-answers="([^"]*)"', html)[1].replace("&#34;", '"'))
+        files = [sites["tables"] / u.lstrip("/") for u in spec["files"]]
+        report["answers_flagship_kb_gzip"] = (
+            sum(len(gzip.compress(f.read_bytes(), 6)) for f in files) / 1000
+        )
+        widgets = re.findall(
+            r'<figure class="xw-widget[^"]*" id="([^"]+)"(.*?)</figure>', html, re.S
+        )
+        report["answers_flagship_widgets_with_inputs"] = sum(
+            "data-xw-input" in w for _, w in widgets
+        )
+        report["answers_flagship_widgets_answered"] = sum(
+            "data-xw-input" in w
+            and all(n in spec["inputs"] for n in re.findall(r'data-xw-input="([^"]+)"', w))
+            for _, w in widgets
+        )
+        vocab = write_site(
+            Path(tmp) / "vocab",
+            {
+                "content/v.md": VOCABULARY_ARTICLE.replace(
+                    "title: Vocabulary bench", "title: V\nprecompute: {bytes: 50000000}"
+                )
+            },
+        )
+        build(load_config(vocab))
+        hosts = {k: counting_server(v, "text") for k, v in sites.items()}
+        vocab_server, vocab_url = serve_folder(vocab / "_site")
+        blocked = (re.compile(r".*/_pyodide/.*"), lambda route: route.abort())
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--headless"]
+            )
+            for profile, conditions in PROFILES.items():
+                for label, (_, url, sent) in hosts.items():
+                    slow = profile == "slow4g" and label == "python"
+                    for _ in range(1 if slow else min(runs, 3)):
+                        context = browser.new_context()
+                        page = context.new_page()
+                        if conditions:
+                            cdp = context.new_cdp_session(page)
+                            cdp.send("Network.enable")
+                            cdp.send(
+                                "Network.emulateNetworkConditions",
+                                {
+                                    "offline": False,
+                                    "latency": conditions["latency"],
+                                    "downloadThroughput": conditions["down"] * 0.9 / 8,
+                                    "uploadThroughput": conditions["up"] * 0.9 / 8,
+                                },
+                            )
+                        sent[0] = 0
+                        page.goto(url + "neural-network-math/", wait_until="commit")
+                        deadline = time.monotonic() + 120
+                        while not page.evaluate(
+                            "performance.getEntriesByType('paint').length > 1"
+                            " && document.readyState !== 'loading'"
+                        ):
+                            assert time.monotonic() < deadline
+                            time.sleep(0.005)
+                        if label == "python" and profile == "slow4g":  # the page waits to be asked
+                            with contextlib.suppress(Exception):
+                                page.click(".xw-status .xw-load", timeout=3000)
+                        after_input, after_paint = page.evaluate(FIRST_ANSWER)
+                        key = f"answers_first_{profile}_{label}"
+                        print(
+                            f"{key}: {after_input:.0f} ms after the input, "
+                            f"{after_paint:.0f} ms after first paint",
+                            file=sys.stderr,
+                        )
+                        results.setdefault(f"{key}_after_input_ms", []).append(after_input)
+                        results.setdefault(f"{key}_after_paint_ms", []).append(after_paint)
+                        context.close()
+            for _ in range(runs):
+                context = browser.new_context()
+                context.route(*blocked)
+                page = context.new_page()
+                page.goto(hosts["tables"][1] + "neural-network-math/")
+                page.hover("#xw-in-x")
+                page.wait_for_timeout(500)
+                results.setdefault("answers_sigmoid_input_to_dom_p95_ms", []).append(
+                    page.evaluate(
+                        TABLE_LATENCY, ["#xw-in-x", "[data-xw-output=w0o2] .xw-result", 40, -20, 20]
+                    )
+                )
+                page.goto(vocab_url + "v/")
+                page.hover("#xw-in-z")
+                page.wait_for_timeout(1500)
+                results.setdefault("answers_chart1000_input_to_dom_p95_ms", []).append(
+                    page.evaluate(
+                        TABLE_LATENCY, ["#xw-in-z", "[data-xw-output=w0o0] .xw-result", 40, 0, 6.3]
+                    )
+                )
+                context.close()
+            browser.close()
+        for server, _, _ in hosts.values():
+            server.shutdown()
+        vocab_server.shutdown()
+        chart = re.search(
+            r'data-xw-answers="([^"]*)"', (vocab / "_site" / "v" / "index.html").read_text()
+        )
+        if chart:
+            found = json.loads(chart[1].replace("&#34;", '"'))
+            report["answers_chart1000_kb_gzip"] = (
+                sum(
+                    len(gzip.compress((vocab / "_site" / u.lstrip("/")).read_bytes(), 6))
+                    for u in found["files"]
+                )
+                / 1000
+            )
+    report.update({k: statistics.median(v) for k, v in results.items()})
+    report["answers_build_cpu_s_added"] = (
+        report["answers_build_cpu_s_tables"] - report["answers_build_cpu_s_python"]
+    )
+    return report
+
+
 LONGEST_TASK = """
 window.__longestTask = 0;
 new PerformanceObserver((list) => {
@@ -845,7 +1051,8 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument(
         "--only",
-        help="run one browser bench: browser, rows, packages, vocabulary, network, runaway",
+        help="run one browser bench: browser, rows, packages, vocabulary, network, runaway, "
+        "answers",
     )
     parser.add_argument(
         "--peers", action="store_true", help="builds side by side with Hugo and Eleventy (peers.py)"
@@ -859,6 +1066,7 @@ def main() -> None:
         "vocabulary": bench_vocabulary,
         "network": bench_network,
         "runaway": bench_runaway,
+        "answers": bench_answers,
     }
     if args.peers:
         from scripts.peers import main as peers

@@ -3,6 +3,9 @@ Pyodide runtime (copied into the site, or reached on a CDN)."""
 
 from __future__ import annotations
 
+import functools
+import gzip
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,7 +79,31 @@ def copy_runtime(
             packed = gzipped(folder / name)
             out.write(prefix + packed.name, packed, f"pyodide@{PYODIDE_VERSION}")
     stdlib = compiled_stdlib(folder, out, urls, problems)
-    return {"index_url": urls(prefix), "origin": "", "integrity": None, "stdlib": stdlib}
+    return {
+        "index_url": urls(prefix),
+        "origin": "",
+        "integrity": None,
+        "stdlib": stdlib,
+        "weight": first_visit_weight(folder, stdlib, out),
+    }
+
+
+def first_visit_weight(folder: Path, stdlib: str, out: SiteFiles) -> int:
+    """The bytes a first visit downloads to start Python (from a host that compresses text,
+    as GitHub Pages does): the runtime's scripts, its WebAssembly gzipped, the standard
+    library's core. The page says it while Python loads."""
+    total = _gzip_size(folder / "pyodide.mjs") + _gzip_size(folder / "pyodide.asm.mjs")
+    total += gzipped(folder / "pyodide.asm.wasm").stat().st_size
+    core = stdlib.split(" ")[0] if stdlib else ""
+    for path in out.files:
+        if core.endswith("/" + path):
+            return total + len(out.read(path))
+    return total + (folder / "python_stdlib.zip").stat().st_size
+
+
+@functools.lru_cache(maxsize=8)
+def _gzip_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6, mtime=0))
 
 
 def compiled_stdlib(folder: Any, out: SiteFiles, urls: Urls, problems: Collector) -> str:
@@ -122,8 +149,10 @@ def copy_packages(
             if image:
                 data = image.read_bytes()
                 name = out.hashed("_pyodide/packages/image.bin", data, LOCK_NAME)
-                out.write(name + ".gz", gzipped(image), LOCK_NAME)
+                packed = gzipped(image)
+                out.write(name + ".gz", packed, LOCK_NAME)
                 entry["image"] = urls(name)
+                entry["image_size"] = str(packed.stat().st_size)  # what a first visit fetches
                 entry["image_sha256"] = hashlib.sha256(data).hexdigest()
             absolute = {}
             for wheel in found.wheels:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import content
+from . import answers, content
 from .articles import newest_first, parse_sources
 from .cache import now as cache_clock
 from .cache import prune
@@ -67,6 +67,7 @@ class BuildResult:
     article_count: int = 0  # articles in the site
     page_count: int = 0  # HTML pages in the site
     sources: Known | None = None  # what the next build in this process may start from
+    notes: list[str] = field(default_factory=list)  # per article: its answers ahead
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,11 @@ def _build(
         article_count,
         page_count,
         known,
+        [
+            answers.report(a.source.rel, executed[a.source.slug].answers)
+            for a in changed
+            if executed.get(a.source.slug) and executed[a.source.slug].answers
+        ],
     )
 
 

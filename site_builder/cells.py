@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import html
 import json
@@ -43,7 +44,11 @@ def program_of(article: Article) -> Program:
         ]
     reads = function_reads(sources)
     inputs = [i for w in article.widgets for i in w.inputs if not i.options.get("copy")]
-    outputs = [output_spec(o, names, reads) for w in article.widgets for o in w.outputs]
+    outputs = [
+        output_spec(o, names, reads) | ({} if w.precompute else {"precompute": False})
+        for w in article.widgets
+        for o in w.outputs
+    ]
     return Program(
         article=str(article.source.path),
         bundle=str(article.source.bundle) if article.source.bundle else None,
@@ -93,7 +98,7 @@ def _fingerprint(
     h = hashlib.sha256(json.dumps(program.to_json(), sort_keys=True).encode())
     h.update(f"{sys.implementation.name} {sys.version} pyodide {PYODIDE_VERSION}".encode())
     h.update(f"packages {packages['key'] if packages else ''}".encode())
-    roots = [RUNTIME_DIR, Path(__file__).with_name("runner.py")]
+    roots = [RUNTIME_DIR, *(Path(__file__).with_name(n) for n in ("runner.py", "answers.py"))]
     if bundle:
         roots.append(bundle)
     for root in roots:
@@ -136,16 +141,33 @@ def _store(path: Path, key: str, result: RunResult) -> None:
     write_entry(path, key, json.dumps(result.to_json()).encode("utf-8"))
 
 
+def answer_limits(config: SiteConfig, article: Article) -> dict[str, Any]:
+    """The limits of *article*'s answers computed ahead (answers.py), or {} for none."""
+    combinations = article.meta.precompute
+    if combinations is None:
+        combinations = config.runtime.precompute
+    if not combinations:
+        return {}
+    meta, site = article.meta, config.runtime
+    return {
+        "combinations": combinations,
+        "bytes": site.precompute_bytes if meta.precompute_bytes is None else meta.precompute_bytes,
+        "seconds": meta.precompute_seconds or site.precompute_seconds,
+    }
+
+
 def run_article(
     article: Article,
     timeout: float,
     cache_dir: Path | None,
     browser_stdlib: Path | None = None,
     packages: dict[str, Any] | None = None,
+    answers: dict[str, Any] | None = None,
 ) -> tuple[RunResult | None, list[Diagnostic]]:
     """Execute *article*'s cells (or reuse a cached run); return the result or diagnostics.
-    *packages*: the article's browser packages (packages.Packages.build_env)."""
-    program = program_of(article)
+    *packages*: the article's browser packages (packages.Packages.build_env); *answers*:
+    the limits of its answers computed ahead (answer_limits)."""
+    program = dataclasses.replace(program_of(article), answers=answers or {})
     if program.empty:
         return RunResult(), []
     key = _fingerprint(program, article.source.bundle, packages)
@@ -197,6 +219,10 @@ def _run_in_box(
         args = [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)]
         code, stderr = _run_child([*args, str(timeout), str(os.getpid())], work, env, timeout)
         log.debug("ran %s in %.2f s", where, time.perf_counter() - start)
+        result = _read_result(result_file)
+        if result is not None and _progress(result_file) == "answers":
+            # Stopped while computing answers ahead: the article itself is complete.
+            code = 0 if code == TIME_LIMIT_EXIT else code
         if code == TIME_LIMIT_EXIT:
             line = _progress_line(article, result_file)
             return None, [
@@ -209,10 +235,6 @@ def _run_in_box(
                     hint="an infinite loop? or raise the limit with 'timeout:' in the front matter",
                 )
             ]
-        try:
-            result = RunResult.from_json(json.loads(result_file.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
-            result = None
         if code != 0 or result is None:
             line = _progress_line(article, result_file)
             detail = stderr.strip().splitlines()[-1:] or [f"exit code {code}"]
@@ -228,6 +250,31 @@ def _run_in_box(
     if result.error:
         return None, [_diagnostic(article, result.error)]
     return result, []
+
+
+def _read_result(result_file: Path) -> RunResult | None:
+    """The runner's result, with the answers it computed ahead when it finished them."""
+    try:
+        result = RunResult.from_json(json.loads(result_file.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        answers = json.loads(Path(f"{result_file}.answers").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        answers = None
+    if isinstance(answers, dict) and isinstance(answers.get("files"), list):
+        result.answers = answers
+    elif _progress(result_file) == "answers":
+        result.answers = {"files": [], "left": {"*": "stopped at the article's time limit"}}
+    return result
+
+
+def _progress(result_file: Path) -> str:
+    """The last step the runner reported (a cell's index, "outputs", "answers", ...)."""
+    try:
+        return Path(f"{result_file}.progress").read_text(encoding="utf-8").split()[-1]
+    except (OSError, IndexError):
+        return ""
 
 
 def _special_files(folder: str, names: list[str]) -> list[str]:
@@ -361,6 +408,7 @@ def to_executed(
         result.rows,
         result.deps,
         result.files,
+        result.answers,
     )
 
 
@@ -396,6 +444,7 @@ def run_articles(
             cache,
             stdlib if stdlib.is_file() else None,
             (packages or {}).get(article.source.slug),
+            answer_limits(config, article),
         )
         return article, result, diags
 

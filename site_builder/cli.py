@@ -47,6 +47,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     for w in result.warnings:
         print(w.format(), file=sys.stderr)
+    for note in result.notes:
+        print(note)
     where = f"{config.output_dir}/"
     if args.drafts:
         where = f"{preview_dir(config)}/ (a preview with drafts, not for deploying)"

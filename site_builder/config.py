@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .answers import COMBINATIONS, PAGE_BYTES, SECONDS
 from .content import MAX_TIMEOUT, is_editor_file, is_time_limit
 from .errors import Collector
 from .pyodide import CDN_URL
@@ -29,6 +30,10 @@ def _http_folder(value: Any) -> bool:
 def _setting(default: Any, check: Any, expected: str, **kwargs: Any) -> Any:
     """A field of the configuration with its validator and what it expects, in words."""
     return field(default=default, metadata={"check": check, "expected": expected}, **kwargs)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _text(default: str) -> Any:
@@ -67,6 +72,21 @@ class RuntimeConfig:
     # Where Pyodide's compiled packages (numpy, …) come from: "" = the official
     # distribution of the pinned version, or an http(s) URL prefix, or a local folder.
     packages_source: str = _text("")
+    # Answers before Python (answers.py): an output whose inputs have at most this many
+    # combinations is computed for each at build time and answered from that table at
+    # first paint; 0 turns it off. Front matter `precompute:` sets it per article.
+    precompute: int = _setting(
+        COMBINATIONS, lambda v: _whole(v) and v <= 10_000_000, "a whole number from 0"
+    )
+    # The most a page's tables may weigh, gzip-compressed, in bytes.
+    precompute_bytes: int = _setting(PAGE_BYTES, _whole, "a whole number of bytes")
+    # Bytes a first visit may download to start Python on a page (the runtime, the
+    # standard library's core, the page's packages) before the build warns.
+    first_visit_budget: int = _setting(8_000_000, _whole, "a whole number of bytes")
+    # Seconds of build time an article may spend on them (within its `timeout`).
+    precompute_seconds: float = _setting(
+        SECONDS, is_time_limit, f"a number of seconds above 0, at most {MAX_TIMEOUT:,}"
+    )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from .errors import Collector, rel
 from .model import FrontMatter, Source
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
-KNOWN_KEYS = {f.name for f in fields(FrontMatter)}  # adding a key to FrontMatter adds it here
+# Adding a key to FrontMatter adds it here (but for those `precompute:` sets).
+KNOWN_KEYS = {f.name for f in fields(FrontMatter)} - {"precompute_bytes", "precompute_seconds"}
 # Keys other site generators (Jekyll, Hugo) write, understood as what they mean here:
 # published: false is draft: true, permalink is the slug, author is authors, categories
 # are tags, excerpt or description is the summary.
@@ -289,6 +290,36 @@ def _aliased(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _precompute(value: Any) -> dict[str, Any] | None:
+    """Front matter ``precompute:`` as FrontMatter's fields, or None when it is wrong:
+    false, a number of combinations, or {combinations, bytes, seconds}."""
+
+    def whole(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10_000_000_000
+
+    if value is False:
+        return {"precompute": 0}
+    if whole(value):
+        return {"precompute": value}
+    if (
+        not isinstance(value, dict)
+        or not value
+        or set(value) - {"combinations", "bytes", "seconds"}
+    ):
+        return None
+    found: dict[str, Any] = {}
+    for key, name in (("combinations", "precompute"), ("bytes", "precompute_bytes")):
+        if key in value:
+            if not whole(value[key]):
+                return None
+            found[name] = value[key]
+    if "seconds" in value:
+        if not is_time_limit(value["seconds"]):
+            return None
+        found["precompute_seconds"] = float(value["seconds"])
+    return found
+
+
 def normalize_front_matter(
     data: dict[str, Any], key_lines: dict[str, int], where: str, problems: Collector
 ) -> FrontMatter | None:
@@ -376,6 +407,21 @@ def normalize_front_matter(
                 bad(key, f"a number of seconds above 0, at most {MAX_TIMEOUT:,}")
             else:
                 values[key] = float(data[key])
+    if "precompute" in data:
+        limits = _precompute(data["precompute"])
+        if limits is None:
+            bad(
+                "precompute",
+                "false, the most combinations of inputs to answer ahead, or a mapping of "
+                "combinations, bytes and seconds",
+            )
+        else:
+            values.update(limits)
+    if "runtime" in data:
+        if data["runtime"] == "none":
+            values["runtime"] = "none"
+        else:
+            bad("runtime", "none (a page answered only from its precomputed tables)")
     if "csp" in data:
         from .csp import check_extension
 

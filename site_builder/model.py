@@ -32,6 +32,14 @@ class FrontMatter:
     scripts: tuple[str, ...] = ()
     # Sources this article's Content-Security-Policy adds (csp.py), e.g. a video host's frames.
     csp: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Answers before Python (answers.py): the most combinations an output's inputs may
+    # have to be answered from a table (`precompute: false` is 0), the page's tables'
+    # budget in bytes and the seconds to spend on them; None: the site's.
+    precompute: int | None = None
+    precompute_bytes: int | None = None
+    precompute_seconds: float | None = None
+    # "none": this page has no Python runtime (its tables still answer); None: the site's.
+    runtime: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,7 @@ class Widget:
     source: str = ""  # source: true: the widget's own Markdown, shown beside it
     # presets: name -> {input: value}, each a button that sets those inputs at once
     presets: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    precompute: bool = True  # precompute: false: its outputs are answered by Python only
 
 
 @dataclass(frozen=True)
@@ -183,3 +192,4 @@ class Executed:
     rows: dict[str, list[dict[str, Any]]]  # rows input name -> rows
     deps: dict[str, str] = field(default_factory=dict)  # distribution -> version imported
     files: list[str] = field(default_factory=list)  # bundle files the browser's Python reads
+    answers: dict[str, Any] = field(default_factory=dict)  # computed ahead (answers.py)

@@ -254,3 +254,75 @@ def integrity(folder: Path) -> dict[str, str]:
     values = {name: sri(folder / name) for name in RUNTIME_FILES}
     write_atomically(record, json.dumps({"stamps": stamps, "sri": values}, sort_keys=True))
     return values
+
+
+def imports_of(sources: list[str]) -> set[str]:
+    """The top-level names of the modules *sources* (Python code) import absolutely."""
+    import ast
+
+    names: set[str] = set()
+    for text in sources:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(a.name.partition(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.partition(".")[0])
+    return names
+
+
+def page_stdlib(core: Path, rest: Path, sources: list[str]) -> bytes | None:
+    """The standard-library modules outside the core (ensure_stdlib) that a page's browser
+    code (*sources*) imports, and those they import in turn, as a zip of their entries in
+    the rest: a first visit fetches these instead of the whole rest (static/js/worker.js).
+    Only modules whose every file is in the rest are taken; what another path imports (a
+    package half in the core, an import nobody could see) is still fetched with the rest
+    when first imported. None when the page needs none of them."""
+    import io
+    import sysconfig
+    import zipfile
+
+    def top(name: str) -> str:
+        return name.split("/")[0].removesuffix(".pyc").removesuffix(".py")
+
+    with zipfile.ZipFile(core) as z:
+        in_core = {top(n) for n in z.namelist()}
+    with zipfile.ZipFile(rest) as z:
+        infos = [i for i in z.infolist() if top(i.filename) not in in_core]
+        only_rest = {top(i.filename) for i in infos}
+        # What they import, read from the build's own standard library's sources (the
+        # browser's may differ a little: what is missed is fetched with the rest).
+        folder = Path(sysconfig.get_paths()["stdlib"])
+        wanted: set[str] = set()
+        todo = sorted(imports_of(sources) & only_rest)
+        while todo:
+            name = todo.pop()
+            if name in wanted:
+                continue
+            wanted.add(name)
+            module = folder / f"{name}.py"
+            files = [module] if module.is_file() else sorted((folder / name).glob("**/*.py"))
+            texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+            todo += sorted((imports_of(texts) & only_rest) - wanted)
+        if not wanted:
+            return None
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as out:
+            names = []
+            for info in infos:
+                if top(info.filename) in wanted:
+                    out.writestr(info, z.read(info), compresslevel=9)
+                    if info.filename.endswith(".pyc"):
+                        dotted = info.filename.removesuffix(".pyc").replace("/", ".")
+                        names.append(dotted.removesuffix(".__init__"))
+            # The modules it holds, for the worker (which must not import zipfile: it is
+            # in the rest itself).
+            entry = zipfile.ZipInfo(PAGE_MODULES, (1980, 1, 1, 0, 0, 0))
+            out.writestr(entry, "\n".join(names))
+    return buf.getvalue()
+
+
+PAGE_MODULES = "_xw_page_modules.txt"  # in a page's zip: the modules it holds, a line each

@@ -582,7 +582,11 @@ def render_article_page(
     from .content import is_editor_file
 
     interactive = None
-    runtime = ctx.runtime
+    runtime = None if article.meta.runtime == "none" else ctx.runtime
+    answers = answer_tables(ctx, article, run)
+    if answers and not (runtime and run):  # no Python here: the tables answer alone
+        interactive = dict.fromkeys(INTERACTIVE_KEYS, "")
+        interactive.update(answers=answers, app=ctx.urls(ctx.assets["js/app.js"]))
     if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
         limit = ctx.config.runtime.browser_time_limit
         data = page_spec(article, run, limit)
@@ -613,10 +617,23 @@ def render_article_page(
             if runtime["integrity"]
             else "",
             "snapshot": snapshot,
-            "stdlib": runtime.get("stdlib", ""),
+            "stdlib": page_stdlib_urls(ctx, article, runtime.get("stdlib", ""), shipped),
             "worker": ctx.urls(ctx.assets["js/worker.js"]),
             "app": ctx.urls(ctx.assets["js/app.js"]),
+            "answers": answers,
+            # What starting Python downloads on a first visit (the page says it).
+            "weight": runtime.get("weight", 0) + int(shipped.get("image_size") or 0),
         }
+    budget = ctx.config.runtime.first_visit_budget
+    weight = int(interactive["weight"] or 0) if interactive else 0
+    if weight > budget:
+        problems.warn(
+            article.source.rel,
+            1,
+            f"a first visit to this page downloads {weight / 1e6:.1f} MB to start Python "
+            f"(the budget is {budget / 1e6:.1f} MB); its packages weigh the rest",
+            hint="fewer or smaller packages: or raise [runtime] first_visit_budget in site.toml",
+        )
     render_page(
         ctx,
         problems,
@@ -655,6 +672,63 @@ def render_article_page(
                     ctx.files.write(article.url + rel, path, article.source.rel)
                 except FileConflict as exc:
                     problems.error(article.source.rel, 0, str(exc))
+
+
+# What the article template reads of a page's interactive part (render_article_page).
+INTERACTIVE_KEYS = (
+    *("spec", "shared", "index_url", "origin", "image", "image_sha256", "lock", "packages"),
+    *("integrity", "snapshot", "stdlib", "worker", "app", "answers", "weight"),
+)
+
+
+def page_stdlib_urls(ctx: RenderContext, article: Article, stdlib: str, shipped: Any) -> str:
+    """The compiled standard library's URLs for *article*'s page: the core and the rest,
+    and, when its browser code imports modules of the rest, a zip of just those
+    (pyodide.page_stdlib), which a first visit fetches instead of the rest. A page with
+    packages fetches the rest at start anyway."""
+    if not stdlib or shipped.get("image"):
+        return stdlib
+    from .pyodide import PYODIDE_VERSION, ensure_stdlib, page_stdlib, runtime_dir
+
+    sources = [c.code for c in article.cells if c.browser]
+    if article.source.bundle:
+        sources += [
+            p.read_text(encoding="utf-8") for p in sorted(article.source.bundle.glob("*.py"))
+        ]
+    core, rest = ensure_stdlib(runtime_dir(ctx.config.root / ".cache"))
+    data = page_stdlib(core, rest, sources)
+    if data is None:
+        return stdlib
+    owner = f"pyodide@{PYODIDE_VERSION}"
+    name = ctx.files.hashed(f"_pyodide/{PYODIDE_VERSION}/stdlib-page.zip", data, owner)
+    return f"{stdlib} {ctx.urls(name)}"
+
+
+def answer_tables(ctx: RenderContext, article: Article, run: Executed | None) -> str:
+    """Write *article*'s tables of answers computed ahead (answers.py) beside its page;
+    return what the page needs to use them (``data-xw-answers``), or "" when it has none:
+    each file's address and the inputs it is indexed by, the file of each output, and the
+    inputs whose every output a table answers (their controls work at first paint)."""
+    files = run.answers.get("files", []) if run and run.answers else []
+    if not files:
+        return ""
+    urls, outputs = [], {}
+    for k, table in enumerate(files):
+        data = table["text"].encode()
+        urls.append(
+            ctx.urls(ctx.files.hashed(f"{article.url}answers.json", data, article.source.rel))
+        )
+        outputs.update({oid: k for oid in table["outputs"]})
+    from .cells import program_of
+
+    readers: dict[str, set[str]] = {}
+    for spec in program_of(article).outputs:
+        for name in spec["deps"]:
+            readers.setdefault(name, set()).add(spec["id"])
+    names = [i.name for w in article.widgets for i in w.inputs if not i.options.get("copy")]
+    ready = [n for n in names if readers.get(n, set()) <= outputs.keys()]
+    data = {"files": urls, "deps": [t["deps"] for t in files], "outputs": outputs, "inputs": ready}
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
 # A page of a rows input's rows, for readers without JavaScript: the site's own base

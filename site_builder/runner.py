@@ -28,10 +28,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from site_builder.pyodide import PYODIDE_VERSION
+from site_builder.pyodide import PYODIDE_VERSION, imports_of
 from site_builder.runtime.program import CellOutput, Failure, Program, RunResult
 
 OUTPUT_LIMIT = 200_000  # characters of printed output kept per cell
+BROWSER_ONLY = {"js", "pyodide", "pyodide_js", "micropip"}  # modules only the browser has
 
 
 class _Capped(io.StringIO):
@@ -323,8 +324,9 @@ class _Stop(Exception):
     """The run ends here; RunResult.error says why."""
 
 
-def run(program: Program, progress: Any) -> RunResult:
-    """Run *program* as the build and then as the browser will; see the module docstring."""
+def run(program: Program, progress: Any) -> tuple[RunResult, Any]:
+    """Run *program* as the build and then as the browser will; see the module docstring.
+    Returns the result and the browser's reactive Page (None when the run failed)."""
     result = RunResult()
 
     def mark(text: str) -> None:
@@ -338,16 +340,77 @@ def run(program: Program, progress: Any) -> RunResult:
         with _files_read(os.getcwd(), read):
             browser = _run_as_the_browser(program, result, mark)
     except _Stop:
-        return result
+        return result, None
     mark("outputs")
     from site_builder.runtime.reactive import Page
 
     with _files_read(os.getcwd(), read):
-        result.initial = Page(browser, program.inputs, program.outputs).measure_all()
+        page = Page(browser, program.inputs, program.outputs)
+        result.initial = page.measure_all()
     result.files = sorted(read)
     _explain_build_only_names(program, ns, result)
     result.deps = imported_distributions(program.bundle)
-    return result
+    return result, page
+
+
+def answer_ahead(program: Program, page: Any, result: RunResult, seconds: float) -> None:
+    """Phase 4: the answers the page gives before Python (site_builder/answers.py), within
+    *seconds*: an alarm stops a call that runs past them, so a slow output is left to the
+    browser's Python instead of failing the article. Bundle files read meanwhile are
+    given to the browser's Python too."""
+    import signal
+    import time
+
+    from site_builder import answers
+
+    limits = answers.Limits(**program.answers)
+    start = time.monotonic()
+
+    def time_up(signum: int, frame: Any) -> None:
+        raise answers.TimeUp
+
+    found: dict[str, Any] = {}
+    left: dict[str, str] = {}
+    # Browser code that imports the browser's own modules may answer differently there
+    # (try: import js ... except ImportError: ...): the build cannot answer for it.
+    sources = [c.code for c in program.cells if c.browser]
+    if program.bundle:
+        sources += [
+            p.read_text(encoding="utf-8") for p in sorted(Path(program.bundle).glob("*.py"))
+        ]
+    own = sorted(imports_of(sources) & BROWSER_ONLY)
+    why = f"its browser code imports {', '.join(own)}: it may answer otherwise in the browser"
+    if own or seconds <= 0:
+        why = why if own else "no time left for answers"
+        left = {o["id"]: why for o in program.outputs if o["deps"]}
+    else:
+        previous = signal.signal(signal.SIGALRM, time_up)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        read = set(result.files)
+        try:
+            try:
+                with _files_read(os.getcwd(), read), redirect_stdout(_Capped()):
+                    found, left = answers.precompute(
+                        page, result.rows, result.initial, limits, start + seconds
+                    )
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except answers.TimeUp:  # the alarm rang just as the work ended: keep what was found
+            pass
+        finally:
+            signal.signal(signal.SIGALRM, previous)
+        result.files = sorted(read)
+    spaces = {
+        n: answers.input_space(s, result.rows.get(n), limits.combinations)
+        for n, s in page.inputs.items()
+    }
+    domains = {n: s.domain for n, s in spaces.items() if not isinstance(s, str)}
+    files, too_large = answers.files(found, domains, limits.bytes)
+    result.answers = {
+        "files": files,
+        "left": {**left, **too_large},
+        "seconds": round(time.monotonic() - start, 2),
+    }
 
 
 def _explain_build_only_names(program: Program, ns: dict[str, Any], result: RunResult) -> None:
@@ -558,8 +621,11 @@ def _run_as_the_browser(program: Program, result: RunResult, mark: Any) -> dict[
 
 def main() -> None:
     """``python -m site_builder.runner JOB RESULT LIMIT PARENT``: run the job in the box."""
+    import time
+
     from site_builder.sandbox import Supervisor, confine_writes, die_with_parent
 
+    started = time.monotonic()
     job_path, result_path, limit, parent = sys.argv[1:5]
     die_with_parent(int(parent))  # a build killed outright takes its cells with it
     program = Program.from_json(json.loads(Path(job_path).read_text(encoding="utf-8")))
@@ -574,13 +640,23 @@ def main() -> None:
         # Opened before the box closes: the only files outside it this process writes.
         progress = open(result_path + ".progress", "w", encoding="utf-8")  # noqa: SIM115
         result_file = open(result_path, "w", encoding="utf-8")  # noqa: SIM115
+        answers_file = open(result_path + ".answers", "w", encoding="utf-8")  # noqa: SIM115
         box = confine_writes(folders)
         _guard_writes(folders)
-        result = run(program, progress)
+        result, page = run(program, progress)
         result.box = box
         # NaN and ±inf are values a cell may export (the build reads them back exactly).
+        # The answers go to a file of their own, after the result: if computing them
+        # overran the article's time limit after all, the build still has the article.
         result_file.write(json.dumps(result.to_json(), default=str))
         result_file.close()
+        if page is not None and program.answers and not result.error:
+            progress.write("answers\n")
+            progress.flush()
+            left = float(limit) - (time.monotonic() - started)
+            answer_ahead(program, page, result, min(program.answers["seconds"], left * 0.8 - 1))
+            answers_file.write(json.dumps(result.answers))
+        answers_file.close()
         return 0
 
     status = Supervisor().run(cells, float(limit))

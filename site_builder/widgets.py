@@ -67,6 +67,7 @@ MARK_OPTIONS: dict[str, set[str]] = {
     "drag": {"label", "y"},
 }
 AXIS_OPTIONS = {"domain", "label", "scale"}
+WIDGET_KEYS = ("inputs", "outputs", "label", "presets", "id", "place", "source", "precompute")
 VAL_RE = re.compile(r"\\val\{")
 FIGURE_ID = re.compile(r"[A-Za-z][\w-]*")  # a widget's id:, as {ref}`name` names it
 
@@ -124,13 +125,26 @@ def parse_widget(
         return None
     before = len(problems.errors)
     for key, option in top.items():
-        if key not in ("inputs", "outputs", "label", "presets", "id", "place", "source"):
+        if key not in (
+            "inputs",
+            "outputs",
+            "label",
+            "presets",
+            "id",
+            "place",
+            "source",
+            "precompute",
+        ):
             problems.error(
                 where,
                 option.line,
                 f"unknown widget key '{key}'",
-                hint="a widget has id, label, place, source, inputs, outputs and presets",
+                hint="a widget has id, label, place, source, precompute, inputs, outputs "
+                "and presets",
             )
+    ahead = top["precompute"].value if "precompute" in top else True
+    if not isinstance(ahead, bool):
+        problems.error(where, top["precompute"].line, f"precompute: true or false, got {ahead!r}")
     shown = top["source"].value if "source" in top else False
     if not isinstance(shown, bool):
         problems.error(where, top["source"].line, f"source: true or false, got {shown!r}")
@@ -166,6 +180,7 @@ def parse_widget(
         str(place),
         f"```widget\n{text.rstrip()}\n```" if shown is True else "",
         presets,
+        ahead is not False,
     )
 
 
@@ -770,6 +785,10 @@ def input_spec(inp: Input) -> dict[str, Any]:
         o = inp.options
         numbers = [o.get("min", 0), o.get("step", 1), o["value"]]
         spec["integer"] = all(isinstance(v, int) and not isinstance(v, bool) for v in numbers)
+        # The grid of values the page can send (answers.py tables them).
+        spec.update({k: o[k] for k in ("min", "max", "step") if k in o})
+    if inp.type == "rows":
+        spec["key"] = str(inp.options["key"])
     return spec
 
 

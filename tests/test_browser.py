@@ -275,8 +275,10 @@ def test_runtime_blocked_leaves_the_page_readable(browser, example_url):
         assert "could not be downloaded" in seen(page, ".xw-status")
         assert text(page, "w0o1") == "0.500000"
         assert page.locator(".xw-rows-table tbody tr").count() == 891
-        assert page.is_disabled("#xw-in-x")  # a readout never moves without its figure
-        assert seen(page, "#widget-1 .xw-note").startswith("Not interactive: ")
+        # A readout never moves without its figure: what no table answers waits for Python.
+        assert page.is_disabled("#xw-in-w_age")
+        assert seen(page, "#widget-3 .xw-note").startswith("Not interactive: ")
+        assert page.is_enabled("#xw-in-x")  # the sigmoid explorer answers from its table
         assert page.errors == []
 
 
@@ -292,7 +294,7 @@ def test_a_damaged_runtime_ends_in_the_error_state(browser, example_url):
         page.goto(example_url + ARTICLE)
         page.wait_for_selector("html[data-xw-state=error]", state="attached", timeout=20_000)
         assert "pyodide.asm.wasm) did not compile" in seen(page, ".xw-status")
-        assert page.is_disabled("#xw-in-x")
+        assert page.is_disabled("#xw-in-w_age")
 
 
 FAULTS = """---
@@ -812,7 +814,7 @@ def test_a_reader_saving_data_loads_python_only_when_asking(browser, example_url
     page.wait_for_selector(".xw-status .xw-load", state="visible")
     page.wait_for_timeout(1000)
     assert fetched == []  # not a byte of Python yet
-    assert page.is_disabled("#xw-in-x") and "to save data" in seen(page, "#widget-1 .xw-note")
+    assert page.is_disabled("#xw-in-w_age") and "to save data" in seen(page, "#widget-3 .xw-note")
     page.click(".xw-status .xw-load")
     page.wait_for_selector(READY, state="attached", timeout=90_000)
     assert any(url.endswith("pyodide.asm.wasm.gz") for url in fetched)

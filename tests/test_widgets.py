@@ -28,7 +28,8 @@ def test_inputs_outputs_and_dependencies():
     )
     assert errors == []
     assert input_spec(widget.inputs[0]) == {
-        "name": "x", "type": "range", "value": 1, "integer": False  # step 0.5: floats
+        "name": "x", "type": "range", "value": 1, "integer": False,  # step 0.5: floats
+        "min": 0, "max": 2, "step": 0.5,  # its grid, for the tables of answers.py
     }  # fmt: skip
     whole = parse("inputs:\n  n: {type: range, min: 0, max: 9, step: 1, value: 3}\n")[0]
     assert input_spec(whole.inputs[0])["integer"] is True  # integer steps give ints

@@ -62,6 +62,9 @@ class Program:
     inputs: list[dict[str, Any]]  # widgets.input_spec: name, type, value, options
     outputs: list[dict[str, Any]]  # widgets.output_spec: id, type, line, deps, expressions
     rows: list[RowsSource]
+    # Limits of the answers the build computes ahead (site_builder/answers.py):
+    # {"combinations", "bytes", "seconds"}; empty when the article has none.
+    answers: dict[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -80,6 +83,7 @@ class Program:
             inputs=data["inputs"],
             outputs=data["outputs"],
             rows=[RowsSource(**r) for r in data["rows"]],
+            answers=data.get("answers", {}),
         )
 
     def for_browser(
@@ -146,6 +150,9 @@ class RunResult:
     # Bundle files (relative paths) the exec cells and outputs opened when the build ran
     # them as the browser will: the page gives the browser's Python the same files.
     files: list[str] = field(default_factory=list)
+    # Answers computed ahead (site_builder/answers.py): {"files": [{deps, outputs, text,
+    # size}], "left": {output id: why Python answers it}, "seconds": time spent}.
+    answers: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,4 +171,5 @@ class RunResult:
             box=data.get("box", 0),
             deps=dict(data.get("deps", {})),
             files=list(data.get("files", [])),
+            answers=dict(data.get("answers", {})),
         )

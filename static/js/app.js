@@ -11,16 +11,17 @@ const SCROLLER_NAMES = [
   ["*", "Output"],
 ];
 
-const article = document.querySelector("[data-xw-spec]");
+const article = document.querySelector("[data-xw-spec], [data-xw-answers]");
 const readable = makeReadable();
-readable.watch(document);
-bindChartTips();
-if (article) start(article);
 
 // One closure holds the page's state (the worker, what it computes, what waits): the
 // handlers below share it, which is why this function is longer than the others.
 function start(article) {
   const root = document.documentElement;
+  const answers = article.dataset.xwAnswers ? makeAnswers(JSON.parse(article.dataset.xwAnswers)) : null;
+  const python = Boolean(article.dataset.xwSpec); // a page with runtime = "none" has none
+  // Whether input NAME can move now: Python answers it, or tables answer all it changes.
+  const canMove = (name) => ready || Boolean(answers?.answers(name));
   /** @type {HTMLElement | null} */
   const statusEl = document.querySelector(".xw-status");
   /** @type {Map<string, HTMLElement>} */
@@ -49,8 +50,8 @@ function start(article) {
   const setStatus = (state, text) => showStatus(statusEl, state, text);
   const fail = (text) => {
     ready = false;
-    setStatus("error", text);
-    setInteractive(false, `Not interactive: ${text}`);
+    setStatus("error", answers ? `${text} The figures answered ahead still move.` : text);
+    setInteractive(canMove, `Not interactive: ${text}`);
   };
 
   // A worker; its messages are handled once it is the page's worker. A standby (started
@@ -115,8 +116,15 @@ function start(article) {
       } else {
         setStatus("ready", `Interactive again: Python restarted after an output ran over ${limit} s.`);
       }
-      setInteractive(true);
-      if (starts === 1) restore(false);
+      setInteractive(canMove);
+      if (starts === 1) {
+        // What the tables answered before Python was ready, Python is told now.
+        const changes = { ...current };
+        const names = Object.keys(changes);
+        const answered = answers ? answers.outputsOf(names).filter((id) => answers.lookup(id, current) !== undefined) : [];
+        if (names.length) send(changes, answered);
+        restore(false);
+      }
       if (starts > 1) {
         // A new worker knows only the build's values: give it the reader's, then redo
         // every output the old one may have left half done (the stopped ones aside).
@@ -124,6 +132,11 @@ function start(article) {
         if (Object.keys(changes).length) send(changes);
         const redo = [...outputs.keys()].filter((id) => !stopped.has(id));
         worker.postMessage({ type: "compute", outputs: redo });
+      }
+    } else if (msg.type === "progress") {
+      if (!ready && starts === 1 && root.dataset.xwState === "loading") {
+        const of = article.dataset.xwWeight ? ` of ${megabytes(Number(article.dataset.xwWeight))}` : "";
+        setStatus("loading", `${answers ? "The figures answered ahead move now; l" : "L"}oading Python: ${megabytes(msg.bytes)}${of}…`);
       }
     } else if (msg.type === "computing") {
       clearTimeout(watchdog);
@@ -141,7 +154,9 @@ function start(article) {
       const el = outputs.get(msg.output);
       if (el) delete el.dataset.busy;
       if (!stopped.has(msg.output)) {
-        applyResults(outputs, { [msg.output]: msg.result });
+        // A table answers for the reader's latest values; Python's result may be older.
+        const result = answers?.lookup(msg.output, current) ?? msg.result;
+        applyResults(outputs, { [msg.output]: result });
         touched.add(msg.output);
       }
     } else if (msg.type === "idle") {
@@ -173,7 +188,7 @@ function start(article) {
       showStopped(el, `Stopped after ${limit} s: this output's Python ran too long.`, () => retry(id));
     }
     worker.terminate();
-    setInteractive(false, "Restarting Python: an output ran too long…");
+    setInteractive((name) => Boolean(answers?.answers(name)), "Restarting Python: an output ran too long…");
     setStatus("loading", `An output ran over ${limit} s and was stopped; restarting Python…`);
     clearTimeout(standbyTimer);
     const next = standby;
@@ -194,22 +209,56 @@ function start(article) {
     worker.postMessage({ type: "compute", outputs: [id] });
   }
 
-  function send(changes) {
+  // *answered*: outputs a table answered already, which Python need not compute.
+  function send(changes, answered = []) {
     lastSent = nextId++;
     Object.assign(current, changes);
-    worker.postMessage({ type: "update", id: lastSent, changes, skip: [...stopped] });
+    worker.postMessage({ type: "update", id: lastSent, changes, skip: [...stopped, ...answered] });
+  }
+
+  // The outputs that read one of *names*, answered from their tables for the current
+  // values (the tables are fetched first when they are not in yet); returns those answered
+  // at once.
+  function answerAhead(names) {
+    if (!answers) return [];
+    const ids = answers.outputsOf(names);
+    const answer = () => {
+      const found = ids.flatMap((id) => {
+        const result = answers.lookup(id, current);
+        return result === undefined || stopped.has(id) ? [] : [[id, result]];
+      });
+      applyResults(outputs, Object.fromEntries(found));
+      for (const [id] of found) touched.add(id);
+      return found.map(([id]) => id);
+    };
+    const now = answer();
+    if (now.length < ids.length) {
+      const asked = lastSent;
+      answers
+        .load(names)
+        .then(() => {
+          answer();
+          if (!ready && asked === lastSent) finished(); // Python is not there to say so
+        })
+        .catch((err) => console.warn(`answers: ${err.message || err}`));
+    }
+    return now;
   }
 
   // *preview*: a hover that shows a value without choosing it; never announced. The
   // worker takes in new values between two outputs, so every change goes at once.
   function change(name, value, preview = false) {
-    if (!ready) return;
+    if (!canMove(name)) return;
     root.dataset.xwPending = "true";
     if (!preview) {
       clearTimeout(settleTimer);
       settleTimer = setTimeout(announce, SETTLE_MS);
     }
-    send({ [name]: value });
+    current[name] = value;
+    if (!ready) lastSent = nextId++; // the tables' answers are this update
+    const answered = answerAhead([name]);
+    if (ready) send({ [name]: value }, answered);
+    else if (answered.length === answers?.outputsOf([name]).length) finished();
   }
 
   // Once the reader's input has settled and its results are in, tell screen readers
@@ -249,7 +298,7 @@ function start(article) {
   function restore(all) {
     const params = new URLSearchParams(location.search);
     for (const name of inputNames) {
-      if (params.has(name) || all) setInput(name || "", params.get(name));
+      if ((params.has(name) || all) && canMove(name || "")) setInput(name || "", params.get(name));
     }
   }
   function bindButtons() {
@@ -269,6 +318,14 @@ function start(article) {
 
   // Test and debugging hook: recompute every output in the browser without touching the page.
   window.xw = {
+    // Every output a table answers, for the values the inputs have now (tests compare
+    // them with renderAll: the same program in the browser's Python).
+    answered: async () => {
+      if (!answers) return {};
+      const ids = answers.outputsOf([...inputNames].map((n) => n || ""));
+      await answers.load([...inputNames].map((n) => n || ""));
+      return Object.fromEntries(ids.map((id) => [id, answers.lookup(id, current)]));
+    },
     renderAll: () =>
       new Promise((resolve) => {
         const id = nextId++;
@@ -277,12 +334,27 @@ function start(article) {
       }),
   };
 
+  const weight = article.dataset.xwWeight ? ` (${megabytes(Number(article.dataset.xwWeight))})` : "";
   const load = () => {
-    setInteractive(false, "Loading Python to make this figure interactive…");
-    setStatus("loading", "Loading Python to make the figures interactive…");
+    setInteractive(canMove, `Loading Python${weight} to make this figure interactive…`);
+    setStatus("loading", answers ? `The figures answered ahead move now; loading Python${weight} for the rest…` : `Loading Python${weight} to make the figures interactive…`);
     launch();
   };
-  for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change, () => ready);
+  for (const box of document.querySelectorAll("[data-xw-input]")) bindInput(box, change, canMove);
+  if (answers) {
+    // A table is fetched when the reader first reaches for one of its inputs: hovering or
+    // focusing its widget, or an adjustable number in the text.
+    const reach = (e) => {
+      const from = /** @type {Element} */ (e.target).closest?.(".xw-widget, [data-xw-adjust]");
+      if (!from) return;
+      const names = from.matches("[data-xw-adjust]")
+        ? [/** @type {HTMLElement} */ (from).dataset.xwAdjust || ""]
+        : [...from.querySelectorAll("[data-xw-input]")].map((el) => /** @type {HTMLElement} */ (el).dataset.xwInput || "");
+      answers.load(names).catch(() => {});
+    };
+    for (const type of ["pointerover", "focusin", "touchstart"]) document.addEventListener(type, reach, { passive: true });
+    restore(false); // a shared link's values, where the tables can answer them
+  }
   bindButtons();
   window.addEventListener("popstate", () => restore(true));
   for (const el of document.querySelectorAll("[data-xw-adjust]")) if (el instanceof HTMLElement) bindAdjustable(el);
@@ -290,11 +362,16 @@ function start(article) {
   // only when asked for, by the button or by reaching for a figure; unless an earlier
   // visit loaded it here (its snapshot is saved, and its files are in the HTTP cache).
   const offer = () => {
-    setInteractive(false, "Python is not loaded yet, to save data: use “Load Python” above, or click a figure.");
-    setStatus("static", "Figures show the values they were built with.");
-    offerToLoad(statusEl, load);
+    setInteractive(canMove, `Python${weight} is not loaded yet, to save data: use “Load Python” above, or click a figure.`);
+    setStatus("static", answers ? "The figures answered ahead move; the others show the values they were built with." : "Figures show the values they were built with.");
+    // Reaching for a figure loads Python only where a table does not answer it.
+    const needs = (widget) => [...widget.querySelectorAll("[data-xw-input]")].some((el) => !canMove(/** @type {HTMLElement} */ (el).dataset.xwInput || ""));
+    offerToLoad(statusEl, load, needs);
   };
-  if (!savingData()) load();
+  if (!python) {
+    setInteractive(canMove, "This figure shows the values it was built with: this page loads no Python.");
+    setStatus("static", "Interactive without Python: the figures answer from values computed when the site was built.");
+  } else if (!savingData()) load();
   else loadedBefore(new URL(article.dataset.xwRuntime || "", location.href).href).then((before) => (before ? load() : offer()));
 }
 
@@ -322,7 +399,7 @@ function savingData() {
 }
 
 // A "Load Python" button in the status line; the first click on a figure does the same.
-function offerToLoad(statusEl, load) {
+function offerToLoad(statusEl, load, needs = (_widget) => true) {
   const button = make("button", { className: "xw-load", textContent: "Load Python" }, { type: "button" });
   let started = false;
   const go = () => {
@@ -333,25 +410,47 @@ function offerToLoad(statusEl, load) {
   };
   button.addEventListener("click", go);
   statusEl?.append(" ", button);
-  for (const widget of document.querySelectorAll(".xw-widget")) widget.addEventListener("pointerdown", go, { once: true });
+  for (const widget of document.querySelectorAll(".xw-widget")) if (needs(widget)) widget.addEventListener("pointerdown", go, { once: true });
 }
 
 // Inputs work only while Python can answer them, so that a readout never moves without
 // its figure: before (and while Python restarts, or after it failed) they are disabled and
 // each widget's note says why.
+// *on*: true, false, or a function of an input's name (answers before Python: a table
+// answers every output of some inputs, whose controls then work without Python).
 function setInteractive(on, note = "") {
-  for (const control of document.querySelectorAll("[data-xw-input] input, [data-xw-input] select, [data-xw-input] button, .xw-buttons button")) {
-    if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement || control instanceof HTMLButtonElement) {
-      control.disabled = !on;
+  const can = typeof on === "function" ? on : () => on;
+  let all = true;
+  for (const box of document.querySelectorAll("[data-xw-input]")) {
+    const moves = can(/** @type {HTMLElement} */ (box).dataset.xwInput || "");
+    all &&= moves;
+    for (const control of box.querySelectorAll("input, select, button")) {
+      if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement || control instanceof HTMLButtonElement) control.disabled = !moves;
     }
   }
-  for (const el of document.querySelectorAll(".xw-note")) {
-    if (!(el instanceof HTMLElement)) continue;
-    el.hidden = on;
-    if (note) el.textContent = note;
+  for (const widget of document.querySelectorAll(".xw-widget")) {
+    const names = [...widget.querySelectorAll("[data-xw-input]")].map((el) => /** @type {HTMLElement} */ (el).dataset.xwInput || "");
+    const moves = names.every((name) => can(name));
+    for (const button of widget.querySelectorAll(".xw-buttons button")) {
+      const preset = /** @type {HTMLElement} */ (button).dataset.xwSet;
+      const sets = preset ? Object.keys(JSON.parse(preset)) : names;
+      /** @type {HTMLButtonElement} */ (button).disabled = !sets.every((name) => can(name));
+    }
+    const el = widget.querySelector(".xw-note");
+    if (el instanceof HTMLElement) {
+      el.hidden = moves;
+      if (note) el.textContent = note;
+    }
   }
-  for (const el of document.querySelectorAll(".xw-adjust[role=slider]")) el.setAttribute("aria-disabled", String(!on));
-  document.documentElement.dataset.xwInteractive = String(on);
+  for (const el of document.querySelectorAll(".xw-adjust[role=slider]")) {
+    el.setAttribute("aria-disabled", String(!can(/** @type {HTMLElement} */ (el).dataset.xwAdjust || "")));
+  }
+  document.documentElement.dataset.xwInteractive = String(all);
+}
+
+// A size in bytes as a reader reads it: "5.5 MB", "830 KB".
+function megabytes(bytes) {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} KB`;
 }
 
 // An output the watchdog stopped: its error says so, with a button to compute it again.
@@ -534,11 +633,11 @@ function decimals(step) {
   return text.includes(".") ? text.split(".")[1].length : 0;
 }
 
-function bindInput(box, change, isReady) {
+function bindInput(box, change, canMove) {
   const name = box.dataset.xwInput;
   const type = box.dataset.xwType;
   if (type === "rows") {
-    bindRows(box, name, change, isReady).catch((err) => console.warn(`rows input ${name}: ${err.message || err}`));
+    bindRows(box, name, change, canMove).catch((err) => console.warn(`rows input ${name}: ${err.message || err}`));
     return;
   }
   if (type === "button") return bindPress(box, name, change);
@@ -758,7 +857,7 @@ function snapToGrid(input, value) {
 const ROW_OVERSCAN = 8;
 const ROW_REMS = 2; // the height of an option, as .xw-rows-option sets it
 
-async function bindRows(box, name, change, isReady) {
+async function bindRows(box, name, change, canMove) {
   const response = await fetch(box.dataset.xwRows);
   if (!response.ok) return; // the plain table stays
   const [first, ...chunks] = (await response.text()).split("\n");
@@ -868,7 +967,7 @@ async function bindRows(box, name, change, isReady) {
   }
 
   function choose(i) {
-    if (i === undefined || i === null || !isReady()) return;
+    if (i === undefined || i === null || !canMove(name)) return;
     chosen = i;
     const at = view.indexOf(i);
     if (at >= 0) reveal(at);
@@ -940,7 +1039,7 @@ async function bindRows(box, name, change, isReady) {
   linkRow(name, String(keys[chosen]));
   // The address may name a row (a shared link); the page's restore may have come first.
   const wanted = new URLSearchParams(location.search).get(name);
-  if (wanted !== null && isReady()) setInput(name, wanted, box);
+  if (wanted !== null && canMove(name)) setInput(name, wanted, box);
 }
 
 // The controls of input NAME (more than one when it is placed in several widgets).
@@ -1200,3 +1299,148 @@ function bindChartTips() {
     if (svg) show(svg, null);
   });
 }
+
+// Answers before Python (site_builder/answers.py): the build computed every output whose
+// inputs have a small, finite space for each combination of their values, in tables
+// beside the page (outputs that read the same inputs share one). *spec* is the page's
+// data-xw-answers: each file's address and the inputs it is indexed by, each output's
+// file, and the inputs whose every output a table answers. A file is fetched the first
+// time the reader reaches for one of its inputs (or the address names one); an answer is
+// then a lookup and a join.
+function makeAnswers(spec) {
+  /** @type {Promise<any>[]} */
+  const fetching = [];
+  /** @type {any[]} */
+  const tables = [];
+  const ready = new Set(spec.inputs);
+  const filesOf = (name) => spec.deps.flatMap((deps, k) => (deps.includes(name) ? [k] : []));
+  const load = (k) => {
+    fetching[k] ||= fetch(spec.files[k])
+      .then((response) => {
+        if (!response.ok) throw new Error(`${spec.files[k]} answered ${response.status}`);
+        return response.json();
+      })
+      .then((data) => {
+        tables[k] = readTable(data);
+        return tables[k];
+      });
+    return fetching[k];
+  };
+  return {
+    /** Whether every output that reads input *name* is answered by a table. */
+    answers: (name) => ready.has(name),
+    /** Whether output *id* has a table. */
+    has: (id) => id in spec.outputs,
+    /** The outputs with a table that read one of *names*. */
+    outputsOf: (names) => Object.keys(spec.outputs).filter((id) => spec.deps[spec.outputs[id]].some((d) => names.includes(d))),
+    /** Fetch the tables indexed by one of *names*; resolves when they are in. */
+    load: (names) => Promise.all([...new Set(names.flatMap(filesOf))].map(load)),
+    /** Output *id*'s result for the inputs' *values* (name -> value as the page sends it),
+     * or undefined: no table, not fetched yet, or values it does not hold. */
+    lookup(id, values) {
+      const table = tables[spec.outputs[id]];
+      return table ? table.result(id, values) : undefined;
+    },
+  };
+}
+
+// One table file (answers.files): its inputs' spaces and its outputs' entries.
+function readTable(data) {
+  const spaces = new Map();
+  for (const [name, domain] of Object.entries(data.inputs)) {
+    if (domain.grid) {
+      const [min, step, count] = domain.grid;
+      spaces.set(name, { count, first: domain.first, at: (v) => gridIndex(Number(v), min, step, count) });
+    } else {
+      const keys = new Map(domain.keys.map((key, i) => [String(key), i]));
+      spaces.set(name, { count: domain.keys.length, first: domain.first, at: (v) => keys.get(String(v)) });
+    }
+  }
+  const outputs = new Map(Object.entries(data.outputs).map(([id, table]) => [id, readEntries(table)]));
+  const deps = Object.keys(data.inputs);
+  return {
+    result(id, values) {
+      const entries = outputs.get(id);
+      if (!entries) return undefined;
+      let combination = 0;
+      for (const name of deps) {
+        const space = spaces.get(name);
+        const k = name in values ? space.at(values[name]) : space.first; // not moved yet
+        if (k === undefined) return undefined;
+        combination = combination * space.count + k;
+      }
+      return entries(combination);
+    },
+  };
+}
+
+// The position of *value* on the grid min + k * step, or undefined when it is off it.
+function gridIndex(value, min, step, count) {
+  const k = Math.round((value - min) / step);
+  if (!Number.isFinite(value) || Object.is(value, -0) || k < 0 || k >= count) return undefined;
+  return Math.abs(min + k * step - value) <= Math.abs(step) * 1e-6 ? k : undefined;
+}
+
+// One output's entries (answers.encode_results): returns combination -> its result.
+function readEntries(table) {
+  const index = new Int32Array(table.i.length);
+  let entry = -1;
+  for (let c = 0; c < table.i.length; c++) index[c] = entry += table.i[c] + 1;
+  const groups = [];
+  let first = 0;
+  for (const group of table.g) {
+    groups.push({ first, group, columns: null });
+    first += group.n;
+  }
+  const texts = new Map(); // entries already joined, by number
+  const text = (n) => {
+    let found = texts.get(n);
+    if (found !== undefined) return found;
+    let at = null;
+    for (const g of groups) if (g.first <= n) at = g;
+    if (!at) return "";
+    const { group } = at;
+    if (group.d) {
+      const [base, prefix, suffix, middle] = group.d;
+      const whole = base >= 0 ? text(base) : "";
+      found = whole.slice(0, prefix) + middle + whole.slice(whole.length - suffix);
+    } else {
+      at.columns ||= group.c.map((column) => columnValues(column, group.c));
+      const row = n - at.first;
+      let c = 0;
+      found = group.t.map((part) => (part === null ? at.columns[c++][row] : part)).join("");
+    }
+    if (texts.size > 64) texts.clear(); // a bounded memory of recent entries
+    texts.set(n, found);
+    return found;
+  };
+  return (combination) => (combination < index.length ? JSON.parse(text(index[combination])) : undefined);
+}
+
+// A column of tokens as its texts (answers._column): numbers written with d decimals
+// ("n") or with trailing zeros dropped ("z") as steps between them, few distinct texts
+// ("k"), plain texts ("s"), or another column of the group ("r").
+function columnValues(column, all) {
+  const [kind, a, b] = column;
+  if (kind === "r") return columnValues(all[a], all);
+  if (kind === "k") return b.map((k) => a[k]);
+  if (kind === "s") return a;
+  let n = 0;
+  return b.map((step) => {
+    n += step;
+    return fixedText(n, a, kind === "z");
+  });
+}
+
+// The number n / 10**places with *places* decimals, as text (answers._fixed).
+function fixedText(n, places, strip) {
+  const digits = String(Math.abs(n)).padStart(places + 1, "0");
+  let text = places ? `${digits.slice(0, -places)}.${digits.slice(-places)}` : digits;
+  if (strip && places) text = text.replace(/\.?0+$/, "");
+  return (n < 0 ? "-" : "") + text;
+}
+
+// Started last, once every constant of this module is defined.
+readable.watch(document);
+bindChartTips();
+if (article) start(article);

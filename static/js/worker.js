@@ -53,7 +53,26 @@ async function drain() {
 // that decoded it already (Content-Encoding) is noticed by the missing gzip magic, and a
 // site without the .gz (or another origin) gets the file itself.
 const PACKED = /\/(pyodide\.asm\.wasm|image\.[0-9a-f]+\.bin)$/;
-const plainFetch = self.fetch.bind(self);
+// Every response's bytes are counted as they arrive, so the page can show the download's
+// progress while Python loads ("progress" messages, at most every 200 ms).
+let received = 0;
+let told = 0;
+const counted = (response) => {
+  if (!response.body || !response.ok) return response;
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      received += chunk.byteLength;
+      if (performance.now() - told > 200) {
+        told = performance.now();
+        post({ type: "progress", bytes: received });
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  return new Response(response.body.pipeThrough(counter), { status: response.status, statusText: response.statusText, headers: response.headers });
+};
+const originalFetch = self.fetch.bind(self);
+const plainFetch = async (input, init) => counted(await originalFetch(input, init));
 self.fetch = async (input, init) => {
   const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url, location.href);
   if (url.origin !== location.origin || !PACKED.test(url.pathname)) return plainFetch(input, init);
@@ -168,6 +187,23 @@ async function start(loadPyodide, options, modules, image, imageBytes, stdlib, s
   if (stdlib) options = { ...options, stdLibURL: stdlib[0] };
   const rest = stdlib && image ? fetchBytes(stdlib[1], `the standard library (${stdlib[1]})`) : null;
   rest?.catch(() => {}); // awaited below
+  // The modules of the rest this page's code imports (pyodide.page_stdlib), fetched while
+  // Pyodide starts and put in place after any snapshot, which other pages share.
+  const own = stdlib?.[2] && !rest ? fetchBytes(stdlib[2], `the page's standard-library modules (${stdlib[2]})`) : null;
+  own?.catch(() => {}); // awaited below
+  const withOwn = async (py) => {
+    if (!own) return py;
+    const path = `/lib/${new URL(stdlib[2]).pathname.split("/").pop()}`;
+    py.FS.writeFile(path, await own, { canOwn: true });
+    // zipimport, not zipfile: zipfile is in the rest itself.
+    py.runPython(`
+import sys, zipimport, _xw_stdlib
+names = zipimport.zipimporter(${JSON.stringify(path)}).get_data("_xw_page_modules.txt")
+sys.path.insert(1, ${JSON.stringify(path)})
+_xw_stdlib.REST = _xw_stdlib.REST - set(names.decode().split())  # found on sys.path now
+`);
+    return py;
+  };
   const withRest = async (py) => {
     if (rest) py.FS.writeFile(REST, await rest, { canOwn: true });
     // Fetched on first use from its URL, or already in place at REST ("").
@@ -185,7 +221,7 @@ async function start(loadPyodide, options, modules, image, imageBytes, stdlib, s
     }
   }
   if (restored) {
-    const py = await withRest(restored);
+    const py = await withOwn(await withRest(restored));
     const bytes = await imageBytes;
     if (bytes) installImage(py, bytes); // its files, for what the snapshot did not import
     await installShared(py);
@@ -215,7 +251,7 @@ for name in ${JSON.stringify([...modules, "site_builder.runtime.reactive"])}:
     py.registerJsModule("js", self);
     if (snapshot) saveSnapshot(key, options.indexURL, snapshot); // not awaited: Python goes on
   }
-  return { py, snapshot: false };
+  return { py: await withOwn(py), snapshot: false };
 }
 
 // The article's pure-Python packages: one image of their files, bytecode included

@@ -1,8 +1,9 @@
 // Types the page's scripts (static/js) rely on beyond the DOM library, for the type check
 // `make test` runs (jsconfig.json); kept out of static/ so that it is never published.
 interface Window {
-  /** For tests and debugging: recompute every output in the browser. */
-  xw: { renderAll: () => Promise<unknown> };
+  /** For tests and debugging: recompute every output in the browser's Python; every
+   * output a table answers, for the inputs' current values. */
+  xw: { renderAll: () => Promise<unknown>; answered: () => Promise<Record<string, unknown>> };
 }
 
 interface Navigator {
