@@ -44,6 +44,25 @@ def parse_sources(
     return check_articles(config, candidates, problems, plan.taken_slugs(candidates)), warnings
 
 
+def draft_packages(plan: Plan, built: list[Article]) -> list[tuple[str, ...]]:
+    """The `packages:` of the sources a build without drafts left out (drafts, read from
+    their front matter): the lock keeps their sets for when they are published."""
+    done = {a.source.rel for a in built}
+    found = []
+    for source in plan.sources:
+        if source.rel in done:
+            continue
+        quiet = Collector()
+        text = content.read_text(source.path, source.rel, quiet)
+        split = content.split_front_matter(text, source.rel, quiet) if text is not None else None
+        if split is None:
+            continue
+        meta = content.normalize_front_matter(split[0], split[1], source.rel, quiet)
+        if meta is not None and meta.draft and meta.packages:
+            found.append(meta.packages)
+    return found
+
+
 MORE = "<!--more-->"
 
 

@@ -20,6 +20,7 @@ found it, before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import answers, content
-from .articles import newest_first, parse_sources
+from .articles import draft_packages, newest_first, parse_sources
 from .cache import now as cache_clock
 from .cache import prune
 from .config import CONFIG_NAME, SiteConfig, config_line
@@ -53,6 +54,10 @@ from .state import Changes, State, StateDamaged, Summary, discard
 # Heavy modules (Jinja2, Python-Markdown, Pygments) are imported where they are used, so a
 # build that finds nothing changed never loads them.
 log = logging.getLogger(__name__)
+
+
+class InterruptedAfterWrite(KeyboardInterrupt):
+    """Interrupted once the new site was in place, before its state was saved."""
 
 
 @dataclass
@@ -219,7 +224,10 @@ def _build(
     if state is None or config.runtime.packages or any(a.meta.packages for a in changed):
         from .packages import resolve_articles
 
-        packages, package_sets = resolve_articles(config, changed, state is None, problems)
+        draft_sets = draft_packages(plan, changed) if state is None and not drafts else []
+        packages, package_sets = resolve_articles(
+            config, changed, state is None, problems, draft_sets
+        )
     problems.raise_if_errors()
     lock_changed = bool(packages and packages.changed)
 
@@ -296,7 +304,12 @@ def _build(
             scans=new_scans,
             gone_pages=gone_pages,
         )
-        save_state(state_dir, state, changes, problems)
+        try:
+            save_state(state_dir, state, changes, problems)
+        except KeyboardInterrupt:  # the site is written: say so, and forget the state
+            with contextlib.suppress(OSError):
+                discard(state_dir)
+            raise InterruptedAfterWrite from None
     log.info("built %d articles (%d changed)", article_count, len(changed))
     return BuildResult(
         ctx.files,

@@ -4,6 +4,7 @@ place that prints."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -19,13 +20,17 @@ def _config(args: argparse.Namespace):
     return load_config(Path(args.root).resolve(), overrides)
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def cmd_build(args: argparse.Namespace, relock: bool = False) -> int:
+    from dataclasses import replace
+
     from .build import build, preview_dir
     from .errors import BuildError
 
     start = time.perf_counter()
     try:
         config = _config(args)
+        if relock:  # every package set resolved anew; the lock is replaced only on success
+            config = replace(config, runtime=replace(config.runtime, relock=True))
         result = build(
             config,
             drafts=args.drafts,
@@ -140,7 +145,12 @@ def cmd_import_jekyll(args: argparse.Namespace) -> int:
         print(f"error: {source} has no _posts/ or _config.yml: not a Jekyll site", file=sys.stderr)
         return 1
     root = Path(args.root).resolve()
-    report = import_jekyll(source, root)
+    from .errors import BuildError
+
+    content_dir = "content"
+    with contextlib.suppress(BuildError):  # a broken site.toml: the import says so itself
+        content_dir = _config(args).content_dir
+    report = import_jekyll(source, root, content_dir)
     for line in report.lines():
         print(line)
     print("next: `make build` builds it and names, at its line, anything left to do")
@@ -149,23 +159,14 @@ def cmd_import_jekyll(args: argparse.Namespace) -> int:
 
 def cmd_lock(args: argparse.Namespace) -> int:
     """Resolve every package set again (the newest versions the requirements allow) with
-    a full build; the old lock comes back if that build fails."""
-    import os
-
+    a full build. The lock file is replaced only when that build succeeds, in one atomic
+    step; a failed or interrupted build leaves it as it was."""
     from .packages import LOCK_NAME
 
-    lock = Path(args.root).resolve() / LOCK_NAME
-    kept = lock.with_name(LOCK_NAME + ".previous")
-    if lock.exists():
-        os.replace(lock, kept)
     args.full, args.drafts, args.no_wait = True, False, False
-    code = cmd_build(args)
-    if kept.exists():
-        if code == 0:
-            kept.unlink()
-        else:
-            os.replace(kept, lock)
-            print(f"{LOCK_NAME} was left as it was", file=sys.stderr)
+    code = cmd_build(args, relock=True)
+    if code != 0:
+        print(f"{LOCK_NAME} was left as it was", file=sys.stderr)
     return code
 
 
@@ -219,8 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except KeyboardInterrupt:
-        print("interrupted; the previous output was left as it was", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        from .build import InterruptedAfterWrite
+
+        if isinstance(exc, InterruptedAfterWrite):
+            print(
+                "interrupted after the new site was written; its build state was not saved, "
+                "so the next build is a full one",
+                file=sys.stderr,
+            )
+        else:
+            print("interrupted; the previous output was left as it was", file=sys.stderr)
         return 130
 
 

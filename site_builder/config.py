@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .answers import COMBINATIONS, PAGE_BYTES, SECONDS
 from .content import MAX_TIMEOUT, is_editor_file, is_time_limit
@@ -87,6 +87,8 @@ class RuntimeConfig:
     precompute_seconds: float = _setting(
         SECONDS, is_time_limit, f"a number of seconds above 0, at most {MAX_TIMEOUT:,}"
     )
+    # Not a setting: `site-builder lock` asks the build to resolve every package set anew.
+    relock: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,17 @@ class SiteConfig:
 def passthrough_files(config: SiteConfig) -> list[tuple[str, Path]]:
     """(site path, file) of everything ``passthrough`` publishes, in order: the files of
     the listed folders and the listed files, editor and hidden files left out."""
+    from .paths import linked_inside
+
     found = []
     for entry in config.passthrough:
         path = config.root / entry.strip("/")
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
         for file in files:
+            # A link out of its folder (or into .git) is never published (paths.py);
+            # _check_passthrough says so when the configuration is read.
+            if not linked_inside(file, path if path.is_dir() else config.root, config.root):
+                continue
             rel = file.relative_to(config.root).as_posix()
             if not is_editor_file(file.name) and not any(
                 part.startswith(".") for part in rel.split("/")
@@ -257,9 +265,26 @@ def _check_passthrough(root: Path, values: dict[str, Any], text: str, problems: 
             problem = f"not one of the project's own folders ({parts[0]} is)"
         elif not (root / name).exists():
             problem = f"something that exists ({name} is not there)"
+        elif outside := _links_out(root, root / name):
+            problem = f"no symbolic link out of it or into .git ({outside} is one)"
         else:
             continue
         problems.error(CONFIG_NAME, line, f"'passthrough': {entry!r}: expected {problem}")
+
+
+def _links_out(root: Path, path: Path) -> str:
+    """The first file of a passthrough entry that is a link out of it (paths.py), or ""."""
+    from .paths import linked_inside
+
+    files = (
+        [path]
+        if not path.is_dir()
+        else sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink())
+    )
+    for file in files:
+        if not linked_inside(file, path if path.is_dir() else root, root):
+            return file.relative_to(root).as_posix()
+    return ""
 
 
 def _check_base_url(base_url: str, text: str, problems: Collector) -> None:
@@ -280,9 +305,16 @@ def _check_base_url(base_url: str, text: str, problems: Collector) -> None:
             "page, the feed and the sitemap",
             hint="remove the 'user:secret@' part",
         )
-    elif parts.query or parts.fragment or ".." in parts.path.split("/") or "//" in parts.path:
+    elif (
+        parts.query
+        or parts.fragment
+        or not re.fullmatch(r"(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)*/?", parts.path)
+        or any(unquote(p) in (".", "..") for p in parts.path.split("/"))
+        or not re.fullmatch(r"[A-Za-z0-9.-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?", parts.netloc)
+    ):
         problems.error(
             CONFIG_NAME,
             line,
-            f"'base_url': the path must be a plain folder like /repo/, got {parts.path!r}",
+            f"'base_url': expected a host and a plain folder like /repo/ (no spaces, '%', "
+            f"'..'), got {base_url!r}",
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import Collector, rel
 from .model import FrontMatter, Source
+from .paths import escaped, linked_inside
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
 # Adding a key to FrontMatter adds it here (but for those `precompute:` sets).
@@ -86,7 +87,6 @@ def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Sou
     if not content_dir.is_dir():
         problems.error(rel(content_dir, root), 0, "content folder not found")
         return sources
-    project = str(root.resolve())
     prefix = rel(content_dir, root)
     # (absolute folder, path inside content/, inside a bundle?)
     stack: list[tuple[str, str, bool]] = [(str(content_dir), "", False)]
@@ -101,17 +101,15 @@ def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Sou
             if skipped := _skipped(entry):
                 problems.warn(f"{prefix}/{relative}", 0, f"{skipped}; skipped")
                 continue
-            if entry.is_symlink():
-                target = os.path.realpath(entry.path)
-                if not (target == project or target.startswith(project + os.sep)):
-                    problems.error(
-                        f"{prefix}/{relative}",
-                        0,
-                        f"symlink points outside the project (to {os.readlink(entry.path)}); "
-                        "refused",
-                        hint="copy the file into the project instead",
-                    )
-                    continue
+            if entry.is_symlink() and not linked_inside(Path(entry.path), content_dir, root):
+                problems.error(
+                    f"{prefix}/{relative}",
+                    0,
+                    f"symlink points outside the content folder, or into .git (to "
+                    f"{escaped(os.readlink(entry.path))}); refused",
+                    hint="copy the file into the content folder instead",
+                )
+                continue
             if entry.is_dir():
                 stack.append((entry.path, relative, in_bundle or bundle))
             elif entry.name.endswith(".md") and not (

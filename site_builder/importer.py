@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cache import write_atomically
 from .content import DATED_NAME, url_slug
 from .errors import Collector
+from .paths import escaped, is_special, linked_inside
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
 # Made by this builder from templates (or not needed): not copied, said so.
@@ -75,6 +77,7 @@ class Report:
     liquid: dict[str, int] = field(default_factory=dict)  # post -> constructs not run
 
     def lines(self) -> list[str]:
+        """The report, a line each; text from file names with control characters escaped."""
         out = [f"imported: {line}" for line in self.done]
         if self.liquid:
             total = sum(self.liquid.values())
@@ -84,7 +87,7 @@ class Report:
                 "`make build` names each at its line"
             )
         out += [f"left: {line}" for line in self.left]
-        return out
+        return [escaped(line) for line in out]
 
 
 def _front_matter(text: str) -> tuple[dict[str, Any], int] | None:
@@ -95,13 +98,26 @@ def _front_matter(text: str) -> tuple[dict[str, Any], int] | None:
     end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
     if end is None:
         return None
+    data = _yaml("\n".join(lines[1:end]))
+    return (data if isinstance(data, dict) else {}), end
+
+
+def _yaml(text: str) -> Any:
+    """YAML as the build reads it: bounded in size and in what its aliases expand to
+    (yamlsafe), None when it is not YAML or too large."""
     import yaml
 
+    from .yamlsafe import Loader, yaml_too_large
+
     try:
-        data = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError:
-        data = {}
-    return (data if isinstance(data, dict) else {}), end
+        if yaml_too_large(text, None):
+            return None
+        node = yaml.compose(text, Loader=Loader)
+        if node is None or yaml_too_large(text, node):
+            return None
+        return Loader(text).construct_document(node)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
 
 
 def _quoted(value: str) -> str:
@@ -150,7 +166,7 @@ def _import_post(
         report.left.append(f"{rel}: {target.name} is in content/ already; left as it was")
         return False
     slugs[slug] = rel
-    target.write_text(_with_keys(text, end, added), encoding="utf-8")
+    write_atomically(target, _with_keys(text, end, added))
     from .jekyll import convert
 
     problems = Collector()
@@ -180,11 +196,18 @@ def _site_toml(root: Path, config: dict[str, Any], passthrough: list[str], repor
     import json
     import tomllib
 
-    have = tomllib.loads(text) if text else {}
+    try:
+        have = tomllib.loads(text) if text else {}
+    except tomllib.TOMLDecodeError as exc:
+        report.left.append(f"site.toml is not valid TOML ({exc}); nothing added to it")
+        return
     lines, added = text.split("\n") if text else [], []
     head = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
     for key, value in wanted.items():
         if value in (None, ""):
+            continue
+        if not (isinstance(value, str) or key == "passthrough"):  # a date, a mapping…
+            report.left.append(f"_config.yml {key}: {value!r} is not text; not copied")
             continue
         shown = json.dumps(value, ensure_ascii=False)  # TOML strings and lists of them
         if key in have and have[key] != value:
@@ -193,8 +216,40 @@ def _site_toml(root: Path, config: dict[str, Any], passthrough: list[str], repor
             added.append(f"{key} = {shown}")
     if added:
         lines[head:head] = added
-        path.write_text("\n".join(lines) + ("" if text else "\n"), encoding="utf-8")
+        write_atomically(path, "\n".join(lines) + ("" if text else "\n"))
         report.done.append(f"site.toml: {', '.join(a.split(' =')[0] for a in added)}")
+
+
+def _files(folder: Path, source: Path, report: Report) -> list[Path]:
+    """The files under *folder*, walked without following links to folders (a loop ends
+    nowhere); a link to a file is taken only when it resolves inside the Jekyll site and
+    not into .git (paths.py), and FIFOs, sockets and devices are left (reading one could
+    block for ever). What is left is reported."""
+    import os
+
+    found: list[Path] = []
+    if not folder.is_dir():
+        return found
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        for d in list(dirs):
+            if (Path(top) / d).is_symlink():
+                dirs.remove(d)
+                report.left.append(
+                    f"{Path(top, d).relative_to(source)}: a link to a folder; not followed"
+                )
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(top) / name
+            rel = path.relative_to(source)
+            if not linked_inside(path, source):
+                report.left.append(
+                    f"{rel}: a link out of the Jekyll site (or into .git); not copied"
+                )
+            elif is_special(path):
+                report.left.append(f"{rel}: not a regular file (a FIFO or device); not copied")
+            else:
+                found.append(path)
+    return found
 
 
 def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Report:
@@ -204,18 +259,24 @@ def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Rep
     content.mkdir(parents=True, exist_ok=True)
     slugs: dict[str, str] = {}
     for folder, draft in (("_posts", False), ("_drafts", True)):
-        posts = sorted(p for p in (source / folder).rglob("*") if p.suffix in MARKDOWN)
+        posts = []
+        for p in _files(source / folder, source, report):
+            if p.suffix in MARKDOWN:
+                posts.append(p)
         moved = sum(_import_post(p, content, report, draft=draft, slugs=slugs) for p in posts)
         if moved:
             report.done.append(f"{moved} file(s) from {folder}/ into {content_dir}/")
     config: dict[str, Any] = {}
     for entry in sorted(source.iterdir()):
         name = entry.name
+        if not linked_inside(entry, source) or (is_special(entry) and not entry.is_dir()):
+            report.left.append(f"{name}: a link out of the Jekyll site, or not a file; not copied")
+            continue
         if name in ("_config.yml", "_config.yaml"):
-            import yaml
-
-            loaded = yaml.safe_load(entry.read_text(encoding="utf-8", errors="replace"))
+            loaded = _yaml(entry.read_text(encoding="utf-8", errors="replace"))
             config = loaded if isinstance(loaded, dict) else {}
+            if loaded is None:
+                report.left.append(f"{name}: not YAML this importer reads (or too large)")
         elif name in LEFT_FOLDERS and entry.is_dir():
             report.left.append(f"{name}/: {LEFT_FOLDERS[name]}")
         elif name.startswith((".", "_")) or name in TOOLING or name in ("_posts", "_drafts"):
@@ -232,9 +293,13 @@ def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Rep
             if target.exists():
                 report.left.append(f"{name}: is in the project already; left as it was")
             elif entry.is_dir():
-                shutil.copytree(entry, target)
+                for file in _files(entry, source, report):
+                    copied = target / file.relative_to(entry)
+                    copied.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(file, copied)
+                target.mkdir(exist_ok=True)
             else:
-                shutil.copy2(entry, target)
+                shutil.copyfile(entry, target)
             report.passthrough.append(name)
     if report.passthrough:
         report.done.append("published as they are (passthrough): " + ", ".join(report.passthrough))

@@ -36,6 +36,7 @@ from typing import Any
 
 from .cache import write_atomically
 from .errors import Collector
+from .paths import UnsafeName, file_name, hex_digest
 from .pyodide import PYODIDE_VERSION
 from .pyodide import _sha256 as file_sha256
 
@@ -92,6 +93,55 @@ class PackageSet:
     @property
     def imports(self) -> list[str]:
         return sorted({i for w in self.wheels for i in w.imports})
+
+
+MANIFEST = ".complete"  # in an unpacked wheel's folder: {path: SHA-256} of its files
+MAX_UNPACKED = 500_000_000  # bytes a wheel may unpack to
+
+
+def _manifest(folder: Path) -> dict[str, str] | None:
+    """{path: SHA-256} of every file under *folder* (but the manifest), or None."""
+    if not folder.is_dir():
+        return None
+    return {
+        p.relative_to(folder).as_posix(): file_sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def _read_manifest(folder: Path) -> dict[str, str] | None:
+    try:
+        found = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _read_sets(data: dict[str, Any]) -> dict[tuple[str, ...], PackageSet]:
+    """The package sets a lock file records, every name and hash checked before it can
+    become a path (paths.file_name): a lock is data, and may have been edited."""
+    files = {}
+    for f, w in dict(data.get("files", {})).items():
+        if not isinstance(w, dict):
+            raise TypeError(f"file {f!r}: expected a mapping")
+        strings = ("name", "version", "sha256", "source")
+        if any(not isinstance(w[k], str) for k in strings):
+            raise TypeError(f"file {f!r}: name, version, sha256 and source must be text")
+        files[file_name(f, "file")] = Wheel(
+            w["name"],
+            w["version"],
+            f,
+            hex_digest(w["sha256"], f"{f}'s sha256"),
+            w["source"],
+            tuple(str(d) for d in w["depends"]),
+            tuple(str(i) for i in w["imports"]),
+        )
+    sets = {}
+    for entry in data.get("sets", []):
+        requirements = tuple(str(r) for r in entry["requirements"])
+        sets[requirements] = PackageSet(requirements, tuple(files[n] for n in entry["files"]))
+    return sets
 
 
 def canonical(name: str) -> str:
@@ -151,7 +201,16 @@ class Distribution:
                     f"{lock}: made for {key} {data.get('info', {}).get(key)!r}, but the "
                     f"runtime (Pyodide {PYODIDE_VERSION}) is {self.info.get(key)!r}"
                 )
-        for name, entry in data["packages"].items():
+        try:
+            entries = dict(data["packages"])
+            for name, entry in entries.items():  # names from the lock become file paths
+                file_name(entry["file_name"], f"{lock}: {name}'s file_name")
+                hex_digest(entry["sha256"], f"{lock}: {name}'s sha256")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PackageError(
+                f"{lock}: not a pyodide-lock.json this build can use ({exc})"
+            ) from None
+        for name, entry in entries.items():
             ours = self.runtime_entries.get(name)
             if ours and ours["sha256"] != entry["sha256"]:
                 raise PackageError(
@@ -217,6 +276,7 @@ class Distribution:
 
     def fetch(self, wheel: Wheel, target: Path) -> None:
         """Copy or download *wheel* from the distribution to *target* (verified later)."""
+        file_name(wheel.file_name, "a wheel's file name")
         if self.folder is not None:
             path = self.folder / wheel.file_name
             if not path.is_file():
@@ -238,9 +298,18 @@ class Distribution:
 class Packages:
     """The project's lock, its cache of verified files, and resolution of new sets."""
 
-    def __init__(self, root: Path, runtime_lock: Path, source: str, remote: bool = False):
+    def __init__(
+        self,
+        root: Path,
+        runtime_lock: Path,
+        source: str,
+        remote: bool = False,
+        relock: bool = False,
+    ):
         """*remote*: pages load compiled packages from the distribution's server (CDN
-        mode), which checks them; the build then needs only their lock entries."""
+        mode), which checks them; the build then needs only their lock entries. *relock*:
+        resolve every set anew (`site-builder lock`); the file is replaced only when the
+        build that does it succeeds."""
         self.path = root / LOCK_NAME
         self.cache = root / ".cache" / "packages"
         self.dist = Distribution(runtime_lock, source, root)
@@ -248,7 +317,10 @@ class Packages:
         self.sets: dict[tuple[str, ...], PackageSet] = {}
         self.changed = False
         self.used: set[tuple[str, ...]] = set()
-        self._read()
+        if relock:
+            self.changed = True
+        else:
+            self._read()
 
     def _read(self) -> None:
         try:
@@ -263,24 +335,19 @@ class Packages:
             log.info("%s was written for another runtime; resolving again", LOCK_NAME)
             self.changed = True
             return
-        files = {
-            f: Wheel(
-                **{
-                    **w,
-                    "file_name": f,
-                    "depends": tuple(w["depends"]),
-                    "imports": tuple(w["imports"]),
-                }
-            )
-            for f, w in data.get("files", {}).items()
-        }
-        for entry in data.get("sets", []):
-            requirements = tuple(entry["requirements"])
-            wheels = tuple(files[n] for n in entry["files"])
-            for w in wheels:
+        try:
+            self.sets = _read_sets(data)
+        except UnsafeName as exc:
+            raise PackageError(f"{LOCK_NAME}: {exc}; refused") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise PackageError(
+                f"{LOCK_NAME} is not a lock file site-builder wrote (a hand or merge edit? "
+                f"{type(exc).__name__}: {exc}); fix it, or delete it and build again"
+            ) from None
+        for found in self.sets.values():
+            for w in found.wheels:
                 if w.source == "pyodide":
                     self._check_pyodide(w)
-            self.sets[requirements] = PackageSet(requirements, wheels)
 
     def _check_pyodide(self, wheel: Wheel) -> None:
         entry = self.dist.runtime_entries.get(wheel.name)
@@ -516,14 +583,24 @@ class Packages:
             return self._store(wheel, target)
 
     def unpacked(self, wheel: Wheel) -> Path:
-        """The wheel unpacked once (a pure-Python wheel is importable as its files)."""
+        """The wheel unpacked once (a pure-Python wheel is importable as its files). Its
+        files are checked against the manifest written when it was unpacked every time it
+        is used: a file changed, added or removed in the cache unpacks it again."""
         folder = self.cache / "unpacked" / wheel.sha256[:16]
-        if not (folder / ".complete").is_file():
+        recorded = _read_manifest(folder)
+        if recorded is None or _manifest(folder) != recorded:
+            log.info("unpacking %s", wheel.file_name)
             staging = folder.with_name(f".{folder.name}.{os.getpid()}")
             shutil.rmtree(staging, ignore_errors=True)
             with zipfile.ZipFile(self.file(wheel)) as z:
-                z.extractall(staging)
-            (staging / ".complete").write_text(wheel.file_name)
+                size = sum(i.file_size for i in z.infolist())
+                if size > MAX_UNPACKED:
+                    raise PackageError(
+                        f"{wheel.file_name} unpacks to {size / 1e6:,.0f} MB (at most "
+                        f"{MAX_UNPACKED / 1e6:,.0f} MB); refused"
+                    )
+                z.extractall(staging)  # zipfile drops '..' and leading '/' from names
+            (staging / MANIFEST).write_text(json.dumps(_manifest(staging)), encoding="utf-8")
             shutil.rmtree(folder, ignore_errors=True)
             os.replace(staging, folder)
         return folder
@@ -537,10 +614,15 @@ class Packages:
         tag = hashlib.sha256(IMAGE_SCRIPT.read_bytes() + PYODIDE_VERSION.encode()).hexdigest()
         key = hashlib.sha256((tag + found.key).encode()).hexdigest()[:16]
         path = self.cache / "images" / f"image-{key}.bin"
+        digest = path.with_name(path.name + ".sha256")
+        if path.is_file() and digest.is_file() and file_sha256(path) == digest.read_text().strip():
+            return path  # checked on every use: a damaged image is made again, never shipped
         if path.is_file():
-            return path
+            log.warning("%s in the package cache is damaged; making it again", path)
         args = [str(IMAGE_SCRIPT), str(runtime), "", *[str(self.file(w)) for w in wheels]]
-        return _made_by_node(path, args, "compiling the packages")
+        made = _made_by_node(path, args, "compiling the packages")
+        write_atomically(digest, file_sha256(made) + "\n")
+        return made
 
     def build_env(self, found: PackageSet) -> dict[str, Any]:
         """What the build-time runner needs: the unpacked pure-Python wheels (first on
@@ -677,11 +759,17 @@ def front_matter_line(path: Path, key: str) -> int:
 
 
 def resolve_articles(
-    config: Any, articles: list[Any], full: bool, problems: Collector
+    config: Any,
+    articles: list[Any],
+    full: bool,
+    problems: Collector,
+    drafts: list[tuple[str, ...]] | None = None,
 ) -> tuple[Packages | None, dict[str, PackageSet]]:
     """The package set of every article with Python (the site's packages plus its own),
     resolved or read from the lock; a problem names the declaration's file and line.
-    A *full* build saw every article: sets nobody uses leave the lock."""
+    A *full* build saw every article: sets nobody uses leave the lock, but for those of
+    *drafts* (their requirements: a build without drafts keeps what they will need).
+    ``[runtime] relock`` (`site-builder lock`): every set is resolved anew."""
     from .config import CONFIG_NAME, config_line
     from .pyodide import RuntimeMissing, ensure_runtime
 
@@ -700,7 +788,9 @@ def resolve_articles(
         runtime = ensure_runtime(config.root / ".cache")
         cdn = config.runtime.source == "cdn"
         lock = runtime / "pyodide-lock.json"
-        packages = Packages(config.root, lock, config.runtime.packages_source, cdn)
+        packages = Packages(
+            config.root, lock, config.runtime.packages_source, cdn, config.runtime.relock
+        )
     except (RuntimeMissing, PackageError) as exc:
         problems.error(*where(wanted[0] if wanted else None), str(exc))
         return None, {}
@@ -719,5 +809,6 @@ def resolve_articles(
                 hint="install those versions for the build (pip install NAME==VERSION)",
             )
     if full and not problems.errors:
+        packages.used.update(normalize([*site, *d]) for d in drafts or [])
         packages.prune()
     return packages, sets

@@ -11,6 +11,7 @@ is needed for that; this module decides.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import importlib.util
@@ -311,7 +312,8 @@ def save_state(state_dir: Path, state: State | None, changes: Changes, problems:
         else:
             create(state_dir, changes)
     except (OSError, sqlite3.Error) as exc:
-        discard(state_dir)
+        with contextlib.suppress(OSError):  # a folder that refuses writes refuses this too
+            discard(state_dir)
         problems.warn(
             str(state_dir),
             0,

@@ -26,6 +26,7 @@ from .errors import Collector, Diagnostic
 from .model import Article, Executed
 from .output import MARKER, MARKER_TEXT, FileConflict, SiteFiles
 from .parallel import parallel_map
+from .paths import linked_inside
 from .pyodide import PYODIDE_VERSION
 from .runtime.views import HTML
 from .urls import Urls
@@ -660,6 +661,16 @@ def render_article_page(
                 and not is_editor_file(path.name)
             ):
                 rel = path.relative_to(article.source.bundle).as_posix()
+                content_dir, root = ctx.config.path("content_dir"), ctx.config.root
+                if not linked_inside(path, content_dir, root):  # paths.py: one link policy
+                    problems.error(
+                        _rel(path, root),
+                        0,
+                        "a symbolic link to a file outside the content folder (or into "
+                        ".git): not published",
+                        hint="copy the file into the bundle instead",
+                    )
+                    continue
                 if article.url + rel in ctx.files.owners:  # the page, its spec or data
                     problems.error(
                         _rel(path, ctx.config.root),

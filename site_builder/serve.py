@@ -8,6 +8,7 @@ overlay while the server keeps running and serving the last good site.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -185,12 +186,52 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     }
 
 
-def make_handler(directory: Path, state: DevState) -> type[http.server.SimpleHTTPRequestHandler]:
+LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def host_allowed(header: str | None, host: str) -> bool:
+    """Whether a request's ``Host`` header names this server as the author reaches it: a
+    loopback name, or the address it was started on. A page on another site that points
+    its own domain at 127.0.0.1 (DNS rebinding) sends its own name, and is refused; with
+    ``--host 0.0.0.0`` the machine's addresses (IP literals) are allowed too."""
+    if not header:
+        return False
+    name = header.strip().lower()
+    if name.startswith("["):
+        name = name[: name.find("]") + 1]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    if name in LOOPBACK or name == host.lower():
+        return True
+    if host in ("0.0.0.0", "::", ""):
+        import ipaddress
+
+        with contextlib.suppress(ValueError):
+            ipaddress.ip_address(name.strip("[]"))
+            return True
+    return False
+
+
+def make_handler(
+    directory: Path, state: DevState, host: str = "127.0.0.1"
+) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(SiteHandler):
         def log_message(self, format: str, *args: object) -> None:
             log.debug(format, *args)
 
+        def do_HEAD(self) -> None:  # http.server API
+            if self._host_checked():
+                super().do_HEAD()
+
+        def _host_checked(self) -> bool:
+            if host_allowed(self.headers.get("Host"), host):
+                return True
+            self.send_error(403, "this preview answers only to localhost (Host header)")
+            return False
+
         def do_GET(self) -> None:  # http.server API
+            if not self._host_checked():
+                return
             if self.path == "/__dev/livereload.js":
                 self._send(LIVERELOAD_JS.encode(), "text/javascript")
             elif self.path == "/__dev/overlay.css":
@@ -249,7 +290,7 @@ def serve(
     state = DevState()
     folder = config.root / preview_dir(config)
     folder.mkdir(parents=True, exist_ok=True)
-    server = http.server.ThreadingHTTPServer((host, port), make_handler(folder, state))
+    server = http.server.ThreadingHTTPServer((host, port), make_handler(folder, state, host))
     # Locally the site is served at the root, whatever base path it is published under.
     base_url = f"http://{host}:{server.server_address[1]}/"
     rebuild(config.root, state, drafts, base_url)

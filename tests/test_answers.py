@@ -461,6 +461,34 @@ def test_a_site_without_a_runtime_answers_from_its_tables(browser, tmp_path):
         server.shutdown()
 
 
+@pytest.mark.browser
+def test_an_address_is_untrusted_input(browser, tmp_path):
+    """Values an input cannot take are ignored (the build's value kept) and the address
+    stays as the reader wrote it; good ones in the same address still apply."""
+    root = write_site(
+        tmp_path / "addr",
+        {"content/steps.md": NONE_SITE, "site.toml": 'title = "T"\n[runtime]\nsource = "none"\n'},
+    )
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            for query in ("?n=abc&unit=zzz&other=1", "?n=99&unit=", "?n=1e400&unit=%00"):
+                page.goto(url + "steps/" + query)
+                page.wait_for_selector("html[data-xw-interactive=true]", state="attached")
+                page.wait_for_timeout(700)  # past the settle time that writes the address
+                assert page.input_value("#xw-in-n") == "4"
+                assert page.is_checked("input[value=cm]")
+                assert _value(page, "w0o0") == "4.00 cm"
+                assert page.evaluate("location.search") == query
+            page.goto(url + "steps/?n=abc&unit=in")
+            _until(page, "() => document.documentElement.dataset.xwUpdates >= 1")
+            assert _value(page, "w0o0") == "10.16 cm"  # the good value applied
+            assert page.errors == []
+    finally:
+        server.shutdown()
+
+
 SPLIT_SITE = """---
 title: Split
 ---

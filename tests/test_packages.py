@@ -191,6 +191,26 @@ def test_a_damaged_cached_file_is_fetched_again(dateutil_site: Path, tmp_path: P
     assert tree(site) == tree(root / "_site")
 
 
+def test_damaged_images_and_unpacked_wheels_are_made_again_even_by_full(
+    dateutil_site: Path, tmp_path: Path
+) -> None:
+    """The package cache is checked when read, not only when written: a damaged image is
+    never shipped, a changed or added file of an unpacked wheel never imported."""
+    root = package_site(tmp_path / "site", {"content/months.md": ARTICLE})
+    shutil.copy(dateutil_site / packages.LOCK_NAME, root / packages.LOCK_NAME)
+    site = built(root)
+    shipped = tree(site)
+    image = next((root / ".cache" / "packages" / "images").glob("image-*.bin"))
+    image.write_bytes(image.read_bytes()[:-10] + b"0123456789")
+    unpacked = next((root / ".cache" / "packages" / "unpacked").glob("*/dateutil/__init__.py"))
+    unpacked.write_text("raise SystemExit('planted')\n")
+    (unpacked.parent / "sitecustomize.py").write_text("import os\n")
+    build(load_config(root), incremental=False)
+    assert tree(root / "_site") == shipped
+    assert "planted" not in unpacked.read_text()
+    assert not (unpacked.parent / "sitecustomize.py").exists()
+
+
 def test_requirements_are_checked_where_they_are_written(make_site) -> None:
     root = make_site(
         {

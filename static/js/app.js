@@ -107,6 +107,7 @@ function start(article) {
       if (msg.state === "error") fail(`Interactive figures are unavailable: ${msg.message}`);
       else if (starts === 1) setStatus(msg.state, msg.message); // a restart keeps saying why
     } else if (msg.type === "ready") {
+      clearTimeout(watchdog);
       ready = true;
       limit = msg.timeLimit || limit;
       if (starts === 1) {
@@ -133,6 +134,14 @@ function start(article) {
         const redo = [...outputs.keys()].filter((id) => !stopped.has(id));
         worker.postMessage({ type: "compute", outputs: redo });
       }
+    } else if (msg.type === "starting") {
+      // The article's exec cells run now: they are watched like any output (three times
+      // its limit: they are several), so a start that never ends says so and stops.
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        worker.terminate();
+        fail(`Python stopped: the article's start-up code ran over ${3 * msg.timeLimit} s.`);
+      }, 3000 * msg.timeLimit);
     } else if (msg.type === "progress") {
       if (!ready && starts === 1 && root.dataset.xwState === "loading") {
         const of = article.dataset.xwWeight ? ` of ${megabytes(Number(article.dataset.xwWeight))}` : "";
@@ -295,10 +304,15 @@ function start(article) {
   }
   // From the address: when the page is ready, and on the back and forward buttons (then an
   // input the address doesn't name goes back to the build's value).
+  // The address is the reader's (or whoever sent the link): a value its input cannot take
+  // is ignored, the input keeping its own, and the address is left as it was written.
   function restore(all) {
     const params = new URLSearchParams(location.search);
     for (const name of inputNames) {
-      if ((params.has(name) || all) && canMove(name || "")) setInput(name || "", params.get(name));
+      const value = params.get(name || "");
+      if ((value !== null || all) && canMove(name || "") && (value === null || acceptable(name || "", value))) {
+        setInput(name || "", value);
+      }
     }
   }
   function bindButtons() {
@@ -354,6 +368,22 @@ function start(article) {
     };
     for (const type of ["pointerover", "focusin", "touchstart"]) document.addEventListener(type, reach, { passive: true });
     restore(false); // a shared link's values, where the tables can answer them
+    // On a fast connection that is not saving data, the tables of the widgets on screen
+    // (or about to be) are fetched when the browser is idle, so the first move is a lookup.
+    if (!savingData() && "IntersectionObserver" in window) {
+      const near = new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting) continue;
+            near.unobserve(entry.target);
+            const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200));
+            idle(() => reach({ target: entry.target }));
+          }
+        },
+        { rootMargin: "25% 0px" },
+      );
+      for (const el of document.querySelectorAll(".xw-widget, [data-xw-adjust]")) near.observe(el);
+    }
   }
   bindButtons();
   window.addEventListener("popstate", () => restore(true));
@@ -1040,6 +1070,25 @@ async function bindRows(box, name, change, canMove) {
   // The address may name a row (a shared link); the page's restore may have come first.
   const wanted = new URLSearchParams(location.search).get(name);
   if (wanted !== null && canMove(name)) setInput(name, wanted, box);
+}
+
+// Whether input NAME's control can take *value* (text from the address) as it is.
+function acceptable(name, value) {
+  const box = /** @type {HTMLElement | undefined} */ (inputBoxes(name)[0]);
+  const type = box?.dataset.xwType;
+  const control = box?.querySelector("input, select");
+  if (!box) return false;
+  if (type === "range" || type === "number") {
+    const input = /** @type {HTMLInputElement} */ (control);
+    const n = Number(value);
+    const [min, max] = [input.min === "" ? -Infinity : Number(input.min), input.max === "" ? Infinity : Number(input.max)];
+    return value.trim() !== "" && Number.isFinite(n) && n >= min && n <= max;
+  }
+  if (type === "select") return [...(/** @type {HTMLSelectElement} */ (control)).options].some((o) => o.value === value);
+  if (type === "radio") return [...box.querySelectorAll("input[type=radio]")].some((r) => /** @type {HTMLInputElement} */ (r).value === value);
+  if (type === "checkbox" || type === "toggle") return value === "true" || value === "false";
+  if (type === "button") return /^\d{1,9}$/.test(value);
+  return true; // text, and rows (a key no row has changes nothing)
 }
 
 // The controls of input NAME (more than one when it is placed in several widgets).

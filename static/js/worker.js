@@ -360,6 +360,7 @@ async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: modu
   py.FS.chdir(HOME);
   const reactive = py.runPython("from site_builder.runtime import reactive\nreactive");
   const ns = reactive.new_namespace(spec.exports); // JSON text, read by Python as written
+  post({ type: "starting", timeLimit: spec.time_limit }); // the page's watchdog starts
   for (const cell of spec.cells) {
     // Pad with newlines so tracebacks name the Markdown file's own line numbers.
     py.runPython("\n".repeat(cell.line - 1) + cell.code, { globals: ns, filename: spec.article });
