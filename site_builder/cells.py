@@ -91,11 +91,14 @@ def rows_source(inp: Input) -> RowsSource:
 def _fingerprint(
     program: Program, bundle: Path | None, packages: dict[str, Any] | None = None
 ) -> str:
-    """Hash everything a run depends on that is known before it: the program, the bundle's
-    files (by path and content), the shared package and the runner, the Python
-    implementation and version, the Pyodide version (the browser check). What the cells
-    import is known only after the run: see installed_versions_match."""
-    h = hashlib.sha256(json.dumps(program.to_json(), sort_keys=True).encode())
+    """Hash everything a run depends on that is known before it: the program (its code,
+    not where it stands in the page), the bundle's files (by path and content) but the
+    article's own Markdown, the shared package and the runner, the Python implementation
+    and version, the Pyodide version (the browser check). So an edit to the prose,
+    headings or front matter reuses the run: only code the Python can see makes it run
+    again. What the cells import is known only after the run: installed_versions_match."""
+    code = _without_places(program.to_json())
+    h = hashlib.sha256(json.dumps(code, sort_keys=True).encode())
     h.update(f"{sys.implementation.name} {sys.version} pyodide {PYODIDE_VERSION}".encode())
     h.update(f"packages {packages['key'] if packages else ''}".encode())
     roots = [RUNTIME_DIR, *(Path(__file__).with_name(n) for n in ("runner.py", "answers.py"))]
@@ -108,9 +111,42 @@ def _fingerprint(
             else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         )
         for path in files:
+            if str(path) == program.article:  # the Markdown: its code is in the program
+                continue
             h.update(path.relative_to(root.parent).as_posix().encode() + b"\0")
             h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
+
+
+def _shadowing_modules(article: Article) -> list[Diagnostic]:
+    """A bundle module named like a module of the standard library (json.py) would
+    replace it, for the build's own code too: an error at that file, before anything runs."""
+    if not article.source.bundle:
+        return []
+    found = []
+    for path in sorted(article.source.bundle.glob("*.py")):
+        if path.stem in sys.stdlib_module_names:
+            found.append(
+                Diagnostic(
+                    str(Path(article.source.rel).parent / path.name),
+                    1,
+                    0,
+                    f"this module is named like the standard library's {path.stem!r}, which "
+                    "it would replace (at build time and in the browser)",
+                    hint=f"rename it, say to my_{path.stem}.py, and import that",
+                )
+            )
+    return found
+
+
+def _without_places(value: Any) -> Any:
+    """*value* (a program as JSON) without the lines and columns it was found at: moving
+    code down the page by editing the prose above it changes no result."""
+    if isinstance(value, dict):
+        return {k: _without_places(v) for k, v in value.items() if k not in ("line", "column")}
+    if isinstance(value, list):
+        return [_without_places(v) for v in value]
+    return value
 
 
 def installed_versions_match(deps: dict[str, str]) -> bool:
@@ -170,6 +206,8 @@ def run_article(
     program = dataclasses.replace(program_of(article), answers=answers or {})
     if program.empty:
         return RunResult(), []
+    if shadows := _shadowing_modules(article):
+        return None, shadows
     key = _fingerprint(program, article.source.bundle, packages)
     cache_file = entry_path(cache_dir / "cells", key, ".json") if cache_dir else None
     if cache_file and (cached := _load_cached(cache_file, key)) is not None:

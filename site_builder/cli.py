@@ -108,7 +108,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(f"error: {folder} already exists", file=sys.stderr)
         return 1
     folder.mkdir(parents=True)
-    title = args.title.replace('"', '\\"')
+    import json
+
+    title = json.dumps(args.title, ensure_ascii=False)[1:-1]  # a YAML double-quoted string
     (folder / "index.md").write_text(
         f'---\ntitle: "{title}"\ndate: {dt.date.today().isoformat()}\nsummary: ""\n'
         f"tags: []\ndraft: true\n---\n\nWrite here. A Python cell that runs at build time and "

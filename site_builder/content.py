@@ -98,6 +98,8 @@ def find_sources(root: Path, content_dir: Path, problems: Collector) -> list[Sou
         bundle = bool(inside) and "index.md" in names
         for entry in entries:
             relative = f"{inside}/{entry.name}" if inside else entry.name
+            if entry.name.startswith(".") and not entry.name.startswith(".#"):
+                continue  # hidden (.notes.md, .DS_Store): never an article, never published
             if skipped := _skipped(entry):
                 problems.warn(f"{prefix}/{relative}", 0, f"{skipped}; skipped")
                 continue
@@ -185,7 +187,7 @@ def read_text(path: Path, where: str, problems: Collector) -> str | None:
             hint="save the file as UTF-8",
         )
         return None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")  # old Mac too
 
 
 def split_front_matter(

@@ -659,6 +659,7 @@ def render_article_page(
                 and path != article.source.path
                 and "__pycache__" not in path.parts
                 and not is_editor_file(path.name)
+                and not _hidden(path.relative_to(article.source.bundle))
             ):
                 rel = path.relative_to(article.source.bundle).as_posix()
                 content_dir, root = ctx.config.path("content_dir"), ctx.config.root
@@ -690,6 +691,11 @@ INTERACTIVE_KEYS = (
     *("spec", "shared", "index_url", "origin", "image", "image_sha256", "lock", "packages"),
     *("integrity", "snapshot", "stdlib", "worker", "app", "answers", "weight"),
 )
+
+
+def _hidden(rel: Path) -> bool:
+    """A file in a hidden folder of a bundle, or hidden itself: never published."""
+    return any(part.startswith(".") for part in rel.parts)
 
 
 def page_stdlib_urls(ctx: RenderContext, article: Article, stdlib: str, shipped: Any) -> str:

@@ -375,6 +375,9 @@ def _check_input(
     elif kind in ("select", "radio"):
         options = values.get("options")
         if isinstance(options, list):
+            if any(not isinstance(v, str | int | float) or isinstance(v, bool) for v in options):
+                err("options", "select values must be strings or numbers (a list of them)")
+                return
             values["options"] = options = {v: str(v) for v in options}
         if not isinstance(options, dict) or not options:
             err("options", f"a {kind} needs 'options': a list, or a mapping of value to label")

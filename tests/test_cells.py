@@ -152,3 +152,46 @@ def test_cache_reuses_a_run_and_ignores_a_corrupt_entry(make_site, tmp_path):
         entry.write_text("{not json")
     fresh, diags = run(make_site, body, cache=True)
     assert diags == [] and fresh != first
+
+
+SLOW_ARTICLE = """---
+title: Slow
+---
+
+Some prose before the code.
+
+```python build
+import time
+time.sleep(1.5)
+total = sum(range(10))
+```
+
+The total is {py}`total`.
+
+![a figure](figure.png)
+"""
+
+
+def test_a_prose_edit_runs_no_python(make_site, monkeypatch):
+    """The cell cache is keyed by what the Python sees: prose, headings, front matter and
+    lines added above the code change the page, not the key; the code does."""
+    from site_builder import cells
+    from site_builder.build import build
+    from site_builder.config import load_config
+
+    root = make_site({"content/slow/index.md": SLOW_ARTICLE, "content/slow/figure.png": b"png"})
+    build(load_config(root))
+    runs = []
+    real = cells._run_in_box
+    monkeypatch.setattr(cells, "_run_in_box", lambda *a, **k: runs.append(1) or real(*a, **k))
+    page = root / "content" / "slow" / "index.md"
+    edited = SLOW_ARTICLE.replace(
+        "Some prose before the code.", "# A heading\n\nNew words,\nmore lines."
+    )
+    page.write_text(edited.replace("title: Slow", "title: Slow, renamed\nsummary: s"))
+    build(load_config(root))
+    html = (root / "_site" / "slow" / "index.html").read_text()
+    assert runs == [] and "New words" in html and "The total is 45" in html
+    page.write_text(edited.replace("range(10)", "range(11)"))
+    build(load_config(root))
+    assert runs == [1] and "The total is 55" in (root / "_site" / "slow" / "index.html").read_text()

@@ -335,3 +335,41 @@ def test_base_urls_that_break_links_are_errors_in_site_toml(make_site, url):
         build(load_config(root))
     assert caught.value.diagnostics[0].path == "site.toml"
     assert "base_url" in caught.value.diagnostics[0].message
+
+
+# --- earlier open cases: each a located error or simply right -----------------------------
+
+
+def test_earlier_hard_cases_build_or_fail_at_their_line(make_site, tmp_path):
+    from site_builder.cli import main
+
+    root = make_site(
+        {
+            "content/.notes.md": "not an article",
+            "content/mac.md": "---\rtitle: Old Mac\r---\r\rLine endings from 1999.\r",
+            "content/null.md": "---\ntitle: N\n---\n\n```python build\n"
+            "with open('/dev/null', 'w') as f:\n    f.write('gone')\n```\n",
+        }
+    )
+    build(load_config(root))
+    assert not (root / "_site" / "notes").exists() and not (root / "_site" / ".notes").exists()
+    assert "Line endings from 1999" in (root / "_site" / "mac" / "index.html").read_text()
+    assert main(["--root", str(root), "new", 'C:\\path "quoted"']) == 0
+    build(load_config(root), drafts=True)  # its front matter parses
+    lists = "inputs:\n  s: {type: select, options: [[1, 2], [3]]}\n"
+    (root / "content" / "lists.md").write_text(f"---\ntitle: L\n---\n\n```widget\n{lists}```\n")
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    [problem] = caught.value.diagnostics
+    assert (problem.path, problem.line) == ("content/lists.md", 7)
+    assert "strings or numbers" in problem.message
+    (root / "content" / "lists.md").unlink()
+    (root / "content" / "shadow").mkdir()
+    (root / "content" / "shadow" / "index.md").write_text(
+        "---\ntitle: S\n---\n\n```python build\nx = 1\n```\n"
+    )
+    (root / "content" / "shadow" / "json.py").write_text("x = 1\n")
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    found = {(d.path, d.line): d.message for d in caught.value.diagnostics}
+    assert "named like the standard library's 'json'" in found[("content/shadow/json.py", 1)]
