@@ -93,6 +93,15 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder is at *folder* now (device and inode), or None when there is none."""
+    try:
+        found = folder.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
 def rebuild(
     root: Path, state: DevState, drafts: bool, base_url: str, modified: set[str] | None = None
 ) -> SiteConfig | None:
@@ -131,6 +140,7 @@ def watch(
     base_url: str,
     stop: threading.Event,
     step_ms: int = 30,
+    ready: threading.Event | None = None,
 ) -> None:
     """Wait for the operating system to report a change to a source, then rebuild once.
 
@@ -138,7 +148,10 @@ def watch(
     an idle server costs nothing however many sources there are. Changes that arrive
     within *step_ms* of each other (a branch switch, an editor's save dance) make one
     rebuild. Editors' lock, swap and backup files, ``.git`` and caches are ignored; only
-    ``site.toml``, which editors may replace rather than rewrite, is checked by its stamp.
+    ``site.toml``, which editors may replace rather than rewrite, is checked by its stamp,
+    and the watched folders by theirs: a folder removed and made again (a branch switch, a
+    restored backup) is watched again, and rebuilt from. *ready* is set once the events
+    are being watched (the server's first build waits for it, so no save is missed).
     """
     from watchfiles import Change, DefaultFilter
     from watchfiles import watch as file_events
@@ -152,27 +165,41 @@ def watch(
     content = str(folders[0]) + os.sep
     settings = root / CONFIG_NAME
     seen = _stamp(settings)
-    for changes in file_events(
-        *[f for f in folders if f.is_dir()],
-        watch_filter=Sources(),
-        step=step_ms,
-        debounce=2000,
-        stop_event=stop,
-        rust_timeout=500,
-        yield_on_timeout=True,
-    ):
-        now = _stamp(settings)
-        if changes or now != seen:
-            # Files of the content folder that were only modified: the next build need
-            # not look for sources (a file added, deleted or elsewhere: it does).
-            modified: set[str] | None = {path for _, path in changes}
-            if now != seen or any(
-                kind != Change.modified or not path.startswith(content) or os.path.isdir(path)
-                for kind, path in changes
-            ):
-                modified = None
-            seen = now
-            rebuild(root, state, drafts, base_url, modified)
+    while not stop.is_set():
+        identities = [_identity(f) for f in folders]
+        for changes in file_events(
+            *[f for f in folders if f.is_dir()] or [root],
+            watch_filter=Sources(),
+            step=step_ms,
+            debounce=2000,
+            stop_event=stop,
+            rust_timeout=500,
+            yield_on_timeout=True,
+            recursive=any(f.is_dir() for f in folders),
+        ):
+            if ready is not None:
+                ready.set()
+            moved = [_identity(f) for f in folders] != identities
+            now = _stamp(settings)
+            if changes or now != seen or moved:
+                # Files of the content folder that were only modified: the next build need
+                # not look for sources (a file added, deleted or elsewhere: it does).
+                modified: set[str] | None = {path for _, path in changes}
+                if (
+                    now != seen
+                    or moved
+                    or any(
+                        kind != Change.modified
+                        or not path.startswith(content)
+                        or os.path.isdir(path)
+                        for kind, path in changes
+                    )
+                ):
+                    modified = None
+                seen = now
+                rebuild(root, state, drafts, base_url, modified)
+            if moved:
+                break  # watch the folders as they are now
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -293,11 +320,16 @@ def serve(
     server = http.server.ThreadingHTTPServer((host, port), make_handler(folder, state, host))
     # Locally the site is served at the root, whatever base path it is published under.
     base_url = f"http://{host}:{server.server_address[1]}/"
-    rebuild(config.root, state, drafts, base_url)
     stop = stop or threading.Event()
+    watching = threading.Event()
     threading.Thread(
-        target=watch, args=(config.root, state, drafts, base_url, stop), daemon=True
+        target=watch,
+        args=(config.root, state, drafts, base_url, stop),
+        kwargs={"ready": watching},
+        daemon=True,
     ).start()
+    watching.wait(5)  # a save made during the first build is then seen, and built
+    rebuild(config.root, state, drafts, base_url)
     server.daemon_threads = True
     print(
         f"serving a preview with drafts on http://{host}:{server.server_address[1]}/ "

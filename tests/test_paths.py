@@ -373,3 +373,32 @@ def test_earlier_hard_cases_build_or_fail_at_their_line(make_site, tmp_path):
         build(load_config(root))
     found = {(d.path, d.line): d.message for d in caught.value.diagnostics}
     assert "named like the standard library's 'json'" in found[("content/shadow/json.py", 1)]
+
+
+def test_charts_of_extreme_data_are_drawn_or_refused_with_a_reason():
+    from site_builder.runtime.charts import ChartError, chart
+    from site_builder.runtime.views import sparkline
+
+    spark = str(sparkline([1e308, -1e308, 0]))
+    assert "nan" not in spark and "inf" not in spark
+    with pytest.raises(ChartError, match="span more than a number can hold"):
+        chart([{"mark": "scatter", "data": [(1e308, 0), (-1e308, 1)]}])
+    with pytest.raises(ChartError, match="60,000 points"):
+        chart([{"mark": "scatter", "data": [(i, i) for i in range(60_000)]}])
+
+
+def test_the_dev_server_watches_a_content_folder_removed_and_restored(make_site, tmp_path):
+    import shutil
+
+    from tests.conftest import dev_server, read_event
+
+    root = make_site({"content/a.md": "---\ntitle: A\n---\n\nFirst.\n"})
+    with dev_server(root, "a/index.html") as (_, events):
+        shutil.move(root / "content", tmp_path / "away")
+        assert read_event(events)[0] == "failed"  # no content folder: said, not fatal
+        shutil.move(tmp_path / "away", root / "content")
+        assert read_event(events)[0] == "reload"
+        (root / "content" / "a.md").write_text("---\ntitle: A\n---\n\nSecond.\n")
+        assert read_event(events)[0] == "reload"
+        built = root / ".site-cache" / "preview" / "site" / "a" / "index.html"
+        assert "Second." in built.read_text()

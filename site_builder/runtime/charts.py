@@ -222,6 +222,11 @@ def _domain(
         if found is None:
             raise ChartError(f"the {name} axis has no finite values to span: give it a domain")
         lo, hi = found
+        if not math.isfinite(hi - lo):  # a span no float holds: scaling would give NaN
+            raise ChartError(
+                f"the {name} values span more than a number can hold (from {_label(lo)} "
+                f"to {_label(hi)}): give the {name} axis a domain, or leave such values out"
+            )
         if hi - lo < 1e-12:
             lo, hi = (lo / 2, hi * 2) if log else (lo - 1, hi + 1)
         elif pad and log:
@@ -374,6 +379,9 @@ def chart(
     )
 
 
+MAX_POINTS = 50_000  # data points one mark may draw
+
+
 def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
     kind = mark.get("mark")
     if kind not in MARKS:
@@ -406,6 +414,12 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
             cols = columns(mark["data"], [str(f) for f in fields + extra])
         except ChartError as exc:
             raise ChartError(f"mark {n + 1} ({kind}): {exc}") from None
+        if len(cols[0]) > MAX_POINTS:  # each point is text in the page, and in every redraw
+            raise ChartError(
+                f"mark {n + 1} ({kind}): {len(cols[0]):,} points would write about "
+                f"{len(cols[0]) * 70 / 1e6:,.0f} MB into the page (at most {MAX_POINTS:,}): "
+                "sample or bin the data first"
+            )
         p["xs"], p["ys"] = cols[0], _numbers(cols[1])
         p["y0"] = _numbers(cols[2]) if len(fields) == 3 else []
         rest = cols[len(fields) :]

@@ -250,11 +250,14 @@ def sparkline(values: Any) -> HTML:
     lo, hi = min(finite), max(finite)
     pad = 2.5  # room for the last value's dot
     step = (SPARK_WIDTH - 2 * pad) / max(len(ys) - 1, 1)
-    rise = (SPARK_HEIGHT - 2 * pad) / (hi - lo) if hi > lo else 0.0
+    # Halves keep a span such as -1e308 … 1e308 finite (its whole would be inf: NaN in the path).
+    rise = (SPARK_HEIGHT - 2 * pad) / 2 / (hi / 2 - lo / 2) if hi > lo else 0.0
 
     def at(k: int, y: float) -> tuple[float, float]:
         x = pad + step * k if len(ys) > 1 else SPARK_WIDTH / 2
-        return x, (SPARK_HEIGHT - pad - (y - lo) * rise if hi > lo else SPARK_HEIGHT / 2)
+        return x, (
+            SPARK_HEIGHT - pad - (y / 2 - lo / 2) * rise * 2 if hi > lo else SPARK_HEIGHT / 2
+        )
 
     runs: list[list[str]] = [[]]
     for k, y in _envelope(ys) if len(ys) > 4 * SPARK_BUCKETS else enumerate(ys):
