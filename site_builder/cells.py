@@ -430,6 +430,18 @@ def to_executed(
         html_cells.append(
             f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>' if parts else ""
         )
+    for inp in (i for w in article.widgets for i in w.inputs if not i.options.get("copy")):
+        if inp.name in result.exports:  # the page would set the input over the value
+            problems.append(
+                Diagnostic(
+                    article.source.rel,
+                    inp.line,
+                    0,
+                    f"input '{inp.name}' has the name of a value a cell exports: in the "
+                    "browser the input would replace it",
+                    hint="rename the input or the exported value",
+                )
+            )
     lines = {o.id: o.line for w in article.widgets for o in w.outputs}
     lines.update({f"p{i.index}": i.line for i in article.inlines})  # live prose
     for oid, res in result.initial.items():

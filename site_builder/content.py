@@ -212,7 +212,7 @@ def split_front_matter(
     yaml_text = "\n".join(lines[1:end])
     import yaml
 
-    from .yamlsafe import FAST_COMPOSER, FastLoader, Loader, yaml_too_large
+    from .yamlsafe import FAST_COMPOSER, FastLoader, Loader, structure_problem, yaml_too_large
 
     if too_large := yaml_too_large(yaml_text, None):
         problems.error(where, 2, f"front matter {too_large}")
@@ -226,7 +226,13 @@ def split_front_matter(
         if too_large := yaml_too_large(yaml_text, node):
             problems.error(where, 2, f"front matter {too_large}")
             return None
+        if found := structure_problem(node):
+            problems.error(where, found[0] + 2, f"front matter {found[1]}")
+            return None
         data = yaml.load(yaml_text, Loader=loader)  # safe loaders only
+    except RecursionError:
+        problems.error(where, 2, "front matter is nested too deeply to read")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1

@@ -20,9 +20,11 @@ Pyodide in the browser; this module only checks the options and writes the marku
 from __future__ import annotations
 
 import ast
+import builtins
 import hashlib
 import html
 import json
+import keyword
 import math
 import re
 from collections.abc import Callable
@@ -33,7 +35,7 @@ import yaml
 
 from .errors import Collector
 from .model import Input, Option, Output, Widget
-from .yamlsafe import WidgetLoader, yaml_too_large
+from .yamlsafe import WidgetLoader, structure_problem, yaml_too_large
 
 INPUT_TYPES: dict[str, set[str]] = {
     "range": {"min", "max", "step", "value", "label", "format", "keyboard_step", "play"},
@@ -67,6 +69,7 @@ MARK_OPTIONS: dict[str, set[str]] = {
     "drag": {"label", "y"},
 }
 AXIS_OPTIONS = {"domain", "label", "scale"}
+BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 WIDGET_KEYS = ("inputs", "outputs", "label", "presets", "id", "place", "source", "precompute")
 VAL_RE = re.compile(r"\\val\{")
 FIGURE_ID = re.compile(r"[A-Za-z][\w-]*")  # a widget's id:, as {ref}`name` names it
@@ -107,6 +110,9 @@ def parse_widget(
     line0 = open_line + 1  # the file line of the YAML's first line
     try:
         root = None if yaml_too_large(text, None) else yaml.compose(text, Loader=WidgetLoader)
+    except RecursionError:
+        problems.error(where, open_line, "this widget's YAML is nested too deeply to read")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.error(
@@ -118,6 +124,9 @@ def parse_widget(
         return None
     if too_large := yaml_too_large(text, root):
         problems.error(where, open_line, f"this widget's YAML {too_large}")
+        return None
+    if found := structure_problem(root):
+        problems.error(where, line0 + found[0], f"this widget's YAML {found[1]}")
         return None
     top = _options(root, line0) if root is not None else None
     if top is None:
@@ -244,8 +253,17 @@ def _parse_inputs(
     inputs = []
     for key_node, value_node in node.value:
         name, line = str(key_node.value), line0 + key_node.start_mark.line
-        if not name.isidentifier():
+        if not name.isidentifier() or keyword.iskeyword(name):
             problems.error(where, line, f"input name {name!r} is not a Python name")
+            continue
+        if name in BUILTIN_NAMES:  # set as a global, it would hide the builtin everywhere
+            problems.warn(
+                where,
+                line,
+                f"input name {name!r} is Python's own {name}(): every output calling it would "
+                "get the input's value instead",
+                hint=f"name the input otherwise, e.g. {name}_value",
+            )
             continue
         if isinstance(value_node, yaml.ScalarNode) and value_node.value == "same":
             # The input of that name from another widget, placed here too (articles.py

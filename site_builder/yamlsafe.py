@@ -84,3 +84,37 @@ def yaml_too_large(text: str, node: yaml.Node | None) -> str | None:
             stack.append((current, True))
             stack.extend((c, False) for c in children(current) if id(c) not in sizes)
     return None
+
+
+YAML_MAX_DEPTH = 64  # nesting levels: deeper is no front matter or widget anyone writes
+
+
+def structure_problem(node: yaml.Node | None) -> tuple[int, str] | None:
+    """(line, from 0, and what) of the first mapping holding one key twice (YAML lets the
+    later win silently) or of nesting deeper than YAML_MAX_DEPTH; None when neither."""
+    if node is None:
+        return None
+    stack: list[tuple[yaml.Node, int]] = [(node, 1)]
+    seen: set[int] = set()
+    while stack:
+        current, depth = stack.pop()
+        if id(current) in seen:  # an alias: checked where it was defined
+            continue
+        seen.add(id(current))
+        if depth > YAML_MAX_DEPTH:
+            return current.start_mark.line, f"is nested more than {YAML_MAX_DEPTH} levels deep"
+        if isinstance(current, yaml.MappingNode):
+            keys: dict[str, int] = {}
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    line = key.start_mark.line
+                    if key.value in keys:
+                        return line, (
+                            f"has the key {key.value!r} twice (lines {keys[key.value] + 1} and "
+                            f"{line + 1} of the block): say it once"
+                        )
+                    keys[key.value] = line
+                stack += [(key, depth + 1), (value, depth + 1)]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += [(child, depth + 1) for child in current.value]
+    return None

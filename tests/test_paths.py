@@ -402,3 +402,35 @@ def test_the_dev_server_watches_a_content_folder_removed_and_restored(make_site,
         assert read_event(events)[0] == "reload"
         built = root / ".site-cache" / "preview" / "site" / "a" / "index.html"
         assert "Second." in built.read_text()
+
+
+def test_yaml_with_a_key_twice_or_nested_too_deep_is_a_located_error(make_site):
+    deep = "a: " + "[" * 200 + "]" * 200
+    root = make_site(
+        {
+            "content/twice.md": "---\ntitle: A\ntags: [x]\ntitle: B\n---\n\nText.\n",
+            "content/deep.md": f"---\ntitle: D\n{deep}\n---\n\nText.\n",
+            "content/widget.md": "---\ntitle: W\n---\n\n```widget\ninputs:\n"
+            "  x: {type: range, min: 0, max: 1, value: 0, min: 1}\n```\n",
+        }
+    )
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    found = {(d.path, d.line): d.message for d in caught.value.diagnostics}
+    assert "the key 'title' twice" in found[("content/twice.md", 4)]
+    assert "nested" in found[("content/deep.md", 3)] or "nested" in found[("content/deep.md", 2)]
+    assert "the key 'min' twice" in found[("content/widget.md", 7)]
+
+
+def test_inputs_named_like_builtins_or_exports_are_said(make_site):
+    widget = (
+        "```widget\ninputs:\n  max: {type: range, min: 0, max: 3, value: 1}\n"
+        "  rate: {type: range, min: 0, max: 3, value: 1}\noutputs:\n  - value: rate\n```\n"
+    )
+    cell = "```python build export=rate\nrate = 2\n```\n\n"
+    root = make_site({"content/names.md": f"---\ntitle: N\n---\n\n{cell}{widget}"})
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    found = {(d.severity, d.line): d.message for d in caught.value.diagnostics}
+    assert "Python's own max()" in found[("warning", 11)]
+    assert "a value a cell exports" in found[("error", 12)]
