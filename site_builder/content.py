@@ -23,12 +23,17 @@ KNOWN_KEYS = {f.name for f in fields(FrontMatter)} - {"precompute_bytes", "preco
 # Keys other site generators (Jekyll, Hugo) write, understood as what they mean here:
 # published: false is draft: true, permalink is the slug, author is authors, categories
 # are tags, excerpt or description is the summary.
-ALIASES = {"published", "permalink", "author", "categories", "category", "excerpt", "description"}
+ALIASES = {
+    *("published", "permalink", "author", "categories", "category", "excerpt", "description"),
+    "redirect_from",
+}
 # Keys of Jekyll themes that say how the old site showed a post, and mean nothing here:
 # not worth a warning per post.
 THEME_KEYS = {"layout", "comments", "mathjax", "toc", "share"}
 
 
+# An old address: site-absolute, plain path segments, a folder or an .html file.
+ALIAS_RE = re.compile(r"/(?:[\w.~!$&'()*+,;=:@-]+/)*(?:[\w.~!$&'()*+,;=:@-]+\.html?)?")
 DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
 
@@ -282,6 +287,7 @@ def _aliased(data: dict[str, Any]) -> dict[str, Any]:
         ("author", "authors"),
         ("excerpt", "summary"),
         ("description", "summary"),
+        ("redirect_from", "aliases"),
     ):
         if alias in data and key not in data:
             data[key] = data[alias]
@@ -413,6 +419,14 @@ def normalize_front_matter(
                 bad(key, f"a number of seconds above 0, at most {MAX_TIMEOUT:,}")
             else:
                 values[key] = float(data[key])
+    if "aliases" in data:
+        found = _strings(data["aliases"])
+        if found is None or not all(
+            ALIAS_RE.fullmatch(a) and not {".", ".."} & set(a.split("/")) for a in found
+        ):
+            bad("aliases", "old addresses of this article, e.g. [/2016/05/31/rl/, /old.html]")
+        else:
+            values["aliases"] = found
     if "precompute" in data:
         limits = _precompute(data["precompute"])
         if limits is None:

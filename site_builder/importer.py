@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import write_atomically
-from .content import DATED_NAME, url_slug
+from .content import ALIAS_RE, DATED_NAME, url_slug
 from .errors import Collector
 from .paths import escaped, is_special, linked_inside
 
@@ -133,8 +133,80 @@ def _with_keys(text: str, end: int, added: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+# Jekyll's named permalink styles (its docs, "Permalinks"); "date" is its default.
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+
+
+def jekyll_address(style: str, data: dict[str, Any], stem: str, page: bool = False) -> str | None:
+    """The address Jekyll published a post (or, *page*, a root page) at: from the site's
+    permalink *style* (a name or a pattern), the file's front matter (its own
+    ``permalink``, ``categories``, ``date``, ``slug``) and its file name; None when it
+    cannot be known (a post without a date, a placeholder this does not know)."""
+    import datetime as dt
+
+    own = data.get("permalink")
+    pattern = PERMALINK_STYLES.get(style, style) or PERMALINK_STYLES["date"]
+    if isinstance(own, str) and own:
+        if ":" not in own:
+            return own if own.startswith("/") else "/" + own
+        pattern = own
+    if page:  # a page keeps its path: /about.html, or /about/ in a style ending with /
+        return f"/{stem}/" if pattern.endswith("/") else f"/{stem}.html"
+    dated = DATED_NAME.match(stem)
+    title = str(data.get("slug") or (dated[4] if dated else stem))
+    when = data.get("date")
+    if isinstance(when, dt.datetime):
+        when = when.date()
+    if not isinstance(when, dt.date):
+        when = dt.date(int(dated[1]), int(dated[2]), int(dated[3])) if dated else None
+    categories = data.get("categories", data.get("category", []))
+    if isinstance(categories, str):
+        categories = categories.split()
+    if not isinstance(categories, list):
+        categories = []
+    cats = list(dict.fromkeys(str(c).lower() for c in categories))
+    values: dict[str, str] = {
+        "categories": "/".join(cats),
+        "title": title,
+        "slug": url_slug(title),
+        "output_ext": ".html",
+    }
+    if when is not None:
+        week = when.isocalendar()
+        values |= {
+            "year": f"{when.year:04d}",
+            "short_year": f"{when.year % 100:02d}",
+            "month": f"{when.month:02d}",
+            "i_month": str(when.month),
+            "day": f"{when.day:02d}",
+            "i_day": str(when.day),
+            "y_day": f"{when.timetuple().tm_yday:03d}",
+            "week": f"{week[1]:02d}",
+            "short_day": when.strftime("%a"),
+        }
+    names = re.findall(r":([a-z_]+)", pattern)
+    if any(n not in values for n in names):
+        return None
+    for name in sorted(set(names), key=len, reverse=True):  # :i_month before :month
+        pattern = pattern.replace(f":{name}", values[name])
+    return "/" + re.sub(r"/{2,}", "/", pattern).lstrip("/")
+
+
 def _import_post(
-    path: Path, content: Path, report: Report, *, draft: bool, slugs: dict[str, str]
+    path: Path,
+    content: Path,
+    report: Report,
+    *,
+    draft: bool,
+    slugs: dict[str, str],
+    style: str = "date",
+    page: bool = False,
 ) -> bool:
     text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
     found = _front_matter(text)
@@ -158,6 +230,27 @@ def _import_post(
         added["date"] = f"{dated[1]}-{dated[2]}-{dated[3]}"
     if draft and "draft" not in data and "published" not in data:
         added["draft"] = "true"
+    # Where Jekyll published it: that address redirects here (aliases:), so links to the
+    # old blog keep working; any redirect_from it had is kept with it.
+    old = None if draft else jekyll_address(style, data, stem, page)
+    if isinstance(data.get("permalink"), str) and ":" in data["permalink"]:
+        added["slug"] = slug  # a pattern is no address here: the post's own slug is
+    kept = data.get("redirect_from") or []
+    aliases = [*([kept] if isinstance(kept, str) else kept if isinstance(kept, list) else [])]
+    if old and old != f"/{slug}/" and old not in aliases:
+        if ALIAS_RE.fullmatch(old) and ".." not in old.split("/"):
+            aliases.append(old)
+        else:
+            report.left.append(
+                f"{rel}: its old address {old} cannot be a static page; not redirected"
+            )
+    if (
+        aliases != (kept if isinstance(kept, list) else [kept] if kept else [])
+        and "aliases" not in data
+    ):
+        import json
+
+        added["aliases"] = json.dumps([str(a) for a in aliases], ensure_ascii=False)
     target = content / f"{slug}.md"
     if slug in slugs:
         report.left.append(f"{rel}: its URL /{slug}/ is {slugs[slug]}'s too; not imported")
@@ -258,25 +351,33 @@ def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Rep
     content = root / content_dir
     content.mkdir(parents=True, exist_ok=True)
     slugs: dict[str, str] = {}
+    config: dict[str, Any] = {}
+    for name in ("_config.yml", "_config.yaml"):
+        entry = source / name
+        if entry.is_file() and linked_inside(entry, source) and not is_special(entry):
+            loaded = _yaml(entry.read_text(encoding="utf-8", errors="replace"))
+            config = loaded if isinstance(loaded, dict) else {}
+            if loaded is None:
+                report.left.append(f"{name}: not YAML this importer reads (or too large)")
+            break
+    style = str(config.get("permalink") or "date").strip()
     for folder, draft in (("_posts", False), ("_drafts", True)):
         posts = []
         for p in _files(source / folder, source, report):
             if p.suffix in MARKDOWN:
                 posts.append(p)
-        moved = sum(_import_post(p, content, report, draft=draft, slugs=slugs) for p in posts)
+        moved = sum(
+            _import_post(p, content, report, draft=draft, slugs=slugs, style=style) for p in posts
+        )
         if moved:
             report.done.append(f"{moved} file(s) from {folder}/ into {content_dir}/")
-    config: dict[str, Any] = {}
     for entry in sorted(source.iterdir()):
         name = entry.name
         if not linked_inside(entry, source) or (is_special(entry) and not entry.is_dir()):
             report.left.append(f"{name}: a link out of the Jekyll site, or not a file; not copied")
             continue
         if name in ("_config.yml", "_config.yaml"):
-            loaded = _yaml(entry.read_text(encoding="utf-8", errors="replace"))
-            config = loaded if isinstance(loaded, dict) else {}
-            if loaded is None:
-                report.left.append(f"{name}: not YAML this importer reads (or too large)")
+            continue  # read first
         elif name in LEFT_FOLDERS and entry.is_dir():
             report.left.append(f"{name}/: {LEFT_FOLDERS[name]}")
         elif name.startswith((".", "_")) or name in TOOLING or name in ("_posts", "_drafts"):
@@ -284,7 +385,9 @@ def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Rep
         elif name in GENERATED:
             report.left.append(f"{name}: made by this builder (templates/); not copied")
         elif entry.is_file() and entry.suffix in MARKDOWN:
-            if _import_post(entry, content, report, draft=False, slugs=slugs):
+            if _import_post(
+                entry, content, report, draft=False, slugs=slugs, style=style, page=True
+            ):
                 report.done.append(f"page {name} into {content_dir}/")
         elif entry.is_file() and entry.suffix == ".html":
             report.left.append(f"{name}: an HTML page (Liquid layout); port it by hand")
@@ -309,10 +412,10 @@ def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Rep
             report.left.append(
                 f"_config.yml {key}: {', '.join(map(str, config[key]))} (not run here)"
             )
-    if str(config.get("permalink", "")).strip() not in ("", "/:title/", "/:title"):
-        report.left.append(
-            f"_config.yml permalink {config['permalink']!r}: posts are now at /<slug>/; set "
-            "permalink: in a post's front matter to keep an old URL"
+    if style not in ("/:title/", "/:title"):
+        report.done.append(
+            f"old addresses (permalink {style!r}): each post is at /<slug>/ now, and a page at "
+            "its old address redirects there (aliases: in its front matter)"
         )
     if re.search(r"mathjax|katex", str(config), re.I):
         report.left.append("MathJax/KaTeX: not needed, $...$ and $$...$$ are typeset at build")

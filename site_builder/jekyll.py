@@ -32,6 +32,8 @@ URL_FILTER = re.compile(
 )
 HIGHLIGHT = re.compile(r"^(\s*)\{%-?\s*highlight\s+([\w+#.-]+)[^%]*-?%\}\s*$")
 END_HIGHLIGHT = re.compile(r"^(\s*)\{%-?\s*endhighlight\s*-?%\}\s*$")
+POST_URL = re.compile(r"\{%-?\s*post_url\s+([^%]+?)\s*-?%\}")
+LINK = re.compile(r"\{%-?\s*link\s+([^%]+?)\s*-?%\}")
 RAW = re.compile(r"\{%-?\s*(?:raw|endraw)\s*-?%\}")
 COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
 KRAMDOWN_COMMENT = re.compile(r"\{::comment\}.*?\{:/comment\}", re.S)
@@ -53,9 +55,22 @@ INSTEAD = {
     "for": "Liquid loops are not run; write the list out, or compute it in a ```python build cell",
     "assign": "Liquid variables are not run; use a ```python build cell and {py}`name`",
     "capture": "Liquid variables are not run; use a ```python build cell and {py}`name`",
-    "link": "write the link as /slug/ (site-absolute links get the base path)",
-    "post_url": "write the link as /slug/ (site-absolute links get the base path)",
 }
+
+
+def _address(name: str, post: bool = False) -> str:
+    """The site-absolute address of a post named like its file (``2014-07-03-name``,
+    maybe under a folder) or of a page's file (``about.md``, ``_posts/...md``)."""
+    from .content import url_slug
+
+    parts = name.strip("/").split("/")
+    stem = re.sub(r"\.(md|markdown|mdown|mkd|html)$", "", parts[-1])
+    if post or "_posts" in parts or "_drafts" in parts:
+        return f"/{url_slug(stem)}/"
+    folder = "/".join(parts[:-1])
+    if stem == "index":
+        return f"/{folder}/" if folder else "/"
+    return "/" + "/".join([*parts[:-1], url_slug(stem)]) + "/"
 
 
 def _blank(m: re.Match[str]) -> str:
@@ -99,6 +114,10 @@ def convert(body: str, body_line: int, where: str, problems: Collector) -> str:
         if "{" in line:
             line = SITE_VARS.sub("", line)
             line = URL_FILTER.sub(lambda m: m[2], line)
+            # {% post_url 2014-07-03-name %} and {% link path %}: the address the imported
+            # post or page has here (checked like any link: a wrong one is an error here).
+            line = POST_URL.sub(lambda m: _address(m[1], post=True), line)
+            line = LINK.sub(lambda m: _address(m[1]), line)
             # {% raw %} ... {% endraw %}: the markers go, what they hold is not Liquid.
             pieces = RAW.split(line)
             for k, piece in enumerate(pieces):

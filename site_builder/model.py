@@ -40,6 +40,9 @@ class FrontMatter:
     precompute_seconds: float | None = None
     # "none": this page has no Python runtime (its tables still answer); None: the site's.
     runtime: str | None = None
+    # Addresses this article had before (a moved blog's): each gets a page that redirects
+    # here (render.render_redirects). Jekyll's `redirect_from` means the same.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -652,6 +652,7 @@ def render_article_page(
     )
     if run:
         render_rows_files(ctx, article, run, problems)
+    render_redirects(ctx, article, problems)
     if article.source.bundle:
         for path in sorted(article.source.bundle.rglob("*")):
             if (
@@ -691,6 +692,44 @@ INTERACTIVE_KEYS = (
     *("spec", "shared", "index_url", "origin", "image", "image_sha256", "lock", "packages"),
     *("integrity", "snapshot", "stdlib", "worker", "app", "answers", "weight"),
 )
+
+
+REDIRECT_PAGE = """<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<link rel="canonical" href="{canonical}">
+<meta http-equiv="refresh" content="0; url={target}">
+<meta name="robots" content="noindex">
+</head>
+<body>
+<p>This page has moved to <a href="{target}">{title}</a>.</p>
+</body>
+</html>
+"""
+
+
+def render_redirects(ctx: RenderContext, article: Article, problems: Collector) -> None:
+    """A page at each of the article's old addresses (``aliases:``) that sends the reader
+    on to it: a refresh at once, and a link for a browser that does not follow one; named
+    canonical so that search engines move its standing too. Not in the sitemap."""
+    for alias in article.meta.aliases:
+        path = alias.lstrip("/")
+        if not path.endswith((".html", ".htm")):
+            path += "index.html"
+        if path == f"{article.url}index.html":
+            continue  # the article's own address
+        text = REDIRECT_PAGE.format(
+            lang=html.escape(ctx.config.language, quote=True),
+            title=html.escape(article.meta.title),
+            canonical=html.escape(ctx.urls(article.url, absolute=True), quote=True),
+            target=html.escape(ctx.urls(article.url), quote=True),
+        )
+        try:
+            ctx.files.write(path, text, article.source.rel)
+        except FileConflict as exc:
+            problems.error(article.source.rel, 1, f"aliases: {exc}")
 
 
 def _hidden(rel: Path) -> bool:
