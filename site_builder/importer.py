@@ -159,7 +159,9 @@ def jekyll_address(style: str, data: dict[str, Any], stem: str, page: bool = Fal
     if page:  # a page keeps its path: /about.html, or /about/ in a style ending with /
         return f"/{stem}/" if pattern.endswith("/") else f"/{stem}.html"
     dated = DATED_NAME.match(stem)
+    # Jekyll's :title: its slugify "pretty" mode, case kept (Utils.slugify, cased: true).
     title = str(data.get("slug") or (dated[4] if dated else stem))
+    title = re.sub(r"[^\w.~!$&'()+,;=@]+", "-", title).strip("-")
     when = data.get("date")
     if isinstance(when, dt.datetime):
         when = when.date()

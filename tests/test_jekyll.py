@@ -197,8 +197,8 @@ def test_import_jekyll_moves_a_blog_in_and_it_builds(make_site, tmp_path, capsys
     intro = (root / "content" / "visual-intro.md").read_text()
     assert intro.startswith(
         "---\nlayout: post\ncomments: true\ncategories: [ml, intro]\n"
-        'title: "Visual intro"\ndate: 2018-01-20\n---\n'
-    )
+        'title: "Visual intro"\ndate: 2018-01-20\naliases: ["/2018/01/Visual-Intro/"]\n---\n'
+    )  # its old address (permalink /:year/:month/:title/) redirects to it
     assert "{{ site.baseurl }}/images/net.png" in intro  # the body byte for byte
     assert "draft: true" in (root / "content" / "an-idea.md").read_text()
     assert (root / "images" / "net.png").is_file() and (root / "CNAME").is_file()
@@ -215,7 +215,8 @@ def test_import_jekyll_moves_a_blog_in_and_it_builds(make_site, tmp_path, capsys
         "left: _layouts/: layouts: port what you need into templates/",
         "left: index.html: made by this builder (templates/); not copied",
         "left: _config.yml plugins: jekyll-feed, jekyll-seo-tag (not run here)",
-        "left: _config.yml permalink '/:year/:month/:title/': posts are now at /<slug>/",
+        "imported: old addresses (permalink '/:year/:month/:title/'): each post is at "
+        "/<slug>/ now, and a page at its old address redirects there",
     ):
         assert expected in printed, expected
     # Importing again overwrites nothing and says so.
@@ -233,6 +234,8 @@ def test_import_jekyll_moves_a_blog_in_and_it_builds(make_site, tmp_path, capsys
     assert not (site / "an-idea").exists()
     assert (site / "tags" / "ml" / "index.html").is_file()
     assert "A short one." in (site / "index.html").read_text()
+    moved = (site / "2018" / "01" / "Visual-Intro" / "index.html").read_text()
+    assert 'href="https://ada.github.io/notes/visual-intro/"' in moved  # canonical
     assert [(w.path, w.line, w.message) for w in result.warnings] == [
-        ("content/visual-intro.md", 16, "Liquid tag {% include %} is not run (left out)")
+        ("content/visual-intro.md", 17, "Liquid tag {% include %} is not run (left out)")
     ]
