@@ -1,5 +1,5 @@
-"""Command line: build | serve | new | check | fetch-runtime | lock | import-jekyll; the only
-place that prints."""
+"""Command line: build | serve | new | init | check | fetch-runtime | lock | import-jekyll;
+the only place that prints."""
 
 from __future__ import annotations
 
@@ -172,6 +172,26 @@ def cmd_lock(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Start a new site in a folder of its own."""
+    from .scaffold import FolderNotEmpty, init_site
+
+    folder = Path(args.folder).resolve()
+    jekyll = Path(args.from_jekyll).resolve() if args.from_jekyll else None
+    if jekyll and not ((jekyll / "_posts").is_dir() or (jekyll / "_config.yml").is_file()):
+        print(f"error: {jekyll} has no _posts/ or _config.yml: not a Jekyll site", file=sys.stderr)
+        return 1
+    try:
+        made = init_site(folder, args.title, jekyll)
+    except FolderNotEmpty as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for line in made:
+        print(f"made: {line}" if not line.startswith(("imported:", "left:")) else line)
+    print(f"next: site-builder --root {args.folder} serve   (or build)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="site-builder", description=__doc__)
     parser.add_argument("--root", default=".", help="project folder (default: .)")
@@ -210,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("import-jekyll", help="move a Jekyll site's posts and assets in: SRC")
     p.add_argument("source", help="the Jekyll site's folder")
     p.set_defaults(func=cmd_import_jekyll)
+    p = sub.add_parser("init", help="start a new site in a folder of its own")
+    p.add_argument("folder", help="where (a new or empty folder)")
+    p.add_argument("--title", default="Explorables", help="the site's title")
+    p.add_argument("--from-jekyll", metavar="SRC", help="move this Jekyll site in")
+    p.set_defaults(func=cmd_init)
     p = sub.add_parser(
         "lock", help="resolve the browser's Python packages again and rebuild (packages-lock.json)"
     )

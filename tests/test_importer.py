@@ -86,3 +86,32 @@ def _front_matter(path: Path) -> tuple[dict,]:
 
     text = path.read_text()
     return (yaml.safe_load(text.split("---")[1]),)
+
+
+def test_init_starts_a_site_that_builds_with_one_interactive_article(tmp_path):
+    from site_builder.cli import main
+
+    folder = tmp_path / "new-site"
+    assert main(["init", str(folder), "--title", "Waves"]) == 0
+    cache = folder / ".cache"
+    if (ROOT / ".cache").is_dir():
+        cache.symlink_to(ROOT / ".cache")  # the runtime, already fetched
+    result = build(load_config(folder))
+    page = (folder / "_site" / "first-explorable" / "index.html").read_text()
+    assert "data-xw-answers" in page and 'data-xw-input="k"' in page  # interactive
+    assert "Waves" in (folder / "_site" / "index.html").read_text()
+    assert result.warnings == []
+    assert main(["init", str(folder)]) == 1  # never over an existing site
+    src = tmp_path / "blog"
+    (src / "_posts").mkdir(parents=True)
+    (src / "_posts" / "2020-01-02-hi.md").write_text("---\ntitle: Hi\n---\nHello.\n")
+    (src / "_config.yml").write_text(
+        "title: Old blog\nurl: https://ada.example\npermalink: pretty\n"
+    )
+    moved = tmp_path / "moved"
+    assert main(["init", str(moved), "--from-jekyll", str(src)]) == 0
+    config = load_config(moved)
+    assert config.title == "Old blog" and config.base_url == "https://ada.example/"
+    (moved / ".cache").symlink_to(ROOT / ".cache")
+    build(config)
+    assert (moved / "_site" / "2020" / "01" / "02" / "hi" / "index.html").is_file()
