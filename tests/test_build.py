@@ -307,7 +307,10 @@ BAD = [
     (
         "symlink outside the project",
         {"content/leak.md": ("symlink", "/etc/hostname")},
-        ["content/leak.md: error: symlink points outside the project (to /etc/hostname); refused"],
+        [
+            "content/leak.md: error: symlink points outside the content folder, or into .git "
+            "(to /etc/hostname); refused"
+        ],
     ),
     (
         "cell syntax error",
@@ -425,8 +428,8 @@ BAD = [
         "bad base path",
         {"site.toml": 'base_url = "https://x.github.io/a//b/"\n'},
         [
-            "site.toml:1: error: 'base_url': the path must be a plain folder like /repo/, "
-            "got '/a//b/'"
+            "site.toml:1: error: 'base_url': expected a host and a plain folder like /repo/ "
+            "(no spaces, '%', '..'), got 'https://x.github.io/a//b/'"
         ],
     ),
     (

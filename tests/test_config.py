@@ -46,6 +46,6 @@ def test_every_problem_reported_at_once(tmp_path):
 
 def test_bad_base_path(tmp_path):
     assert errors_of(tmp_path, 'base_url = "https://x.io/a/../b/"\n') == [
-        "site.toml:1: error: 'base_url': the path must be a plain folder like /repo/, "
-        "got '/a/../b/'"
+        "site.toml:1: error: 'base_url': expected a host and a plain folder like /repo/ "
+        "(no spaces, '%', '..'), got 'https://x.io/a/../b/'"
     ]

@@ -95,6 +95,7 @@ def test_sources_bundles_and_symlinks(tmp_path):
     found = find_sources(tmp_path, content, problems)
     assert [(s.slug, s.bundle is not None) for s in found] == [("bundle", True), ("plain", False)]
     assert [d.format() for d in problems.errors] == [
-        f"content/leak.md: error: symlink points outside the project (to {outside}); refused"
-        "\n  hint: copy the file into the project instead"
+        "content/leak.md: error: symlink points outside the content folder, or into .git "
+        f"(to {outside}); refused"
+        "\n  hint: copy the file into the content folder instead"
     ]
