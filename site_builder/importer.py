@@ -25,6 +25,7 @@ from .errors import Collector
 from .paths import escaped, is_special, linked_inside
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
+INLINE_STYLE = re.compile(r"<[a-zA-Z][^>]*\sstyle\s*=", re.S)
 # Made by this builder from templates (or not needed): not copied, said so.
 GENERATED = {
     "index.html",
@@ -75,6 +76,7 @@ class Report:
     left: list[str] = field(default_factory=list)
     passthrough: list[str] = field(default_factory=list)
     liquid: dict[str, int] = field(default_factory=dict)  # post -> constructs not run
+    styles: dict[str, int] = field(default_factory=dict)  # post -> inline style= attributes
 
     def lines(self) -> list[str]:
         """The report, a line each; text from file names with control characters escaped."""
@@ -87,6 +89,13 @@ class Report:
                 "`make build` names each at its line"
             )
         out += [f"left: {line}" for line in self.left]
+        if self.styles:  # what to do next, with the exact lines to paste
+            out.append(
+                f"next: {sum(self.styles.values())} inline style= attribute(s) in "
+                f"{len(self.styles)} post(s) are blocked by the pages' Content-Security-Policy; "
+                "to keep them working, add to site.toml:"
+            )
+            out += ["  [csp]", "  style-src-attr = [\"'unsafe-inline'\"]"]
         return [escaped(line) for line in out]
 
 
@@ -268,6 +277,8 @@ def _import_post(
     convert(text.split("\n", end + 1)[-1], end + 2, rel, problems)
     if problems.warnings:
         report.liquid[target.name] = len(problems.warnings)
+    if styled := len(INLINE_STYLE.findall(text)):
+        report.styles[target.name] = styled
     return True
 
 

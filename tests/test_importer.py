@@ -115,3 +115,23 @@ def test_init_starts_a_site_that_builds_with_one_interactive_article(tmp_path):
     (moved / ".cache").symlink_to(ROOT / ".cache")
     build(config)
     assert (moved / "_site" / "2020" / "01" / "02" / "hi" / "index.html").is_file()
+
+
+def test_the_report_ends_with_the_lines_that_keep_inline_styles(tmp_path):
+    src = tmp_path / "blog"
+    (src / "_posts").mkdir(parents=True)
+    styled = '---\ntitle: S\n---\n<p style="color: red">red</p> <span style="x">y</span>\n'
+    (src / "_posts" / "2020-01-02-styled.md").write_text(styled)
+    root = tmp_path / "p"
+    root.mkdir()
+    lines = import_jekyll(src, root).lines()
+    at = lines.index("  [csp]")
+    assert "2 inline style= attribute(s) in 1 post(s)" in lines[at - 1]
+    assert lines[at + 1] == "  style-src-attr = [\"'unsafe-inline'\"]"
+    pasted = "\n".join(lines[at:]).replace("  ", "")
+    (root / "site.toml").write_text(f'title = "T"\n[runtime]\nsource = "none"\n{pasted}\n')
+    (root / "templates").symlink_to(ROOT / "templates")
+    (root / "static").symlink_to(ROOT / "static")
+    result = build(load_config(root))  # the policy now allows them: no warning about them
+    assert not any("style" in w.message for w in result.warnings)
+    assert "'unsafe-inline'" in (root / "_site" / "styled" / "index.html").read_text()
