@@ -433,6 +433,9 @@ class Packages:
         """Resolve with pip for the browser's Python and a pure-Python platform: (the pure
         wheels, the distribution's compiled packages they depend on)."""
         python = ".".join(self.dist.info["python"].split(".")[:2])
+        requirements = for_the_browser(requirements, self.dist.info["python"])
+        if not requirements:
+            return [], []
         with tempfile.TemporaryDirectory(prefix="site-builder-pip-") as tmp:
             report = Path(tmp) / "report.json"
             stand_ins = self.dist.placeholders(Path(tmp) / "compiled")
@@ -715,6 +718,22 @@ def _differences(found: PackageSet) -> list[str]:
         if here != wheel.version:
             found_here.append(f"{wheel.name} {wheel.version} (the build has {here})")
     return found_here
+
+
+def for_the_browser(requirements: list[str], python: str) -> list[str]:
+    """*requirements* as they hold in the browser: each marker evaluated for Pyodide's
+    Python (pip would evaluate it for the build machine), those that do not hold left out."""
+    from packaging.requirements import Requirement
+
+    env = _browser_markers(python)
+    kept = []
+    for text in requirements:
+        req = Requirement(text)
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        req.marker = None
+        kept.append(str(req))
+    return kept
 
 
 def _browser_markers(python: str) -> dict[str, str]:

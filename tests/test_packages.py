@@ -504,3 +504,11 @@ def test_site_builder_lock_resolves_again_and_keeps_the_old_lock_on_failure(
     assert main(["--root", str(root), "lock"]) == 1
     assert (root / packages.LOCK_NAME).read_bytes() == before
     assert not (root / (packages.LOCK_NAME + ".previous")).exists()
+
+
+def test_markers_are_read_for_the_browser_not_the_build_machine() -> None:
+    found = packages.for_the_browser(
+        ['a; sys_platform == "emscripten"', 'b; sys_platform == "linux"', "c>=1", "d[x]"],
+        "3.14.0",
+    )
+    assert found == ["a", "c>=1", "d[x]"]
