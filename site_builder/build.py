@@ -320,12 +320,24 @@ def _build(
         article_count,
         page_count,
         known,
-        [
-            answers.report(a.source.rel, executed[a.source.slug].answers)
-            for a in changed
-            if executed.get(a.source.slug) and executed[a.source.slug].answers
-        ],
+        run_notes(changed, executed),
     )
+
+
+def run_notes(changed: list[Article], executed: dict[str, Executed]) -> list[str]:
+    """Per article whose Python this build ran (not reused from the cache): how long, and
+    why; then what it answers ahead (answers.report)."""
+    notes = []
+    for article in changed:
+        run = executed.get(article.source.slug)
+        if run and run.seconds:
+            notes.append(
+                f"{article.source.rel}: ran its Python in {run.seconds:.1f} s (new code, a "
+                "module, a data file or a package changed; prose edits reuse the last run)"
+            )
+        if run and run.answers:
+            notes.append(answers.report(article.source.rel, run.answers))
+    return notes
 
 
 def write_site(

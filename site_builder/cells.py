@@ -212,9 +212,12 @@ def run_article(
     cache_file = entry_path(cache_dir / "cells", key, ".json") if cache_dir else None
     if cache_file and (cached := _load_cached(cache_file, key)) is not None:
         return cached, []
+    start = time.perf_counter()
     result, problems = _run_in_box(article, program, timeout, browser_stdlib, packages)
     if result and cache_file:
         _store(cache_file, key, result)
+    if result:
+        result.seconds = time.perf_counter() - start
     return result, problems
 
 
@@ -459,6 +462,7 @@ def to_executed(
         result.deps,
         result.files,
         result.answers,
+        result.seconds,
     )
 
 

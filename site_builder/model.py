@@ -196,3 +196,4 @@ class Executed:
     deps: dict[str, str] = field(default_factory=dict)  # distribution -> version imported
     files: list[str] = field(default_factory=list)  # bundle files the browser's Python reads
     answers: dict[str, Any] = field(default_factory=dict)  # computed ahead (answers.py)
+    seconds: float = 0.0  # how long its Python ran in this build (0.0: reused from the cache)

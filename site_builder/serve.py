@@ -124,6 +124,8 @@ def rebuild(
         log.exception("build crashed")
         state.publish([f"internal error: {exc!r}"])
         return None
+    for note in result.notes:
+        print(note, flush=True)
     print(f"rebuilt in {time.perf_counter() - start:.2f} s", flush=True)
     state.publish([])
     return config

@@ -153,6 +153,9 @@ class RunResult:
     # Answers computed ahead (site_builder/answers.py): {"files": [{deps, outputs, text,
     # size}], "left": {output id: why Python answers it}, "seconds": time spent}.
     answers: dict[str, Any] = field(default_factory=dict)
+    # Seconds this build spent running it; 0.0 for a result reused from the cache (never
+    # read back from it: from_json leaves it out).
+    seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
