@@ -511,6 +511,23 @@ PROFILES = {
 TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
 
 
+def throttle(context: Any, page: Any, conditions: dict[str, float] | None) -> None:
+    """Chromium's network emulation on *page* (a PROFILES entry; None: unthrottled)."""
+    if not conditions:
+        return
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": conditions["latency"],
+            "downloadThroughput": conditions["down"] * 0.9 / 8,
+            "uploadThroughput": conditions["up"] * 0.9 / 8,
+        },
+    )
+
+
 def counting_server(folder: Path, mode: str) -> tuple[Any, str, list[int]]:
     """Serve *folder* on 127.0.0.1, gzipping what a host in *mode* ("all" or "text")
     would, with GitHub Pages' ten-minute cache lifetime; return (server, URL, a one-item
@@ -598,18 +615,7 @@ def bench_network(runs: int) -> dict[str, float]:
                             visits = ("first", "second") if label == "article" else ("first",)
                             for visit in visits:
                                 page = context.new_page()
-                                if conditions:
-                                    cdp = context.new_cdp_session(page)
-                                    cdp.send("Network.enable")
-                                    cdp.send(
-                                        "Network.emulateNetworkConditions",
-                                        {
-                                            "offline": False,
-                                            "latency": conditions["latency"],
-                                            "downloadThroughput": conditions["down"] * 0.9 / 8,
-                                            "uploadThroughput": conditions["up"] * 0.9 / 8,
-                                        },
-                                    )
+                                throttle(context, page, conditions)
                                 sent[0] = 0
                                 page.goto(url + path)
                                 # A connection the browser calls 3G or slower: the page waits
@@ -957,18 +963,7 @@ def bench_answers(runs: int) -> dict[str, float]:
                     for _ in range(1 if slow else min(runs, 3)):
                         context = browser.new_context()
                         page = context.new_page()
-                        if conditions:
-                            cdp = context.new_cdp_session(page)
-                            cdp.send("Network.enable")
-                            cdp.send(
-                                "Network.emulateNetworkConditions",
-                                {
-                                    "offline": False,
-                                    "latency": conditions["latency"],
-                                    "downloadThroughput": conditions["down"] * 0.9 / 8,
-                                    "uploadThroughput": conditions["up"] * 0.9 / 8,
-                                },
-                            )
+                        throttle(context, page, conditions)
                         sent[0] = 0
                         page.goto(url + "neural-network-math/", wait_until="commit")
                         deadline = time.monotonic() + 120

@@ -678,23 +678,14 @@ def imported_modules(found: PackageSet, code: list[str]) -> list[str]:
     static/js/worker.js): the top-level modules
     of the packages asked for by name, and every module of the set that *code* (the
     page's browser code) imports by an absolute import."""
-    import ast
-
     from packaging.requirements import Requirement
+
+    from .pyodide import imports_of
 
     asked = {Requirement(r).name for r in found.requirements}
     names = {i for w in found.wheels if w.name in asked for i in w.imports}
+    names |= imports_of(code, dotted=True)
     provided = set(found.imports)
-    for text in code:
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module)
     return sorted(n for n in names if n.partition(".")[0] in provided)
 
 

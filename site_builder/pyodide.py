@@ -256,8 +256,9 @@ def integrity(folder: Path) -> dict[str, str]:
     return values
 
 
-def imports_of(sources: list[str]) -> set[str]:
-    """The top-level names of the modules *sources* (Python code) import absolutely."""
+def imports_of(sources: list[str], dotted: bool = False) -> set[str]:
+    """The names of the modules *sources* (Python code) import absolutely: their top-level
+    names, or (*dotted*) the names as written."""
     import ast
 
     names: set[str] = set()
@@ -268,10 +269,10 @@ def imports_of(sources: list[str]) -> set[str]:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                names.update(a.name.partition(".")[0] for a in node.names)
+                names.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module.partition(".")[0])
-    return names
+                names.add(node.module)
+    return names if dotted else {n.partition(".")[0] for n in names}
 
 
 def page_stdlib(core: Path, rest: Path, sources: list[str]) -> bytes | None:

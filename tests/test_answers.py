@@ -546,13 +546,10 @@ def test_what_no_table_answers_waits_for_python_then_python_answers(browser, tmp
         server.shutdown()
 
 
-SAVE_DATA = """Object.defineProperty(Navigator.prototype, "connection", {
-  get: () => ({ saveData: true, effectiveType: "4g" }),
-});"""
-
-
 @pytest.mark.browser
 def test_saving_data_the_tables_answer_and_python_stays_away(browser, example_url):
+    from tests.test_browser import SAVE_DATA
+
     context = browser.new_context()
     context.add_init_script(SAVE_DATA)
     page = context.new_page()
