@@ -249,7 +249,10 @@ function start(article) {
           answer();
           if (!ready && asked === lastSent) finished(); // Python is not there to say so
         })
-        .catch((err) => console.warn(`answers: ${err.message || err}`));
+        .catch((err) => {
+          console.warn(`answers: ${err.message || err}`); // Python answers, once it is ready
+          if (!ready && asked === lastSent) finished();
+        });
     }
     return now;
   }
