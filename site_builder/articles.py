@@ -23,7 +23,7 @@ def parse_sources(
     parsed = dict(
         zip(
             (s.rel for s in plan.fresh),
-            parallel_map(parse_article, plan.fresh, drafts, config.csp),
+            parallel_map(parse_article, plan.fresh, drafts, config.csp, config.permalink),
             strict=True,
         )
     )
@@ -42,6 +42,36 @@ def parse_sources(
         if only := [d for d in found if d.severity == "warning"]:
             warnings[source.rel] = only
     return check_articles(config, candidates, problems, plan.taken_slugs(candidates)), warnings
+
+
+def permalinked(pattern: str, meta: Any, slug: str) -> str:
+    """The address *pattern* (site.toml's ``permalink``, Jekyll's placeholders) gives an
+    article, without its slashes; "" when it needs a date the article does not have."""
+    if not pattern:
+        return ""
+    if pattern == "pretty":  # Jekyll's style of that name
+        pattern = "/:categories/:year/:month/:day/:title/"
+    date = meta.date
+    values = {
+        "slug": slug,
+        "title": slug,
+        "categories": "/".join(content.url_slug(t) for t in meta.tags),
+    }
+    if date is not None:
+        values |= {
+            "year": f"{date.year:04d}",
+            "short_year": f"{date.year % 100:02d}",
+            "month": f"{date.month:02d}",
+            "i_month": str(date.month),
+            "day": f"{date.day:02d}",
+            "i_day": str(date.day),
+        }
+    names = re.findall(r":([a-z_]+)", pattern)
+    if any(n not in values for n in names):
+        return ""
+    for name in sorted(set(names), key=len, reverse=True):  # :i_month before :month
+        pattern = pattern.replace(f":{name}", values[name])
+    return re.sub(r"/{2,}", "/", pattern).strip("/")
 
 
 def draft_packages(plan: Plan, built: list[Article]) -> list[tuple[str, ...]]:
@@ -79,7 +109,7 @@ def plain_summary(markdown: str) -> str:
 
 
 def parse_article(
-    source: Source, drafts: bool, site_csp: Any = ()
+    source: Source, drafts: bool, site_csp: Any = (), permalink: str = ""
 ) -> tuple[Article | None, list[Diagnostic]]:
     """Read and parse one article file; return it (None if skipped) and its problems.
     *site_csp* is what site.toml adds to the pages' policy (csp.py): raw HTML that the
@@ -98,7 +128,7 @@ def parse_article(
     from .jekyll import convert
     from .markdown import split_blocks
 
-    body = convert(body, body_line, where, problems)  # Liquid and kramdown conventions
+    body = convert(body, body_line, where, problems, permalink)  # Liquid, kramdown
 
     policy = (site_csp, meta.csp) if meta else (site_csp,)
     blocks = split_blocks(body, body_line, where, problems, policy)
@@ -110,8 +140,9 @@ def parse_article(
         return None, found
     if not meta.summary and MORE in body:  # the text before <!--more--> is the summary
         meta = dataclasses.replace(meta, summary=plain_summary(body.split(MORE, 1)[0]))
+    slug = meta.slug or permalinked(permalink, meta, source.slug) or source.slug
     article = Article(
-        source=Source(source.file, source.rel, meta.slug or source.slug, source.bundle_dir),
+        source=Source(source.file, source.rel, slug, source.bundle_dir),
         meta=meta,
         body=blocks.body,
         body_line=body_line,

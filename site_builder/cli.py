@@ -152,7 +152,7 @@ def cmd_import_jekyll(args: argparse.Namespace) -> int:
     content_dir = "content"
     with contextlib.suppress(BuildError):  # a broken site.toml: the import says so itself
         content_dir = _config(args).content_dir
-    report = import_jekyll(source, root, content_dir)
+    report = import_jekyll(source, root, content_dir, args.keep_addresses)
     for line in report.lines():
         print(line)
     print("next: `make build` builds it and names, at its line, anything left to do")
@@ -172,6 +172,12 @@ def cmd_lock(args: argparse.Namespace) -> int:
     return code
 
 
+KEEP_HELP = (
+    "publish posts at the addresses Jekyll gave them (site.toml permalink) instead of "
+    "redirecting those to /<slug>/"
+)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     """Start a new site in a folder of its own."""
     from .scaffold import FolderNotEmpty, init_site
@@ -182,7 +188,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"error: {jekyll} has no _posts/ or _config.yml: not a Jekyll site", file=sys.stderr)
         return 1
     try:
-        made = init_site(folder, args.title, jekyll)
+        made = init_site(folder, args.title, jekyll, args.keep_addresses)
     except FolderNotEmpty as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -229,11 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p = sub.add_parser("import-jekyll", help="move a Jekyll site's posts and assets in: SRC")
     p.add_argument("source", help="the Jekyll site's folder")
+    p.add_argument("--keep-addresses", action="store_true", help=KEEP_HELP)
     p.set_defaults(func=cmd_import_jekyll)
     p = sub.add_parser("init", help="start a new site in a folder of its own")
     p.add_argument("folder", help="where (a new or empty folder)")
     p.add_argument("--title", default="Explorables", help="the site's title")
     p.add_argument("--from-jekyll", metavar="SRC", help="move this Jekyll site in")
+    p.add_argument("--keep-addresses", action="store_true", help=KEEP_HELP)
     p.set_defaults(func=cmd_init)
     p = sub.add_parser(
         "lock", help="resolve the browser's Python packages again and rebuild (packages-lock.json)"

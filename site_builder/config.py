@@ -32,6 +32,23 @@ def _setting(default: Any, check: Any, expected: str, **kwargs: Any) -> Any:
     return field(default=default, metadata={"check": check, "expected": expected}, **kwargs)
 
 
+PERMALINK_PLACEHOLDERS = {
+    *("year", "short_year", "month", "i_month", "day", "i_day", "slug", "title", "categories")
+}
+
+
+def _permalink(value: Any) -> bool:
+    """A permalink pattern the build can publish: folders only (pages are index.html)."""
+    if not isinstance(value, str):
+        return False
+    return value in ("", "pretty") or (
+        value.startswith("/")
+        and value.endswith("/")
+        and set(re.findall(r":([a-z_]+)", value)) <= PERMALINK_PLACEHOLDERS
+        and re.fullmatch(r"[/\w:.-]*", value) is not None
+    )
+
+
 def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -116,6 +133,12 @@ class SiteConfig:
         (),
         lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
         'a list of folders or files at the project root, e.g. ["images", "CNAME"]',
+    )
+    # Where articles are published: "" (at /<slug>/), or a pattern of Jekyll's
+    # placeholders ending in "/", such as "/:year/:month/:day/:slug/" (or "pretty");
+    # an article's own `slug:` wins.
+    permalink: str = _setting(
+        "", _permalink, "a pattern like /:year/:month/:day/:slug/ (or pretty)"
     )
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     # [csp]: sources every page's Content-Security-Policy adds (csp.py).

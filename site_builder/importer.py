@@ -152,6 +152,30 @@ PERMALINK_STYLES = {
 }
 
 
+def _address_here(pattern: str, data: dict[str, Any], slug: str) -> str:
+    """Where the build publishes a post with site.toml's ``permalink`` *pattern*
+    (articles.permalinked), from its Jekyll front matter and slug."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from .articles import permalinked
+    from .content import written_date
+
+    tags: list[str] = []
+    for key in ("categories", "category", "tags"):
+        value = data.get(key)
+        tags += value.split() if isinstance(value, str) else [str(v) for v in value or []]
+    when = data.get("date")
+    if isinstance(when, dt.datetime):
+        when = when.date()
+    elif isinstance(when, str):
+        when = written_date(when)
+    if not isinstance(when, dt.date):
+        dated = DATED_NAME.match(data.get("_stem", ""))
+        when = dt.date(int(dated[1]), int(dated[2]), int(dated[3])) if dated else None
+    return permalinked(pattern, SimpleNamespace(date=when, tags=list(dict.fromkeys(tags))), slug)
+
+
 def jekyll_address(style: str, data: dict[str, Any], stem: str, page: bool = False) -> str | None:
     """The address Jekyll published a post (or, *page*, a root page) at: from the site's
     permalink *style* (a name or a pattern), the file's front matter (its own
@@ -218,6 +242,7 @@ def _import_post(
     slugs: dict[str, str],
     style: str = "date",
     page: bool = False,
+    kept_style: str = "",
 ) -> bool:
     text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
     found = _front_matter(text)
@@ -233,6 +258,7 @@ def _import_post(
     stem = path.stem
     dated = DATED_NAME.match(stem)
     slug = url_slug(stem)
+    data = {**data, "_stem": stem}
     added: dict[str, str] = {}
     if "title" not in data:  # Jekyll's title from the file name
         words = (dated[4] if dated else stem).replace("-", " ").replace("_", " ")
@@ -248,7 +274,10 @@ def _import_post(
         added["slug"] = slug  # a pattern is no address here: the post's own slug is
     kept = data.get("redirect_from") or []
     aliases = [*([kept] if isinstance(kept, str) else kept if isinstance(kept, list) else [])]
-    if old and old != f"/{slug}/" and old not in aliases:
+    here = f"/{slug}/"
+    if kept_style and not page:  # the site publishes at the old pattern (site.toml permalink)
+        here = "/" + (_address_here(kept_style, data, slug) or slug) + "/"
+    if old and old != here and old not in aliases:
         if ALIAS_RE.fullmatch(old) and ".." not in old.split("/"):
             aliases.append(old)
         else:
@@ -282,7 +311,9 @@ def _import_post(
     return True
 
 
-def _site_toml(root: Path, config: dict[str, Any], passthrough: list[str], report: Report) -> None:
+def _site_toml(
+    root: Path, config: dict[str, Any], passthrough: list[str], report: Report, permalink: str = ""
+) -> None:
     """Add what ``_config.yml`` says to site.toml: keys not set yet go in; the others are
     reported with the value to copy."""
     url = str(config.get("url") or "").rstrip("/")
@@ -296,6 +327,7 @@ def _site_toml(root: Path, config: dict[str, Any], passthrough: list[str], repor
         "author": author,
         "base_url": f"{url}/{base + '/' if base else ''}" if url.startswith("http") else None,
         "passthrough": passthrough or None,
+        "permalink": permalink or None,
     }
     path = root / "site.toml"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -358,8 +390,12 @@ def _files(folder: Path, source: Path, report: Report) -> list[Path]:
     return found
 
 
-def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Report:
-    """Import the Jekyll site at *source* into the project at *root*."""
+def import_jekyll(
+    source: Path, root: Path, content_dir: str = "content", keep_addresses: bool = False
+) -> Report:
+    """Import the Jekyll site at *source* into the project at *root*. *keep_addresses*:
+    publish posts at the addresses Jekyll gave them (site.toml's ``permalink``), when its
+    style is one of folders; otherwise each old address redirects (``aliases:``)."""
     report = Report()
     content = root / content_dir
     content.mkdir(parents=True, exist_ok=True)
@@ -374,13 +410,21 @@ def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Rep
                 report.left.append(f"{name}: not YAML this importer reads (or too large)")
             break
     style = str(config.get("permalink") or "date").strip()
+    folders = {"pretty": "pretty"}.get(style, style if style.endswith("/") else "")
+    kept = folders if keep_addresses else ""
+    if keep_addresses and not kept:
+        report.left.append(
+            f"--keep-addresses: Jekyll's permalink {style!r} makes .html files, and pages here "
+            "are folders; each old address redirects instead (aliases:)"
+        )
     for folder, draft in (("_posts", False), ("_drafts", True)):
         posts = []
         for p in _files(source / folder, source, report):
             if p.suffix in MARKDOWN:
                 posts.append(p)
         moved = sum(
-            _import_post(p, content, report, draft=draft, slugs=slugs, style=style) for p in posts
+            _import_post(p, content, report, draft=draft, slugs=slugs, style=style, kept_style=kept)
+            for p in posts
         )
         if moved:
             report.done.append(f"{moved} file(s) from {folder}/ into {content_dir}/")
@@ -419,7 +463,7 @@ def import_jekyll(source: Path, root: Path, content_dir: str = "content") -> Rep
             report.passthrough.append(name)
     if report.passthrough:
         report.done.append("published as they are (passthrough): " + ", ".join(report.passthrough))
-    _site_toml(root, config, report.passthrough, report)
+    _site_toml(root, config, report.passthrough, report, kept)
     for key in ("plugins", "gems"):
         if config.get(key):
             report.left.append(

@@ -58,15 +58,26 @@ INSTEAD = {
 }
 
 
-def _address(name: str, post: bool = False) -> str:
+def _address(name: str, post: bool = False, permalink: str = "") -> str:
     """The site-absolute address of a post named like its file (``2014-07-03-name``,
-    maybe under a folder) or of a page's file (``about.md``, ``_posts/...md``)."""
-    from .content import url_slug
+    maybe under a folder) or of a page's file (``about.md``, ``_posts/...md``); with a
+    site *permalink* pattern, where that puts the post (its date from the name; a pattern
+    that needs its categories cannot be known from here: the link check says so)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from .articles import permalinked
+    from .content import DATED_NAME, url_slug
 
     parts = name.strip("/").split("/")
     stem = re.sub(r"\.(md|markdown|mdown|mkd|html)$", "", parts[-1])
     if post or "_posts" in parts or "_drafts" in parts:
-        return f"/{url_slug(stem)}/"
+        slug = url_slug(stem)
+        dated = DATED_NAME.match(stem)
+        if permalink and dated:
+            when = dt.date(int(dated[1]), int(dated[2]), int(dated[3]))
+            slug = permalinked(permalink, SimpleNamespace(date=when, tags=()), slug) or slug
+        return f"/{slug}/"
     folder = "/".join(parts[:-1])
     if stem == "index":
         return f"/{folder}/" if folder else "/"
@@ -78,8 +89,9 @@ def _blank(m: re.Match[str]) -> str:
     return "\n" * m[0].count("\n")
 
 
-def convert(body: str, body_line: int, where: str, problems: Collector) -> str:
-    """*body* with the Jekyll conventions above rewritten, line for line."""
+def convert(body: str, body_line: int, where: str, problems: Collector, permalink: str = "") -> str:
+    """*body* with the Jekyll conventions above rewritten, line for line; *permalink* is
+    site.toml's (where a post named by {% post_url %} is published)."""
     if "{" not in body:
         return body
     body = COMMENT.sub(_blank, body)
@@ -116,8 +128,8 @@ def convert(body: str, body_line: int, where: str, problems: Collector) -> str:
             line = URL_FILTER.sub(lambda m: m[2], line)
             # {% post_url 2014-07-03-name %} and {% link path %}: the address the imported
             # post or page has here (checked like any link: a wrong one is an error here).
-            line = POST_URL.sub(lambda m: _address(m[1], post=True), line)
-            line = LINK.sub(lambda m: _address(m[1]), line)
+            line = POST_URL.sub(lambda m: _address(m[1], True, permalink), line)
+            line = LINK.sub(lambda m: _address(m[1], False, permalink), line)
             # {% raw %} ... {% endraw %}: the markers go, what they hold is not Liquid.
             pieces = RAW.split(line)
             for k, piece in enumerate(pieces):

@@ -128,7 +128,9 @@ class FolderNotEmpty(Exception):
     """The folder to start a site in holds files already."""
 
 
-def init_site(folder: Path, title: str = "Explorables", jekyll: Path | None = None) -> list[str]:
+def init_site(
+    folder: Path, title: str = "Explorables", jekyll: Path | None = None, keep: bool = False
+) -> list[str]:
     """Start a site in *folder* (missing or empty); return what was made, a line each."""
     import datetime as dt
     import json
@@ -158,5 +160,5 @@ def init_site(folder: Path, title: str = "Explorables", jekyll: Path | None = No
         from .importer import import_jekyll
 
         write_atomically(folder / "site.toml", "")
-        made += import_jekyll(jekyll, folder).lines()
+        made += import_jekyll(jekyll, folder, keep_addresses=keep).lines()
     return made

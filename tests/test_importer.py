@@ -135,3 +135,25 @@ def test_the_report_ends_with_the_lines_that_keep_inline_styles(tmp_path):
     result = build(load_config(root))  # the policy now allows them: no warning about them
     assert not any("style" in w.message for w in result.warnings)
     assert "'unsafe-inline'" in (root / "_site" / "styled" / "index.html").read_text()
+
+
+def test_keep_addresses_publishes_posts_where_jekyll_did(tmp_path):
+    src = tmp_path / "blog"
+    (src / "_posts").mkdir(parents=True)
+    for name, text in POSTS.items():
+        (src / "_posts" / name).write_text(text)
+    (src / "_config.yml").write_text("title: Blog\npermalink: /:year/:month/:day/:title/\n")
+    (src / "about.md").write_text("---\ntitle: About\n---\nAbout me.\n")
+    root = write_site(tmp_path / "site", {})
+    (root / "site.toml").write_text('base_url = "https://example.org/"\n')
+    import_jekyll(src, root, keep_addresses=True)
+    assert load_config(root).permalink == "/:year/:month/:day/:title/"
+    build(load_config(root))
+    site = root / "_site"
+    page = (site / "2016" / "05" / "31" / "rl" / "index.html").read_text()
+    assert "<h1>RL</h1>" in page  # the post itself, at its old address
+    # Jekyll kept the file name's case in :title; the address that differs redirects.
+    moved = (site / "2016" / "06" / "01" / "Next-Post" / "index.html").read_text()
+    assert 'rel="canonical" href="https://example.org/2016/06/01/next-post/"' in moved
+    sitemap = (site / "sitemap.xml").read_text()
+    assert "2016/05/31/rl/" in sitemap and "Next-Post" not in sitemap
