@@ -128,6 +128,32 @@ function snapshotKey(indexURL, modules, image, stdlib, sharedURL) {
   return `${indexURL}xw-snapshot?${query}`;
 }
 
+// Pyodide copies a snapshot into the WebAssembly heap as it was compiled (30 MB), without
+// growing it first (pyodide/pyodide#6254): a larger snapshot, made with a large package
+// image, fails with "offset is out of bounds" and every visit starts cold. So while a
+// snapshot loads, the module's memory is grown to hold it as soon as it is instantiated,
+// before Emscripten makes its views of it.
+async function withHeapFor(bytes, load) {
+  const grow = (result) => {
+    const exports = (result.instance || result).exports || {};
+    const memory = Object.values(exports).find((value) => value instanceof WebAssembly.Memory);
+    const short = memory ? bytes - memory.buffer.byteLength : 0;
+    if (memory && short > 0) memory.grow(Math.ceil(short / 65536));
+    return result;
+  };
+  /** @type {any} */
+  const wasm = WebAssembly;
+  const { instantiate, instantiateStreaming } = wasm;
+  wasm.instantiate = (/** @type {any[]} */ ...args) => instantiate.apply(wasm, args).then(grow);
+  wasm.instantiateStreaming = (/** @type {any[]} */ ...args) => instantiateStreaming.apply(wasm, args).then(grow);
+  try {
+    return await load();
+  } finally {
+    wasm.instantiate = instantiate;
+    wasm.instantiateStreaming = instantiateStreaming;
+  }
+}
+
 async function savedSnapshot(key) {
   try {
     const response = await (await caches.open(SNAPSHOTS)).match(key);
@@ -214,7 +240,7 @@ _xw_stdlib.REST = _xw_stdlib.REST - set(names.decode().split())  # found on sys.
   let restored = null;
   if (saved) {
     try {
-      restored = await loadPyodide({ ...options, _loadSnapshot: saved });
+      restored = await withHeapFor(saved.byteLength, () => loadPyodide({ ...options, _loadSnapshot: saved }));
     } catch (err) {
       console.warn(`Python's saved snapshot did not load (${err.message || err}); starting without it`);
       await forgetSnapshot(key);
