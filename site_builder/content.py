@@ -271,6 +271,12 @@ def is_time_limit(value: Any) -> bool:
     )
 
 
+def _visible(text: str) -> bool:
+    """Whether *text* shows anything: not only spaces and invisible format characters
+    (a zero-width space, a joiner, a direction mark)."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
+
+
 def _strings(value: Any) -> tuple[str, ...] | None:
     if isinstance(value, str):
         return (value,)
@@ -360,7 +366,7 @@ def normalize_front_matter(
         problems.error(
             where, 1, "front matter has no 'title'", hint="add a line: title: My article"
         )
-    elif not isinstance(title, str) or not title.strip():
+    elif not isinstance(title, str) or not _visible(title):
         bad("title", "a non-empty string")
     values: dict[str, Any] = {}
     if "date" in data:

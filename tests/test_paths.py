@@ -434,3 +434,10 @@ def test_inputs_named_like_builtins_or_exports_are_said(make_site):
     found = {(d.severity, d.line): d.message for d in caught.value.diagnostics}
     assert "Python's own max()" in found[("warning", 11)]
     assert "a value a cell exports" in found[("error", 12)]
+
+
+def test_a_title_of_invisible_characters_is_an_error(make_site):
+    root = make_site({"content/z.md": '---\ntitle: "\\u200b\\u200d "\n---\n\nText.\n'})
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert "'title': expected a non-empty string" in caught.value.diagnostics[0].message
