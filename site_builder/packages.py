@@ -658,6 +658,20 @@ class Packages:
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
 
+def node_error(stderr: str) -> str:
+    """What went wrong, from what Node printed: a Python traceback's last line, or the
+    line naming the JavaScript error; never a slice of the minified runtime it quotes."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    python = [ln for ln in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b", ln)]
+    if python:
+        return python[-1][:400]
+    thrown = [ln for ln in lines if re.search(r"\b\w*Error\b:", ln) and len(ln) < 400]
+    if thrown:
+        return thrown[-1]
+    short = [ln for ln in lines if len(ln) < 200 and not ln.startswith("at ")]
+    return (short[-1] if short else "Node stopped without a message")[:400]
+
+
 def _made_by_node(path: Path, args: list[str], what: str) -> Path:
     """Run ``node`` with *args* (the "" among them is the output file) to make *path*,
     written to a temporary name first so a failed run leaves nothing; return *path*."""
@@ -668,7 +682,7 @@ def _made_by_node(path: Path, args: list[str], what: str) -> Path:
     proc = subprocess.run(["node", *[a or str(tmp) for a in args]], capture_output=True, text=True)
     if proc.returncode != 0 or not tmp.is_file():
         tmp.unlink(missing_ok=True)
-        raise PackageError(f"{what} failed: {proc.stderr.strip()[-400:]}")
+        raise PackageError(f"{what} failed: {node_error(proc.stderr)}")
     os.replace(tmp, path)
     return path
 

@@ -544,3 +544,14 @@ def test_a_page_with_a_large_package_image_starts_from_its_snapshot(tmp_path, br
     # The second visit must say it started from the snapshot (checked by the helper).
     for page in visits_making_then_using_a_snapshot(browser, root, "algebra/"):
         assert seen(page, "[data-xw-output=w0o0] .xw-result") == "x**2 + 4*x + 4"
+
+
+def test_a_failure_of_node_is_said_in_one_line_not_minified_source() -> None:
+    minified = "var a=function(){" + "x" * 5000 + "}"
+    stderr = (
+        f"file:///r/pyodide.asm.mjs:1\n{minified}\n    ^\n\nPythonError: Traceback (most "
+        'recent call last):\n  File "<exec>", line 5, in <module>\nSyntaxError: invalid '
+        "syntax (mod.py, line 3)\n    at new_error (file:///r/pyodide.asm.mjs:1:99)\n"
+    )
+    assert packages.node_error(stderr) == "SyntaxError: invalid syntax (mod.py, line 3)"
+    assert packages.node_error("") == "Node stopped without a message"
