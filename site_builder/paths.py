@@ -60,6 +60,16 @@ def linked_inside(path: Path, allowed: Path, project: Path | None = None) -> boo
     return ".git" not in real.relative_to(root).parts
 
 
+def valid_name(name: str) -> bool:
+    """Whether *name* (a path from the file system) is text: UTF-8 in the file system,
+    not bytes Python kept as surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def escaped(text: str) -> str:
     """*text* with control characters shown as escapes (a file name printed in a report
     cannot move the cursor or recolour the terminal)."""

@@ -48,7 +48,7 @@ def global_key(config: SiteConfig, drafts: bool, dev: bool) -> str:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             if "__pycache__" in path.parts:
                 continue
-            h.update(str(path.relative_to(root)).encode())
+            h.update(os.fsencode(path.relative_to(root)))  # any name, UTF-8 or not
             h.update(path.read_bytes())
     for rel, file in passthrough_files(config):  # published as they are: stamps are enough
         st = file.stat()
@@ -72,7 +72,11 @@ def source_stamp(source: Source) -> tuple[Any, ...]:
                     fst = os.stat(path)
                 except OSError:  # a broken symlink: its own stamp
                     fst = os.lstat(path)
-                stamp.append((os.path.relpath(path, source.bundle), fst.st_mtime_ns, fst.st_size))
+                # A name that is not UTF-8 is kept as its bytes, escaped: the state is text.
+                rel = os.fsencode(os.path.relpath(path, source.bundle))
+                stamp.append(
+                    (rel.decode("utf-8", "backslashreplace"), fst.st_mtime_ns, fst.st_size)
+                )
     return tuple(stamp)
 
 

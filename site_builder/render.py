@@ -26,7 +26,7 @@ from .errors import Collector, Diagnostic
 from .model import Article, Executed
 from .output import MARKER, MARKER_TEXT, FileConflict, SiteFiles
 from .parallel import parallel_map
-from .paths import linked_inside
+from .paths import linked_inside, valid_name
 from .pyodide import PYODIDE_VERSION
 from .runtime.views import HTML
 from .urls import Urls
@@ -664,6 +664,8 @@ def render_article_page(
             ):
                 rel = path.relative_to(article.source.bundle).as_posix()
                 content_dir, root = ctx.config.path("content_dir"), ctx.config.root
+                if not valid_name(rel):  # content.find_sources warns of it once
+                    continue
                 if not linked_inside(path, content_dir, root):  # paths.py: one link policy
                     problems.error(
                         _rel(path, root),

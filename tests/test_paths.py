@@ -441,3 +441,14 @@ def test_a_title_of_invisible_characters_is_an_error(make_site):
     with pytest.raises(BuildError) as caught:
         build(load_config(root))
     assert "'title': expected a non-empty string" in caught.value.diagnostics[0].message
+
+
+def test_a_bundle_file_named_in_bytes_that_are_not_utf8_is_skipped_with_a_warning(make_site):
+    root = make_site({"content/b/index.md": "---\ntitle: B\n---\n\nHi.\n"})
+    (Path(os.fsdecode(root)) / "content" / "b" / os.fsdecode(b"\xff.txt")).write_bytes(b"x")
+    for _ in range(2):  # and again, from the saved state
+        result = build(load_config(root))
+        assert [w.message for w in result.warnings] == [
+            "this file name is not valid UTF-8; skipped"
+        ]
+    assert (root / "_site" / "b" / "index.html").is_file()
