@@ -51,7 +51,8 @@ CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 # $$display$$ (never $$$) or $inline$, in one pass so positions refer to the text as written
 MATH_RE = re.compile(
     r"(?<!\$)\$\$(?!\$)(?P<display>.+?)(?<!\$)\$\$(?!\$)(?:[ \t]*\{#(?P<label>[A-Za-z][\w-]*)\})?"
-    r"|(?<![\\$\w])\$(?=\S)(?P<inline>[^$\n]+?)(?<=\S)\$(?![\w$])",
+    # Inline math may cross a soft line break (not a blank line), as Pandoc and kramdown read it.
+    r"|(?<![\\$\w])\$(?=\S)(?P<inline>(?:[^$\n]|\n(?![ \t]*\n))+?)(?<=\S)\$(?![\w$])",
     re.S,
 )
 PLACEHOLDER = "XWPLACEHOLDER{kind}{n}X"
@@ -465,7 +466,9 @@ def _replace_in_text(
         display = display and alone
         math.append(Math(tex, display, at, (m["label"] or "") if display else ""))
         placeholder = PLACEHOLDER.format(kind="MATH", n=len(math) - 1)
-        return "\n\n" + placeholder + "\n\n" if display else placeholder
+        if display:
+            return "\n\n" + placeholder + "\n\n"
+        return placeholder + "\n" * tex.count("\n")  # later lines keep their numbers
 
     def token(m: re.Match[str]) -> str:
         if m["value"] is not None:

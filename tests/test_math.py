@@ -177,6 +177,28 @@ def test_math_is_found_only_where_it_really_is():
     assert not [p for p in problems if "error" in p]
 
 
+def test_inline_math_crosses_a_soft_line_break_not_a_paragraph():
+    found, body, _ = _split(
+        "where $w_{a} \\cdot a +\n"  # 1
+        "b = 0$ holds, and $x$\n"  # 2
+        "\n"
+        "it costs $5\n"  # 4
+        "\n"
+        "and $6 more.\n"  # 6
+    )
+    assert found == [("w_{a} \\cdot a +\nb = 0", False, 1), ("x", False, 2)]
+    assert "$5" in body and "$6" in body  # a blank line between: no math
+    assert body.count("\n") == 6  # as many lines as written: later lines keep their numbers
+
+
+def test_no_tex_is_left_as_text_on_any_page_of_the_example(example_site):
+    for page in sorted(example_site.rglob("*.html")):
+        text = re.sub(r"<math\b.*?</math>", " ", page.read_text(), flags=re.S)
+        text = re.sub(r"<(script|style|code|pre)\b.*?</\1>", " ", text, flags=re.S)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+        assert not re.search(r"\$[^$\s][^$]*\\[a-z]+", text), page
+
+
 def test_raw_html_blocks_keep_their_text_unless_they_ask_for_markdown():
     found, body, problems = _split(
         '<div class="note">\n$x$ stays text\n\n<p>$y$ too</p>\n</div>\n\n'  # 1-5
