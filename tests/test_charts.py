@@ -803,3 +803,71 @@ def test_a_side_figure_sits_beside_the_text_on_wide_screens_and_in_the_flow_on_p
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
     finally:
         server.shutdown()
+
+
+LEGENDS = """---
+title: Legends
+---
+
+```python exec
+species = ["setosa", "versicolor", "virginica", "a much longer species name", "fifth kind"]
+rows = [{"x": i, "y": i * i, "s": species[i % 5]} for i in range(20)]
+```
+
+```widget
+outputs:
+  - chart:
+      - scatter: rows
+        x: x
+        y: y
+        color: s
+      - line: "lambda x: x * 10"
+        label: ten times x
+      - rule: 3
+        label: a rule at three
+```
+"""
+
+LEGEND_BOXES = """() => [...document.querySelectorAll("svg.xw-chart")].map((svg) => {
+  const box = svg.getBoundingClientRect();
+  const texts = [...svg.querySelectorAll("g.xw-legend text")].map((t) => {
+    const r = t.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom, t.textContent];
+  });
+  return { box: [box.left, box.top, box.right, box.bottom], texts };
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_legend_entry_is_drawn_whole_and_apart(browser, example_url, tmp_path, width):
+    """Legends wrap onto as many rows as they need: every entry inside its chart, none on
+    another, at a desktop's and a phone's width (where the page enlarges small text)."""
+    from tests.conftest import open_page, serve_folder, write_site
+
+    root = write_site(tmp_path / "legends", {"content/legends.md": LEGENDS})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser, viewport={"width": width, "height": 900}) as page:
+            for address in (url + "legends/", example_url + "widget-reference/"):
+                page.goto(address)
+                page.wait_for_timeout(400)  # the page sizes text to the screen (ResizeObserver)
+                charts = page.evaluate(LEGEND_BOXES)
+                entries = [t for c in charts for t in c["texts"]]
+                assert entries, address
+                for chart_ in charts:
+                    left, top, right, bottom = chart_["box"]
+                    for x0, y0, x1, y1, name in chart_["texts"]:
+                        assert left - 0.5 <= x0 and x1 <= right + 0.5, (address, name)
+                        assert top - 0.5 <= y0 and y1 <= bottom + 0.5, (address, name)
+                    boxes = chart_["texts"]
+                    for i, a in enumerate(boxes):
+                        for b in boxes[i + 1 :]:
+                            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                            assert apart, (address, a[4], b[4])
+                if "legends" in address:
+                    names = {t[4] for t in entries}
+                    assert "a much longer species name" in names and "a rule at three" in names
+    finally:
+        server.shutdown()

@@ -289,8 +289,10 @@ def chart(
     legend = [p for p in prepared if p["label"]]
     series_names = [p["label"] for p in legend]
     categories = sorted({c for p in prepared for c in p["colors"] if c is not None}, key=str)
-    if len(series_names) > 1 or categories:
-        top += 22
+    keyed = len(series_names) > 1 or bool(categories)
+    entries = [(p["label"], p["mark"]) for p in legend] + [(c, "scatter") for c in categories]
+    rows = _legend_rows([name for name, _ in entries], left, width - right) if keyed else []
+    top += 22 + LEGEND_ROW * (len(rows) - 1) if rows else 0
     sx = Scale(x.get("scale", "linear"), x_lo, x_hi, left, width - right, bands)
     sy = Scale(y.get("scale", "linear"), y_lo, y_hi, height - bottom, top)
     pw, ph = width - right - left, height - bottom - top
@@ -351,8 +353,8 @@ def chart(
         f'<text class="axis-label" x="{num(left)}" y="{top - 10}">'
         f"{escape(y.get('label', 'y'))}</text>"
     )
-    if len(series_names) > 1 or categories:
-        out.append(_legend(legend, categories, color_of, left, width))
+    if keyed:
+        out.append(_legend(legend, categories, color_of, rows))
     desc = title or f"{y.get('label', 'y')} against {x.get('label', 'x')}"
     desc += ": " + "; ".join(d for d in described if d)
     # A chart with points to read is one tab stop: its arrow keys read them (app.js).
@@ -673,26 +675,46 @@ def _texts(prepared: list[dict[str, Any]], sx: Scale, sy: Scale) -> str:
     return "".join(parts)
 
 
+LEGEND_ROW = 20  # drawing units between two rows of a legend
+
+
+def _legend_rows(names: list[str], left: float, right: float) -> list[list[tuple[int, float]]]:
+    """The legend's entries laid out in rows, as many as they need, none dropped or cut:
+    each row a list of (entry index, x), the widths estimated at the size the page keeps
+    text at on a phone (PHONE_FONT), so that entries do not run into each other there."""
+    rows: list[list[tuple[int, float]]] = [[]]
+    x = left
+    for k, name in enumerate(names):
+        wide = 20 + len(name) * PHONE_FONT * 0.62 + 12
+        if rows[-1] and x + wide > right:
+            rows.append([])
+            x = left
+        rows[-1].append((k, x))
+        x += wide
+    return rows
+
+
 def _legend(
     legend: list[dict[str, Any]],
     categories: list[str],
     color_of: dict[str, int],
-    left: float,
-    width: float,
+    rows: list[list[tuple[int, float]]],
 ) -> str:
     entries = [(p["label"], f"xw-c{p.get('color', 0)}", p["mark"]) for p in legend]
     entries += [(c, f"xw-c{color_of[c]}", "scatter") for c in categories]
-    parts, x = [], left
-    for name, cls, kind in entries:
-        swatch = (
-            f'<line class="curve {cls}" x1="{num(x)}" x2="{num(x + 16)}" y1="14" y2="14"/>'
-            if kind in ("line", "rule")
-            else f'<rect class="swatch {cls}" x="{num(x)}" y="8" width="12" height="12"/>'
-        )
-        parts.append(f'{swatch}<text class="legend" x="{num(x + 20)}" y="18">{escape(name)}</text>')
-        x += 20 + len(name) * FONT * 0.62 + 16
-        if x > width - 40:
-            break
+    parts = []
+    for r, row in enumerate(rows):
+        y = 14 + r * LEGEND_ROW
+        for k, x in row:
+            name, cls, kind = entries[k]
+            swatch = (
+                f'<line class="curve {cls}" x1="{num(x)}" x2="{num(x + 16)}" y1="{y}" y2="{y}"/>'
+                if kind in ("line", "rule")
+                else f'<rect class="swatch {cls}" x="{num(x)}" y="{y - 6}" width="12" height="12"/>'
+            )
+            parts.append(
+                f'{swatch}<text class="legend" x="{num(x + 20)}" y="{y + 4}">{escape(name)}</text>'
+            )
     return f'<g class="xw-legend">{"".join(parts)}</g>'
 
 
