@@ -871,3 +871,21 @@ def test_every_legend_entry_is_drawn_whole_and_apart(browser, example_url, tmp_p
                     assert "a much longer species name" in names and "a rule at three" in names
     finally:
         server.shutdown()
+
+
+def test_a_rules_legend_entry_looks_like_the_rule_and_goes_with_it():
+    from site_builder.runtime.charts import chart
+
+    svg = str(
+        chart(
+            [
+                {"mark": "line", "fn": lambda v: v, "label": "identity"},
+                {"mark": "rule", "x": 3, "label": "inside"},
+                {"mark": "rule", "x": 99, "label": "outside"},
+            ],
+            {"domain": [0, 10]},
+        )
+    )
+    legend = re.search(r'<g class="xw-legend">(.*?)</g>', svg)[1]
+    assert re.findall(r'<text class="legend"[^>]*>([^<]*)', legend) == ["identity", "inside"]
+    assert '<line class="rule"' in legend  # dashed, in the text's colour, as drawn

@@ -286,7 +286,14 @@ def chart(
     left = 12 + max(len(_label(v)) for v in (y_lo, y_hi)) * FONT * 0.62 + 10
     left = min(max(left, 44), width * 0.3)
     top, right, bottom = 30, 14, 40
-    legend = [p for p in prepared if p["label"]]
+
+    def shown(p: dict[str, Any]) -> bool:  # a rule wholly outside its domain is not drawn
+        if p["mark"] != "rule":
+            return True
+        lo, hi = (x_lo, x_hi) if p["axis"] == "x" else (y_lo, y_hi)
+        return any(lo <= v <= hi for v in p["at"] if math.isfinite(v))
+
+    legend = [p for p in prepared if p["label"] and shown(p)]
     series_names = [p["label"] for p in legend]
     categories = sorted({c for p in prepared for c in p["colors"] if c is not None}, key=str)
     keyed = len(series_names) > 1 or bool(categories)
@@ -707,8 +714,10 @@ def _legend(
         y = 14 + r * LEGEND_ROW
         for k, x in row:
             name, cls, kind = entries[k]
+            # The swatch is the mark as drawn: a rule dashed in the text's colour.
+            line = "rule" if kind == "rule" else f"curve {cls}"
             swatch = (
-                f'<line class="curve {cls}" x1="{num(x)}" x2="{num(x + 16)}" y1="{y}" y2="{y}"/>'
+                f'<line class="{line}" x1="{num(x)}" x2="{num(x + 16)}" y1="{y}" y2="{y}"/>'
                 if kind in ("line", "rule")
                 else f'<rect class="swatch {cls}" x="{num(x)}" y="{y - 6}" width="12" height="12"/>'
             )
