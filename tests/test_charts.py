@@ -889,3 +889,13 @@ def test_a_rules_legend_entry_looks_like_the_rule_and_goes_with_it():
     legend = re.search(r'<g class="xw-legend">(.*?)</g>', svg)[1]
     assert re.findall(r'<text class="legend"[^>]*>([^<]*)', legend) == ["identity", "inside"]
     assert '<line class="rule"' in legend  # dashed, in the text's colour, as drawn
+
+
+def test_a_drag_handle_is_named_by_the_inputs_it_moves():
+    from site_builder.runtime.charts import chart
+
+    axes = {"domain": [0, 10]}, {"domain": [0, 10], "label": "σ(z)"}
+    moved = str(chart([{"mark": "drag", "at": (2, 4), "bind": ["speed", "angle"]}], *axes))
+    assert 'data-xw-tip="speed 2, angle 4"' in moved
+    along = str(chart([{"mark": "drag", "at": (2, 4), "bind": ["z"]}], *axes))
+    assert 'data-xw-tip="z 2, σ(z) 4"' in along

@@ -352,7 +352,7 @@ def chart(
         out.append(
             f'<circle class="handle xw-c{p.get("color", 0)}" cx="{num(sx(hx))}" cy="{num(sy(hy))}" '
             f'r="9" data-xw-bind-x="{escape(binds[0])}" data-xw-bind-y="{escape(binds[1])}" '
-            f'data-xw-tip="{escape(f"x {_label(hx)}, y {_label(hy)}")}"/>'
+            f'data-xw-tip="{escape(_handle_tip(binds, hx, hy, x, y))}"/>'
         )
     out.append(
         f'<text class="axis-label" x="{num(left + pw)}" y="{height - 6}" text-anchor="end">'
@@ -680,6 +680,15 @@ def _texts(prepared: list[dict[str, Any]], sx: Scale, sy: Scale) -> str:
             f'<text class="note" {at} y="{num(sy(p["at"][1]) - 4)}">{escape(p["text"])}</text>'
         )
     return "".join(parts)
+
+
+def _handle_tip(
+    binds: list[str], hx: float, hy: float, x: Mapping[str, Any], y: Mapping[str, Any]
+) -> str:
+    """A drag handle's tooltip, by the names of the inputs it moves ("z 1.5, w 0.2"); an
+    axis it does not move is named by its label."""
+    names = [binds[0] or x.get("label", "x"), binds[1] or y.get("label", "y")]
+    return f"{names[0]} {_label(hx)}, {names[1]} {_label(hy)}"
 
 
 LEGEND_ROW = 20  # drawing units between two rows of a legend
