@@ -180,7 +180,7 @@ KEEP_HELP = (
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Start a new site in a folder of its own."""
-    from .scaffold import FolderNotEmpty, init_site
+    from .scaffold import CannotStart, init_site
 
     folder = Path(args.folder).resolve()
     jekyll = Path(args.from_jekyll).resolve() if args.from_jekyll else None
@@ -189,7 +189,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         return 1
     try:
         made = init_site(folder, args.title, jekyll, args.keep_addresses)
-    except FolderNotEmpty as exc:
+    except CannotStart as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for line in made:

@@ -124,8 +124,8 @@ jobs:
 """
 
 
-class FolderNotEmpty(Exception):
-    """The folder to start a site in holds files already."""
+class CannotStart(Exception):
+    """A site cannot be started there: the folder holds files, or no theme is at hand."""
 
 
 def init_site(
@@ -136,7 +136,12 @@ def init_site(
     import json
 
     if folder.exists() and any(folder.iterdir()):
-        raise FolderNotEmpty(f"{folder} is not empty: start a new site in a new folder")
+        raise CannotStart(f"{folder} is not empty: start a new site in a new folder")
+    if not all((TOOL / name).is_dir() for name in ("templates", "static")):
+        raise CannotStart(
+            f"the theme to copy (templates/ and static/) is not beside this tool ({TOOL}): "
+            "install site-builder from its repository (pip install -e)"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     made = []
     for name in ("templates", "static"):
