@@ -34,8 +34,8 @@ def test_every_problem_reported_at_once(tmp_path):
     text = 'titel = "x"\nbase_url = "ftp://x/"\n[runtime]\nsource = "cloud"\ntimeout = -1\n'
     assert errors_of(tmp_path, text) == [
         "site.toml:1: error: unknown key 'titel'\n  hint: known keys: author, base_url, "
-        "cache_dir, content_dir, csp, description, language, output_dir, passthrough, runtime, "
-        "static_dir, templates_dir, title",
+        "cache_dir, content_dir, csp, description, language, output_dir, passthrough, "
+        "permalink, runtime, static_dir, templates_dir, title",
         "site.toml:2: error: 'base_url': expected an absolute http(s) URL, got 'ftp://x/'\n"
         '  hint: for a GitHub Pages project site: base_url = "https://USER.github.io/REPO/"',
         "site.toml:4: error: 'runtime.source': expected one of self-hosted, cdn, none, got 'cloud'",

@@ -153,12 +153,14 @@ class RunResult:
     # Answers computed ahead (site_builder/answers.py): {"files": [{deps, outputs, text,
     # size}], "left": {output id: why Python answers it}, "seconds": time spent}.
     answers: dict[str, Any] = field(default_factory=dict)
-    # Seconds this build spent running it; 0.0 for a result reused from the cache (never
-    # read back from it: from_json leaves it out).
+    # Seconds this build spent running it; 0.0 for a result reused from the cache (not
+    # part of its JSON: a cached run and a fresh one are the same result).
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["seconds"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunResult:
