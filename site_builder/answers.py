@@ -112,21 +112,34 @@ def _key(result: dict[str, Any]) -> str:
     return json.dumps(result, separators=(",", ":"), ensure_ascii=False)
 
 
+def spaces_of(page: Any, rows: dict[str, list[dict[str, Any]]], limit: int) -> dict[str, Any]:
+    """The Space of each input of *page* (a reactive.Page), or why it has none (a str)."""
+    return {name: input_space(spec, rows.get(name), limit) for name, spec in page.inputs.items()}
+
+
+def ready_inputs(page: Any, tabled: set[str]) -> list[str]:
+    """The inputs of *page* whose every output (the outputs naming them in their deps) is
+    in *tabled*: their controls work at first paint, without Python."""
+    return [
+        name
+        for name in page.inputs
+        if all(spec["id"] in tabled for spec in page.outputs if name in spec["deps"])
+    ]
+
+
 def precompute(
     page: Any,
-    rows: dict[str, list[dict[str, Any]]],
+    spaces: dict[str, Any],
     initial: dict[str, dict[str, Any]],
     limits: Limits,
     deadline: float,
     clock: Callable[[], float] = time.monotonic,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Compute every precomputable output of *page* (a reactive.Page) for every combination
-    of its inputs. Returns (the encoded tables by output id, and why each other output with
-    inputs was left to Python). *deadline*: the *clock* time at which to stop; a TimeUp
-    raised meanwhile (the runner's alarm) stops the output being computed and the rest."""
-    spaces: dict[str, Any] = {}
-    for name, spec in page.inputs.items():
-        spaces[name] = input_space(spec, rows.get(name), limits.combinations)
+    of its inputs (*spaces*: spaces_of). Returns (the encoded tables by output id, and why
+    each other output with inputs was left to Python). *deadline*: the *clock* time at
+    which to stop; a TimeUp raised meanwhile (the runner's alarm) stops the output being
+    computed and the rest."""
     first = {name: page.ns[name] for name in page.inputs}
     found: dict[str, Any] = {}
     left: dict[str, str] = {}

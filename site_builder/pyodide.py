@@ -256,6 +256,13 @@ def integrity(folder: Path) -> dict[str, str]:
     return values
 
 
+def browser_sources(cells: list[str], bundle: Path | None) -> list[str]:
+    """The Python a page runs in the browser: its exec cells' code (*cells*) and the
+    modules of its bundle."""
+    modules = sorted(bundle.glob("*.py")) if bundle else []
+    return [*cells, *(p.read_text(encoding="utf-8") for p in modules)]
+
+
 def imports_of(sources: list[str], dotted: bool = False) -> set[str]:
     """The names of the modules *sources* (Python code) import absolutely: their top-level
     names, or (*dotted*) the names as written."""

@@ -654,6 +654,7 @@ def render_article_page(
         render_rows_files(ctx, article, run, problems)
     render_redirects(ctx, article, problems)
     if article.source.bundle:
+        content_dir, root = ctx.config.path("content_dir"), ctx.config.root
         for path in sorted(article.source.bundle.rglob("*")):
             if (
                 path.is_file()
@@ -663,7 +664,6 @@ def render_article_page(
                 and not _hidden(path.relative_to(article.source.bundle))
             ):
                 rel = path.relative_to(article.source.bundle).as_posix()
-                content_dir, root = ctx.config.path("content_dir"), ctx.config.root
                 if not valid_name(rel):  # content.find_sources warns of it once
                     continue
                 if not linked_inside(path, content_dir, root):  # paths.py: one link policy
@@ -746,13 +746,9 @@ def page_stdlib_urls(ctx: RenderContext, article: Article, stdlib: str, shipped:
     packages fetches the rest at start anyway."""
     if not stdlib or shipped.get("image"):
         return stdlib
-    from .pyodide import PYODIDE_VERSION, ensure_stdlib, page_stdlib, runtime_dir
+    from .pyodide import browser_sources, ensure_stdlib, page_stdlib, runtime_dir
 
-    sources = [c.code for c in article.cells if c.browser]
-    if article.source.bundle:
-        sources += [
-            p.read_text(encoding="utf-8") for p in sorted(article.source.bundle.glob("*.py"))
-        ]
+    sources = browser_sources([c.code for c in article.cells if c.browser], article.source.bundle)
     core, rest = ensure_stdlib(runtime_dir(ctx.config.root / ".cache"))
     data = page_stdlib(core, rest, sources)
     if data is None:
@@ -777,14 +773,7 @@ def answer_tables(ctx: RenderContext, article: Article, run: Executed | None) ->
             ctx.urls(ctx.files.hashed(f"{article.url}answers.json", data, article.source.rel))
         )
         outputs.update({oid: k for oid in table["outputs"]})
-    from .cells import program_of
-
-    readers: dict[str, set[str]] = {}
-    for spec in program_of(article).outputs:
-        for name in spec["deps"]:
-            readers.setdefault(name, set()).add(spec["id"])
-    names = [i.name for w in article.widgets for i in w.inputs if not i.options.get("copy")]
-    ready = [n for n in names if readers.get(n, set()) <= outputs.keys()]
+    ready = run.answers.get("inputs", []) if run else []  # answers.ready_inputs
     data = {"files": urls, "deps": [t["deps"] for t in files], "outputs": outputs, "inputs": ready}
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
 

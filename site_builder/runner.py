@@ -28,7 +28,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from site_builder.pyodide import PYODIDE_VERSION, imports_of
+from site_builder.pyodide import PYODIDE_VERSION, browser_sources, imports_of
 from site_builder.runtime.program import CellOutput, Failure, Program, RunResult
 
 OUTPUT_LIMIT = 200_000  # characters of printed output kept per cell
@@ -375,13 +375,11 @@ def answer_ahead(program: Program, page: Any, result: RunResult, seconds: float)
 
     found: dict[str, Any] = {}
     left: dict[str, str] = {}
+    spaces = answers.spaces_of(page, result.rows, limits.combinations)
     # Browser code that imports the browser's own modules may answer differently there
     # (try: import js ... except ImportError: ...): the build cannot answer for it.
-    sources = [c.code for c in program.cells if c.browser]
-    if program.bundle:
-        sources += [
-            p.read_text(encoding="utf-8") for p in sorted(Path(program.bundle).glob("*.py"))
-        ]
+    bundle = Path(program.bundle) if program.bundle else None
+    sources = browser_sources([c.code for c in program.cells if c.browser], bundle)
     own = sorted(imports_of(sources) & BROWSER_ONLY)
     why = f"its browser code imports {', '.join(own)}: it may answer otherwise in the browser"
     if own or seconds <= 0:
@@ -395,7 +393,7 @@ def answer_ahead(program: Program, page: Any, result: RunResult, seconds: float)
             try:
                 with _files_read(os.getcwd(), read), redirect_stdout(_Capped()):
                     found, left = answers.precompute(
-                        page, result.rows, result.initial, limits, start + seconds
+                        page, spaces, result.initial, limits, start + seconds
                     )
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -404,14 +402,12 @@ def answer_ahead(program: Program, page: Any, result: RunResult, seconds: float)
         finally:
             signal.signal(signal.SIGALRM, previous)
         result.files = sorted(read)
-    spaces = {
-        n: answers.input_space(s, result.rows.get(n), limits.combinations)
-        for n, s in page.inputs.items()
-    }
     domains = {n: s.domain for n, s in spaces.items() if not isinstance(s, str)}
     files, too_large = answers.files(found, domains, limits.bytes)
+    tabled = {oid for f in files for oid in f["outputs"]}
     result.answers = {
         "files": files,
+        "inputs": answers.ready_inputs(page, tabled),
         "left": {**left, **too_large},
         "seconds": round(time.monotonic() - start, 2),
     }

@@ -143,7 +143,8 @@ def test_tables_hold_what_the_page_would_compute_for_every_combination():
             {"id": "f", "type": "value", "expr": "s * 3", "deps": ["s"]},
         ],
     )
-    found, left = answers.precompute(page, {}, initial, answers.Limits(), time.monotonic() + 60)
+    spaces = answers.spaces_of(page, {}, answers.COMBINATIONS)
+    found, left = answers.precompute(page, spaces, initial, answers.Limits(), time.monotonic() + 60)
     assert sorted(found) == ["a", "f"]
     assert "free text" in left["b"]
     assert "reads input 'on'" in left["c"]  # through a global its expression does not name
@@ -172,12 +173,14 @@ def test_limits_leave_outputs_to_python_and_say_why():
             {"id": "slow", "type": "value", "expr": "time.sleep(0.05) or s", "deps": ["s", "x"]},
         ],
     )
-    found, left = answers.precompute(
-        page, {}, initial, answers.Limits(combinations=20), time.monotonic() + 60
-    )
+    few = answers.Limits(combinations=20)
+    spaces = answers.spaces_of(page, {}, few.combinations)
+    found, left = answers.precompute(page, spaces, initial, few, time.monotonic() + 60)
     assert left["a"] == "30 combinations (2 × 3 × 5) > 20"
     assert "slow" in found
-    found, left = answers.precompute(page, {}, initial, answers.Limits(), time.monotonic() + 0.2)
+    found, left = answers.precompute(
+        page, spaces, initial, answers.Limits(), time.monotonic() + 0.2
+    )
     assert left["slow"].startswith("too slow")
     files, too_large = answers.files(
         {"a": {"deps": ["x"], "i": [0] * 5, "g": [{"n": 5, "t": ["x"], "c": []}]}},

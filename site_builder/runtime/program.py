@@ -151,7 +151,8 @@ class RunResult:
     # them as the browser will: the page gives the browser's Python the same files.
     files: list[str] = field(default_factory=list)
     # Answers computed ahead (site_builder/answers.py): {"files": [{deps, outputs, text,
-    # size}], "left": {output id: why Python answers it}, "seconds": time spent}.
+    # size}], "inputs": those whose every output is in a file, "left": {output id: why
+    # Python answers it}, "seconds": time spent}.
     answers: dict[str, Any] = field(default_factory=dict)
     # Seconds this build spent running it; 0.0 for a result reused from the cache (not
     # part of its JSON: a cached run and a fresh one are the same result).
