@@ -8,7 +8,10 @@ requirements. Each distinct set of them is resolved once and written to
   ``pyodide-lock.json``, or a local distribution folder's lock) comes from there, with the
   SHA-256 that lock gives, its dependencies with it;
 - any other name is resolved by pip for the runtime's Python (3.14) and a pure-Python
-  platform (``py3-none-any`` wheels only) and downloaded with pip's hash checking.
+  platform (``py3-none-any`` wheels only) and downloaded with pip's hash checking;
+- a package published only as a source distribution is built into a wheel here (from the
+  sdist whose SHA-256 the lock records, with a fixed SOURCE_DATE_EPOCH) and used when that
+  wheel is pure Python.
 
 Every file is kept in ``.cache/packages`` and checked against the lock whenever it is used;
 one that differs is refused. Pages get a ``pyodide-lock.json`` (the runtime's, with these
@@ -63,7 +66,7 @@ class Wheel:
     version: str
     file_name: str
     sha256: str
-    source: str  # "pypi" or "pyodide"
+    source: str  # "pypi", "pyodide", or "sdist" (built here from a verified sdist)
     depends: tuple[str, ...] = ()
     imports: tuple[str, ...] = ()
 
@@ -439,28 +442,122 @@ class Packages:
         with tempfile.TemporaryDirectory(prefix="site-builder-pip-") as tmp:
             report = Path(tmp) / "report.json"
             stand_ins = self.dist.placeholders(Path(tmp) / "compiled")
-            proc = _pip_run(
-                ["install", "--dry-run", "--ignore-installed", "--target", f"{tmp}/t"]
-                + ["--find-links", str(stand_ins), "--report", str(report)]
-                + ["--python-version", python, *PURE, *requirements]
-            )
-            if proc.returncode != 0:
-                raise PackageError(self._explain(requirements, proc.stderr, python))
+            built = _Built(Path(tmp) / "built")
+            while True:
+                proc = _pip_run(
+                    ["install", "--dry-run", "--ignore-installed", "--target", f"{tmp}/t"]
+                    + ["--find-links", str(stand_ins), "--find-links", str(built.folder)]
+                    + ["--report", str(report), "--python-version", python, *PURE]
+                    + requirements
+                )
+                if proc.returncode == 0:
+                    break
+                # A package with no wheel at all but a source distribution: build it here,
+                # then resolve again with its wheel beside the index (once per package).
+                missing = re.search(r"No matching distribution found for (\S+)", proc.stderr)
+                wheel = self._from_sdist(missing[1], built) if missing else None
+                if wheel is None:
+                    raise PackageError(self._explain(requirements, proc.stderr, python))
             installs = json.loads(report.read_text(encoding="utf-8"))["install"]
             wheels, needed = [], []
             for item in installs:
                 name = canonical(item["metadata"]["name"])
-                if item["download_info"]["url"].startswith(stand_ins.as_uri()):
+                url = item["download_info"]["url"]
+                if url.startswith(stand_ins.as_uri()):
                     needed.append(name)
                     continue
                 version = item["metadata"]["version"]
+                file_name = url.rsplit("/", 1)[-1].split("#")[0]
+                if url.startswith(built.folder.as_uri()):
+                    wheels.append(built.wheels[file_name])
+                    continue
                 digest = item["download_info"].get("archive_info", {}).get("hashes", {})
                 sha = digest.get("sha256", "")
-                file_name = item["download_info"]["url"].rsplit("/", 1)[-1].split("#")[0]
                 wheels.append(Wheel(name, version, file_name, sha, "pypi"))
-            self._download(wheels)
+            self._download([w for w in wheels if w.source == "pypi"])
             names = {w.name for w in wheels} | set(needed)
             return [self._described(w, names) for w in wheels], needed
+
+    def _from_sdist(self, requirement: str, built: _Built) -> Wheel | None:
+        """The pure-Python wheel built from *requirement*'s source distribution, stored in
+        the cache and in *built*; None when the index has no sdist for it or it was built
+        already. A build that makes a compiled wheel is refused (the browser can't use it)."""
+        from packaging.requirements import Requirement
+
+        name = canonical(Requirement(requirement).name)
+        if name in built.names:
+            return None
+        built.names.add(name)
+        with tempfile.TemporaryDirectory(prefix="site-builder-sdist-") as tmp:
+            # Wheels for other machines but none pure: compiled code; never build it here.
+            wheels = _pip_run(
+                ["install", "--dry-run", "--no-deps", "--only-binary", ":all:", "-q"]
+                + ["--ignore-installed", "--target", f"{tmp}/t", requirement]
+            )
+            if wheels.returncode == 0:
+                return None
+            proc = _pip_run(
+                ["download", "--no-deps", "--no-binary", ":all:", "-q", "-d", f"{tmp}/src"]
+                + [requirement]
+            )
+            sources = sorted(Path(tmp, "src").glob("*")) if proc.returncode == 0 else []
+            if len(sources) != 1:
+                return None
+            log.info("%s has no wheel: building one from %s", name, sources[0].name)
+            made = _wheel_of(sources[0], Path(tmp) / "wheel")
+            version = made.name.split("-")[1]
+            wheel = Wheel(name, version, made.name, file_sha256(sources[0]), "sdist")
+            self._keep_built(wheel, made)
+        shutil.copyfile(self._built_path(wheel), built.folder / wheel.file_name)
+        built.wheels[wheel.file_name] = wheel
+        return wheel
+
+    def _built_path(self, wheel: Wheel) -> Path:
+        return self.cache / wheel.sha256[:16] / wheel.file_name
+
+    def _keep_built(self, wheel: Wheel, made: Path) -> Path:
+        """Store a wheel built from *wheel*'s sdist, with its digest beside it: the digest
+        is checked on every use (a built wheel has no digest in the lock to check)."""
+        path = self._built_path(wheel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        shutil.copyfile(made, tmp)
+        os.replace(tmp, path)
+        write_atomically(path.with_name(path.name + ".sha256"), file_sha256(path) + "\n")
+        return path
+
+    def _rebuilt(self, wheel: Wheel) -> Path:
+        """The wheel built from the sdist the lock records: the sdist is downloaded with
+        pip's hash checking, then built as at lock time."""
+        path = self._built_path(wheel)
+        digest = path.with_name(path.name + ".sha256")
+        if path.is_file() and digest.is_file():
+            if file_sha256(path) == digest.read_text(encoding="utf-8").strip():
+                return path
+            log.warning("%s in the package cache is damaged; building it again", path)
+        with tempfile.TemporaryDirectory(prefix="site-builder-sdist-") as tmp:
+            reqs = Path(tmp) / "requirements.txt"
+            reqs.write_text(f"{wheel.name}=={wheel.version} --hash=sha256:{wheel.sha256}\n")
+            proc = _pip_run(
+                ["download", "--no-deps", "--no-binary", ":all:", "--require-hashes", "-q"]
+                + ["-d", f"{tmp}/src", "-r", str(reqs)]
+            )
+            if proc.returncode != 0:
+                if "DO NOT MATCH THE HASHES" in proc.stderr:
+                    raise PackageError(
+                        f"{wheel.name} {wheel.version}: the source distribution the package "
+                        f"index serves does not match the SHA-256 {LOCK_NAME} records; refused"
+                    )
+                tail = " ".join(s for s in proc.stderr.splitlines() if "ERROR" in s)[-400:]
+                raise PackageError(f"pip could not download {wheel.name}'s sdist: {tail}")
+            [source] = Path(tmp, "src").glob("*")
+            made = _wheel_of(source, Path(tmp) / "wheel")
+            if made.name != wheel.file_name:
+                raise PackageError(
+                    f"{wheel.name}'s sdist built {made.name}, not the {wheel.file_name} "
+                    f"{LOCK_NAME} records; run `site-builder lock`"
+                )
+            return self._keep_built(wheel, made)
 
     def _explain(self, requirements: list[str], stderr: str, python: str) -> str:
         match = re.search(r"No matching distribution found for (\S+)", stderr)
@@ -551,7 +648,7 @@ class Packages:
     # -- the cache of verified files --------------------------------------------------------
 
     def _cached(self, wheel: Wheel) -> Path | None:
-        path = self.cache / wheel.sha256[:16] / wheel.file_name
+        path = self._built_path(wheel)
         return path if path.is_file() else None
 
     def _store(self, wheel: Wheel, downloaded: Path) -> Path:
@@ -571,6 +668,8 @@ class Packages:
     def file(self, wheel: Wheel) -> Path:
         """The verified file of *wheel*, fetched into the cache when missing; a cached file
         whose bytes changed is fetched again."""
+        if wheel.source == "sdist":
+            return self._rebuilt(wheel)
         path = self._cached(wheel)
         if path and file_sha256(path) == wheel.sha256:
             return path
@@ -701,6 +800,40 @@ def imported_modules(found: PackageSet, code: list[str]) -> list[str]:
     names |= imports_of(code, dotted=True)
     provided = set(found.imports)
     return sorted(n for n in names if n.partition(".")[0] in provided)
+
+
+class _Built:
+    """Wheels built from sdists during one resolution: a find-links folder for pip."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True)
+        self.folder = folder
+        self.names: set[str] = set()
+        self.wheels: dict[str, Wheel] = {}
+
+
+def _wheel_of(sdist: Path, folder: Path) -> Path:
+    """Build *sdist* into a wheel in *folder* (reproducibly: a fixed SOURCE_DATE_EPOCH);
+    refuse one that is not pure Python."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}  # 1980, the first ZIP date
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", "wheel", "--no-deps"]
+        + ["-q", "-w", str(folder), str(sdist)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    made = sorted(folder.glob("*.whl")) if folder.is_dir() else []
+    if proc.returncode != 0 or len(made) != 1:
+        tail = " ".join(s for s in proc.stderr.splitlines() if "ERROR" in s or "rror:" in s)
+        raise PackageError(f"{sdist.name} has no wheel, and building one failed: {tail[-400:]}")
+    if not made[0].name.endswith("-none-any.whl"):
+        raise PackageError(
+            f"{sdist.name} has no wheel, and the one it builds ({made[0].name}) holds compiled "
+            "code: compiled packages come only from a Pyodide distribution "
+            "([runtime] packages_source)"
+        )
+    return made[0]
 
 
 def _pure(wheel: Wheel) -> bool:

@@ -124,10 +124,35 @@ def read_event(stream: Any) -> tuple[str, str]:
             return name, line[6:]
 
 
-def serve_folder(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """Serve *folder* on 127.0.0.1 at a free port; return (server, base URL)."""
+# The policy a host could send as a header, which (unlike the pages' <meta> policy) also
+# binds the worker: no 'unsafe-eval', so nothing may evaluate JavaScript from a string.
+STRICT_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
+    "connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "object-src 'none'; base-uri 'self'"
+)
+
+
+class StrictHandler(Handler):
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", STRICT_POLICY)
+        super().end_headers()
+
+
+def policy_refusals(page: Any) -> list[str]:
+    """A list that fills with the console's reports of what a Content-Security-Policy
+    refused, in the page or its worker."""
+    refused: list[str] = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
+    return refused
+
+
+def serve_folder(folder: Path, strict: bool = False) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve *folder* on 127.0.0.1 at a free port; return (server, base URL). With
+    *strict*, every response carries `STRICT_POLICY` as a header."""
+    handler = StrictHandler if strict else Handler
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder))
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
     )
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -16,6 +16,7 @@ from tests.conftest import (
     ROOT,
     open_page,
     open_ready,
+    policy_refusals,
     saved_snapshots,
     seen,
     serve_folder,
@@ -419,6 +420,23 @@ def test_large_runtime_files_travel_gzipped(page, example_url):
     assert "python_stdlib.zip" not in names and not any("stdlib-rest" in n for n in names)
 
 
+def test_the_worker_runs_under_a_policy_without_unsafe_eval(browser, example_site):
+    """A host may send the Content-Security-Policy as a header, where it binds the worker
+    as well as the page; the flagship's Python starts and answers under one that allows
+    WebAssembly but no JavaScript evaluated from strings."""
+    server, url = serve_folder(example_site, strict=True)
+    try:
+        with open_page(browser) as page:
+            refused = policy_refusals(page)
+            open_ready(page, url + ARTICLE)
+            assert "Python 3." in page.text_content(".xw-status")
+            set_range(page, "x", 3)
+            assert text(page, "w0o1") == f"{nn.sigmoid(3):.6f}"
+            assert page.errors == [] and refused == []
+    finally:
+        server.shutdown()
+
+
 def test_a_later_visit_starts_from_the_snapshot_the_first_one_saved(page, example_url):
     """The first visit starts CPython and saves its memory in Cache Storage; the next one
     starts from it, downloads no more than the first, and computes the same values. A
@@ -492,10 +510,13 @@ def visits_making_then_using_a_snapshot(browser, root, path, fetched=None):
     """Build the site at *root* and open *path* twice in one browser context: the visit
     that starts from scratch and saves a snapshot, then one that starts from it. Yields
     the page, ready, after each (with *fetched* holding the URLs that visit fetched);
-    checks how it started, that a snapshot was saved and that nothing failed."""
+    checks how it started, that a snapshot was saved and that nothing failed. The site is
+    served with a Content-Security-Policy header without 'unsafe-eval', which binds the
+    worker too: no visit may need JavaScript evaluated from a string."""
     build(load_config(root))
-    server, url = serve_folder(root / "_site")
+    server, url = serve_folder(root / "_site", strict=True)
     with open_page(browser) as page:
+        refused = policy_refusals(page)
         if fetched is not None:
             page.on("requestfinished", lambda r: fetched.append(r.url))
         try:
@@ -506,7 +527,7 @@ def visits_making_then_using_a_snapshot(browser, root, path, fetched=None):
                 assert page.evaluate("document.documentElement.dataset.xwStartedFrom") == started
                 yield page
                 saved_snapshots(page)
-            assert page.errors == []
+            assert page.errors == [] and refused == []
         finally:
             server.shutdown()
 

@@ -10,6 +10,7 @@ import http.server
 import json
 import shutil
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -237,6 +238,76 @@ def test_a_package_that_needs_compiled_code_is_refused_with_its_route(make_site)
     message = error_of(root)
     assert "content/a.md:4: error: psutil has no pure-Python wheel" in message
     assert "pyodide lockfile add-wheels" in message and "packages_source" in message
+
+
+SDIST_ARTICLE = """\
+---
+title: Options
+packages: [docopt]
+---
+
+```python exec
+from docopt import docopt
+
+
+def parse(n):
+    return docopt("Usage: prog [--n=<n>]", argv=["--n=" + n])["--n"]
+```
+
+Parsed at build time: {py}`parse("3")`.
+
+```widget
+inputs:
+  n: {type: text, value: "3", label: n}
+outputs:
+  - value: parse(n)
+    label: parsed
+```
+"""
+
+
+@pytest.mark.browser
+def test_a_pure_package_published_only_as_an_sdist_is_built_locked_and_shipped(
+    tmp_path: Path, page
+) -> None:
+    """docopt is on the package index as a source distribution only: the build makes its
+    wheel (pure Python, so the browser can use it), locks the sdist's digest, rebuilds
+    the same wheel from a verified sdist on a machine without the cache, refuses an sdist
+    that is not the locked one, and the reader's Python runs it."""
+    root = package_site(tmp_path / "site", {"content/opts.md": SDIST_ARTICLE})
+    site = built(root)
+    [(name, entry)] = lock_of(root)["files"].items()
+    assert name == "docopt-0.6.2-py2.py3-none-any.whl" and entry["source"] == "sdist"
+    assert entry["imports"] == ["docopt"]
+    assert "Parsed at build time: 3." in (site / "opts" / "index.html").read_text()
+    wheel = root / ".cache" / "packages" / entry["sha256"][:16] / name
+    made = sha256(wheel)
+    # Another machine: the lock, no cache. The same wheel, from the sdist the lock names.
+    shutil.rmtree(root / ".cache" / "packages")
+    shutil.rmtree(root / ".site-cache")
+    shipped = tree(site)
+    built(root)
+    assert sha256(wheel) == made and tree(root / "_site") == shipped
+    # A built wheel changed in the cache is built again, not shipped.
+    wheel.write_bytes(b"not a wheel")
+    build(load_config(root), incremental=False)
+    assert sha256(wheel) == made and tree(root / "_site") == shipped
+    # The index serving another sdist than the locked one is refused.
+    lock = lock_of(root)
+    lock["files"][name]["sha256"] = "0" * 64
+    (root / packages.LOCK_NAME).write_text(json.dumps(lock))
+    assert "does not match the SHA-256 packages-lock.json records" in error_of(root)
+    server, url = serve_folder(site)
+    try:
+        open_ready(page, url + "opts/")
+        page.fill("input[type=text]", "41")
+        deadline = time.monotonic() + 30
+        while seen(page, ".xw-result") != "41":
+            assert time.monotonic() < deadline, "the reader's Python never parsed the input"
+            time.sleep(0.1)
+    finally:
+        server.shutdown()
+    assert page.errors == []
 
 
 def test_undeclared_packages_are_still_refused_in_browser_code(make_site) -> None:
