@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import datetime as dt
 import logging
+import os
 import re
 import sys
 import time
@@ -107,18 +108,24 @@ def cmd_new(args: argparse.Namespace) -> int:
     if folder.exists() or folder.with_suffix(".md").exists():
         print(f"error: {folder} already exists", file=sys.stderr)
         return 1
-    folder.mkdir(parents=True)
     import json
+    import tempfile
 
     title = json.dumps(args.title, ensure_ascii=False)[1:-1]  # a YAML double-quoted string
-    (folder / "index.md").write_text(
-        f'---\ntitle: "{title}"\ndate: {dt.date.today().isoformat()}\nsummary: ""\n'
-        f"tags: []\ndraft: true\n---\n\nWrite here. A Python cell that runs at build time and "
-        f"in the browser:\n\n```python exec\ndef double(x):\n    return 2 * x\n```\n\n"
-        f"```widget\ninputs:\n  x: {{type: range, min: 0, max: 10, step: 1, value: 3}}\n"
-        f"outputs:\n  - value: double(x)\n    label: double(x)\n```\n",
-        encoding="utf-8",
-    )
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # Made beside it and renamed into place: interrupted, nothing half-made is left.
+    with tempfile.TemporaryDirectory(prefix=f".{slug}.", dir=folder.parent) as tmp:
+        (Path(tmp) / "index.md").write_text(
+            f'---\ntitle: "{title}"\ndate: {dt.date.today().isoformat()}\nsummary: ""\n'
+            f"tags: []\ndraft: true\n---\n\nWrite here. A Python cell that runs at build time "
+            f"and in the browser:\n\n```python exec\ndef double(x):\n    return 2 * x\n```\n\n"
+            f"```widget\ninputs:\n  x: {{type: range, min: 0, max: 10, step: 1, value: 3}}\n"
+            f"outputs:\n  - value: double(x)\n    label: double(x)\n```\n",
+            encoding="utf-8",
+        )
+        os.chmod(tmp, 0o755)
+        os.rename(tmp, folder)  # fails if the folder appeared meanwhile
+        os.mkdir(tmp)  # for TemporaryDirectory's clean-up
     print(f"created {folder.relative_to(config.root)}/index.md (a draft: 'make serve' shows it)")
     return 0
 

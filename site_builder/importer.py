@@ -13,6 +13,7 @@ anything it cannot. What is left for the author is printed at the end.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -22,9 +23,11 @@ from typing import Any
 from .cache import write_atomically
 from .content import ALIAS_RE, DATED_NAME, url_slug
 from .errors import Collector
+from .output import remove_leftovers
 from .paths import escaped, is_special, linked_inside
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
+STAGING = ".import-"  # a passthrough folder being copied: .import-PID-NAME in the project
 INLINE_STYLE = re.compile(r"<[a-zA-Z][^>]*\sstyle\s*=", re.S)
 # Made by this builder from templates (or not needed): not copied, said so.
 GENERATED = {
@@ -397,6 +400,7 @@ def import_jekyll(
     publish posts at the addresses Jekyll gave them (site.toml's ``permalink``), when its
     style is one of folders; otherwise each old address redirects (``aliases:``)."""
     report = Report()
+    remove_leftovers(root, STAGING)  # what an import killed half way was copying
     content = root / content_dir
     content.mkdir(parents=True, exist_ok=True)
     slugs: dict[str, str] = {}
@@ -452,14 +456,20 @@ def import_jekyll(
             target = root / name
             if target.exists():
                 report.left.append(f"{name}: is in the project already; left as it was")
-            elif entry.is_dir():
-                for file in _files(entry, source, report):
-                    copied = target / file.relative_to(entry)
-                    copied.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(file, copied)
-                target.mkdir(exist_ok=True)
             else:
-                shutil.copyfile(entry, target)
+                # Copied beside it and renamed into place: an import interrupted half way
+                # never leaves a half-copied folder that the next one would keep as it is.
+                staging = root / f"{STAGING}{os.getpid()}-{name}"
+                shutil.rmtree(staging, ignore_errors=True)
+                if entry.is_dir():
+                    staging.mkdir()
+                    for file in _files(entry, source, report):
+                        copied = staging / file.relative_to(entry)
+                        copied.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(file, copied)
+                else:
+                    shutil.copyfile(entry, staging)
+                os.replace(staging, target)
             report.passthrough.append(name)
     if report.passthrough:
         report.done.append("published as they are (passthrough): " + ", ".join(report.passthrough))

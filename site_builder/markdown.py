@@ -57,6 +57,16 @@ MATH_RE = re.compile(
 )
 PLACEHOLDER = "XWPLACEHOLDER{kind}{n}X"
 PLACEHOLDER_RE = re.compile(r"(<p>)?XWPLACEHOLDER([A-Z]+)(\d+)X(</p>)?")
+# The prefix written by an author (in prose, this docstring's reader, say) stands for itself:
+# it becomes a placeholder of its own, filled with the prefix again.
+MARK = "XWPLACEHOLDER"
+LITERAL = PLACEHOLDER.format(kind="LITERAL", n=0)
+
+
+def _literal(text: str) -> str:
+    """*text* (math, an expression) with the author's own placeholder prefix restored."""
+    return text.replace(LITERAL, MARK)
+
 
 
 @dataclass
@@ -139,6 +149,7 @@ def split_blocks(
 
     def flush_prose() -> None:
         _blocked_by_csp(prose, where, problems, csp)
+        prose[:] = [(n, line.replace(MARK, LITERAL)) for n, line in prose]
         if prose:
             out.extend(_replace_inline(prose, where, inlines, math, refs, problems))
             prose.clear()
@@ -443,7 +454,7 @@ def _replace_in_text(
 
     def formula(m: re.Match[str], display: bool) -> str:
         group = "display" if display else "inline"
-        tex = m[group].strip() if display else m[group]
+        tex = _literal(m[group].strip() if display else m[group])
         # The line where the TeX itself starts (after "$$" and any newline).
         at = line_at(m.start(group) + len(m[group]) - len(m[group].lstrip()))
         if INLINE_RE.search(tex):
@@ -473,10 +484,11 @@ def _replace_in_text(
     def token(m: re.Match[str]) -> str:
         if m["value"] is not None:
             fmt, kind = (m["fmt"] or "").strip(), "value" if m["kind"] == "py" else "input"
-            inlines.append(Inline(len(inlines), m["expr"].strip(), line_at(m.start()), fmt, kind))
+            expr = _literal(m["expr"].strip())
+            inlines.append(Inline(len(inlines), expr, line_at(m.start()), fmt, kind))
             return PLACEHOLDER.format(kind="INLINE", n=len(inlines) - 1)
         if m["ref"] is not None:
-            refs.append((m["target"].strip(), line_at(m.start())))
+            refs.append((_literal(m["target"].strip()), line_at(m.start())))
             return PLACEHOLDER.format(kind="REF", n=len(refs) - 1)
         if m["verbatim"] is not None:
             return m[0]
@@ -797,6 +809,7 @@ def render_body(
 ) -> tuple[str, list[dict[str, Any]]]:
     """Convert Markdown to HTML, fill in the placeholders, and return (html, toc tokens)."""
     converter.reset()
+    parts = {**parts, "LITERAL": [MARK]}
     _filling.clear()
     _filling.update(parts)
     text = converter.convert(body)
@@ -819,4 +832,5 @@ _TAG = re.compile(r"<[^<>]*XWPLACEHOLDER[^<>]*>")
 
 
 def _as_attribute(m: re.Match[str]) -> str:
-    return html.escape(_as_text(m))
+    # The page is scanned once more: a prefix in the text must not read as a placeholder.
+    return html.escape(_as_text(m)).replace(MARK, MARK[:-1] + "&#82;")

@@ -4,6 +4,8 @@ replacing a folder that is not its own."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import os
 import re
@@ -90,6 +92,38 @@ def remove_leftovers(folder: Path, pattern: str) -> None:
                 stale.unlink(missing_ok=True)
 
 
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux's renameat2 with RENAME_EXCHANGE): a
+    reader, or a process killed at any moment, sees one or the other, never neither.
+    False where the system can't (then the caller renames twice)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system can't
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
+def restore_interrupted_swap(target: Path) -> None:
+    """A build killed between the two renames of a swap (where `exchange` is not there)
+    left no *target* and the previous site under ``.NAME.old-PID-…``: put it back."""
+    if target.exists() or target.is_symlink():
+        return
+    olds = [p for p in target.parent.glob(f".{target.name}.old-*") if p.is_dir()]
+    pids = [re.match(r"\d+", p.name[len(target.name) + 6 :]) for p in olds]
+    gone = [p for p, pid in zip(olds, pids, strict=True) if pid and not process_alive(int(pid[0]))]
+    if gone:
+        os.replace(max(gone, key=lambda p: p.stat().st_mtime), target)
+
+
 class SiteFiles:
     """The files a build writes, by path in the site; refuses two writers for one path."""
 
@@ -153,6 +187,7 @@ class SiteFiles:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _write_failed(exc, parent, target) from exc
+        restore_interrupted_swap(target)
         remove_leftovers(parent, f".{target.name}.staging-")
         remove_leftovers(parent, f".{target.name}.old-")
         return parent / f".{target.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
@@ -177,15 +212,19 @@ class SiteFiles:
         old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
         try:
             self._write_all(staging)
-            # The swap: two renames; the previous site survives until the new one is complete.
-            if target.exists():
-                os.replace(target, old)
-            try:
-                os.replace(staging, target)
-            except OSError:
-                if old.exists() and not target.exists():
-                    os.replace(old, target)  # put the previous site back
-                raise
+            # The swap: one exchange, or two renames (the previous site survives until the
+            # new one is complete, and a build killed between them puts it back next time).
+            if target.exists() and exchange(staging, target):
+                os.replace(staging, old)  # the previous site, removed below
+            else:
+                if target.exists():
+                    os.replace(target, old)
+                try:
+                    os.replace(staging, target)
+                except OSError:
+                    if old.exists() and not target.exists():
+                        os.replace(old, target)  # put the previous site back
+                    raise
         except OSError as exc:
             raise _write_failed(exc, staging, target) from exc
         finally:

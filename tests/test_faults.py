@@ -336,3 +336,149 @@ def test_dev_server_survives_the_whole_bad_input_table(make_site):
             assert read_event(events)[0] == "reload", name
             checked += 1
     assert checked >= 35
+
+
+# -- killed at every step ------------------------------------------------------------------
+
+# Runs `site-builder ARGS` with an audit hook that kills the process (as SIGKILL would: no
+# clean-up) at its Nth step that changes the project: a file opened for writing, a rename,
+# a removal, a copy, a folder made, a call into C (the atomic swap). Caches and staging
+# folders are not counted: nobody reads them as the author's files.
+KILLER = r"""
+import os, sys
+ROOT, AT, count = os.path.realpath(sys.argv[1]), int(sys.argv[2]), 0
+WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+CHANGES = {"os.rename", "os.replace", "os.remove", "os.unlink", "os.rmdir", "os.mkdir",
+           "shutil.copyfile", "shutil.rmtree", "os.truncate", "os.link", "os.symlink"}
+def inside(path):
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        return False
+    rel = os.path.relpath(os.path.realpath(os.path.join(os.getcwd(), os.fsdecode(path))), ROOT)
+    return not rel.startswith(("..", ".cache", ".site-cache")) and ".staging-" not in rel
+def hook(event, args):
+    global count
+    if event == "open":
+        if not ((args[1] and set(args[1]) & set("wax+")) or (args[2] or 0) & WRITING):
+            return
+    elif event not in CHANGES and event != "ctypes.call_function":
+        return
+    if event != "ctypes.call_function" and not any(inside(a) for a in args[:2]):
+        return
+    count += 1
+    if count == AT:
+        os._exit(137)
+sys.addaudithook(hook)
+from site_builder.cli import main
+sys.exit(main(["--root", ROOT, *sys.argv[3:]]))
+"""
+
+
+def kept(root: Path) -> dict[str, bytes]:
+    """The project as its author sees it: no caches, nothing hidden."""
+    return {
+        k: v
+        for k, v in tree(root).items()
+        if not any(part.startswith(".") for part in Path(k).parts)
+    }
+
+
+def run_killed(root: Path, at: int, *args: str) -> int:
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLER, str(root), str(at), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return proc.returncode
+
+
+def kill_at_every_step(make, args, check) -> int:
+    """Make a project with *make(folder)*, run the command to the end once to learn its
+    result, then in fresh copies kill it at its 1st, 2nd, … step until a run ends by
+    itself; after each kill call *check(before, after, now, root)* with the author's
+    files. Return the number of steps."""
+    base = Path(tempfile.mkdtemp(prefix="killed-"))
+    clean = make(base / "clean")
+    before = kept(clean)
+    assert run_killed(clean, 10**9, *args) == 0
+    after = kept(clean)
+    assert after != before, "the command changed nothing: nothing to test"
+    step = 1
+    while True:
+        root = make(base / f"at-{step}")
+        code = run_killed(root, step, *args)
+        if code != 137:
+            assert code == 0 and kept(root) == after
+            return step - 1
+        check(before, after, kept(root), root)
+        step += 1
+
+
+def each_file_whole(before, after, now, root) -> None:
+    """Every file is as it was or as the command leaves it: never half written, never
+    missing when it was there before and after."""
+    for path in set(before) | set(after) | set(now):
+        assert now.get(path) in (before.get(path), after.get(path)), path
+
+
+def site_whole(before, after, now, root) -> None:
+    """The published folder is the previous site or the new one, entire; the next build
+    completes it."""
+    each_file_whole(before, after, now, root)
+    site = {k: v for k, v in now.items() if k.startswith("_site/")}
+    assert site in (
+        {k: v for k, v in before.items() if k.startswith("_site/")},
+        {k: v for k, v in after.items() if k.startswith("_site/")},
+    )
+    assert run_killed(root, 10**9, "build") == 0
+    assert kept(root) == after
+
+
+TINY = {
+    "site.toml": 'title = "Tiny"\n[runtime]\nsource = "none"\n',
+    "content/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\n\nFirst words.\n",
+}
+
+
+def test_a_build_killed_at_any_step_leaves_the_previous_site_or_the_new_one(tmp_path):
+    def make(folder):
+        root = write_site(folder, TINY)
+        assert run_killed(root, 10**9, "build") == 0
+        (root / "content/a.md").write_text(TINY["content/a.md"].replace("First", "Second"))
+        return root
+
+    assert kill_at_every_step(make, ["build", "--full"], site_whole) >= 3
+
+
+def test_lock_killed_at_any_step_leaves_the_lock_as_it_was_or_new(tmp_path):
+    old_lock = '{"version": 1, "pyodide": "0", "sets": [], "files": {}}\n'
+
+    def make(folder):
+        root = write_site(folder, {**TINY, "packages-lock.json": old_lock})
+        return root
+
+    def check(before, after, now, root):
+        each_file_whole(before, after, now, root)
+        assert now["packages-lock.json"] in (old_lock.encode(), after["packages-lock.json"])
+
+    assert kill_at_every_step(make, ["lock"], check) >= 2
+
+
+def test_new_and_import_killed_at_any_step_leave_whole_files(tmp_path):
+    jekyll = write_site(
+        tmp_path / "jekyll",
+        {
+            "_config.yml": "title: Old blog\n",
+            "_posts/2020-01-02-hello.md": "---\ntitle: Hello\n---\n\nHello, world.\n",
+            "_posts/2020-02-03-again.md": "---\ntitle: Again\n---\n\nOnce more.\n",
+            "assets/a.txt": "a\n",
+            "assets/deep/b.txt": "b\n",
+            "notes.txt": "n\n",
+        },
+    )
+    assert kill_at_every_step(lambda f: write_site(f, TINY), ["new", "A title"], each_file_whole)
+    steps = kill_at_every_step(
+        lambda f: write_site(f, TINY), ["import-jekyll", str(jekyll)], each_file_whole
+    )
+    assert steps >= 5

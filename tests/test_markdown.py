@@ -311,3 +311,55 @@ def test_the_quick_inline_pass_is_the_one_in_use():
 
     assert USABLE  # with the Python-Markdown this project installs
     assert isinstance(make_markdown(Urls("/")).treeprocessors["inline"], QuickInline)
+
+
+TOKENS = """---
+title: Tokens XWPLACEHOLDERCODE9X
+---
+
+Prose XWPLACEHOLDERCODE7X, `XWPLACEHOLDERWIDGET3X` and {py}`"XWPLACEHOLDERINLINE5X"`.
+
+## Heading XWPLACEHOLDERREF2X
+
+![alt XWPLACEHOLDERMATH0X](a.png)
+
+    XWPLACEHOLDERCELL1X
+
+```text
+XWPLACEHOLDERCELL4X
+```
+
+```widget
+inputs:
+  n: {type: text, value: "XWPLACEHOLDERINLINE0X", label: "XWPLACEHOLDERWIDGET0X"}
+outputs:
+  - value: n
+```
+"""
+
+
+def test_text_that_looks_like_the_builders_placeholders_is_text(make_site):
+    """The build marks where cells, widgets, math and values go with placeholders; an
+    author who writes one (documenting the tool, say) gets those words, in every place."""
+    import html
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+
+    root = make_site({"content/t/index.md": TOKENS, "content/t/a.png": b"PNG"})
+    build(load_config(root))
+    page = html.unescape((root / "_site" / "t" / "index.html").read_text())
+    for words in (
+        "Tokens XWPLACEHOLDERCODE9X</h1>",
+        "Prose XWPLACEHOLDERCODE7X,",
+        "<code>XWPLACEHOLDERWIDGET3X</code>",
+        "and XWPLACEHOLDERINLINE5X.</p>",
+        "Heading XWPLACEHOLDERREF2X<a",
+        'Link to this section: Heading XWPLACEHOLDERREF2X"',
+        'alt="alt XWPLACEHOLDERMATH0X"',
+        "<code>XWPLACEHOLDERCELL1X",
+        "XWPLACEHOLDERCELL4X",
+        ">XWPLACEHOLDERWIDGET0X</label>",
+        'value="XWPLACEHOLDERINLINE0X"',
+    ):
+        assert words in page, words
