@@ -125,8 +125,8 @@ def parse_article(
     if "date" not in data and (named := content.date_in_name(name)):
         data = {**data, "date": named}  # a Jekyll post's date is in its file name
     meta = content.normalize_front_matter(data, key_lines, where, problems)
+    from .blocks import split_blocks
     from .jekyll import convert
-    from .markdown import split_blocks
 
     body = convert(body, body_line, where, problems, permalink)  # Liquid, kramdown
 

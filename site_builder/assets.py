@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 
 from .config import SiteConfig
 from .errors import Collector
+from .npm import RuntimeMissing
 from .output import SiteFiles
 from .pyodide import (
     PYODIDE_VERSION,
     RUNTIME_FILES,
-    RuntimeMissing,
     ensure_runtime,
     ensure_stdlib,
     gzipped,

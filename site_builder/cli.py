@@ -131,7 +131,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_runtime(args: argparse.Namespace) -> int:
-    from .pyodide import RuntimeMissing, ensure_runtime
+    from .npm import RuntimeMissing
+    from .pyodide import ensure_runtime
     from .tex import ensure_temml
 
     cache = Path(args.root).resolve() / ".cache"

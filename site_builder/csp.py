@@ -7,13 +7,17 @@ directives, e.g. a video host's frames::
     [csp]
     frame-src = ["https://www.youtube-nocookie.com"]
 
-The build warns about raw HTML the resulting policy blocks (markdown.blocked_by_csp).
+The build warns about raw HTML the resulting policy blocks (``blocked_by_csp``, with
+the table of what it looks for).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .errors import Collector
 
 BASE: dict[str, tuple[str, ...]] = {
     "default-src": ("'self'",),
@@ -119,3 +123,93 @@ def _matches(allowed: str, url: str) -> bool:
     elif host != wanted:
         return False
     return got.path.startswith(want.path.rstrip("/")) if want.path not in ("", "/") else True
+
+
+# What the page's Content-Security-Policy blocks, found in an author's raw HTML:
+# (pattern, what it is, directives in fallback order, the source it needs, what to do).
+# A source of None: the URL the pattern found (group "url").
+_SCRIPT = ("script-src-elem", "script-src", "default-src")
+_CSP_BLOCKED = [
+    (
+        re.compile(r"<script\b(?![^>]*\bsrc\s*=)", re.I),
+        "an inline <script>",
+        _SCRIPT,
+        "'unsafe-inline'",
+        'put the code in a file under static/ and load it with <script src="/static/...">',
+    ),
+    (
+        re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?P<url>(?:https?:)?//[^\"'\s>]+)", re.I),
+        "a script from another site",
+        _SCRIPT,
+        None,
+        "copy the script into static/, or allow its site: [csp] script-src in site.toml",
+    ),
+    (
+        re.compile(
+            r"<(?P<tag>iframe|img|video|audio|source|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?"
+            r"(?P<url>(?:https?:)?//[^\"'\s>]+)",
+            re.I,
+        ),
+        "content from another site (a frame, image, media or stylesheet)",
+        (),  # by tag: see _directives
+        None,
+        "copy it into the article's bundle or static/, or allow its site in the policy "
+        "([csp] in site.toml, or csp: in the front matter), e.g. frame-src for a video",
+    ),
+    (
+        re.compile(r"<style\b", re.I),
+        "an inline <style> element",
+        ("style-src-elem", "style-src", "default-src"),
+        "'unsafe-inline'",
+        "put the rules in a stylesheet under static/ and link it from a template",
+    ),
+    (
+        re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I),
+        "a style= attribute",
+        ("style-src-attr", "style-src", "default-src"),
+        "'unsafe-inline'",
+        "give the element a class and style it in a stylesheet under static/",
+    ),
+    (
+        re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I),
+        "an inline event handler (onclick= and the like)",
+        ("script-src-attr", "script-src", "default-src"),
+        "'unsafe-inline'",
+        "attach the handler from a script file under static/",
+    ),
+]
+_BY_TAG = {
+    "iframe": ("frame-src", "child-src", "default-src"),
+    "img": ("img-src", "default-src"),
+    "video": ("media-src", "default-src"),
+    "audio": ("media-src", "default-src"),
+    "source": ("media-src", "default-src"),
+    "link": ("style-src-elem", "style-src", "default-src"),
+}
+
+
+def blocked_by_csp(
+    prose: list[tuple[int, str]], where: str, problems: Collector, csp: tuple[Any, ...] = ()
+) -> None:
+    """Warn, at its line, about raw HTML the page's Content-Security-Policy (with what
+    site.toml and the front matter add, *csp*) will block: the reader would see an empty
+    figure and the author no message. *prose*: (line, text) with code spans and math
+    already taken out (they are not markup)."""
+    for line_no, bare in prose:
+        if "<" not in bare or bare.startswith("    "):  # no tag, or indented code
+            continue
+        for pattern, what, chain, source, instead in _CSP_BLOCKED:
+            found = pattern.search(bare)
+            if not found:
+                continue
+            if "tag" in pattern.groupindex:
+                chain = _BY_TAG[found["tag"].lower()]
+            if allows(csp, chain, source or found["url"]):
+                continue
+            problems.warn(
+                where,
+                line_no,
+                f"the page's Content-Security-Policy blocks {what} in the browser",
+                hint=instead,
+            )
+            break

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 
+from .blocks import CODE_SPAN_RE
 from .errors import Collector
-from .markdown import CODE_SPAN_RE
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 SITE_VARS = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")

@@ -65,7 +65,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Cell:
-    """A fenced Python block that runs at build time (markdown.split_blocks)."""
+    """A fenced Python block that runs at build time (blocks.split_blocks)."""
 
     index: int
     code: str
@@ -143,7 +143,7 @@ class Inline:
 
 
 class Math(NamedTuple):
-    """A formula in the prose (markdown.split_blocks)."""
+    """A formula in the prose (blocks.split_blocks)."""
 
     tex: str
     display: bool  # $$...$$ (a block) rather than $...$
@@ -152,7 +152,7 @@ class Math(NamedTuple):
 
 
 class CodeBlock(NamedTuple):
-    """A fenced block of plain code, highlighted by the build (markdown.split_blocks)."""
+    """A fenced block of plain code, highlighted by the build (blocks.split_blocks)."""
 
     language: str | None
     code: str

@@ -39,14 +39,15 @@ from typing import Any
 
 from .cache import write_atomically
 from .errors import Collector
+from .npm import file_sha256
 from .paths import UnsafeName, file_name, hex_digest
 from .pyodide import PYODIDE_VERSION
-from .pyodide import _sha256 as file_sha256
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "packages-lock.json"
 IMAGE_SCRIPT = Path(__file__).with_name("packages.mjs")
+IMAGE_PYTHON = Path(__file__).with_name("in_pyodide") / "package_image.py"  # what it runs
 LOCK_VERSION = 1
 # Pyodide's own distribution of the pinned version: where compiled packages come from.
 DISTRIBUTION_URL = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
@@ -713,7 +714,8 @@ class Packages:
         wheels = [w for w in found.wheels if _pure(w)]
         if not wheels:
             return None
-        tag = hashlib.sha256(IMAGE_SCRIPT.read_bytes() + PYODIDE_VERSION.encode()).hexdigest()
+        script = IMAGE_SCRIPT.read_bytes() + IMAGE_PYTHON.read_bytes()
+        tag = hashlib.sha256(script + PYODIDE_VERSION.encode()).hexdigest()
         key = hashlib.sha256((tag + found.key).encode()).hexdigest()[:16]
         path = self.cache / "images" / f"image-{key}.bin"
         digest = path.with_name(path.name + ".sha256")
@@ -928,7 +930,8 @@ def resolve_articles(
     *drafts* (their requirements: a build without drafts keeps what they will need).
     ``[runtime] relock`` (`site-builder lock`): every set is resolved anew."""
     from .config import CONFIG_NAME, config_line
-    from .pyodide import RuntimeMissing, ensure_runtime
+    from .npm import RuntimeMissing
+    from .pyodide import ensure_runtime
 
     site = config.runtime.packages
     wanted = [a for a in articles if (site or a.meta.packages) and (a.cells or a.widgets)]

@@ -898,7 +898,7 @@ def render_bodies(
     temml = None
     with_math = [a for a in articles if has_math(a)]
     if with_math:
-        from .pyodide import RuntimeMissing
+        from .npm import RuntimeMissing
         from .tex import ensure_temml
 
         try:

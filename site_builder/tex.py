@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import entry_path, read_entry, write_entry
-from .pyodide import RuntimeMissing, ensure_npm_files
+from .npm import RuntimeMissing, ensure_npm_files
 
 TEMML_VERSION = "0.13.5"
 # The npm registry's published integrity of the package: changes only with the version.

@@ -1,7 +1,8 @@
+from site_builder.blocks import split_blocks
 from site_builder.cache import read_entry, write_entry
 from site_builder.errors import Collector
 from site_builder.highlight import highlight
-from site_builder.markdown import make_markdown, render_body, split_blocks
+from site_builder.markdown import make_markdown, render_body
 from site_builder.urls import Urls
 
 
@@ -292,8 +293,8 @@ def test_the_quick_inline_pass_matches_on_generated_prose():
 def test_prose_tokens_start_only_where_the_fast_scan_looks():
     import re
 
+    from site_builder.blocks import PROSE_STARTS, PROSE_TOKENS
     from site_builder.inline_pass import start_chars
-    from site_builder.markdown import PROSE_STARTS, PROSE_TOKENS
 
     chars = start_chars(re.compile(PROSE_TOKENS, re.S | re.I | re.M))
     assert chars is not None

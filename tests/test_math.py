@@ -12,10 +12,10 @@ import subprocess
 
 import pytest
 
+from site_builder.blocks import split_blocks
 from site_builder.build import BuildError, build
 from site_builder.config import load_config
 from site_builder.errors import Collector
-from site_builder.markdown import split_blocks
 from site_builder.tex import ensure_temml
 
 from .conftest import ROOT, open_page, serve_folder

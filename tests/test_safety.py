@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import pyodide
+from site_builder import npm, pyodide
 from site_builder.build import build
 from site_builder.cache import read_entry
 from site_builder.config import load_config
@@ -294,7 +294,7 @@ def test_a_damaged_runtime_download_is_fetched_again(make_site):
 
 def test_a_download_that_does_not_match_the_registry_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(pyodide, "PYODIDE_INTEGRITY", "sha512-" + "A" * 86 + "==")
-    with pytest.raises(pyodide.RuntimeMissing, match="does not match the registry's integrity"):
+    with pytest.raises(npm.RuntimeMissing, match="does not match the registry's integrity"):
         pyodide.ensure_runtime(tmp_path)
     assert not pyodide.runtime_dir(tmp_path).exists()
 

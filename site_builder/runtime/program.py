@@ -19,7 +19,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class CellCode:
-    """A fenced Python cell (markdown.split_blocks)."""
+    """A fenced Python cell (blocks.split_blocks)."""
 
     index: int  # position among the article's cells
     code: str
@@ -30,7 +30,7 @@ class CellCode:
 
 @dataclass(frozen=True)
 class InlineValue:
-    """An inline {py}`expr` value, evaluated after the cells (markdown.split_blocks)."""
+    """An inline {py}`expr` value, evaluated after the cells (blocks.split_blocks)."""
 
     expr: str
     line: int
