@@ -38,7 +38,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Article, Executed
 
 # Defaults, documented in the README ("Answers before Python"); site.toml's [runtime]
 # and front matter change them.
@@ -517,3 +520,19 @@ def report(where: str, answers: dict[str, Any]) -> str:
         said = "; ".join(f"{', '.join(ids)}: {why}" for why, ids in reasons.items())
         line += f"; left to Python: {len(left)} ({said})"
     return line
+
+
+def run_notes(changed: list[Article], executed: dict[str, Executed]) -> list[str]:
+    """Per article whose Python this build ran (not reused from the cache): how long, and
+    why; then what it answers ahead (answers.report)."""
+    notes = []
+    for article in changed:
+        run = executed.get(article.source.slug)
+        if run and run.seconds:
+            notes.append(
+                f"{article.source.rel}: ran its Python in {run.seconds:.1f} s (new code, a "
+                "module, a data file or a package changed; prose edits reuse the last run)"
+            )
+        if run and run.answers:
+            notes.append(report(article.source.rel, run.answers))
+    return notes

@@ -1,10 +1,14 @@
-"""Files the site ships besides its pages: static files under content-hashed names, and the
-Pyodide runtime (copied into the site, or reached on a CDN)."""
+"""Files the site ships besides its pages (the build's copy phase, ``copy_assets``):
+static files under content-hashed names, passthrough files, the Pyodide runtime (copied
+into the site, or reached on a CDN), the browser's packages and the Python package both
+sides run."""
 
 from __future__ import annotations
 
 import functools
 import gzip
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +16,7 @@ from urllib.parse import urlsplit
 from .config import SiteConfig
 from .errors import Collector
 from .npm import RuntimeMissing
-from .output import SiteFiles
+from .output import MARKER, MARKER_TEXT, SiteFiles
 from .pyodide import (
     PYODIDE_VERSION,
     RUNTIME_FILES,
@@ -23,6 +27,36 @@ from .pyodide import (
     runtime_dir,
 )
 from .urls import Urls
+
+
+@dataclass
+class Assets:
+    """What the copy phase wrote and what pages need to reach it."""
+
+    files: SiteFiles  # what this build writes: the assets, then the pages rendered
+    names: dict[str, str]  # static/ paths -> their content-hashed paths
+    runtime: dict[str, Any]  # how pages reach Pyodide (copy_runtime); {}: no runtime
+    shared: str  # URL of the shared Python package, shipped once per site
+    package_locks: dict[str, dict[str, str]] = field(default_factory=dict)  # copy_packages
+
+
+def copy_assets(
+    config: SiteConfig, urls: Urls, packages: Any, unchanged: bool, problems: Collector
+) -> Assets:
+    """Copy static files, passthrough files, the runtime and the browser's *packages*
+    (packages.Packages or None). When *unchanged* (an incremental build whose key covers
+    them) they are only named: the returned files start empty."""
+    files = SiteFiles()
+    files.write(MARKER, MARKER_TEXT, "site-builder")
+    names = copy_static(config, files)
+    copy_passthrough(config, files)
+    runtime = copy_runtime(config, files, urls, problems)
+    locks = copy_packages(config, files, urls, packages, problems) if runtime else {}
+    shared = ""
+    if runtime:
+        owner = "site_builder/runtime"
+        shared = urls(files.hashed("static/xw-python.json", shared_package(), owner))
+    return Assets(SiteFiles() if unchanged else files, names, runtime, shared, locks)
 
 
 def copy_static(config: SiteConfig, out: SiteFiles) -> dict[str, str]:
@@ -171,3 +205,15 @@ def copy_packages(
             entry["origin"] = f"{parts.scheme}://{parts.netloc}" if absolute else ""
         shipped[found.key] = entry
     return shipped
+
+
+SHARED_PACKAGE = Path(__file__).parent / "runtime"  # the Python both sides run
+
+
+def shared_package() -> bytes:
+    """The shared Python package as one JSON file ({path: source}) every page's worker
+    loads: the same bytes for every page, so the browser fetches it once per site."""
+    modules = {"site_builder/__init__.py": ""}
+    for path in sorted(SHARED_PACKAGE.glob("*.py")):
+        modules[f"site_builder/runtime/{path.name}"] = path.read_text(encoding="utf-8")
+    return json.dumps(modules, sort_keys=True, separators=(",", ":")).encode()

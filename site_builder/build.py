@@ -8,10 +8,12 @@ the project's lock (lock.py), then:
    it reads is stored by state.py);
 3. **parse** the changed articles: front matter, Markdown blocks, widgets (on every core);
 4. **run** their Python in a box, with a cache (cells.py, runner.py, sandbox.py);
-5. **render** their pages, then the site-wide pages when what they list changed
-   (render.py, with static files and the runtime from assets.py);
-6. **check** every internal link and anchor that could have changed (links.py);
-7. **write** the site: swapped in whole, or only what changed (output.py), and save the
+5. **copy** static files, passthrough files, the runtime and the browser's packages
+   (assets.py), or only name them when the last build's are still right;
+6. **render** their pages (article_pages.py), then the site-wide pages when what they
+   list changed (site_pages.py);
+7. **check** every internal link and anchor that could have changed (links.py);
+8. **write** the site: swapped in whole, or only what changed (output.py), and save the
    state for the next build.
 
 Any problem is collected as a diagnostic; the build stops at the end of the phase that
@@ -23,13 +25,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import answers, content
 from .articles import draft_packages, newest_first, parse_sources
+from .assets import copy_assets
 from .cache import now as cache_clock
 from .cache import prune
 from .config import CONFIG_NAME, SiteConfig, config_line
@@ -37,9 +40,10 @@ from .errors import BuildError, Collector, Diagnostic
 from .errors import rel as rel_path
 from .links import check_links, scan_page
 from .lock import Busy, build_lock
-from .model import Article, Executed, Source
-from .output import GUARD_HINTS, SiteFiles, WriteFailed, guard_folders
+from .model import BuildResult, Executed
+from .output import GUARD_HINTS, SiteFiles, guard_folders, write_site
 from .plan import (
+    Known,
     Listing,
     Plan,
     file_stamp,
@@ -50,6 +54,7 @@ from .plan import (
     source_stamp,
 )
 from .state import Changes, State, StateDamaged, Summary, discard
+from .urls import Urls
 
 # Heavy modules (Jinja2, Python-Markdown, Pygments) are imported where they are used, so a
 # build that finds nothing changed never loads them.
@@ -60,45 +65,19 @@ class InterruptedAfterWrite(KeyboardInterrupt):
     """Interrupted once the new site was in place, before its state was saved."""
 
 
-@dataclass
-class BuildResult:
-    """What a successful build produced."""
-
-    files_written: SiteFiles  # the files this build wrote (all, unless it was incremental)
-    articles: list[Article]  # the articles this build rendered (all, unless incremental)
-    files: Mapping[str, str] = field(default_factory=dict)  # every file of the site -> source
-    incremental: bool = False
-    warnings: list[Diagnostic] = field(default_factory=list)
-    article_count: int = 0  # articles in the site
-    page_count: int = 0  # HTML pages in the site
-    sources: Known | None = None  # what the next build in this process may start from
-    notes: list[str] = field(default_factory=list)  # per article: its answers ahead
-
-
 @dataclass(frozen=True)
-class Known:
-    """The sources a build found and their stamps. A long-running process (the dev server)
-    hands them to its next build with the files its file events say were modified, so
-    that build re-stamps only those instead of walking the content folder."""
+class Request:
+    """What was asked of one build (``build``'s flags), handed down its phases."""
 
-    sources: list[Source]
-    stamps: dict[str, tuple[Any, ...]]
+    drafts: bool = False  # a preview with drafts (preview_dir)
+    write: bool = True  # False: build in memory and check (``site-builder check``)
+    dev: bool = False  # for the dev server: its own folder, its reload script
+    incremental: bool = True  # False: ignore the saved state (``--full``)
+    known: Known | None = None  # the sources as they are, when the caller knows
 
-    def after(self, modified: set[str]) -> Known | None:
-        """The sources once *modified* (absolute paths of files that existed and still
-        do) changed; None when one of them is not part of a known source."""
-        by_folder = {s.bundle_dir or s.file: s for s in self.sources}
-        stamps = dict(self.stamps)
-        for path in modified:
-            folder = path
-            while folder not in by_folder:  # a file of a bundle: its folder's source
-                parent = os.path.dirname(folder)
-                if parent == folder:
-                    return None
-                folder = parent
-            source = by_folder[folder]
-            stamps[source.rel] = source_stamp(source)
-        return Known(self.sources, stamps)
+    @property
+    def preview(self) -> bool:
+        return self.drafts or self.dev
 
 
 def build(
@@ -123,10 +102,11 @@ def build(
     plain build publishes. *known*: the sources as they are now, when the caller knows
     (Known.after); otherwise the content folder is walked.
     """
-    if drafts or dev:
+    request = Request(drafts, write, dev, incremental, known)
+    if request.preview:
         config = replace(config, output_dir=str(preview_dir(config)))
     if not write:
-        return _build_once(config, drafts, write, dev, incremental, known)
+        return _build_once(config, request)
     problems = Collector()
     for key, problem in guard_folders(config):  # output.py
         problems.error(
@@ -135,7 +115,7 @@ def build(
     problems.raise_if_errors()
     try:
         with build_lock(config.path("cache_dir"), wait, waiting):
-            return _build_once(config, drafts, write, dev, incremental, known)
+            return _build_once(config, request)
     except OSError as exc:  # the cache or output folder is unwritable, the disk full...
         where = rel_path(Path(os.fsdecode(exc.filename)), config.root) if exc.filename else ""
         raise BuildError(
@@ -152,59 +132,46 @@ def preview_dir(config: SiteConfig) -> Path:
     return Path(config.cache_dir) / "preview" / "site"
 
 
-def _build_once(
-    config: SiteConfig,
-    drafts: bool,
-    write: bool,
-    dev: bool,
-    incremental: bool,
-    known: Known | None = None,
-) -> BuildResult:
+def _build_once(config: SiteConfig, request: Request) -> BuildResult:
     """One build from the saved state when it is usable, else from scratch; a full build
     then prunes the caches of what it did not use."""
-    preview = drafts or dev
-    state_dir = config.path("cache_dir") / "preview" if preview else config.path("cache_dir")
-    started = cache_clock(state_dir) if write else 0.0
-    key = global_key(config, drafts, dev)
-    use_state = incremental and write and config.path("output_dir").is_dir()
+    cache = config.path("cache_dir")
+    state_dir = cache / "preview" if request.preview else cache
+    started = cache_clock(state_dir) if request.write else 0.0
+    key = global_key(config, request.drafts, request.dev)
+    use_state = request.incremental and request.write and config.path("output_dir").is_dir()
     state = State.open(state_dir, key) if use_state else None
     try:
-        result = _build(config, drafts, write, dev, key, state, state_dir, known)
+        result = _build(config, request, key, state, state_dir)
     except StateDamaged as exc:  # found while reading it: start again from scratch
         log.warning("ignoring the saved build state (%s); building everything", exc)
         if state:
             state.close()
             state = None
         discard(state_dir)
-        result = _build(config, drafts, write, dev, key, None, state_dir)
+        result = _build(config, replace(request, known=None), key, None, state_dir)
     finally:
         if state:
             state.close()
-    if write and not result.incremental and not preview:
+    if request.write and not result.incremental and not request.preview:
         for folder in ("cells", "highlight", "templates"):
             prune(state_dir / folder, started)
     return result
 
 
 def _build(
-    config: SiteConfig,
-    drafts: bool,
-    write: bool,
-    dev: bool,
-    key: str,
-    state: State | None,
-    state_dir: Path,
-    known: Known | None = None,
+    config: SiteConfig, request: Request, key: str, state: State | None, state_dir: Path
 ) -> BuildResult:
     """The phases, from the last build's *state* when there is one. Longer than other
     functions on purpose: it is the build's table of contents, each step one call."""
     problems = Collector()
+    drafts, dev, known = request.drafts, request.dev, request.known
     # 1. Find every source. 2. Plan: only what changed is read (nothing, if nothing did).
     if known is None:
         sources = content.find_sources(config.root, config.path("content_dir"), problems)
         known = Known(sources, {s.rel: source_stamp(s) for s in sources})
-    output, preview = config.path("output_dir"), drafts or dev
-    plan = Plan.make(state, known.sources, known.stamps, output, check_output=not preview)
+    output = config.path("output_dir")
+    plan = Plan.make(state, known.sources, known.stamps, output, check_output=not request.preview)
     if plan.nothing_changed and not problems.errors:
         last = plan.last
         assert last is not None
@@ -213,9 +180,6 @@ def _build(
         return BuildResult(
             SiteFiles(), [], {}, True, problems.warnings, last.articles, last.pages, known
         )
-
-    # Rendering needs Jinja2, Python-Markdown, Pygments...: imported only now.
-    from .render import RenderContext, render_article_page, render_bodies, render_site_pages
 
     # 3. Parse the sources that changed.
     changed, warnings = parse_sources(config, plan, drafts, problems)  # articles.py
@@ -242,15 +206,17 @@ def _build(
         executed = run_articles(config, changed, problems, envs)
     problems.raise_if_errors()
 
-    # 5. Render their pages, then the site-wide pages if what they list changed.
-    ctx = RenderContext.make(
-        config,
-        dev,
-        unchanged_assets=state is not None and not lock_changed,
-        problems=problems,
-        packages=packages,
-        package_sets=package_sets,
-    )
+    # 5. Copy what the site ships besides pages (or only name it: nothing of it changed).
+    urls = Urls(config.base_url)
+    assets = copy_assets(config, urls, packages, state is not None and not lock_changed, problems)
+
+    # 6. Render their pages, then the site-wide pages if what they list changed. Rendering
+    # needs Jinja2, Python-Markdown, Pygments...: imported only now.
+    from .article_pages import render_article_page, render_bodies
+    from .render import RenderContext
+    from .site_pages import render_site_pages
+
+    ctx = RenderContext.make(config, dev, urls, assets, packages, package_sets)
     bodies = render_bodies(ctx, changed, executed, problems)
     for article, (body, toc, found) in zip(changed, bodies, strict=True):
         problems.extend(found)
@@ -267,7 +233,7 @@ def _build(
     files, removed, gone, previous = plan.site_files(ctx.files, site_rendered, problems)
     problems.raise_if_errors()
 
-    # 6. Check the links of the pages rendered, and of pages linking into what changed.
+    # 7. Check the links of the pages rendered, and of pages linking into what changed.
     pages = sorted(p for p in ctx.files.files if p.endswith(".html"))
     new_scans = {
         p: scan_page(p, ctx.files.read(p).decode("utf-8", "replace"), ctx.urls) for p in pages
@@ -285,10 +251,10 @@ def _build(
     )
     problems.raise_if_errors()
 
-    # 7. Write the site, then what the next build needs to know of it.
+    # 8. Write the site, then what the next build needs to know of it.
     page_count = plan.page_count(pages, gone_pages, previous)
     article_count = plan.article_count(changed)
-    if write:
+    if request.write:
         target = write_site(config, ctx.files, state is not None, removed, problems)
         if packages and packages.changed:  # the lock is part of the key: save under the new one
             packages.save()
@@ -320,37 +286,5 @@ def _build(
         article_count,
         page_count,
         known,
-        run_notes(changed, executed),
+        answers.run_notes(changed, executed),
     )
-
-
-def run_notes(changed: list[Article], executed: dict[str, Executed]) -> list[str]:
-    """Per article whose Python this build ran (not reused from the cache): how long, and
-    why; then what it answers ahead (answers.report)."""
-    notes = []
-    for article in changed:
-        run = executed.get(article.source.slug)
-        if run and run.seconds:
-            notes.append(
-                f"{article.source.rel}: ran its Python in {run.seconds:.1f} s (new code, a "
-                "module, a data file or a package changed; prose edits reuse the last run)"
-            )
-        if run and run.answers:
-            notes.append(answers.report(article.source.rel, run.answers))
-    return notes
-
-
-def write_site(
-    config: SiteConfig, files: SiteFiles, incremental: bool, removed: set[str], problems: Collector
-) -> Path:
-    """Swap the new site in whole, or replace just what changed; return the folder."""
-    output = config.path("output_dir")
-    try:
-        if incremental:
-            files.commit_changes(output, removed=removed)
-        else:
-            files.commit(output)
-    except WriteFailed as exc:
-        problems.error(rel_path(Path(exc.path), config.root), 0, str(exc))
-        problems.raise_if_errors()
-    return output.resolve()

@@ -70,6 +70,15 @@ def rel(path: Path | str, root: Path) -> str:
     return str(path)
 
 
+def resolved_rel(path: Path, root: Path) -> str:
+    """*path*, symlinks followed, relative to *root* resolved; as given when outside it
+    (a template, or a bundle file a link points at, named where it really is)."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 class Collector:
     """Accumulate diagnostics across a phase, then fail once."""
 

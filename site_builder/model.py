@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from .errors import Diagnostic
+    from .output import SiteFiles
+    from .plan import Known
 
 
 @dataclass(frozen=True)
@@ -197,3 +203,18 @@ class Executed:
     files: list[str] = field(default_factory=list)  # bundle files the browser's Python reads
     answers: dict[str, Any] = field(default_factory=dict)  # computed ahead (answers.py)
     seconds: float = 0.0  # how long its Python ran in this build (0.0: reused from the cache)
+
+
+@dataclass
+class BuildResult:
+    """What a successful build produced."""
+
+    files_written: SiteFiles  # the files this build wrote (all, unless it was incremental)
+    articles: list[Article]  # the articles this build rendered (all, unless incremental)
+    files: Mapping[str, str] = field(default_factory=dict)  # every file of the site -> source
+    incremental: bool = False
+    warnings: list[Diagnostic] = field(default_factory=list)
+    article_count: int = 0  # articles in the site
+    page_count: int = 0  # HTML pages in the site
+    sources: Known | None = None  # what the next build in this process may start from
+    notes: list[str] = field(default_factory=list)  # per article: its answers ahead

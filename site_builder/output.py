@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config import SiteConfig
+    from .errors import Collector
 
 MARKER = ".site-builder"  # in every output folder a build made; see guard_output()
 MARKER_TEXT = b"This folder is made by site-builder and replaced whole by each full build.\n"
@@ -269,3 +270,21 @@ def guard_folders(config: SiteConfig) -> list[tuple[str, str]]:
     if problem := guard_output(root, cache, sources, foreign=False, shown=config.cache_dir):
         return [("cache_dir", f"cache_dir: {problem}; a build would write into it")]
     return []
+
+
+def write_site(
+    config: SiteConfig, files: SiteFiles, incremental: bool, removed: set[str], problems: Collector
+) -> Path:
+    """Swap the new site in whole, or replace just what changed; return the folder."""
+    output = config.path("output_dir")
+    try:
+        if incremental:
+            files.commit_changes(output, removed=removed)
+        else:
+            files.commit(output)
+    except WriteFailed as exc:
+        from .errors import rel
+
+        problems.error(rel(Path(exc.path), config.root), 0, str(exc))
+        problems.raise_if_errors()
+    return output.resolve()

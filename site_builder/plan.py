@@ -323,3 +323,29 @@ def save_state(state_dir: Path, state: State | None, changes: Changes, problems:
             0,
             f"could not save the build state ({exc}); the next build will be a full one",
         )
+
+
+@dataclass(frozen=True)
+class Known:
+    """The sources a build found and their stamps. A long-running process (the dev server)
+    hands them to its next build with the files its file events say were modified, so
+    that build re-stamps only those instead of walking the content folder."""
+
+    sources: list[Source]
+    stamps: dict[str, tuple[Any, ...]]
+
+    def after(self, modified: set[str]) -> Known | None:
+        """The sources once *modified* (absolute paths of files that existed and still
+        do) changed; None when one of them is not part of a known source."""
+        by_folder = {s.bundle_dir or s.file: s for s in self.sources}
+        stamps = dict(self.stamps)
+        for path in modified:
+            folder = path
+            while folder not in by_folder:  # a file of a bundle: its folder's source
+                parent = os.path.dirname(folder)
+                if parent == folder:
+                    return None
+                folder = parent
+            source = by_folder[folder]
+            stamps[source.rel] = source_stamp(source)
+        return Known(self.sources, stamps)

@@ -9,6 +9,8 @@ it back to a file of the site.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from posixpath import dirname, join, normpath
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
@@ -77,3 +79,16 @@ class Urls:
         """A link of the built page as its author wrote it in the source (without the
         base path), to find it there."""
         return "/" + link[len(self.base_path) :] if link.startswith(self.base_path) else link
+
+
+# Symbols that tell tags apart (C, C++, C#, F#) are spelled out rather than dropped.
+_TAG_SYMBOLS = {"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "}
+
+
+def tag_slug(tag: str) -> str:
+    """The folder of a tag's page: lower case, letters and digits of any script kept
+    (``Нейросети`` -> ``нейросети``), symbols that tell tags apart spelled out
+    (``C++`` -> ``c-plus-plus``, ``C#`` -> ``c-sharp``), the rest made hyphens."""
+    text = unicodedata.normalize("NFC", tag).lower()
+    text = "".join(_TAG_SYMBOLS.get(c, c) for c in text)
+    return re.sub(r"[\W_]+", "-", text).strip("-") or "tag"

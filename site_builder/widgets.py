@@ -1078,7 +1078,6 @@ def _render_rows(inp: Input, rows: list[dict[str, Any]], url: Callable[[str], st
     nav = view.nav(page, name, url)
     return (
         f'<div class="xw-input xw-rows" data-xw-input="{name}" data-xw-type="rows" '
-        f'data-xw-key-type="{"int" if isinstance(inp.options["value"], int) else "str"}" '
         f'data-xw-rows="{_attr(url(view.data_name(name)))}" '
         f'data-xw-chosen="{_attr(view.keys[view.chosen] if view.keys else "")}">'
         f'<details class="xw-rows-static"{" open" if len(rows) <= ROWS_OPEN else ""}>'

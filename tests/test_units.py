@@ -14,9 +14,9 @@ from site_builder.lock import Busy, build_lock
 from site_builder.model import Article, FrontMatter, Source
 from site_builder.output import FileConflict, SiteFiles, guard_output
 from site_builder.plan import Listing
-from site_builder.render import render_feed, render_sitemap, tag_slug
+from site_builder.site_pages import render_feed, render_sitemap
 from site_builder.state import Changes, Kept, State, Summary, create
-from site_builder.urls import OUTSIDE, Target, Urls
+from site_builder.urls import OUTSIDE, Target, Urls, tag_slug
 
 URLS = Urls("https://me.github.io/repo/")
 
