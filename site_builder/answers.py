@@ -41,7 +41,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .model import Article, Executed
+    from .model import Article
+    from .runtime.program import RunResult
 
 # Defaults, documented in the README ("Answers before Python"); site.toml's [runtime]
 # and front matter change them.
@@ -73,7 +74,7 @@ class Space:
 
 
 def input_space(spec: dict[str, Any], rows: list[dict[str, Any]] | None, limit: int) -> Any:
-    """The Space of one input (widgets.input_spec), or why it has none (a str)."""
+    """The Space of one input (article_program.input_spec), or why it has none (a str)."""
     kind = spec["type"]
     if kind in ("range", "number"):
         lo, hi, step = spec.get("min"), spec.get("max"), spec.get("step", 1)
@@ -522,7 +523,7 @@ def report(where: str, answers: dict[str, Any]) -> str:
     return line
 
 
-def run_notes(changed: list[Article], executed: dict[str, Executed]) -> list[str]:
+def run_notes(changed: list[Article], executed: dict[str, RunResult]) -> list[str]:
     """Per article whose Python this build ran (not reused from the cache): how long, and
     why; then what it answers ahead (answers.report)."""
     notes = []

@@ -14,12 +14,13 @@ from typing import Any
 import jinja2
 
 from .errors import Collector, Diagnostic, resolved_rel
-from .model import Article, Executed
+from .model import Article
 from .output import FileConflict
 from .parallel import parallel_map
 from .paths import linked_inside, valid_name
 from .pyodide import PYODIDE_VERSION
 from .render import RenderContext, page_policy, render_page, with_math_styles
+from .runtime.program import RunResult
 from .runtime.views import HTML
 from .templates import template_diagnostic
 from .urls import Urls
@@ -27,8 +28,35 @@ from .urls import Urls
 _converters: dict[tuple[str, str, str], Any] = {}
 
 
+def cell_html(article: Article, run: RunResult, highlights: Path | None) -> list[str]:
+    """Each cell as the page shows it: its code (unless hidden), what it printed, what it
+    displayed. Highlighted code is remembered in *highlights*."""
+    from .highlight import highlight
+
+    shown_cells = []
+    for cell, out in zip(article.cells, run.cells, strict=True):
+        shown = "" if cell.hide else highlight(cell.code, "python", highlights, wrapcode=False)
+        parts = [f'<div class="xw-code">{shown}</div>'] if shown else []
+        for stream, text in (("stdout", out.stdout), ("stderr", out.stderr)):
+            if text:
+                parts.append(f'<pre class="xw-{stream}">{html.escape(text)}</pre>')
+        if out.display:
+            parts.append(f'<div class="xw-display">{out.display}</div>')
+        kind = "exec" if cell.browser else "build"
+        shown_cells.append(
+            f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>' if parts else ""
+        )
+    return shown_cells
+
+
+def inline_texts(run: RunResult) -> list[str]:
+    """Each inline value as shown; those that are markup (a sparkline, say) as HTML."""
+    marked = set(run.markup)
+    return [HTML(t) if k in marked else t for k, t in enumerate(run.inlines)]
+
+
 def render_article_body(
-    job: tuple[Article, Executed | None],
+    job: tuple[Article, RunResult | None],
     base_url: str,
     renames: dict[str, str],
     highlights: Path | None = None,
@@ -56,7 +84,7 @@ def render_article_body(
                 f'<div class="xw-equation" id="{html.escape(m.label)}">{math_html[k]}'
                 '<span class="xw-eq-number"></span></div>'
             )
-    run = run or Executed([], [], {}, {}, {})
+    run = run or RunResult()
     widget_html = []
     if article.widgets:
         from . import widgets
@@ -73,10 +101,10 @@ def render_article_body(
         "CODE": [
             highlight(c.code, c.language, highlights, hl_lines=c.marked) for c in article.code
         ],
-        "CELL": run.cell_html,
+        "CELL": cell_html(article, run, highlights),
         "WIDGET": widget_html,
         "MATH": math_html,
-        "INLINE": inline_html(article, run.inline_text, problems),
+        "INLINE": inline_html(article, inline_texts(run), problems),
         "REF": [f"XWREF{k}X" for k in range(len(article.refs))],  # filled once numbered
         "REFNAME": [target for target, _ in article.refs],  # what a heading's id says of one
     }
@@ -203,14 +231,14 @@ def has_math(article: Article) -> bool:
 
 def inline_html(article: Article, texts: list[str], problems: Collector) -> list[str]:
     """Each inline value as built; one that reads an input is a live output the page
-    updates (cells.live_inlines): the built text inside ``span.xw-output.xw-inline``.
+    updates (article_program.live_inlines): the built text inside ``span.xw-output.xw-inline``.
     ``{input}`name``` is that range input as a number in the text, which the page makes
     a slider (drag it, or arrows, Page Up/Down, Home/End) kept in step with the widget's."""
     from .widgets import render_adjustable
 
     live: set[str] = set()
     if article.widgets and article.inlines:
-        from .cells import live_inline_ids
+        from .article_program import live_inline_ids
 
         live = live_inline_ids(article)
     inputs = {i.name: i for w in article.widgets for i in w.inputs}
@@ -244,10 +272,10 @@ def _beside(urls: Urls, article_url: str, name: str) -> str:
     return urls(article_url + name)
 
 
-def page_spec(article: Article, run: Executed, time_limit: float = 5.0) -> dict[str, Any]:
+def page_spec(article: Article, run: RunResult, time_limit: float = 5.0) -> dict[str, Any]:
     """What the browser worker needs (runtime.program.Program.for_browser): the bundle's
     modules, browser cells, exports, inputs and outputs."""
-    from .cells import program_of
+    from .article_program import program_of
 
     modules = {}
     if article.source.bundle:
@@ -282,7 +310,7 @@ def render_article_page(
     article: Article,
     body: str,
     toc: list[dict[str, Any]],
-    run: Executed | None,
+    run: RunResult | None,
     problems: Collector,
 ) -> None:
     """Write one article's page, its spec for the browser, and its bundle's files."""
@@ -464,7 +492,7 @@ def page_stdlib_urls(ctx: RenderContext, article: Article, stdlib: str, shipped:
     return f"{stdlib} {ctx.urls(name)}"
 
 
-def answer_tables(ctx: RenderContext, article: Article, run: Executed | None) -> str:
+def answer_tables(ctx: RenderContext, article: Article, run: RunResult | None) -> str:
     """Write *article*'s tables of answers computed ahead (answers.py) beside its page;
     return what the page needs to use them (``data-xw-answers``), or "" when it has none:
     each file's address and the inputs it is indexed by, the file of each output, and the
@@ -500,7 +528,7 @@ ROWS_PAGE_TEMPLATE = """{% extends "base.html" %}
 
 
 def render_rows_files(
-    ctx: RenderContext, article: Article, run: Executed, problems: Collector
+    ctx: RenderContext, article: Article, run: RunResult, problems: Collector
 ) -> None:
     """For each rows input: the data file its listbox loads and, when the rows fill more
     than one page, a page per ROWS_PAGE rows (what readers without JavaScript follow)."""
@@ -547,7 +575,7 @@ def render_rows_files(
 def render_bodies(
     ctx: RenderContext,
     articles: list[Article],
-    executed: dict[str, Executed],
+    executed: dict[str, RunResult],
     problems: Collector,
 ) -> list[tuple[str, list[dict[str, Any]], list[Diagnostic]]]:
     """Every article's HTML body, on every core (render.render_article_body)."""

@@ -40,7 +40,7 @@ from .errors import BuildError, Collector, Diagnostic
 from .errors import rel as rel_path
 from .links import check_links, scan_page
 from .lock import Busy, build_lock
-from .model import BuildResult, Executed
+from .model import BuildResult
 from .output import GUARD_HINTS, SiteFiles, guard_folders, write_site
 from .plan import (
     Known,
@@ -53,6 +53,7 @@ from .plan import (
     save_state,
     source_stamp,
 )
+from .runtime.program import RunResult
 from .state import Changes, State, StateDamaged, Summary, discard
 from .urls import Urls
 
@@ -196,7 +197,7 @@ def _build(
     lock_changed = bool(packages and packages.changed)
 
     # 4. Run their Python (the runner and the widgets are imported only when there is some).
-    executed: dict[str, Executed] = {}
+    executed: dict[str, RunResult] = {}
     if any(a.cells or a.widgets or a.inlines for a in changed):
         from .cells import run_articles
 

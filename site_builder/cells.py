@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import html
 import json
 import logging
 import os
@@ -20,72 +19,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .article_program import program_of
 from .cache import entry_path, read_entry, write_entry
 from .config import SiteConfig
 from .errors import Collector, Diagnostic
-from .model import Article, Executed, Input, Output
+from .model import Article
 from .pyodide import PYODIDE_VERSION, runtime_dir
 from .runner import TIME_LIMIT_EXIT
-from .runtime.program import CellCode, Failure, InlineValue, Program, RowsSource, RunResult
-from .runtime.views import HTML
-from .widgets import function_reads, input_spec, output_spec
+from .runtime.program import Failure, Program, RunResult
 
 log = logging.getLogger(__name__)
 RUNTIME_DIR = Path(__file__).parent / "runtime"
-
-
-def program_of(article: Article) -> Program:
-    """The description of *article*'s Python that the runner and the browser both read."""
-    names = {i.name for w in article.widgets for i in w.inputs}
-    sources = [c.code for c in article.cells]
-    if article.source.bundle:
-        sources += [
-            p.read_text(encoding="utf-8") for p in sorted(article.source.bundle.glob("*.py"))
-        ]
-    reads = function_reads(sources)
-    inputs = [i for w in article.widgets for i in w.inputs if not i.options.get("copy")]
-    outputs = [
-        output_spec(o, names, reads) | ({} if w.precompute else {"precompute": False})
-        for w in article.widgets
-        for o in w.outputs
-    ]
-    return Program(
-        article=str(article.source.path),
-        bundle=str(article.source.bundle) if article.source.bundle else None,
-        cells=[CellCode(c.index, c.code, c.line, c.browser, list(c.export)) for c in article.cells],
-        inlines=[InlineValue(i.expr, i.line, i.format, i.kind, i.column) for i in article.inlines],
-        inputs=[input_spec(i) for i in inputs],
-        outputs=outputs + live_inlines(article, names, reads),
-        rows=[rows_source(i) for i in inputs if i.type == "rows"],
-    )
-
-
-def live_inlines(
-    article: Article, names: set[str], reads: dict[str, set[str]]
-) -> list[dict[str, Any]]:
-    """Live prose: every inline value that reads an input (itself or through the functions
-    it calls) is also a value output, ``p<index>``, recomputed in the browser."""
-    found = []
-    for inline in article.inlines:
-        if inline.kind != "value":
-            continue  # an adjustable number: the page moves it itself
-        options = {"expr": inline.expr, "format": inline.format}
-        spec = output_spec(Output(f"p{inline.index}", "value", inline.line, options), names, reads)
-        if spec["deps"]:
-            found.append(spec)
-    return found
-
-
-def live_inline_ids(article: Article) -> set[str]:
-    """The ids of *article*'s live inline values (see live_inlines)."""
-    return {o["id"] for o in program_of(article).outputs if o["id"].startswith("p")}
-
-
-def rows_source(inp: Input) -> RowsSource:
-    o = inp.options
-    columns = o.get("columns")
-    shown = [str(c) for c in columns] if columns is not None else None
-    return RowsSource(inp.name, o["rows"], inp.line, str(o["key"]), shown, o["value"])
 
 
 def _fingerprint(
@@ -410,29 +354,9 @@ def _diagnostic(article: Article, error: Failure) -> Diagnostic:
     return Diagnostic(path, error.line, error.col, error.message, hint)
 
 
-def to_executed(
-    article: Article,
-    result: RunResult,
-    problems: list[Diagnostic],
-    highlights: Path | None = None,
-) -> Executed:
-    """Turn a runner result into the HTML pieces of the page; output errors become diagnostics.
-    Highlighted code is remembered in *highlights*."""
-    from .highlight import highlight
-
-    html_cells = []
-    for cell, out in zip(article.cells, result.cells, strict=True):
-        shown = "" if cell.hide else highlight(cell.code, "python", highlights, wrapcode=False)
-        parts = [f'<div class="xw-code">{shown}</div>'] if shown else []
-        for stream, text in (("stdout", out.stdout), ("stderr", out.stderr)):
-            if text:
-                parts.append(f'<pre class="xw-{stream}">{html.escape(text)}</pre>')
-        if out.display:
-            parts.append(f'<div class="xw-display">{out.display}</div>')
-        kind = "exec" if cell.browser else "build"
-        html_cells.append(
-            f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>' if parts else ""
-        )
+def check_run(article: Article, result: RunResult, problems: list[Diagnostic]) -> None:
+    """What a run says that the author must hear: failed outputs, inputs named like an
+    exported value; each a diagnostic at its line."""
     for inp in (i for w in article.widgets for i in w.inputs if not i.options.get("copy")):
         if inp.name in result.exports:  # the page would set the input over the value
             problems.append(
@@ -452,18 +376,6 @@ def to_executed(
             problems.append(
                 Diagnostic(article.source.rel, lines[oid], 0, f"output failed: {res['error']}")
             )
-    marked = set(result.markup)  # inline values that are markup (a sparkline, say)
-    return Executed(
-        html_cells,
-        [HTML(t) if k in marked else t for k, t in enumerate(result.inlines)],
-        result.exports,
-        result.initial,
-        result.rows,
-        result.deps,
-        result.files,
-        result.answers,
-        result.seconds,
-    )
 
 
 def run_articles(
@@ -471,7 +383,7 @@ def run_articles(
     articles: list[Article],
     problems: Collector,
     packages: dict[str, dict[str, Any]] | None = None,
-) -> dict[str, Executed]:
+) -> dict[str, RunResult]:
     """Run every article's Python in child processes, two at a time on two cores;
     *packages*: slug -> the article's browser packages (packages.Packages.build_env)."""
     articles = [a for a in articles if a.cells or a.widgets or a.inlines]
@@ -504,16 +416,15 @@ def run_articles(
 
     from concurrent.futures import ThreadPoolExecutor
 
-    executed: dict[str, Executed] = {}
+    executed: dict[str, RunResult] = {}
     pool = ThreadPoolExecutor(max_workers=2)
     try:
         for article, result, diags in pool.map(one, articles):
             problems.extend(diags)
             if result is not None:
                 found: list[Diagnostic] = []
-                executed[article.source.slug] = to_executed(
-                    article, result, found, cache / "highlight"
-                )
+                check_run(article, result, found)
+                executed[article.source.slug] = result
                 problems.extend(found)
     except BaseException:  # Ctrl-C: stop the cells now rather than when they finish
         pool.shutdown(wait=False, cancel_futures=True)

@@ -66,7 +66,7 @@ CLASSES: dict[str, tuple[str, str]] = {
     # An output's box has the class of its kind: xw-<kind> (widgets.OUTPUT_TYPES).
     "xw-formula": ("site_builder/widgets.py", "a formula output (its MathML is filled in)"),
     "xw-error": ("site_builder/widgets.py", "where an output's error goes"),
-    "xw-display": ("site_builder/cells.py", "a cell's display() output"),
+    "xw-display": ("site_builder/article_pages.py", "a cell's display() output"),
     "xw-value": ("site_builder/runner.py", "an inline value in prose"),
     "xw-chart": ("site_builder/runtime/charts.py", "a chart's SVG"),
     "xw-status": ("templates/article.html", "the page's Python status"),

@@ -191,21 +191,6 @@ class Article:
 
 
 @dataclass
-class Executed:
-    """What running an article's Python produced (cells.run_article)."""
-
-    cell_html: list[str]
-    inline_text: list[str]
-    exports: dict[str, Any]
-    initial: dict[str, Any]  # output id -> result
-    rows: dict[str, list[dict[str, Any]]]  # rows input name -> rows
-    deps: dict[str, str] = field(default_factory=dict)  # distribution -> version imported
-    files: list[str] = field(default_factory=list)  # bundle files the browser's Python reads
-    answers: dict[str, Any] = field(default_factory=dict)  # computed ahead (answers.py)
-    seconds: float = 0.0  # how long its Python ran in this build (0.0: reused from the cache)
-
-
-@dataclass
 class BuildResult:
     """What a successful build produced."""
 

@@ -283,14 +283,8 @@ def _parse_inputs(
                 hint="input types: " + ", ".join(INPUT_TYPES),
             )
             continue
-        for key, option in opts.items():
-            if key not in INPUT_TYPES[kind]:
-                problems.error(
-                    where,
-                    option.line,
-                    f"input '{name}': unknown option '{key}' for type {kind}",
-                    hint="options: " + ", ".join(sorted(INPUT_TYPES[kind])),
-                )
+        unknown = f"input '{name}': unknown option '{{key}}' for type {kind}"
+        _unknown_options(opts, INPUT_TYPES[kind], unknown, where, problems)
         values = {k: o.value for k, o in opts.items()}
         _check_input(name, kind, values, opts, line, where, problems)
         inputs.append(Input(name, kind, line, values))
@@ -497,6 +491,22 @@ def _kind_of(
     return found[0], opts
 
 
+def _unknown_options(
+    opts: dict[str, Option],
+    allowed: set[str],
+    message: str,
+    where: str,
+    problems: Collector,
+    kind: str = "",
+) -> None:
+    """Report each option of *opts* that is not *allowed* (nor the *kind* key that named
+    what it is), at its line: *message* with ``{key}`` for its name, and the options."""
+    for key, option in opts.items():
+        if key not in allowed and key != kind:
+            hint = "options: " + (", ".join(sorted(allowed)) or "none")
+            problems.error(where, option.line, message.format(key=key), hint=hint)
+
+
 def _parse_outputs(
     node: yaml.Node | None, index: int, line0: int, where: str, problems: Collector
 ) -> list[Output]:
@@ -516,14 +526,8 @@ def _parse_outputs(
         if found is None:
             continue
         kind, opts = found
-        for key, option in opts.items():
-            if key != kind and key not in OUTPUT_TYPES[kind]:
-                problems.error(
-                    where,
-                    option.line,
-                    f"unknown option '{key}' for a {kind} output",
-                    hint="options: " + ", ".join(sorted(OUTPUT_TYPES[kind])),
-                )
+        unknown = f"unknown option '{{key}}' for a {kind} output"
+        _unknown_options(opts, OUTPUT_TYPES[kind], unknown, where, problems, kind)
         values = _output_values(kind, opts, line, where, problems)
         if values is None:
             continue
@@ -667,17 +671,12 @@ def _check_chart(
             marks.append(mark)
             continue
         _check_expr(mark["expr"], where, mopts[kind].line, problems)
+        unknown = f"unknown option '{{key}}' for a {kind} mark"
+        _unknown_options(mopts, MARK_OPTIONS[kind], unknown, where, problems, kind)
         for key, option in mopts.items():
-            if key == kind:
+            if key == kind or key not in MARK_OPTIONS[kind]:
                 continue
-            if key not in MARK_OPTIONS[kind]:
-                problems.error(
-                    where,
-                    option.line,
-                    f"unknown option '{key}' for a {kind} mark",
-                    hint="options: " + ", ".join(sorted(MARK_OPTIONS[kind])) or "none",
-                )
-            elif key == "at":
+            if key == "at":
                 _check_expr(option.expr, where, option.line, problems)
             elif key == "axis" and option.value not in ("x", "y"):
                 problems.error(where, option.line, f"axis: must be x or y, got {option.value!r}")
@@ -733,84 +732,6 @@ def _check_chart(
         return None
     values.pop("expr", None)
     return marks
-
-
-def expr_names(expr: str) -> set[str]:
-    """Return the names an expression reads."""
-    try:
-        tree = ast.parse(expr.strip(), mode="eval")
-    except SyntaxError:
-        return set()
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-
-
-def output_exprs(output: Output) -> list[str]:
-    """Every expression an output evaluates."""
-    o = output.options
-    if output.type == "formula":
-        return [s["expr"] for s in o["slots"]]
-    if output.type == "chart":
-        return [m["expr"] for m in o["marks"]] + [m["at"] for m in o["marks"] if "at" in m]
-    return [o["expr"]] + ([o["marker"]] if "marker" in o else [])
-
-
-def output_spec(
-    output: Output, input_names: set[str], reads: dict[str, set[str]] | None = None
-) -> dict[str, Any]:
-    """The JSON the runtime needs to compute an output, with the inputs it depends on:
-    those its expressions name, those the article's functions they call read (*reads*,
-    see function_reads), and those listed in ``uses:``."""
-    names = set().union(*(expr_names(e) for e in output_exprs(output)))
-    todo, seen = list(names), set(names)
-    while todo:  # through the functions called, and the functions they call
-        for name in (reads or {}).get(todo.pop(), set()) - seen:
-            seen.add(name)
-            todo.append(name)
-    uses = output.options.get("uses") or []
-    deps = (seen | {str(u) for u in uses}) & input_names
-    spec = {"id": output.id, "type": output.type, "line": output.line, "deps": sorted(deps)}
-    skip = ("label", "tex", "alt", "uses")
-    spec.update({k: v for k, v in output.options.items() if k not in skip})
-    return spec
-
-
-def function_reads(sources: list[str]) -> dict[str, set[str]]:
-    """For each function defined at the top level of *sources* (cells, modules), the
-    global names its body reads: an output calling it depends on the inputs among them."""
-    reads: dict[str, set[str]] = {}
-    for source in sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            args = node.args
-            local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-            local |= {a.arg for a in (args.vararg, args.kwarg) if a}
-            loads: set[str] = set()
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Name):
-                    (loads if isinstance(sub.ctx, ast.Load) else local).add(sub.id)
-            reads[node.name] = reads.get(node.name, set()) | (loads - local)
-    return reads
-
-
-def input_spec(inp: Input) -> dict[str, Any]:
-    """The JSON the runtime needs to coerce an input's values."""
-    spec: dict[str, Any] = {"name": inp.name, "type": inp.type, "value": inp.options["value"]}
-    if inp.type in ("select", "radio"):
-        spec["options"] = list(inp.options["options"])
-    if inp.type in ("range", "number"):  # whole-number bounds and step: values are ints
-        o = inp.options
-        numbers = [o.get("min", 0), o.get("step", 1), o["value"]]
-        spec["integer"] = all(isinstance(v, int) and not isinstance(v, bool) for v in numbers)
-        # The grid of values the page can send (answers.py tables them).
-        spec.update({k: o[k] for k in ("min", "max", "step") if k in o})
-    if inp.type == "rows":
-        spec["key"] = str(inp.options["key"])
-    return spec
 
 
 # --- markup -------------------------------------------------------------------------------

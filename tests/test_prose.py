@@ -1,5 +1,5 @@
 """Live prose: an inline value that reads an input is recomputed in the browser with the
-same format, inside the sentence (cells.live_inlines); one that does not stays text."""
+same format, inside the sentence (article_program.live_inlines); one that does not stays text."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """An article's Python, described once, and what running it at build time answers.
 
 The build describes an article's program (``Program``) from its parsed Markdown
-(``cells.program_of``). The build-time child process (``runner.py``) reads the whole of
+(``article_program.program_of``). The build-time child process (``runner.py``) reads the whole of
 it as JSON and answers with a ``RunResult``; the reader's browser gets the part it runs,
 ``Program.for_browser``, as the page's spec (``page.<hash>.json``, read by
 ``static/js/worker.js``; its fields are listed in ``docs/protocol.md``, which a test
@@ -53,14 +53,14 @@ class RowsSource:
 
 @dataclass(frozen=True)
 class Program:
-    """Everything an article's Python does (cells.program_of fills it)."""
+    """Everything an article's Python does (article_program.program_of fills it)."""
 
     article: str  # the file name tracebacks show (absolute at build time, relative in pages)
     bundle: str | None  # the bundle folder at build time (its modules are importable)
     cells: list[CellCode]
     inlines: list[InlineValue]
-    inputs: list[dict[str, Any]]  # widgets.input_spec: name, type, value, options
-    outputs: list[dict[str, Any]]  # widgets.output_spec: id, type, line, deps, expressions
+    inputs: list[dict[str, Any]]  # article_program.input_spec: name, type, value, options
+    outputs: list[dict[str, Any]]  # article_program.output_spec: id, type, line, deps, expressions
     rows: list[RowsSource]
     # Limits of the answers the build computes ahead (site_builder/answers.py):
     # {"combinations", "bytes", "seconds"}; empty when the article has none.
