@@ -392,11 +392,12 @@ def normalize_front_matter(
                 bad(key, "a string or a list of strings")
             else:
                 values[key] = items
-    if "draft" in data:
-        if isinstance(data["draft"], bool):
-            values["draft"] = data["draft"]
-        else:
-            bad("draft", "true or false")
+    for key in ("draft", "listed"):
+        if key in data:
+            if isinstance(data[key], bool):
+                values[key] = data[key]
+            else:
+                bad(key, "true or false")
     if "published" in data and "draft" not in data:  # Jekyll's word for it
         if isinstance(data["published"], bool):
             values["draft"] = not data["published"]

@@ -24,6 +24,9 @@ class FrontMatter:
     authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     draft: bool = False
+    # False: published and in the sitemap, but not listed on the home page, tag pages or
+    # in the feed (a guide's pages, reached from its own contents page).
+    listed: bool = True
     template: str = "article.html"
     slug: str | None = None
     # Seconds the article's build-time Python may run; None means the site default.

@@ -30,7 +30,7 @@ from .output import FileConflict, SiteFiles
 from .pyodide import PYODIDE_VERSION
 from .state import Changes, Kept, State, StateDamaged, Summary, create, discard
 
-PLAN_VERSION = 5  # part of every state key: a new layout of the state starts from scratch
+PLAN_VERSION = 6  # part of every state key: a new layout of the state starts from scratch
 PACKAGE = Path(__file__).resolve().parent
 DEPENDENCIES = ("markdown", "jinja2", "pygments", "yaml")  # module names
 
@@ -103,12 +103,14 @@ class Listing:
         """A plain tuple for the state (dates as ordinals)."""
         m = self.meta
         date = m.date.toordinal() if m.date else None
-        return (m.title, date, m.summary, m.authors, m.tags, m.draft, m.template, m.slug,
-                m.timeout, m.browser_time_limit, self.slug_line, self.template_line)  # fmt: skip
+        return (m.title, date, m.summary, m.authors, m.tags, m.draft, m.listed,
+                m.template, m.slug, m.timeout, m.browser_time_limit,
+                self.slug_line, self.template_line)  # fmt: skip
 
     @classmethod
     def unpack(cls, packed: tuple[Any, ...]) -> Listing:
-        title, date, summary, authors, tags, draft, template, slug, timeout, limit, *lines = packed
+        title, date, summary, authors, tags, draft, listed, *rest = packed
+        template, slug, timeout, limit, *lines = rest
         meta = FrontMatter(
             title=title,
             date=dt.date.fromordinal(date) if date is not None else None,
@@ -116,6 +118,7 @@ class Listing:
             authors=authors,
             tags=tags,
             draft=draft,
+            listed=listed,
             template=template,
             slug=slug,
             timeout=timeout,

@@ -89,8 +89,10 @@ def render_sitemap(pages: list[tuple[str, dt.date | None]], url: Any) -> str:
 
 
 def render_site_pages(ctx: RenderContext, articles: list[Article], problems: Collector) -> None:
-    """Write the index, tag pages, 404, feed, sitemap, robots.txt and .nojekyll."""
+    """Write the index, tag pages, 404, feed, sitemap, robots.txt and .nojekyll. Articles
+    with ``listed: false`` are in the sitemap only."""
     urls, files = ctx.urls, ctx.files
+    everything, articles = articles, [a for a in articles if a.meta.listed]
     tags: dict[str, list[Article]] = {}
     for article in articles:
         for tag in article.meta.tags:
@@ -115,7 +117,7 @@ def render_site_pages(ctx: RenderContext, articles: list[Article], problems: Col
         render_page(ctx, problems, "tag.html", path, "templates/tag.html", tag=tag, articles=tagged)
     render_page(ctx, problems, "404.html", "404.html", "templates/404.html")
     pages = [("", max((a.meta.date for a in articles if a.meta.date), default=None))]
-    pages += [(a.url, a.meta.date) for a in articles]
+    pages += [(a.url, a.meta.date) for a in everything]
     pages += [(f"tags/{tag_slug(t)}/", None) for t in sorted(tags)]
     robots = f"User-agent: *\nAllow: /\nSitemap: {urls('sitemap.xml', True)}\n"
     made: list[tuple[str, str | bytes, str]] = [

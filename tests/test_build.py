@@ -828,3 +828,29 @@ def test_front_matter_adds_scripts_and_styles_to_its_page(make_site):
             "the page's Content-Security-Policy blocks https://d3js.org/d3.v7.min.js (scripts)",
         )
     ]
+
+
+def test_unlisted_articles_are_published_but_not_listed(make_site):
+    """`listed: false` (a guide's pages): the page and its sitemap entry exist; the home
+    page, the tag pages and the feed leave it out, and listing it again updates them."""
+    head = "---\ntitle: {title}\ndate: 2024-0{m}-01\ntags: [guide]\n{extra}---\n\nText.\n"
+    root = make_site(
+        {
+            "content/intro.md": head.format(title="Intro", m=1, extra=""),
+            "content/guide/part.md": head.format(title="Part", m=2, extra="listed: false\n"),
+        }
+    )
+    build(load_config(root))
+    site = root / "_site"
+    assert (site / "guide/part/index.html").is_file()
+    assert "/guide/part/" in (site / "sitemap.xml").read_text()
+    for listing in ("index.html", "tags/guide/index.html", "feed.xml"):
+        text = (site / listing).read_text()
+        assert "Intro" in text and "Part" not in text, listing
+    (root / "content/guide/part.md").write_text(head.format(title="Part", m=2, extra=""))
+    build(load_config(root))
+    for listing in ("index.html", "tags/guide/index.html", "feed.xml"):
+        assert "Part" in (site / listing).read_text(), listing
+    (root / "content/guide/part.md").write_text(head.format(title="Part", m=2, extra="listed: 1\n"))
+    with pytest.raises(BuildError, match="listed"):
+        build(load_config(root))
