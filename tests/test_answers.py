@@ -339,7 +339,7 @@ def _set(page, name, value):
 def test_the_flagship_answers_with_the_runtime_blocked(browser, example_url):
     """Five of the flagship's six widgets answer at first paint without Python: sliders,
     prose, charts, the passenger table, play and a shared link; the sixth says it waits."""
-    from tests.test_browser import nn
+    from tests.browser.test_pages import nn
 
     with open_page(browser, BLOCKED) as page:
         page.goto(example_url + "neural-network-math/?x=2.5&pid=3")
@@ -551,7 +551,7 @@ def test_what_no_table_answers_waits_for_python_then_python_answers(browser, tmp
 
 @pytest.mark.browser
 def test_saving_data_the_tables_answer_and_python_stays_away(browser, example_url):
-    from tests.test_browser import SAVE_DATA
+    from tests.browser.test_pages import SAVE_DATA
 
     context = browser.new_context()
     context.add_init_script(SAVE_DATA)

@@ -609,7 +609,7 @@ outputs:
 def test_a_page_with_a_large_package_image_starts_from_its_snapshot(tmp_path, browser) -> None:
     """SymPy's image makes a snapshot larger than the heap Pyodide is compiled with; the
     second visit starts from it all the same (it failed with "offset is out of bounds")."""
-    from .test_browser import visits_making_then_using_a_snapshot
+    from tests.browser.test_pages import visits_making_then_using_a_snapshot
 
     root = package_site(tmp_path / "site", {"content/algebra.md": SYMPY})
     # The second visit must say it started from the snapshot (checked by the helper).

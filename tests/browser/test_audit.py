@@ -27,7 +27,7 @@ VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 LIGHTHOUSE = ROOT / "tests" / "js" / "lighthouse.mjs"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 WIDTHS = {"1280": {"width": 1280, "height": 800}, "375": {"width": 375, "height": 740}}
-READERS = (Path(__file__).parent / "fixtures" / "readers.md").read_text(encoding="utf-8")
+READERS = (ROOT / "tests" / "fixtures" / "readers.md").read_text(encoding="utf-8")
 
 
 def needs(path: Path) -> None:

@@ -6,17 +6,15 @@ rows input, a long inline formula, a long live formula, a long line of code, a p
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from site_builder.build import build
 from site_builder.config import load_config
-from tests.conftest import open_page, open_ready, seen, serve_folder, write_site
+from tests.conftest import ROOT, open_page, open_ready, seen, serve_folder, write_site
 
 pytestmark = pytest.mark.browser
 
-ARTICLE = (Path(__file__).parent / "fixtures" / "readers.md").read_text(encoding="utf-8")
+ARTICLE = (ROOT / "tests" / "fixtures" / "readers.md").read_text(encoding="utf-8")
 PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
