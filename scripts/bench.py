@@ -484,9 +484,9 @@ def page_weight(site: Path) -> dict[str, float]:
     html = (site / "neural-network-math" / "index.html").read_bytes()
     refs = re.findall(rb'(?:href|src|data-xw-spec|data-xw-worker|data-xw-stdlib)="(/[^" ]+)', html)
     linked = [site / r.decode().lstrip("/") for r in set(refs)]
-    runtime_dir = site / "_pyodide" / "314.0.7"
-    runtime = [runtime_dir / n for n in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json")]
-    runtime.append(runtime_dir / "pyodide.asm.wasm")
+    pyodide_dir = site / "_pyodide" / "314.0.7"
+    runtime = [pyodide_dir / n for n in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json")]
+    runtime.append(pyodide_dir / "pyodide.asm.wasm")
 
     def kb(files: list[Path]) -> float:
         return sum(len(gzip.compress(p.read_bytes(), 6)) for p in files if p.is_file()) / 1024

@@ -480,10 +480,10 @@ def page_stdlib_urls(ctx: RenderContext, article: Article, stdlib: str, shipped:
     packages fetches the rest at start anyway."""
     if not stdlib or shipped.get("image"):
         return stdlib
-    from .pyodide import browser_sources, ensure_stdlib, page_stdlib, runtime_dir
+    from .pyodide import browser_sources, ensure_stdlib, page_stdlib, pyodide_dir
 
     sources = browser_sources([c.code for c in article.cells if c.browser], article.source.bundle)
-    core, rest = ensure_stdlib(runtime_dir(ctx.config.root / ".cache"))
+    core, rest = ensure_stdlib(pyodide_dir(ctx.config.root / ".cache"))
     data = page_stdlib(core, rest, sources)
     if data is None:
         return stdlib
@@ -584,12 +584,12 @@ def render_bodies(
     temml = None
     with_math = [a for a in articles if has_math(a)]
     if with_math:
-        from .npm import RuntimeMissing
+        from .npm import FetchFailed
         from .tex import ensure_temml
 
         try:
             temml = ensure_temml(ctx.config.root / ".cache")
-        except RuntimeMissing as exc:
+        except FetchFailed as exc:
             first = with_math[0]
             line = first.math[0].line if first.math else first.body_line
             problems.error(first.source.rel, line, f"math needs Temml: {exc}")

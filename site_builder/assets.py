@@ -15,16 +15,16 @@ from urllib.parse import urlsplit
 
 from .config import SiteConfig
 from .errors import Collector
-from .npm import RuntimeMissing
+from .npm import FetchFailed
 from .output import MARKER, MARKER_TEXT, SiteFiles
 from .pyodide import (
     PYODIDE_VERSION,
     RUNTIME_FILES,
-    ensure_runtime,
+    ensure_pyodide,
     ensure_stdlib,
     gzipped,
     integrity,
-    runtime_dir,
+    pyodide_dir,
 )
 from .urls import Urls
 
@@ -35,7 +35,7 @@ class Assets:
 
     files: SiteFiles  # what this build writes: the assets, then the pages rendered
     names: dict[str, str]  # static/ paths -> their content-hashed paths
-    runtime: dict[str, Any]  # how pages reach Pyodide (copy_runtime); {}: no runtime
+    runtime: dict[str, Any]  # how pages reach Pyodide (copy_pyodide); {}: no runtime
     shared: str  # URL of the shared Python package, shipped once per site
     package_locks: dict[str, dict[str, str]] = field(default_factory=dict)  # copy_packages
 
@@ -50,7 +50,7 @@ def copy_assets(
     files.write(MARKER, MARKER_TEXT, "site-builder")
     names = copy_static(config, files)
     copy_passthrough(config, files)
-    runtime = copy_runtime(config, files, urls, problems)
+    runtime = copy_pyodide(config, files, urls, problems)
     locks = copy_packages(config, files, urls, packages, problems) if runtime else {}
     shared = ""
     if runtime:
@@ -83,7 +83,7 @@ def copy_passthrough(config: SiteConfig, out: SiteFiles) -> None:
 PRECOMPRESSED = {"pyodide.asm.wasm"}
 
 
-def copy_runtime(
+def copy_pyodide(
     config: SiteConfig, out: SiteFiles, urls: Urls, problems: Collector
 ) -> dict[str, Any]:
     """Ship Pyodide inside the site (or point at the CDN); return how pages reach it:
@@ -94,8 +94,8 @@ def copy_runtime(
     if source == "none":
         return {}
     try:
-        folder = ensure_runtime(config.root / ".cache")
-    except RuntimeMissing as exc:
+        folder = ensure_pyodide(config.root / ".cache")
+    except FetchFailed as exc:
         problems.error("site.toml", 0, str(exc))
         return {}
     if source == "cdn":
@@ -145,7 +145,7 @@ def compiled_stdlib(folder: Any, out: SiteFiles, urls: Urls, problems: Collector
     content-hashed names; return "CORE-URL REST-URL" for the page, or "" without Node."""
     try:
         core, rest = ensure_stdlib(folder)
-    except RuntimeMissing as exc:
+    except FetchFailed as exc:
         problems.warn("site.toml", 0, f"{exc}; pages compile the standard library as they start")
         return ""
     owner = f"pyodide@{PYODIDE_VERSION}"
@@ -175,7 +175,7 @@ def copy_packages(
     remote = packages.remote
     parts = urlsplit(packages.dist.url)
     shipped = {}
-    runtime = runtime_dir(config.root / ".cache")  # verified by copy_runtime just before
+    runtime = pyodide_dir(config.root / ".cache")  # verified by copy_pyodide just before
     for found in packages.sets.values():
         entry = {"image": "", "image_sha256": "", "lock": "", "origin": ""}
         try:

@@ -24,7 +24,7 @@ from .cache import entry_path, read_entry, write_entry
 from .config import SiteConfig
 from .errors import Collector, Diagnostic
 from .model import Article
-from .pyodide import PYODIDE_VERSION, runtime_dir
+from .pyodide import PYODIDE_VERSION, pyodide_dir
 from .runner import TIME_LIMIT_EXIT
 from .runtime.program import Failure, Program, RunResult
 
@@ -400,7 +400,7 @@ def run_articles(
 
     # The browser's own standard library (Pyodide's), when downloaded: the check of exec
     # cells refuses what it lacks (a module removed since the host's Python, say).
-    stdlib = runtime_dir(config.root / ".cache") / "python_stdlib.zip"
+    stdlib = pyodide_dir(config.root / ".cache") / "python_stdlib.zip"
 
     def one(article: Article) -> tuple[Article, Any, list[Diagnostic]]:
         timeout = article.meta.timeout or config.runtime.timeout

@@ -131,15 +131,15 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_runtime(args: argparse.Namespace) -> int:
-    from .npm import RuntimeMissing
-    from .pyodide import ensure_runtime
+    from .npm import FetchFailed
+    from .pyodide import ensure_pyodide
     from .tex import ensure_temml
 
     cache = Path(args.root).resolve() / ".cache"
     try:
-        folder = ensure_runtime(cache)
+        folder = ensure_pyodide(cache)
         temml = ensure_temml(cache)
-    except RuntimeMissing as exc:
+    except FetchFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"pyodide runtime in {folder}; math typesetter in {temml}")

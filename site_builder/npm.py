@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "verified.json"  # sha256, size and modification time of every verified file
 
 
-class RuntimeMissing(Exception):
+class FetchFailed(Exception):
     """An npm package the build needs (Pyodide, Temml) could not be fetched."""
 
 
@@ -101,7 +101,7 @@ def _fetch(
     import tempfile
 
     if shutil.which("npm") is None:
-        raise RuntimeMissing(f"npm is needed once to fetch {package}; install Node.js and npm")
+        raise FetchFailed(f"npm is needed once to fetch {package}; install Node.js and npm")
     log.info("fetching %s@%s from npm", package, version)
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".fetch-") as tmp:
@@ -113,11 +113,11 @@ def _fetch(
         )
         tarballs = list(Path(tmp).glob(f"{package}-*.tgz"))
         if proc.returncode != 0 or not tarballs:
-            raise RuntimeMissing(f"npm pack {package}@{version} failed: {proc.stderr.strip()}")
+            raise FetchFailed(f"npm pack {package}@{version} failed: {proc.stderr.strip()}")
         algorithm, _, expected = integrity.partition("-")
         digest = hashlib.new(algorithm, tarballs[0].read_bytes()).digest()
         if base64.b64encode(digest).decode() != expected:
-            raise RuntimeMissing(
+            raise FetchFailed(
                 f"the downloaded {package}@{version} does not match the registry's "
                 f"integrity hash {integrity[:20]}…; refused"
             )

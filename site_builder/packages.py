@@ -930,8 +930,8 @@ def resolve_articles(
     *drafts* (their requirements: a build without drafts keeps what they will need).
     ``[runtime] relock`` (`site-builder lock`): every set is resolved anew."""
     from .config import CONFIG_NAME, config_line
-    from .npm import RuntimeMissing
-    from .pyodide import ensure_runtime
+    from .npm import FetchFailed
+    from .pyodide import ensure_pyodide
 
     site = config.runtime.packages
     wanted = [a for a in articles if (site or a.meta.packages) and (a.cells or a.widgets)]
@@ -945,13 +945,13 @@ def resolve_articles(
         return CONFIG_NAME, config_line(config.root, "packages", "runtime")
 
     try:
-        runtime = ensure_runtime(config.root / ".cache")
+        runtime = ensure_pyodide(config.root / ".cache")
         cdn = config.runtime.source == "cdn"
         lock = runtime / "pyodide-lock.json"
         packages = Packages(
             config.root, lock, config.runtime.packages_source, cdn, config.runtime.relock
         )
-    except (RuntimeMissing, PackageError) as exc:
+    except (FetchFailed, PackageError) as exc:
         problems.error(*where(wanted[0] if wanted else None), str(exc))
         return None, {}
     sets: dict[str, PackageSet] = {}

@@ -10,7 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .npm import RuntimeMissing, ensure_npm_files
+from .npm import FetchFailed, ensure_npm_files
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +34,15 @@ PYODIDE_INTEGRITY = (
 )
 
 
-def runtime_dir(cache_root: Path) -> Path:
+def pyodide_dir(cache_root: Path) -> Path:
     return cache_root / f"pyodide-{PYODIDE_VERSION}"
 
 
-def ensure_runtime(cache_root: Path) -> Path:
+def ensure_pyodide(cache_root: Path) -> Path:
     """Return a folder with the pinned Pyodide files, intact; fetch them with ``npm pack``
     (checked against the registry's integrity hash) when missing or damaged."""
     return ensure_npm_files(
-        runtime_dir(cache_root), "pyodide", PYODIDE_VERSION, PYODIDE_INTEGRITY, RUNTIME_FILES
+        pyodide_dir(cache_root), "pyodide", PYODIDE_VERSION, PYODIDE_INTEGRITY, RUNTIME_FILES
     )
 
 
@@ -72,7 +72,7 @@ def ensure_stdlib(folder: Path) -> tuple[Path, Path]:
     if core.is_file() and rest.is_file():
         return core, rest
     if shutil.which("node") is None:
-        raise RuntimeMissing("Node.js is needed to compile the runtime's standard library")
+        raise FetchFailed("Node.js is needed to compile the runtime's standard library")
     tmp = [folder / f".{p.name}.{os.getpid()}" for p in (core, rest)]
     proc = subprocess.run(
         ["node", str(STDLIB_SCRIPT), str(folder.resolve()), *map(str, tmp), *STDLIB_CORE],
@@ -82,7 +82,7 @@ def ensure_stdlib(folder: Path) -> tuple[Path, Path]:
     if proc.returncode != 0 or not all(t.is_file() for t in tmp):
         for t in tmp:
             t.unlink(missing_ok=True)
-        raise RuntimeMissing(f"compiling the standard library failed: {proc.stderr[-500:]}")
+        raise FetchFailed(f"compiling the standard library failed: {proc.stderr[-500:]}")
     write_atomically(rest, tmp[1].read_bytes())
     write_atomically(core, tmp[0].read_bytes())
     for t in tmp:

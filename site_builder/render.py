@@ -30,7 +30,7 @@ class RenderContext:
     env: jinja2.Environment
     files: SiteFiles  # what this build writes
     assets: dict[str, str]  # static/ paths -> their content-hashed paths
-    runtime: dict[str, Any]  # how pages reach Pyodide (assets.copy_runtime); {}: no runtime
+    runtime: dict[str, Any]  # how pages reach Pyodide (assets.copy_pyodide); {}: no runtime
     shared: str  # URL of the shared Python package, shipped once per site
     # slug -> the article's browser packages, and the URL of each set's pyodide-lock.json
     package_sets: dict[str, Any] = field(default_factory=dict)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import entry_path, read_entry, write_entry
-from .npm import RuntimeMissing, ensure_npm_files
+from .npm import FetchFailed, ensure_npm_files
 
 TEMML_VERSION = "0.13.5"
 # The npm registry's published integrity of the package: changes only with the version.
@@ -72,7 +72,7 @@ class Typesetter:
         if self.proc is None or self.proc.poll() is not None or self.pid != os.getpid():
             # A forked worker never shares its parent's pipe: it starts its own Node.
             if shutil.which("node") is None:
-                raise RuntimeMissing("Node.js is needed to typeset math (Temml)")
+                raise FetchFailed("Node.js is needed to typeset math (Temml)")
             self.pid = os.getpid()
             self.proc = subprocess.Popen(
                 ["node", str(SCRIPT), str(self.temml)],
@@ -90,7 +90,7 @@ class Typesetter:
             answer = json.loads(line)
         except (OSError, ValueError) as exc:
             self.proc.kill()
-            raise RuntimeMissing(f"the math typesetter (Node, Temml) stopped: {exc}") from exc
+            raise FetchFailed(f"the math typesetter (Node, Temml) stopped: {exc}") from exc
         assert isinstance(answer, dict)
         return answer
 

@@ -20,7 +20,7 @@ from site_builder import packages
 from site_builder.build import build
 from site_builder.config import load_config
 from site_builder.errors import BuildError
-from site_builder.pyodide import ensure_runtime
+from site_builder.pyodide import ensure_pyodide
 
 from .conftest import ROOT, open_ready, saved_snapshots, seen, serve_folder, tree, write_site
 
@@ -60,7 +60,7 @@ outputs:
 
 def package_site(root: Path, files: dict) -> Path:
     """A project with its own package cache (the runtime linked in, not downloaded)."""
-    runtime = ensure_runtime(ROOT / ".cache")
+    runtime = ensure_pyodide(ROOT / ".cache")
     (root / ".cache").mkdir(parents=True)
     (root / ".cache" / runtime.name).symlink_to(runtime)
     return write_site(root, files)
@@ -379,7 +379,7 @@ def distribution(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert proc.returncode == 0, proc.stderr
     wheel = next(folder.glob("humanize-*-py3-none-any.whl"))
-    runtime = ensure_runtime(ROOT / ".cache") / "pyodide-lock.json"
+    runtime = ensure_pyodide(ROOT / ".cache") / "pyodide-lock.json"
     lock = json.loads(runtime.read_text())
     lock["packages"]["humanize"] = {
         "name": "humanize",
@@ -473,7 +473,7 @@ def test_in_cdn_mode_compiled_packages_load_from_the_distribution(make_site) -> 
         }
     )
     site = built(root)
-    runtime = json.loads((ensure_runtime(ROOT / ".cache") / "pyodide-lock.json").read_text())
+    runtime = json.loads((ensure_pyodide(ROOT / ".cache") / "pyodide-lock.json").read_text())
     expected = runtime["packages"]["numpy"]
     page = (site / "a" / "index.html").read_text()
     page_lock = json.loads((site / page.split('data-xw-lock="')[1].split('"')[0][1:]).read_text())

@@ -257,8 +257,8 @@ def test_files_changed_by_hand_in_the_site_are_restored(make_site, reference, da
 def own_runtime(root: Path) -> Path:
     """Give the site a runtime download of its own (tests share one by a symlink)."""
     (root / ".cache").unlink()
-    folder = pyodide.runtime_dir(root / ".cache")
-    shutil.copytree(pyodide.runtime_dir(ROOT / ".cache"), folder)
+    folder = pyodide.pyodide_dir(root / ".cache")
+    shutil.copytree(pyodide.pyodide_dir(ROOT / ".cache"), folder)
     return folder
 
 
@@ -294,9 +294,9 @@ def test_a_damaged_runtime_download_is_fetched_again(make_site):
 
 def test_a_download_that_does_not_match_the_registry_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(pyodide, "PYODIDE_INTEGRITY", "sha512-" + "A" * 86 + "==")
-    with pytest.raises(npm.RuntimeMissing, match="does not match the registry's integrity"):
-        pyodide.ensure_runtime(tmp_path)
-    assert not pyodide.runtime_dir(tmp_path).exists()
+    with pytest.raises(npm.FetchFailed, match="does not match the registry's integrity"):
+        pyodide.ensure_pyodide(tmp_path)
+    assert not pyodide.pyodide_dir(tmp_path).exists()
 
 
 def garble(folder: Path) -> int:
