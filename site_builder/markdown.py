@@ -378,10 +378,14 @@ def render_body(
     # Inside a tag (an attribute: an image's alt, a heading's "#" link named after the
     # heading) a value or formula is its plain text, never its markup.
     text = _TAG.sub(lambda tag: PLACEHOLDER_RE.sub(_as_attribute, tag[0]), text)
+    # A formula is one box to the line breaker, which may break after it: the punctuation
+    # that follows it stays on its line ("… where $x$, the …" never starts a line with ",").
+    text = _MATH_THEN_PUNCTUATION.sub(r'<span class="xw-nowrap">\1</span>', text)
     return PLACEHOLDER_RE.sub(fill, text), toc
 
 
 _TAG = re.compile(r"<[^<>]*XWPLACEHOLDER[^<>]*>")
+_MATH_THEN_PUNCTUATION = re.compile(r"(XWPLACEHOLDERMATH\d+X[.,;:!?)\]’”»]+)")
 
 
 def _as_attribute(m: re.Match[str]) -> str:

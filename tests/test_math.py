@@ -225,6 +225,20 @@ def test_double_dollars_in_a_sentence_are_inline_math_as_kramdown_has_them(make_
     )
 
 
+def test_punctuation_after_inline_math_stays_on_its_line(make_site):
+    """A formula is one box to the line breaker: the comma or full stop after it is kept
+    with it (no line starts with the punctuation), and nothing else is wrapped."""
+    text = "Where $a^2$, and $b$. Then $c$ alone, ($d$) too.\n\n$$\ne^2\n$$\n"
+    root = make_site({"content/p.md": "---\ntitle: p\n---\n\n" + text})
+    build(load_config(root))
+    page = (root / "_site" / "p" / "index.html").read_text()
+    nowrap = r'<span class="xw-nowrap"><math alttext="([^"]*)".*?</math>([^<]*)</span>'
+    kept = re.findall(nowrap, page)
+    assert kept == [("a^2", ","), ("b", "."), ("d", ")")]
+    assert re.search(r'<math alttext="c">.*?</math> alone', page)
+    assert page.count('class="xw-nowrap"') == 3  # display math and text untouched
+
+
 def test_a_value_inside_math_is_an_error_and_headings_keep_clean_ids(make_site):
     _, _, problems = _split("Where $x = {py}`n`$ holds.\n")
     assert problems[0].startswith("a.md:1: error: a {py} value cannot go inside math")

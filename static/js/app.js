@@ -489,6 +489,7 @@ function megabytes(bytes) {
 // An output the watchdog stopped: its error says so, with a button to compute it again.
 function showStopped(el, text, retry) {
   const error = /** @type {HTMLElement} */ (el.querySelector(".xw-error"));
+  /** @type {HTMLElement} */ (el.querySelector(".xw-result")).hidden = true; // stale now
   error.textContent = text;
   error.hidden = false;
   let button = el.querySelector(".xw-retry");
@@ -606,6 +607,9 @@ function applyResults(outputs, results) {
     const el = outputs.get(id);
     if (!el) continue;
     const error = /** @type {HTMLElement} */ (el.querySelector(".xw-error"));
+    const target = /** @type {HTMLElement} */ (el.querySelector(".xw-result"));
+    // A failed output shows its error, not the result of inputs the reader has left.
+    target.hidden = !result.ok;
     if (!result.ok) {
       error.textContent = result.error;
       error.hidden = false;
@@ -613,7 +617,6 @@ function applyResults(outputs, results) {
     }
     error.hidden = true;
     error.textContent = "";
-    const target = /** @type {HTMLElement} */ (el.querySelector(".xw-result"));
     if (el.classList.contains("xw-formula")) {
       for (const slot of el.querySelectorAll("[data-slot]")) slot.textContent = result.value[Number(slot.getAttribute("data-slot"))];
       // What screen readers read of the formula states the new numbers too.

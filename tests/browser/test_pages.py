@@ -370,9 +370,12 @@ def test_an_exception_in_one_output_leaves_the_others_working(page, faults_url):
     set_range(page, "a", 3)
     assert page.is_visible("[data-xw-output=w1o0] .xw-error")
     assert "ZeroDivisionError" in seen(page, "[data-xw-output=w1o0] .xw-error")
+    # Its last result belongs to other inputs: hidden while the error stands.
+    assert page.is_hidden("[data-xw-output=w1o0] .xw-result")
     assert text(page, "w1o1") == "6"  # an integer step gives ints
     set_range(page, "a", 4)
     assert page.is_hidden("[data-xw-output=w1o0] .xw-error")
+    assert page.is_visible("[data-xw-output=w1o0] .xw-result")
     assert text(page, "w1o0") == "1.000"
 
 
@@ -675,6 +678,7 @@ def test_a_runaway_output_is_stopped_and_the_page_answers_again(page, faults_url
     error = "[data-xw-output=w1o4] .xw-error"
     page.wait_for_selector(error, state="visible", timeout=10_000)
     assert seen(page, error) == "Stopped after 3 s: this output's Python ran too long."
+    assert page.is_hidden("[data-xw-output=w1o4] .xw-result")  # no stale value above it
     # ... and restarts it (a worker started half way to the limit takes over at once, so
     # the status may already say so): the other outputs answer again, with the reader's values.
     status = seen(page, ".xw-status")
