@@ -53,6 +53,46 @@ def circles(svg: str, shape: str = "dot") -> list[dict]:
     return found
 
 
+def test_points_at_the_domains_ends_are_whole_and_painted_in_order():
+    """A circle is drawn only when its centre is in the domain, so it is not clipped: one
+    at a corner of the plot is whole. Lines stay clipped, and marks keep their order."""
+    svg = chart(
+        [
+            {"mark": "line", "data": [(0, 0), (1, 2)]},
+            {"mark": "scatter", "data": [(0, 0), (1, 1)]},
+            {"mark": "rule", "y": 0.5},
+        ],
+        {"domain": [0, 1]},
+        {"domain": [0, 1]},
+        ident="e",
+    )
+    groups = re.findall(r'<g clip-path="url\(#xw-clip-e\)">(.*?)</g>', svg)
+    assert len(groups) == 2 and "polyline" in groups[0] and "rule" in groups[1]
+    dots = svg.index('class="dot')
+    assert svg.index("polyline") < dots < svg.index('class="rule')
+    assert not any('class="dot' in g for g in groups)
+    assert len(circles(svg, "dot")) == 2  # both corners drawn, neither cut
+
+
+def test_a_log_axis_within_a_decade_has_ticks_to_read_it_by():
+    """Over 0.14–1.01 the powers of ten give one tick, 1-2-5 three: the axis is ruled as
+    log paper is (1…8 times the power), and where that does not fit, 1-2-5, then powers."""
+    scale = Scale("log", 0.14, 1.01, 0, 500)
+    assert [t for _, t in scale.ticks(500, False)] == [
+        "0.2",
+        "0.3",
+        "0.4",
+        "0.5",
+        "0.6",
+        "0.8",
+        "1",
+    ]
+    decades = [t for _, t in Scale("log", 1, 1000, 0, 500).ticks(500, False)]
+    assert {"1", "10", "100", "1000"} <= set(decades)  # the powers are always among them
+    narrow = [t for _, t in Scale("log", 0.14, 1.01, 0, 60).ticks(60, False)]
+    assert 2 <= len(narrow) < 7  # fewer, never overlapping (the property test checks that)
+
+
 def test_several_series_share_axes_with_a_legend_gaps_and_clipping():
     svg = chart(
         [

@@ -174,18 +174,24 @@ class Scale:
                 step = max(step, math.ceil(len(self.bands) * (widest + 8) / max(room, 1)))
             return [(self(b), b) for b in self.bands[::step]]
         if self.kind == "log":
+            # As log paper is ruled: every 1…8 times a power of ten within a decade or so,
+            # else 1, 2 and 5 times, else the powers (and every other one, …): the densest
+            # set whose labels fit.
             lo, hi = math.floor(math.log10(self.lo)), math.ceil(math.log10(self.hi))
-            values = [10.0**e for e in range(lo, hi + 1) if self.lo <= 10.0**e <= self.hi]
-            if len(values) < 3:
+            candidates = []
+            for steps in ((1, 2, 3, 4, 5, 6, 8), (1, 2, 5), (1,)):
                 values = [
                     m * 10.0**e
                     for e in range(lo, hi + 1)
-                    for m in (1, 2, 5)
+                    for m in steps
                     if self.lo <= m * 10.0**e <= self.hi
                 ]
-            if len(values) < 2:  # less than a factor of 2 or so: round numbers, spaced as logs
-                values = [v for v in nice_ticks(self.lo, self.hi, 4) if v > 0]
-            candidates = [values[::k] for k in range(1, len(values) + 1)] or [[]]
+                if len(values) >= 2:
+                    candidates.append(values)
+            powers = candidates[-1] if candidates else []
+            candidates += [powers[::k] for k in range(2, len(powers) + 1)]
+            if not candidates:  # less than a factor of 2 or so: round numbers, spaced as logs
+                candidates = [[v for v in nice_ticks(self.lo, self.hi, 4) if v > 0]]
         else:
             candidates = [nice_ticks(self.lo, self.hi, n) for n in (10, 8, 6, 5, 4, 3, 2)]
         for values in candidates:
@@ -336,12 +342,25 @@ def chart(
                     color_of[c], used = used % PALETTE, used + 1
         else:
             p["color"], used = used % PALETTE, used + 1
+    # Lines, bars and areas are clipped by the plot area; circles are drawn only when their
+    # centre is inside it (_dots), so they are not clipped: a point at the domain's end is
+    # whole. Consecutive clipped marks share a group, keeping the order marks are painted.
     body: list[str] = []
+    clipped: list[str] = []
     described: list[str] = []
     for n, p in enumerate(prepared):
-        body.append(_draw(p, n, sx, sy, color_of, x, y))
+        drawn = _draw(p, n, sx, sy, color_of, x, y)
+        if p["mark"] in ("scatter", "point"):
+            if clipped:
+                body.append(f'<g clip-path="url(#{clip})">{"".join(clipped)}</g>')
+                clipped = []
+            body.append(drawn)
+        else:
+            clipped.append(drawn)
         described.append(_describe(p))
-    out.append(f'<g clip-path="url(#{clip})">{"".join(body)}</g>')
+    if clipped:
+        body.append(f'<g clip-path="url(#{clip})">{"".join(clipped)}</g>')
+    out.append("".join(body))
     out.append(_texts(prepared, sx, sy))
     handles = [p for p in prepared if p["mark"] == "drag"]
     for p in handles:
