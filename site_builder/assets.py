@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ class Assets:
     runtime: dict[str, Any]  # how pages reach Pyodide (copy_pyodide); {}: no runtime
     shared: str  # URL of the shared Python package, shipped once per site
     package_locks: dict[str, dict[str, str]] = field(default_factory=dict)  # copy_packages
+    # A JavaScript module -> every module it imports (preloaded with it: no waterfall).
+    imports: dict[str, list[str]] = field(default_factory=dict)
 
 
 def copy_assets(
@@ -48,7 +52,11 @@ def copy_assets(
     them) they are only named: the returned files start empty."""
     files = SiteFiles()
     files.write(MARKER, MARKER_TEXT, "site-builder")
-    names = copy_static(config, files)
+    try:
+        names, imports = copy_static(config, files)
+    except ModuleCycle as exc:
+        problems.error(config.static_dir, 0, str(exc), hint="move what both use to a third module")
+        names, imports = {}, {}
     copy_passthrough(config, files)
     runtime = copy_pyodide(config, files, urls, problems)
     locks = copy_packages(config, files, urls, packages, problems) if runtime else {}
@@ -56,17 +64,54 @@ def copy_assets(
     if runtime:
         owner = "site_builder/runtime"
         shared = urls(files.hashed("static/xw-python.json", shared_package(), owner))
-    return Assets(SiteFiles() if unchanged else files, names, runtime, shared, locks)
+    return Assets(SiteFiles() if unchanged else files, names, runtime, shared, locks, imports)
 
 
-def copy_static(config: SiteConfig, out: SiteFiles) -> dict[str, str]:
-    """Copy static/ with content-hashed names; return {original path: hashed path}."""
+# A static import of another module by a relative path: import … from "./x.js", or import("./x.js").
+MODULE_IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])(\.{1,2}/[^"'\s]+\.js)\2""")
+
+
+class ModuleCycle(Exception):
+    """Static modules that import each other: their content-hashed names cannot be made."""
+
+
+def copy_static(config: SiteConfig, out: SiteFiles) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Copy static/ with content-hashed names: ({original path: hashed path}, {a JavaScript
+    module: every module it imports, directly or not}). A module's relative imports are
+    rewritten to the hashed names of what they import (hashed first), so a change to one
+    module renames it and every module that imports it, and nothing else."""
     assets: dict[str, str] = {}
+    imports: dict[str, list[str]] = {}
     static = config.path("static_dir")
-    for path in sorted(p for p in static.rglob("*") if p.is_file()):
-        rel = path.relative_to(static).as_posix()
-        assets[rel] = out.hashed(f"static/{rel}", path.read_bytes(), f"{config.static_dir}/{rel}")
-    return assets
+    files = {p.relative_to(static).as_posix(): p for p in sorted(static.rglob("*")) if p.is_file()}
+
+    def copy(rel: str, importers: tuple[str, ...]) -> str:
+        if rel in assets:
+            return assets[rel]
+        data = files[rel].read_bytes()
+        found: list[str] = []
+        if rel.endswith(".js"):
+
+            def hashed(m: re.Match[str]) -> str:
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), m[3]))
+                if target not in files:
+                    return m[0]  # not one of ours: left as written
+                if target in importers or target == rel:
+                    cycle = " → ".join((*importers, rel, target))
+                    raise ModuleCycle(f"{config.static_dir}/ modules import each other: {cycle}")
+                name = copy(target, (*importers, rel))
+                found.extend([target, *imports.get(target, [])])
+                where = posixpath.dirname(f"static/{rel}")
+                return f"{m[1]}{m[2]}./{posixpath.relpath(name, where)}{m[2]}"
+
+            data = MODULE_IMPORT.sub(hashed, data.decode("utf-8")).encode("utf-8")
+            imports[rel] = list(dict.fromkeys(found))
+        assets[rel] = out.hashed(f"static/{rel}", data, f"{config.static_dir}/{rel}")
+        return assets[rel]
+
+    for rel in files:
+        copy(rel, ())
+    return dict(sorted(assets.items())), imports
 
 
 def copy_passthrough(config: SiteConfig, out: SiteFiles) -> None:

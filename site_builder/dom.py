@@ -1,5 +1,5 @@
 """The page markup the page script relies on: the DOM contract between the build and
-``static/js/app.js``, written once here and checked by ``tests/test_dom.py`` against both
+``static/js/app.js`` (with the modules it imports), written once here and checked by ``tests/test_dom.py`` against both
 sides (every name the script reads is listed below and written by the file named; every
 ``data-xw-*`` attribute the build writes is listed).
 

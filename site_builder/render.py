@@ -60,6 +60,8 @@ class RenderContext:
             dev=dev,
             pyodide_version=PYODIDE_VERSION,
             tag_slug=tag_slug,
+            # The modules a module imports, to preload with it: <link rel=modulepreload>.
+            preloads=lambda p: [urls(names[d]) for d in assets.imports.get(p, [])],
         )
         return cls(
             config,

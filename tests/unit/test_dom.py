@@ -7,7 +7,12 @@ from site_builder import dom
 from site_builder.widgets import OUTPUT_TYPES
 from tests.conftest import ROOT
 
-SCRIPT = (ROOT / "static/js/app.js").read_text(encoding="utf-8")
+# The page script: app.js and the modules it imports.
+SCRIPT = "\n".join(
+    p.read_text(encoding="utf-8")
+    for p in sorted((ROOT / "static/js").glob("*.js"))
+    if p.name != "worker.js"
+)
 WRITERS = [
     *sorted((ROOT / "site_builder").glob("*.py")),
     *sorted((ROOT / "site_builder/runtime").glob("*.py")),

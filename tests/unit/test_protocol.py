@@ -6,7 +6,10 @@ from site_builder.runtime.program import Program
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "protocol.md").read_text()
-APP = (ROOT / "static" / "js" / "app.js").read_text()
+# The page script: app.js and the modules it imports (every module but the worker).
+APP = "\n".join(
+    p.read_text() for p in sorted((ROOT / "static" / "js").glob("*.js")) if p.name != "worker.js"
+)
 WORKER = (ROOT / "static" / "js" / "worker.js").read_text()
 
 
