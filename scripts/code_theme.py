@@ -4,7 +4,7 @@
 than 4.5:1 contrast with the background it is shown on (the theme's code background, the
 token's own background, or the highlighted-line background) is darkened (light scheme) or
 lightened (dark scheme) in small steps, keeping its hue and saturation, until it has
-CONTRAST_GOAL. tests/test_theme.py checks the result the same way.
+CONTRAST_GOAL. tests/site/test_theme.py checks the result the same way.
 """
 
 from __future__ import annotations

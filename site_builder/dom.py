@@ -1,7 +1,8 @@
 """The page markup the page script relies on: the DOM contract between the build and
-``static/js/app.js`` (with the modules it imports), written once here and checked by ``tests/test_dom.py`` against both
-sides (every name the script reads is listed below and written by the file named; every
-``data-xw-*`` attribute the build writes is listed).
+``static/js/app.js`` (with the modules it imports), written once here and checked by
+``tests/unit/test_dom.py`` against both sides (every name the script reads is listed
+below and written by the file named; every ``data-xw-*`` attribute the build writes is
+listed).
 
 ``xw`` ("explorable widget") prefixes every class and data attribute the tool writes, so
 an author's own classes and attributes never meet them.

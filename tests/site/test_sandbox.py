@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from site_builder import sandbox
-from tests.test_cells import run
+from tests.site.test_cells import run
 
 # Each cell tries to change a folder outside the project, under the shared /tmp, one way,
 # swallowing the error, then proves it ran by printing "done". {out} is that folder.
@@ -187,7 +187,7 @@ def test_a_cell_cannot_signal_the_build(make_site):
 
 def test_without_landlock_the_build_says_so(tmp_path):
     from tests.conftest import write_site
-    from tests.test_safety import cli
+    from tests.site.test_safety import cli
 
     root = write_site(
         tmp_path / "site", {"content/a.md": "---\ntitle: A\n---\n```python build\nx = 1\n```\n"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-BUNDLE = Path(__file__).resolve().parent.parent / "content" / "neural-network-math"
+BUNDLE = Path(__file__).resolve().parent.parent.parent / "content" / "neural-network-math"
 POST = (-0.016852, 0.704039, -0.116309)
 
 
