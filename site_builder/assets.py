@@ -69,6 +69,8 @@ def copy_assets(
 
 # A static import of another module by a relative path: import … from "./x.js", or import("./x.js").
 MODULE_IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])(\.{1,2}/[^"'\s]+\.js)\2""")
+# A stylesheet's reference to another static file by a relative path: url("../fonts/x.woff2").
+CSS_URL = re.compile(r"""(\burl\(\s*)(["']?)(\.{0,2}/?[^"'()\s:]+)\2(?=\s*\))""")
 
 
 class ModuleCycle(Exception):
@@ -77,9 +79,10 @@ class ModuleCycle(Exception):
 
 def copy_static(config: SiteConfig, out: SiteFiles) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Copy static/ with content-hashed names: ({original path: hashed path}, {a JavaScript
-    module: every module it imports, directly or not}). A module's relative imports are
-    rewritten to the hashed names of what they import (hashed first), so a change to one
-    module renames it and every module that imports it, and nothing else."""
+    module: every module it imports, directly or not}). A module's relative imports, and a
+    stylesheet's relative ``url()``s, are rewritten to the hashed names of what they name
+    (hashed first), so a change to one file renames it and every file that refers to it,
+    and nothing else."""
     assets: dict[str, str] = {}
     imports: dict[str, list[str]] = {}
     static = config.path("static_dir")
@@ -90,7 +93,7 @@ def copy_static(config: SiteConfig, out: SiteFiles) -> tuple[dict[str, str], dic
             return assets[rel]
         data = files[rel].read_bytes()
         found: list[str] = []
-        if rel.endswith(".js"):
+        if rel.endswith((".js", ".css")):
 
             def hashed(m: re.Match[str]) -> str:
                 target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), m[3]))
@@ -102,10 +105,14 @@ def copy_static(config: SiteConfig, out: SiteFiles) -> tuple[dict[str, str], dic
                 name = copy(target, (*importers, rel))
                 found.extend([target, *imports.get(target, [])])
                 where = posixpath.dirname(f"static/{rel}")
-                return f"{m[1]}{m[2]}./{posixpath.relpath(name, where)}{m[2]}"
+                relative = posixpath.relpath(name, where)
+                relative = relative if relative.startswith(".") else f"./{relative}"
+                return f"{m[1]}{m[2]}{relative}{m[2]}"
 
-            data = MODULE_IMPORT.sub(hashed, data.decode("utf-8")).encode("utf-8")
-            imports[rel] = list(dict.fromkeys(found))
+            pattern = MODULE_IMPORT if rel.endswith(".js") else CSS_URL
+            data = pattern.sub(hashed, data.decode("utf-8")).encode("utf-8")
+            if rel.endswith(".js"):
+                imports[rel] = list(dict.fromkeys(found))
         assets[rel] = out.hashed(f"static/{rel}", data, f"{config.static_dir}/{rel}")
         return assets[rel]
 

@@ -48,3 +48,34 @@ def test_typeset_math_renders_in_chromium_without_policy_violations(browser, mak
             assert violations == [] and page.errors == []
     finally:
         server.shutdown()
+
+
+ROOTS = """() => [...document.querySelectorAll("msqrt")].map((root) => {
+  const content = root.firstElementChild.getBoundingClientRect();
+  return root.getBoundingClientRect().height / content.height;
+})"""
+
+
+def test_the_site_ships_a_math_font_so_radicals_stretch(browser, make_site):
+    """Where the reader has no math font (this machine, Linux and Android), the page's
+    own (STIX Two Math, from the site, not another origin) draws radicals over what they
+    hold: a root over a fraction is taller than the fraction by a quarter and more
+    (without a math font, by an eighth: the bar sits on the content)."""
+    root = make_site(
+        {"content/r.md": "---\ntitle: r\n---\n\nRoots $\\sqrt{n}$ and $\\sqrt{\\frac{a}{b}}$.\n"}
+    )
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser) as page:
+            fonts: list[str] = []
+            page.on("requestfinished", lambda r: r.url.endswith(".woff2") and fonts.append(r.url))
+            page.goto(url + "r/")
+            page.evaluate("document.fonts.ready")
+            assert page.evaluate("document.fonts.check('16px \"XW STIX Two Math\"')")
+            assert [f.rsplit("/", 1)[1].split(".")[0] for f in fonts] == ["stix-two-math"]
+            assert all(f.startswith(url) for f in fonts)
+            over_n, over_fraction = page.evaluate(ROOTS)
+            assert over_fraction > 1.25 and over_n > 2
+    finally:
+        server.shutdown()

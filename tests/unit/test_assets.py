@@ -55,3 +55,24 @@ def test_modules_that_import_each_other_are_an_error():
         ModuleCycle, match=r"static/ modules import each other: js/a.js → js/b.js → js/a.js"
     ):
         copied(cycle)
+
+
+def test_stylesheets_name_the_files_they_use_by_their_hashed_names():
+    css = (
+        '@font-face { src: url("../fonts/m.woff2") format("woff2"); }\n'
+        "a { background: url(../img/i.svg), url(data:image/png;base64,AA), "
+        "url('https://example.org/x.png'), url(/abs.png); }\n"
+    )
+    files = {
+        "static/css/site.css": css,
+        "static/fonts/m.woff2": "font",
+        "static/img/i.svg": "<svg/>",
+    }
+    out, names, _ = copied(files)
+    text = out.read(names["css/site.css"]).decode()
+    font, svg = (names[k].rsplit("/", 1)[1] for k in ("fonts/m.woff2", "img/i.svg"))
+    assert f'url("../fonts/{font}")' in text and f"url(../img/{svg})" in text
+    assert "url(data:image/png;base64,AA)" in text and "url('https://example.org/x.png')" in text
+    assert "url(/abs.png)" in text  # site-absolute: the page's base path is not known here
+    _, renamed, _ = copied({**files, "static/fonts/m.woff2": "another font"})
+    assert renamed["css/site.css"] != names["css/site.css"]
