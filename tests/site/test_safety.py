@@ -424,11 +424,13 @@ def small_disk(folder: Path, size: str):
 
 def test_a_full_disk_or_read_only_site_is_an_error_and_the_site_is_kept(make_site, tmp_path):
     root = make_site(SITE)
-    with small_disk(tmp_path / "disk", "400k") as disk:
+    # Room for the site (its static files hold a 403 KB math font), not for a second copy
+    # of it with a large file added.
+    with small_disk(tmp_path / "disk", "1200k") as disk:
         with_output(root, str(disk / "site"), more='[runtime]\nsource = "none"\n')
         build(load_config(root))
         before = tree(disk / "site")
-        write_files(root, {"content/b/big.bin": os.urandom(600_000)})
+        write_files(root, {"content/b/big.bin": os.urandom(900_000)})
         proc = cli(root, "build")
         assert proc.returncode == 1
         first = proc.stderr.splitlines()[0]
