@@ -509,48 +509,30 @@ class Packages:
             version = made.name.split("-")[1]
             wheel = Wheel(name, version, made.name, file_sha256(sources[0]), "sdist")
             self._keep_built(wheel, made)
-        shutil.copyfile(self._built_path(wheel), built.folder / wheel.file_name)
+        shutil.copyfile(self._cache_path(wheel), built.folder / wheel.file_name)
         built.wheels[wheel.file_name] = wheel
         return wheel
 
-    def _built_path(self, wheel: Wheel) -> Path:
+    def _cache_path(self, wheel: Wheel) -> Path:
+        """Where *wheel*'s file is kept (a folder named by the hash the lock records)."""
         return self.cache / wheel.sha256[:16] / wheel.file_name
 
     def _keep_built(self, wheel: Wheel, made: Path) -> Path:
         """Store a wheel built from *wheel*'s sdist, with its digest beside it: the digest
         is checked on every use (a built wheel has no digest in the lock to check)."""
-        path = self._built_path(wheel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        shutil.copyfile(made, tmp)
-        os.replace(tmp, path)
-        write_atomically(path.with_name(path.name + ".sha256"), file_sha256(path) + "\n")
-        return path
+        return _with_digest(_place(made, self._cache_path(wheel)))
 
     def _rebuilt(self, wheel: Wheel) -> Path:
         """The wheel built from the sdist the lock records: the sdist is downloaded with
         pip's hash checking, then built as at lock time."""
-        path = self._built_path(wheel)
-        digest = path.with_name(path.name + ".sha256")
-        if path.is_file() and digest.is_file():
-            if file_sha256(path) == digest.read_text(encoding="utf-8").strip():
-                return path
+        path = self._cache_path(wheel)
+        if _intact(path):
+            return path
+        if path.is_file():
             log.warning("%s in the package cache is damaged; building it again", path)
         with tempfile.TemporaryDirectory(prefix="site-builder-sdist-") as tmp:
-            reqs = Path(tmp) / "requirements.txt"
-            reqs.write_text(f"{wheel.name}=={wheel.version} --hash=sha256:{wheel.sha256}\n")
-            proc = _pip_run(
-                ["download", "--no-deps", "--no-binary", ":all:", "--require-hashes", "-q"]
-                + ["-d", f"{tmp}/src", "-r", str(reqs)]
-            )
-            if proc.returncode != 0:
-                if "DO NOT MATCH THE HASHES" in proc.stderr:
-                    raise PackageError(
-                        f"{wheel.name} {wheel.version}: the source distribution the package "
-                        f"index serves does not match the SHA-256 {LOCK_NAME} records; refused"
-                    )
-                tail = " ".join(s for s in proc.stderr.splitlines() if "ERROR" in s)[-400:]
-                raise PackageError(f"pip could not download {wheel.name}'s sdist: {tail}")
+            sdist = f"{wheel.name} {wheel.version}'s source distribution"
+            _download_locked([wheel], Path(tmp) / "src", ["--no-binary", ":all:"], sdist)
             [source] = Path(tmp, "src").glob("*")
             made = _wheel_of(source, Path(tmp) / "wheel")
             if made.name != wheel.file_name:
@@ -593,24 +575,9 @@ class Packages:
             return
         python = ".".join(self.dist.info["python"].split(".")[:2])
         with tempfile.TemporaryDirectory(prefix="site-builder-pip-") as tmp:
-            reqs = Path(tmp) / "requirements.txt"
-            reqs.write_text(
-                "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in missing)
-            )
-            proc = _pip_run(
-                ["download", "--no-deps", "--require-hashes", "-q", "-d", f"{tmp}/d"]
-                + ["--python-version", python, *PURE, "-r", str(reqs)]
-            )
-            if proc.returncode != 0:
-                names = ", ".join(w.file_name for w in missing)
-                if "DO NOT MATCH THE HASHES" in proc.stderr:
-                    raise PackageError(
-                        f"{names}: what the package index serves does not match the SHA-256 "
-                        f"{LOCK_NAME} records; refused (run `site-builder lock` only if the "
-                        "new files are trusted)"
-                    )
-                tail = " ".join(s for s in proc.stderr.splitlines() if "ERROR" in s)[-400:]
-                raise PackageError(f"pip could not download {names}: {tail}")
+            names = ", ".join(w.file_name for w in missing)
+            pure = ["--python-version", python, *PURE]
+            _download_locked(missing, Path(tmp) / "d", pure, names)
             for w in missing:
                 self._store(w, Path(tmp) / "d" / w.file_name)
 
@@ -649,7 +616,7 @@ class Packages:
     # -- the cache of verified files --------------------------------------------------------
 
     def _cached(self, wheel: Wheel) -> Path | None:
-        path = self._built_path(wheel)
+        path = self._cache_path(wheel)
         return path if path.is_file() else None
 
     def _store(self, wheel: Wheel, downloaded: Path) -> Path:
@@ -659,12 +626,7 @@ class Packages:
                 f"{wheel.file_name}: SHA-256 {digest[:16]}… is not the {wheel.sha256[:16]}… "
                 f"the lock records; refused"
             )
-        path = self.cache / wheel.sha256[:16] / wheel.file_name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        shutil.copyfile(downloaded, tmp)
-        os.replace(tmp, path)
-        return path
+        return _place(downloaded, self._cache_path(wheel))
 
     def file(self, wheel: Wheel) -> Path:
         """The verified file of *wheel*, fetched into the cache when missing; a cached file
@@ -718,15 +680,12 @@ class Packages:
         tag = hashlib.sha256(script + PYODIDE_VERSION.encode()).hexdigest()
         key = hashlib.sha256((tag + found.key).encode()).hexdigest()[:16]
         path = self.cache / "images" / f"image-{key}.bin"
-        digest = path.with_name(path.name + ".sha256")
-        if path.is_file() and digest.is_file() and file_sha256(path) == digest.read_text().strip():
+        if _intact(path):
             return path  # checked on every use: a damaged image is made again, never shipped
         if path.is_file():
             log.warning("%s in the package cache is damaged; making it again", path)
         args = [str(IMAGE_SCRIPT), str(runtime), "", *[str(self.file(w)) for w in wheels]]
-        made = _made_by_node(path, args, "compiling the packages")
-        write_atomically(digest, file_sha256(made) + "\n")
-        return made
+        return _with_digest(_made_by_node(path, args, "compiling the packages"))
 
     def build_env(self, found: PackageSet) -> dict[str, Any]:
         """What the build-time runner needs: the unpacked pure-Python wheels (first on
@@ -818,13 +777,7 @@ def _wheel_of(sdist: Path, folder: Path) -> Path:
     """Build *sdist* into a wheel in *folder* (reproducibly: a fixed SOURCE_DATE_EPOCH);
     refuse one that is not pure Python."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}  # 1980, the first ZIP date
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "--disable-pip-version-check", "wheel", "--no-deps"]
-        + ["-q", "-w", str(folder), str(sdist)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    proc = _pip_run(["wheel", "--no-deps", "-q", "-w", str(folder), str(sdist)], env)
     made = sorted(folder.glob("*.whl")) if folder.is_dir() else []
     if proc.returncode != 0 or len(made) != 1:
         tail = " ".join(s for s in proc.stderr.splitlines() if "ERROR" in s or "rror:" in s)
@@ -895,11 +848,61 @@ def _browser_markers(python: str) -> dict[str, str]:
     }
 
 
-def _pip_run(args: list[str]) -> subprocess.CompletedProcess[str]:
+def _pip_run(
+    args: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pip", "--disable-pip-version-check", *args],
         capture_output=True,
         text=True,
+        env=env,
+    )
+
+
+def _download_locked(wheels: list[Wheel], folder: Path, args: list[str], names: str) -> None:
+    """Download the files *wheels* record (name, version, SHA-256) into *folder* with pip's
+    hash checking; *args* say which kind (pure wheels for the browser, or sdists)."""
+    reqs = folder.with_name(folder.name + "-requirements.txt")
+    reqs.write_text("".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in wheels))
+    proc = _pip_run(
+        ["download", "--no-deps", "--require-hashes", "-q", "-d", str(folder), *args]
+        + ["-r", str(reqs)]
+    )
+    if proc.returncode == 0:
+        return
+    if "DO NOT MATCH THE HASHES" in proc.stderr:
+        raise PackageError(
+            f"{names}: what the package index serves does not match the SHA-256 "
+            f"{LOCK_NAME} records; refused (run `site-builder lock` only if the "
+            "new files are trusted)"
+        )
+    tail = " ".join(s for s in proc.stderr.splitlines() if "ERROR" in s)[-400:]
+    raise PackageError(f"pip could not download {names}: {tail}")
+
+
+def _place(source: Path, path: Path) -> Path:
+    """Copy *source* to *path* whole or not at all (a temporary name, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _with_digest(path: Path) -> Path:
+    """Record *path*'s SHA-256 beside it (a file the build made: the lock has no digest
+    of it to check)."""
+    write_atomically(path.with_name(path.name + ".sha256"), file_sha256(path) + "\n")
+    return path
+
+
+def _intact(path: Path) -> bool:
+    """Is *path* there with the bytes _with_digest recorded? Checked on every use."""
+    digest = path.with_name(path.name + ".sha256")
+    return (
+        path.is_file()
+        and digest.is_file()
+        and file_sha256(path) == digest.read_text(encoding="utf-8").strip()
     )
 
 
