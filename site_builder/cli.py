@@ -109,13 +109,19 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(f"error: {folder} already exists", file=sys.stderr)
         return 1
     import json
-    import tempfile
+    import shutil
+
+    from .output import remove_leftovers
 
     title = json.dumps(args.title, ensure_ascii=False)[1:-1]  # a YAML double-quoted string
     folder.parent.mkdir(parents=True, exist_ok=True)
-    # Made beside it and renamed into place: interrupted, nothing half-made is left.
-    with tempfile.TemporaryDirectory(prefix=f".{slug}.", dir=folder.parent) as tmp:
-        (Path(tmp) / "index.md").write_text(
+    # Made beside it and renamed into place: interrupted, nothing half-made is left (and
+    # what a killed run left is removed by the next).
+    remove_leftovers(folder.parent, f".{slug}.new-")
+    staging = folder.with_name(f".{slug}.new-{os.getpid()}")
+    staging.mkdir()
+    try:
+        (staging / "index.md").write_text(
             f'---\ntitle: "{title}"\ndate: {dt.date.today().isoformat()}\nsummary: ""\n'
             f"tags: []\ndraft: true\n---\n\nWrite here. A Python cell that runs at build time "
             f"and in the browser:\n\n```python exec\ndef double(x):\n    return 2 * x\n```\n\n"
@@ -123,9 +129,10 @@ def cmd_new(args: argparse.Namespace) -> int:
             f"outputs:\n  - value: double(x)\n    label: double(x)\n```\n",
             encoding="utf-8",
         )
-        os.chmod(tmp, 0o755)
-        os.rename(tmp, folder)  # fails if the folder appeared meanwhile
-        os.mkdir(tmp)  # for TemporaryDirectory's clean-up
+        os.rename(staging, folder)  # fails if the folder appeared meanwhile
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     print(f"created {folder.relative_to(config.root)}/index.md (a draft: 'make serve' shows it)")
     return 0
 

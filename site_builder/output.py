@@ -81,16 +81,24 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def remove_leftovers(folder: Path, pattern: str) -> None:
-    """Remove what killed builds left in *folder* (names ``<pattern><pid>-...``), only
-    for processes that are gone: a running build's files are its own."""
+def leftovers(folder: Path, pattern: str) -> list[Path]:
+    """What killed processes left in *folder* (names ``<pattern><pid>-...``): a running
+    process's files are its own."""
+    found = []
     for stale in folder.glob(pattern + "*"):
         pid = re.match(r"\d+", stale.name[len(pattern) :])
         if pid and not process_alive(int(pid[0])):
-            if stale.is_dir() and not stale.is_symlink():
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                stale.unlink(missing_ok=True)
+            found.append(stale)
+    return found
+
+
+def remove_leftovers(folder: Path, pattern: str) -> None:
+    """Remove what killed processes left in *folder* (see ``leftovers``)."""
+    for stale in leftovers(folder, pattern):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -118,9 +126,7 @@ def restore_interrupted_swap(target: Path) -> None:
     left no *target* and the previous site under ``.NAME.old-PID-…``: put it back."""
     if target.exists() or target.is_symlink():
         return
-    olds = [p for p in target.parent.glob(f".{target.name}.old-*") if p.is_dir()]
-    pids = [re.match(r"\d+", p.name[len(target.name) + 6 :]) for p in olds]
-    gone = [p for p, pid in zip(olds, pids, strict=True) if pid and not process_alive(int(pid[0]))]
+    gone = [p for p in leftovers(target.parent, f".{target.name}.old-") if p.is_dir()]
     if gone:
         os.replace(max(gone, key=lambda p: p.stat().st_mtime), target)
 
