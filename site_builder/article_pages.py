@@ -317,16 +317,16 @@ def render_article_page(
     from .content import is_editor_file
 
     interactive = None
-    runtime = None if article.meta.runtime == "none" else ctx.runtime
+    runtime = None if article.meta.runtime == "none" else ctx.copied.runtime
     answers = answer_tables(ctx, article, run)
     if answers and not (runtime and run):  # no Python here: the tables answer alone
         interactive = dict.fromkeys(INTERACTIVE_KEYS, "")
-        interactive.update(answers=answers, app=ctx.urls(ctx.assets["js/app.js"]))
+        interactive.update(answers=answers, app=ctx.urls(ctx.copied.names["js/app.js"]))
     if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
         limit = ctx.config.runtime.browser_time_limit
         data = page_spec(article, run, limit)
         found = ctx.package_sets.get(article.source.slug)
-        shipped = ctx.package_locks.get(found.key, {}) if found else {}
+        shipped = ctx.copied.package_locks.get(found.key, {}) if found else {}
         if found and shipped:
             data["packages"] = found.compiled  # loaded by Pyodide before the cells run
         spec = json.dumps(data, sort_keys=True, separators=(",", ":"))
@@ -337,7 +337,7 @@ def render_article_page(
             snapshot = snapshot_modules(article, found if shipped.get("image") else None)
         interactive = {
             "spec": ctx.urls(name),
-            "shared": ctx.shared,
+            "shared": ctx.copied.shared,
             "index_url": runtime["index_url"],
             # A runtime on another origin: the page's CSP must allow it, and every file is
             # checked against the hashes of the files this build was made with.
@@ -353,8 +353,8 @@ def render_article_page(
             else "",
             "snapshot": snapshot,
             "stdlib": page_stdlib_urls(ctx, article, runtime.get("stdlib", ""), shipped),
-            "worker": ctx.urls(ctx.assets["js/worker.js"]),
-            "app": ctx.urls(ctx.assets["js/app.js"]),
+            "worker": ctx.urls(ctx.copied.names["js/worker.js"]),
+            "app": ctx.urls(ctx.copied.names["js/app.js"]),
             "answers": answers,
             # What starting Python downloads on a first visit (the page says it).
             "weight": runtime.get("weight", 0) + int(shipped.get("image_size") or 0),

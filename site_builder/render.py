@@ -28,14 +28,13 @@ class RenderContext:
     config: SiteConfig
     urls: Urls
     env: jinja2.Environment
-    files: SiteFiles  # what this build writes
-    assets: dict[str, str]  # static/ paths -> their content-hashed paths
-    runtime: dict[str, Any]  # how pages reach Pyodide (assets.copy_pyodide); {}: no runtime
-    shared: str  # URL of the shared Python package, shipped once per site
+    # What the copy phase made: the files this build writes, the assets' hashed names, how
+    # pages reach Pyodide, the shared package's URL, the packages' locks.
+    copied: Assets
+    renames: dict[str, str]  # site paths as authors write them -> their hashed names
     # slug -> the article's browser packages, and the URL of each set's pyodide-lock.json
     package_sets: dict[str, Any] = field(default_factory=dict)
     packages: Any = None  # packages.Packages, when any article declares packages
-    package_locks: dict[str, dict[str, str]] = field(default_factory=dict)  # assets.copy_packages
 
     @classmethod
     def make(
@@ -49,6 +48,7 @@ class RenderContext:
     ) -> RenderContext:
         """Set up the templates for pages that use what the copy phase made (*assets*)."""
         names = assets.names
+        renames = {f"static/{k}": v for k, v in names.items()}
         cache = config.path("cache_dir") / "templates"
         env = make_environment(config.path("templates_dir"), {}, cache)
         env.globals.update(
@@ -56,30 +56,19 @@ class RenderContext:
             url=urls,
             asset=lambda p: urls(names[p]),
             # An author's link as it goes into a page: base path, hashed static name.
-            link=lambda href: urls.prefix(href, {f"static/{k}": v for k, v in names.items()}),
+            link=lambda href: urls.prefix(href, renames),
             dev=dev,
             pyodide_version=PYODIDE_VERSION,
             tag_slug=tag_slug,
             # The modules a module imports, to preload with it: <link rel=modulepreload>.
             preloads=lambda p: [urls(names[d]) for d in assets.imports.get(p, [])],
         )
-        return cls(
-            config,
-            urls,
-            env,
-            assets.files,
-            names,
-            assets.runtime,
-            assets.shared,
-            package_sets or {},
-            packages,
-            assets.package_locks,
-        )
+        return cls(config, urls, env, assets, renames, package_sets or {}, packages)
 
     @property
-    def renames(self) -> dict[str, str]:
-        """Site paths as authors write them -> the hashed names the build gave them."""
-        return {f"static/{k}": v for k, v in self.assets.items()}
+    def files(self) -> SiteFiles:
+        """What this build writes: the assets copied, then the pages rendered."""
+        return self.copied.files
 
 
 def page_policy(extensions: tuple[Any, ...], origin: str = "", hashes: Any = ()) -> Any:
