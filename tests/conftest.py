@@ -139,6 +139,15 @@ class StrictHandler(Handler):
         super().end_headers()
 
 
+def page_script() -> str:
+    """The page script's source: static/js/app.js and the modules it imports (every module
+    of static/js but the worker), one after the other."""
+    js = ROOT / "static" / "js"
+    return "\n".join(
+        p.read_text(encoding="utf-8") for p in sorted(js.glob("*.js")) if p.name != "worker.js"
+    )
+
+
 def policy_refusals(page: Any) -> list[str]:
     """A list that fills with the console's reports of what a Content-Security-Policy
     refused, in the page or its worker."""

@@ -188,8 +188,8 @@ class Scale:
                 ]
                 if len(values) >= 2:
                     candidates.append(values)
-            powers = candidates[-1] if candidates else []
-            candidates += [powers[::k] for k in range(2, len(powers) + 1)]
+            sparsest = candidates[-1] if candidates else []  # the powers, when two fit
+            candidates += [sparsest[::k] for k in range(2, len(sparsest) + 1)]
             if not candidates:  # less than a factor of 2 or so: round numbers, spaced as logs
                 candidates = [[v for v in nice_ticks(self.lo, self.hi, 4) if v > 0]]
         else:

@@ -6,7 +6,7 @@ import pytest
 
 from site_builder.build import build
 from site_builder.config import load_config
-from tests.conftest import open_page, serve_folder
+from tests.conftest import open_page, policy_refusals, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +25,7 @@ def test_typeset_math_renders_in_chromium_without_policy_violations(browser, mak
     server, url = serve_folder(root / "_site")
     try:
         with open_page(browser) as page:
-            violations: list[str] = []
-            page.on(
-                "console",
-                lambda m: "Content Security Policy" in m.text and violations.append(m.text),
-            )
+            violations = policy_refusals(page)
             page.goto(url + "b/")
             page.wait_for_load_state("load")
             rows = page.eval_on_selector_all(

@@ -397,8 +397,7 @@ def test_a_slow_call_never_freezes_the_page(page, faults_url):
 def test_author_html_output_and_csp(page, faults_url):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    violations = []
-    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    violations = policy_refusals(page)
     open_ready(page, faults_url)
     set_range(page, "a", 1)
     page.hover("[data-xw-output=w1o3] b")

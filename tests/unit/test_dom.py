@@ -5,14 +5,9 @@ import re
 
 from site_builder import dom
 from site_builder.widgets import OUTPUT_TYPES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_script
 
-# The page script: app.js and the modules it imports.
-SCRIPT = "\n".join(
-    p.read_text(encoding="utf-8")
-    for p in sorted((ROOT / "static/js").glob("*.js"))
-    if p.name != "worker.js"
-)
+SCRIPT = page_script()
 WRITERS = [
     *sorted((ROOT / "site_builder").glob("*.py")),
     *sorted((ROOT / "site_builder/runtime").glob("*.py")),

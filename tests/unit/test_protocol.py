@@ -3,13 +3,10 @@
 import re
 
 from site_builder.runtime.program import Program
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_script
 
 DOC = (ROOT / "docs" / "protocol.md").read_text()
-# The page script: app.js and the modules it imports (every module but the worker).
-APP = "\n".join(
-    p.read_text() for p in sorted((ROOT / "static" / "js").glob("*.js")) if p.name != "worker.js"
-)
+APP = page_script()
 WORKER = (ROOT / "static" / "js" / "worker.js").read_text()
 
 
