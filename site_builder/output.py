@@ -5,14 +5,15 @@ replacing a folder that is not its own."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import errno
+import functools
 import hashlib
 import os
 import re
 import secrets
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .config import SiteConfig
@@ -101,24 +102,38 @@ def remove_leftovers(folder: Path, pattern: str) -> None:
             stale.unlink(missing_ok=True)
 
 
+@functools.cache
+def _renameat2() -> Any:
+    """libc's renameat2, or None where there is none. From the process's own symbols (the
+    C library is loaded already): ctypes.util.find_library would run ldconfig each time."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    return function
+
+
 def exchange(a: Path, b: Path) -> bool:
     """Swap two folders in one atomic step (Linux's renameat2 with RENAME_EXCHANGE): a
     reader, or a process killed at any moment, sees one or the other, never neither.
     False where the system can't (then the caller renames twice)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+    renameat2 = _renameat2()
+    if renameat2 is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
-    renameat2.argtypes += [ctypes.c_uint]
     if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
         return True
-    errno = ctypes.get_errno()
-    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system can't
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # this file system can't
         return False
-    raise OSError(errno, os.strerror(errno), str(b))
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def restore_interrupted_swap(target: Path) -> None:
