@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from . import markup
 from .errors import Collector, Diagnostic, resolved_rel
 from .model import Article
 from .output import FileConflict
@@ -36,16 +37,8 @@ def cell_html(article: Article, run: RunResult, highlights: Path | None) -> list
     shown_cells = []
     for cell, out in zip(article.cells, run.cells, strict=True):
         shown = "" if cell.hide else highlight(cell.code, "python", highlights, wrapcode=False)
-        parts = [f'<div class="xw-code">{shown}</div>'] if shown else []
-        for stream, text in (("stdout", out.stdout), ("stderr", out.stderr)):
-            if text:
-                parts.append(f'<pre class="xw-{stream}">{html.escape(text)}</pre>')
-        if out.display:
-            parts.append(f'<div class="xw-display">{out.display}</div>')
         kind = "exec" if cell.browser else "build"
-        shown_cells.append(
-            f'<div class="xw-cell xw-cell-{kind}">{"".join(parts)}</div>' if parts else ""
-        )
+        shown_cells.append(markup.cell(kind, shown, out.stdout, out.stderr, out.display))
     return shown_cells
 
 
@@ -80,15 +73,10 @@ def render_article_body(
     ]
     for k, m in enumerate(article.math):  # $$...$$ {#name}: numbered, and named by refs
         if m.label:
-            math_html[k] = (
-                f'<div class="xw-equation" id="{html.escape(m.label)}">{math_html[k]}'
-                '<span class="xw-eq-number"></span></div>'
-            )
+            math_html[k] = markup.equation(m.label, math_html[k])
     run = run or RunResult()
     widget_html = []
     if article.widgets:
-        from . import widgets
-
         for w in article.widgets:
             mathml = {
                 o.id: render_math(typeset, o.options["tex"], True, where, o.line, problems)
@@ -96,7 +84,7 @@ def render_article_body(
                 if o.type == "formula"
             }
             beside = functools.partial(_beside, Urls(base_url), article.url)
-            widget_html.append(widgets.render_widget(w, run.rows, run.initial, mathml, beside))
+            widget_html.append(markup.render_widget(w, run.rows, run.initial, mathml, beside))
     parts = {
         "CODE": [
             highlight(c.code, c.language, highlights, hl_lines=c.marked) for c in article.code
@@ -140,10 +128,11 @@ def _deepest_line(article: Article) -> int:
 
 _NUMBERED = re.compile(
     # a figure, up to its caption's number slot if it has one (before any next figure)
-    r'<figure class="xw-(?:widget|image)(?: xw-side)?" id="(?P<fig>[^"]+)"'
-    r'(?P<mid>(?:(?!<figure\b|<span class="xw-number"></span>).)*)'
-    r'(?P<slot><span class="xw-number"></span>)?'
-    r'|<div class="xw-equation" id="(?P<eq>[^"]+)">',
+    markup.FIGURE_START
+    + rf"(?P<mid>(?:(?!<figure\b|{markup.NUMBER_SLOT}).)*)"
+    + rf"(?P<slot>{markup.NUMBER_SLOT})?"
+    + "|"
+    + markup.EQUATION_START,
     re.S,
 )
 
@@ -166,21 +155,19 @@ def number_figures(
             problems.error(article.source.rel, 0, f"two figures or equations have the id {ident!r}")
         names[ident] = f"Figure {n}" if kind == "fig" else f"Equation ({n})"
         if kind == "fig" and m["slot"]:
-            return m[0].removesuffix(m["slot"]) + f'<span class="xw-number">Figure {n}.</span> '
+            return m[0].removesuffix(m["slot"]) + markup.figure_number(n)
         return m[0]
 
-    if "<figure" in body or "xw-equation" in body:
+    if "<figure" in body or markup.EQUATION_SLOT in body:
         body = _NUMBERED.sub(number, body)
         n_eq = iter(range(1, counts["eq"] + 1))
         body = re.sub(
-            r'<span class="xw-eq-number"></span>',
-            lambda _: f'<span class="xw-eq-number">({next(n_eq)})</span>',
-            body,
+            re.escape(markup.EQUATION_SLOT), lambda _: markup.equation_number(next(n_eq)), body
         )
     said = []  # what each reference reads, "Figure 2" (its id when it names nothing)
     for k, (target, line) in enumerate(article.refs):
         if target in names:
-            link = f'<a class="xw-ref" href="#{html.escape(target)}">{names[target]}</a>'
+            link = markup.reference(target, names[target])
         else:
             from .links import close_match
 
@@ -234,8 +221,6 @@ def inline_html(article: Article, texts: list[str], problems: Collector) -> list
     updates (article_program.live_inlines): the built text inside ``span.xw-output.xw-inline``.
     ``{input}`name``` is that range input as a number in the text, which the page makes
     a slider (drag it, or arrows, Page Up/Down, Home/End) kept in step with the widget's."""
-    from .widgets import render_adjustable
-
     live: set[str] = set()
     if article.widgets and article.inlines:
         from .article_program import live_inline_ids
@@ -257,13 +242,9 @@ def inline_html(article: Article, texts: list[str], problems: Collector) -> list
                     hint="declare it in a widget: inputs: {NAME: {type: range, ...}}",
                 )
             else:
-                shown = render_adjustable(inp)
+                shown = markup.render_adjustable(inp)
         elif f"p{inline.index}" in live:
-            shown = (
-                f'<span class="xw-output xw-value xw-inline" data-xw-output="p{inline.index}">'
-                f'<span class="xw-result">{shown}</span>'
-                '<span class="xw-error" role="alert" hidden></span></span>'
-            )
+            shown = markup.inline_output(inline.index, shown)
         found.append(shown)
     return found
 
@@ -534,12 +515,10 @@ def render_rows_files(
     than one page, a page per ROWS_PAGE rows (what readers without JavaScript follow)."""
     from markupsafe import Markup
 
-    from .widgets import RowsView, rows_page_path
-
     owner = article.source.rel
     beside = functools.partial(_beside, ctx.urls, article.url)
     for inp in (i for w in article.widgets for i in w.inputs if i.type == "rows"):
-        view = RowsView.of(inp, run.rows.get(inp.name) or [])
+        view = markup.RowsView.of(inp, run.rows.get(inp.name) or [])
         name, data = view.data_file(inp.name)
         files: list[tuple[str, bytes | str]] = [(article.url + name, data)]
         if view.pages > 1:  # the pages, through the site's base template
@@ -559,7 +538,9 @@ def render_rows_files(
                         table=table,
                     )
                     text = with_math_styles(text, policy, extensions)
-                    files.append((rows_page_path(article.url, inp.name, k) + "index.html", text))
+                    files.append(
+                        (markup.rows_page_path(article.url, inp.name, k) + "index.html", text)
+                    )
             except (jinja2.TemplateError, TypeError, ValueError) as exc:
                 templates = ctx.config.path("templates_dir")
                 diagnostic = template_diagnostic(exc, templates, ctx.config.root, "base.html")

@@ -28,6 +28,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
+from site_builder.markup import plain_value
 from site_builder.pyodide import PYODIDE_VERSION, browser_sources, imports_of
 from site_builder.runtime.program import CellOutput, Failure, Program, RunResult
 
@@ -239,7 +240,6 @@ EMPTY_HEADER_RE = re.compile(r"<th>(\s|&nbsp;)*</th>", re.I)
 def _display(value: Any) -> str:
     """The HTML for a cell's last value. Inline styles are dropped: the site's
     Content-Security-Policy forbids them (pandas adds some to every DataFrame)."""
-    import html
 
     if value is None:
         return ""
@@ -250,7 +250,7 @@ def _display(value: Any) -> str:
     elif hasattr(value, "_repr_svg_"):
         markup = str(value._repr_svg_())
     else:
-        return f'<pre class="xw-value">{html.escape(repr(value))}</pre>'
+        return plain_value(value)
     markup = STYLE_ATTR_RE.sub("", STYLE_BLOCK_RE.sub("", markup))
     # Valid, named tables: no presentational border, no header cell without a name (the
     # corner above a DataFrame's index).

@@ -10,7 +10,7 @@ import pytest
 
 from site_builder.build import build
 from site_builder.config import load_config
-from site_builder.widgets import STATIC_NOTE
+from site_builder.markup import STATIC_NOTE
 from tests.conftest import (
     READY,
     ROOT,

@@ -4,7 +4,8 @@ import pytest
 
 from site_builder.article_program import function_reads, input_spec, output_spec
 from site_builder.errors import Collector
-from site_builder.widgets import RowsView, parse_widget, render_input, split_slots
+from site_builder.markup import RowsView, render_input
+from site_builder.widgets import parse_widget, split_slots
 
 
 def parse(text, line=10):
