@@ -1,5 +1,7 @@
 // Answers before Python: the build's answer tables (site_builder/answers.py) read and
-// looked up.
+// looked up, and fetched when the reader reaches for them.
+
+import { savingData } from "./status.js";
 
 // Answers before Python (site_builder/answers.py): the build computed every output whose
 // inputs have a small, finite space for each combination of their values, in tables
@@ -139,4 +141,36 @@ function fixedText(n, places, strip) {
   let text = places ? `${digits.slice(0, -places)}.${digits.slice(-places)}` : digits;
   if (strip && places) text = text.replace(/\.?0+$/, "");
   return (n < 0 ? "-" : "") + text;
+}
+
+/**
+ * Fetch a table when the reader first reaches for one of its inputs: hovering or focusing
+ * its widget, or an adjustable number in the text. On a fast connection that is not
+ * saving data, the tables of the widgets on screen (or about to be) are fetched when the
+ * browser is idle, so the first move is a lookup.
+ * @param {ReturnType<typeof makeAnswers>} answers
+ */
+export function fetchWhenReached(answers) {
+  const reach = (e) => {
+    const from = /** @type {Element} */ (e.target).closest?.(".xw-widget, [data-xw-adjust]");
+    if (!from) return;
+    const names = from.matches("[data-xw-adjust]")
+      ? [/** @type {HTMLElement} */ (from).dataset.xwAdjust || ""]
+      : [...from.querySelectorAll("[data-xw-input]")].map((el) => /** @type {HTMLElement} */ (el).dataset.xwInput || "");
+    answers.load(names).catch(() => {});
+  };
+  for (const type of ["pointerover", "focusin", "touchstart"]) document.addEventListener(type, reach, { passive: true });
+  if (savingData() || !("IntersectionObserver" in window)) return;
+  const near = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        near.unobserve(entry.target);
+        const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200));
+        idle(() => reach({ target: entry.target }));
+      }
+    },
+    { rootMargin: "25% 0px" },
+  );
+  for (const el of document.querySelectorAll(".xw-widget, [data-xw-adjust]")) near.observe(el);
 }

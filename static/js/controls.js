@@ -267,6 +267,23 @@ export function acceptable(name, value) {
   return true; // text, and rows (a key no row has changes nothing)
 }
 
+// A widget's preset buttons set several of its inputs at once; Reset puts back the
+// build's values.
+export function bindPresets() {
+  for (const button of document.querySelectorAll(".xw-buttons button")) {
+    const widget = button.closest(".xw-widget");
+    button.addEventListener("click", () => {
+      const preset = /** @type {HTMLElement} */ (button).dataset.xwSet;
+      const values = preset ? JSON.parse(preset) : null;
+      for (const box of widget?.querySelectorAll("[data-xw-input]") || []) {
+        const name = /** @type {HTMLElement} */ (box).dataset.xwInput || "";
+        if (values && !(name in values)) continue;
+        setInput(name, values ? values[name] : null, box);
+      }
+    });
+  }
+}
+
 // One input placed in several widgets (name: same): when one of its controls moves, the
 // others follow (xw-set changes a control only when its value differs, so this ends).
 function syncCopies(e) {

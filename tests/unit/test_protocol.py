@@ -29,7 +29,7 @@ def documented_fields(text: str) -> set[str]:
 def test_page_to_worker_messages():
     doc = table("Page → worker")
     # Messages the page posts, and the one initMessage returns.
-    sent = set(re.findall(r'(?:postMessage\(\{|return \{)\s*type: "(\w+)"', APP))
+    sent = set(re.findall(r'(?:postMessage\(\{|post\(\{|return \{)\s*type: "(\w+)"', APP))
     handled = set(re.findall(r'data\.type === "(\w+)"', WORKER))
     assert set(doc) == sent == handled
     init = re.search(r"async function init\(\{([^}]*)\}\)", WORKER)[1]
@@ -42,7 +42,7 @@ def test_page_to_worker_messages():
 def test_worker_to_page_messages():
     doc = table("Worker → page")
     posted = set(re.findall(r'post\(\{\s*type: "(\w+)"', WORKER))
-    handled = set(re.findall(r'msg\.type === "(\w+)"', APP))
+    handled = set(re.findall(r'^\s*case "(\w+)":', APP, re.M))
     assert set(doc) == posted == handled
     ready = re.search(r'type: "ready",(.*?)\}\);', WORKER, re.S)[1]
     assert set(re.findall(r"^\s*(\w+)[:,]", ready, re.M)) == documented_fields(
