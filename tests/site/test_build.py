@@ -569,34 +569,6 @@ def test_the_command_exits_non_zero_and_names_the_place(make_site):
     assert not (root / "_site").exists()
 
 
-def test_new_scaffolds_an_article_that_builds(make_site):
-    from site_builder.cli import main
-
-    root = make_site(GOOD)
-    assert main(["--root", str(root), "new", "My First Explorable"]) == 0
-    article = root / "content" / "my-first-explorable" / "index.md"
-    assert 'title: "My First Explorable"' in article.read_text()
-    result = build(load_config(root), drafts=True)  # scaffolds are drafts
-    assert "my-first-explorable/index.html" in result.files
-    assert main(["--root", str(root), "new", "My First Explorable"]) == 1  # never overwrites
-
-
-def test_runtime_integrity_is_hashed_once_per_file_version(tmp_path):
-    from site_builder.pyodide import RUNTIME_FILES, integrity, sri
-
-    for name in RUNTIME_FILES:
-        (tmp_path / name).write_text(f"runtime file {name}\n")
-    fresh = {name: sri(tmp_path / name) for name in RUNTIME_FILES}
-    assert integrity(tmp_path) == fresh
-    record = tmp_path / "integrity.json"
-    record.write_text(record.read_text().replace(fresh[RUNTIME_FILES[0]], "sha384-kept"))
-    assert integrity(tmp_path)[RUNTIME_FILES[0]] == "sha384-kept"  # read back, not hashed
-    (tmp_path / RUNTIME_FILES[0]).write_text("a new version of the file\n")
-    assert integrity(tmp_path)[RUNTIME_FILES[0]] == sri(tmp_path / RUNTIME_FILES[0])
-    record.write_text("{not json")
-    assert integrity(tmp_path)[RUNTIME_FILES[1]] == fresh[RUNTIME_FILES[1]]
-
-
 def test_tags_in_any_script_get_pages_of_their_own(make_site):
     root = make_site(
         {

@@ -147,49 +147,6 @@ def test_bad_tex_is_an_error_at_the_line_with_the_reason(make_site):
     assert not (root / "_site").exists()
 
 
-def _split(body: str) -> tuple[list[tuple[str, bool, int]], str, list[str]]:
-    problems = Collector()
-    blocks = split_blocks(body, 1, "a.md", problems)
-    found = [(m.tex, m.display, m.line) for m in blocks.math]
-    return found, blocks.body, [d.format() for d in problems.errors + problems.warnings]
-
-
-def test_math_is_found_only_where_it_really_is():
-    found, body, problems = _split(
-        "Prices: $$$ for three, $5 and $10.\n"  # 1
-        "\n"
-        "    indented code: $a$ and $$b$$\n"  # 3
-        "\n"
-        '<script>$("#a").text("$c$");</script>\n'  # 5
-        "\n"
-        "Text <style>.x::after { content: '$d$'; }</style> and $e$\n"  # 7
-        "\n"
-        '[link](https://example.org/$f$/ "t") <a href="/?q=$g$" title="a>b $h$">$i$</a>\n'  # 9
-        "\n"
-        "<!-- $j$ --> `$k$` <code>$l$</code> <https://example.org/$m$>\n"  # 11
-        "\n"
-        "[ref]: https://example.org/$n$\n"  # 13
-    )
-    assert found == [("e", False, 7), ("i", False, 9)]
-    for kept in ("$$$", "$5", "$a$", '"$c$"', "'$d$'", "$f$", "$g$", "$h$", "$j$", "$n$"):
-        assert kept in body
-    assert not [p for p in problems if "error" in p]
-
-
-def test_inline_math_crosses_a_soft_line_break_not_a_paragraph():
-    found, body, _ = _split(
-        "where $w_{a} \\cdot a +\n"  # 1
-        "b = 0$ holds, and $x$\n"  # 2
-        "\n"
-        "it costs $5\n"  # 4
-        "\n"
-        "and $6 more.\n"  # 6
-    )
-    assert found == [("w_{a} \\cdot a +\nb = 0", False, 1), ("x", False, 2)]
-    assert "$5" in body and "$6" in body  # a blank line between: no math
-    assert body.count("\n") == 6  # as many lines as written: later lines keep their numbers
-
-
 def test_no_tex_is_left_as_text_on_any_page_of_the_example(example_site):
     for page in sorted(example_site.rglob("*.html")):
         text = re.sub(r"<math\b.*?</math>", " ", page.read_text(), flags=re.S)
@@ -198,18 +155,11 @@ def test_no_tex_is_left_as_text_on_any_page_of_the_example(example_site):
         assert not re.search(r"\$[^$\s][^$]*\\[a-z]+", text), page
 
 
-def test_raw_html_blocks_keep_their_text_unless_they_ask_for_markdown():
-    found, body, problems = _split(
-        '<div class="note">\n$x$ stays text\n\n<p>$y$ too</p>\n</div>\n\n'  # 1-5
-        '<div markdown="1">\n$z$ is math\n</div>\n\n'  # 7-9
-        "After: $w$.\n"  # 11
-    )
-    assert found == [("z", False, 8), ("w", False, 11)]
-    assert "$x$ stays text" in body and "$y$ too" in body
-    assert problems == [
-        "a.md:2: warning: math and {py} values inside a raw HTML block are left as written\n"
-        '  hint: add markdown="1" to the block\'s opening tag to have them rendered'
-    ]
+def _split(body: str) -> tuple[list[tuple[str, bool, int]], str, list[str]]:
+    problems = Collector()
+    blocks = split_blocks(body, 1, "a.md", problems)
+    found = [(m.tex, m.display, m.line) for m in blocks.math]
+    return found, blocks.body, [d.format() for d in problems.errors + problems.warnings]
 
 
 def test_double_dollars_in_a_sentence_are_inline_math_as_kramdown_has_them(make_site):

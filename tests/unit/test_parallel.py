@@ -1,0 +1,25 @@
+"""parallel.py: work spread over the cores, results in input order; small jobs stay here."""
+
+import os
+
+import pytest
+
+from site_builder.parallel import PARALLEL_MIN, parallel_map
+
+
+def square_and_pid(n: int, offset: int) -> tuple[int, int]:
+    return n * n + offset, os.getpid()
+
+
+def test_a_small_job_runs_in_this_process():
+    results = parallel_map(square_and_pid, list(range(PARALLEL_MIN - 1)), 1)
+    assert [r for r, _ in results] == [n * n + 1 for n in range(PARALLEL_MIN - 1)]
+    assert {pid for _, pid in results} == {os.getpid()}
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: everything runs here")
+def test_a_large_job_runs_in_workers_and_keeps_the_order():
+    items = list(range(PARALLEL_MIN * 4))
+    results = parallel_map(square_and_pid, items, 0)
+    assert [r for r, _ in results] == [n * n for n in items]
+    assert os.getpid() not in {pid for _, pid in results}
