@@ -13,6 +13,7 @@ import ast
 from typing import Any
 
 from .model import Article, Input, Output
+from .runtime.charts import expr_of
 from .runtime.program import CellCode, InlineValue, Program, RowsSource
 
 
@@ -30,8 +31,12 @@ def output_exprs(output: Output) -> list[str]:
     o = output.options
     if output.type == "formula":
         return [s["expr"] for s in o["slots"]]
-    if output.type == "chart":
-        return [m["expr"] for m in o["marks"]] + [m["at"] for m in o["marks"] if "at" in m]
+    if output.type == "chart":  # the marks, and options written "=expr" (charts.expr_of)
+        options = [*o["marks"], o.get("x") or {}, o.get("y") or {}, {"title": o.get("title")}]
+        written = [e for opts in options for v in opts.values() if (e := expr_of(v))]
+        return (
+            [m["expr"] for m in o["marks"]] + [m["at"] for m in o["marks"] if "at" in m] + written
+        )
     return [o["expr"]] + ([o["marker"]] if "marker" in o else [])
 
 

@@ -33,6 +33,7 @@ import yaml
 from .errors import Collector
 from .markup import SLOT_BASE
 from .model import Input, Option, Output, Widget
+from .runtime.charts import EXPR, expr_of
 from .yamlsafe import WidgetLoader, structure_problem, yaml_too_large
 
 INPUT_TYPES: dict[str, set[str]] = {
@@ -52,20 +53,23 @@ OUTPUT_TYPES: dict[str, set[str]] = {
     "plot": {"marker", "domain", "samples", "label", "y_domain", "x_label", "y_label", "uses"},
     "formula": {"label", "uses"},
     "table": {"columns", "label", "format", "uses"},
-    "chart": {"x", "y", "label", "uses", "title"},
+    "chart": {"x", "y", "label", "uses", "title", "aspect"},
 }
 # A chart's marks: the key naming the kind holds a Python expression; the options listed
-# here name fields of the data (plain words), except "at" (an expression).
+# here name fields of the data (plain words), except "at" (an expression). Any option but
+# those in LITERAL_OPTIONS may be an expression instead, written "=expr".
 MARK_OPTIONS: dict[str, set[str]] = {
-    "line": {"label", "x", "y", "samples"},
+    "line": {"label", "x", "y", "samples", "color", "z"},
     "scatter": {"label", "x", "y", "color", "size", "key", "link"},
-    "bar": {"label", "x", "y"},
-    "area": {"label", "x", "y", "y0", "y1"},
+    "bar": {"label", "x", "y", "width"},
+    "area": {"label", "x", "y", "y0", "y1", "color", "z"},
     "point": {"label"},
     "rule": {"label", "axis"},
     "text": {"at"},
     "drag": {"label", "y"},
+    "histogram": {"label", "x", "bins", "thresholds"},
 }
+LITERAL_OPTIONS = {"at", "axis", "link", "key", "samples"}  # what the page itself reads
 AXIS_OPTIONS = {"domain", "label", "scale"}
 BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 WIDGET_KEYS = ("inputs", "outputs", "label", "presets", "id", "place", "source", "precompute")
@@ -615,6 +619,25 @@ def _check_plot(
         )
 
 
+NUMBER_OPTIONS = {"at", "axis", "samples", "bins", "thresholds", "width"}  # not text
+
+
+def _option_expr(
+    option: Option, allowed: bool, where: str, problems: Collector
+) -> dict[str, str] | None:
+    """An option written "=expr": the expression, checked ({"=": "expr"}, what
+    charts.expr_of reads); None for a plain value (or one that may not be an expression)."""
+    text = option.value
+    if not (isinstance(text, str) and text.startswith("=")):
+        return None
+    if not allowed:
+        problems.error(where, option.line, f"this option must be written as it is, got {text!r}")
+        return None
+    source = text[1:].strip()
+    _check_expr(source, where, option.line, problems)
+    return {EXPR: source}
+
+
 def _check_chart(
     node: yaml.Node,
     values: dict[str, Any],
@@ -670,6 +693,10 @@ def _check_chart(
         for key, option in mopts.items():
             if key == kind or key not in MARK_OPTIONS[kind]:
                 continue
+            expr = _option_expr(option, key not in LITERAL_OPTIONS, where, problems)
+            if expr is not None:
+                mark[key] = expr
+                continue
             if key == "at":
                 _check_expr(option.expr, where, option.line, problems)
             elif key == "axis" and option.value not in ("x", "y"):
@@ -682,15 +709,37 @@ def _check_chart(
                     option.line,
                     f"samples: a whole number from 2 to 5000, got {option.value!r}",
                 )
-            elif key not in ("at", "axis", "samples") and not isinstance(option.value, str):
+            elif key == "bins" and not (
+                isinstance(option.value, int) and 1 <= option.value <= 1000
+            ):
+                problems.error(
+                    where, option.line, f"bins: a whole number from 1 to 1000, got {option.value!r}"
+                )
+            elif key == "thresholds" and not (
+                isinstance(option.value, list)
+                and len(option.value) >= 2
+                and all(map(_number, option.value))
+            ):
+                problems.error(
+                    where,
+                    option.line,
+                    f"thresholds: a list of two edges or more, got {option.value!r}",
+                    hint="or an expression: thresholds: =edges(x)",
+                )
+            elif key == "width" and not (_number(option.value) and option.value > 0):
+                problems.error(
+                    where, option.line, f"width: a number above 0 (x units), got {option.value!r}"
+                )
+            elif key not in NUMBER_OPTIONS and not isinstance(option.value, str):
                 problems.error(
                     where,
                     option.line,
                     f"{key}: expected a field name or a label (text), got {option.value!r}",
+                    hint=f"for the value of a Python expression, write {key}: =EXPR",
                 )
             mark[key] = option.expr if key == "at" else option.value
         if kind == "text" and "at" not in mopts:
-            problems.error(where, mline, "a text mark needs at: (x, y)")
+            problems.error(where, mline, "a text mark needs at: (x, y), or a list of points")
         marks.append(mark)
     for name in ("x", "y"):
         if name not in opts:
@@ -709,8 +758,19 @@ def _check_chart(
                     f"unknown option '{key}' for the {name} axis",
                     hint="options: " + ", ".join(sorted(AXIS_OPTIONS)),
                 )
+        axis = values[name] = dict(axis)
+        # A domain given as text is an expression ("=" or not: no domain is text); a
+        # label is one when it starts with "=".
+        for key in ("domain", "label"):
+            text = axis.get(key)
+            if isinstance(text, str) and (key == "domain" or text.startswith("=")):
+                source = text.removeprefix("=").strip()
+                if _check_expr(source, where, aline, problems):
+                    axis[key] = {EXPR: source}
         dom = axis.get("domain")
-        if "domain" in axis and not (
+        if expr_of(dom) is not None:
+            pass
+        elif "domain" in axis and not (
             isinstance(dom, list) and len(dom) == 2 and all(map(_number, dom)) and dom[0] < dom[1]
         ):
             problems.error(
@@ -720,8 +780,18 @@ def _check_chart(
             problems.error(
                 where, aline, f"{name}: scale must be linear or log, got {axis['scale']!r}"
             )
-        elif axis.get("scale") == "log" and dom and dom[0] <= 0:
+        elif axis.get("scale") == "log" and isinstance(dom, list) and dom[0] <= 0:
             problems.error(where, aline, f"{name}: a log axis needs a domain above 0, got {dom!r}")
+    if "title" in opts:
+        title = _option_expr(opts["title"], True, where, problems)
+        if title is not None:
+            values["title"] = title
+    if "aspect" in opts and opts["aspect"].value != "equal":
+        problems.error(
+            where,
+            opts["aspect"].line,
+            f"aspect: equal is the one choice, got {opts['aspect'].value!r}",
+        )
     if len(problems.errors) > before:
         return None
     values.pop("expr", None)

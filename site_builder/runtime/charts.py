@@ -10,13 +10,22 @@ SVG by the same code at build time and in the reader's browser.
     {"mark": "area", "fn": f} / {"mark": "area", "data": rows, "y0": .., "y1": ..}
     {"mark": "point", "at": (x, y) or [(x, y), ...]}  markers
     {"mark": "rule", "x": value} / {"mark": "rule", "y": value}
-    {"mark": "text", "at": (x, y), "text": "..."}
+    {"mark": "text", "at": (x, y), "text": "..."}      or lists: at [(x, y), ...], text [...]
+    {"mark": "histogram", "data": values, "bins": 20}  counts per bin (or "thresholds": edges)
+
+A line or area with ``"color": field`` (or ``"z": field``) is one line per value of that
+field, coloured by it (or in one colour); numeric bars take a ``"width"`` in x units.
 
 Axes: ``{"domain": [lo, hi], "label": "...", "scale": "linear" | "log"}``; a missing domain
-comes from the data. Values outside the domain are clipped, never clamped; NaN and ±inf
-leave gaps. Tick labels are spaced so that none overlap even when the page enlarges them
-to 11 px on a 375 px screen. Every drawn point carries its values (``data-xw-tip``) for
-the page's hover and keyboard tooltips; more than one named series gets a legend.
+comes from the data (rules and bars' widths included). ``aspect="equal"`` makes a unit on
+x as long as a unit on y (a circle is drawn round), widening one domain to fit. Values
+outside the domain are clipped, never clamped; NaN and ±inf leave gaps. Tick labels are
+spaced so that none overlap even when the page enlarges them to 11 px on a 375 px screen.
+Every drawn point carries its values (``data-xw-tip``) for the page's hover and keyboard
+tooltips; more than one named series gets a legend.
+
+In a widget, any option may be a Python expression of the inputs, written ``=expr``
+(``expr_of`` reads it); the runtime evaluates it before drawing.
 """
 
 from __future__ import annotations
@@ -36,7 +45,15 @@ FONT = 12  # tick labels, in drawing units
 # 480-unit drawing is about 343 px wide on a 375 px screen.
 PHONE_FONT = 11 * WIDTH / 343
 PALETTE = 8  # series colours: classes xw-c0 … xw-c7 (static/css/site.css)
-MARKS = ("line", "scatter", "bar", "area", "point", "rule", "text", "drag")
+MARKS = ("line", "scatter", "bar", "area", "point", "rule", "text", "drag", "histogram")
+EXPR = "="  # an option written "=expr" is {EXPR: "expr"} in the page's program
+
+
+def expr_of(value: Any) -> str | None:
+    """The Python expression an option holds ({"=": "expr"}), or None for a plain value."""
+    if isinstance(value, dict) and len(value) == 1 and EXPR in value:
+        return str(value[EXPR])
+    return None
 
 
 _SPECIAL = re.compile("[&<>\"']")  # what escape() would change
@@ -256,8 +273,9 @@ def chart(
     title: str = "",
     ident: str = "chart",
     width: int = WIDTH,
-    height: int = HEIGHT,
+    height: float = HEIGHT,
     samples: int = 200,
+    aspect: str = "",
 ) -> HTML:
     """Draw *marks* on one pair of axes (see the module's docstring) as an SVG chart."""
     x, y = dict(x or {}), dict(y or {})
@@ -267,18 +285,31 @@ def chart(
     for axis in (x, y):
         if axis.get("scale", "linear") not in ("linear", "log"):
             raise ChartError(f"scale must be linear or log, got {axis.get('scale')!r}")
+    if aspect not in ("", "equal"):
+        raise ChartError(f"aspect must be equal, got {aspect!r}")
     prepared = [_prepare(m, n) for n, m in enumerate(marks)]
     # Categories on x: a bar chart of named things.
     bands: list[str] | None = None
     for p in prepared:
         if p["mark"] == "bar" and any(isinstance(v, str) for v in p["xs"]):
             bands = list(dict.fromkeys(str(v) for v in p["xs"]))
-    # The values an axis without a domain spans (an axis with one needs none).
+    if aspect and (bands is not None or "log" in (x.get("scale"), y.get("scale"))):
+        raise ChartError("aspect: equal needs two linear axes of numbers")
+    # The values an axis without a domain spans (an axis with one needs none): the data,
+    # the rules, and the bars' own widths (so the outer bars are drawn whole).
     spans_x = bands is None and "domain" not in x
     xs = _numbers([v for p in prepared for v in p["xs"]]) if spans_x else []
     ys = [v for p in prepared for v in p["ys"]] if "domain" not in y else []
+    for p in prepared:
+        if p["mark"] == "rule" and p["axis"] == "x" and spans_x:
+            xs += p["at"]
+        elif p["mark"] == "rule" and p["axis"] == "y" and "domain" not in y:
+            ys += p["at"]
+        elif p["bar_width"] and spans_x and (finite := [v for v in xs if math.isfinite(v)]):
+            xs += [min(finite) - p["bar_width"] / 2, max(finite) + p["bar_width"] / 2]
     if bands is None:
-        x_lo, x_hi = _domain(x, xs, "x", pad=not any(p["fn"] for p in prepared))
+        pad = not any(p["fn"] for p in prepared) and not any(p["bar_width"] for p in prepared)
+        x_lo, x_hi = _domain(x, xs, "x", pad=pad)
     else:
         x_lo, x_hi = 0.0, 1.0
     # Functions are sampled over the x domain before the y domain is known.
@@ -286,11 +317,9 @@ def chart(
         if p["fn"] is not None:
             _sample(p, x_lo, x_hi, x.get("scale") == "log", samples)
             ys += [v for v in p["ys"] if math.isfinite(v)]
-    if any(p["mark"] in ("bar", "area") for p in prepared) and y.get("scale") != "log":
+    if any(p["mark"] in ("bar", "area", "histogram") for p in prepared) and y.get("scale") != "log":
         ys.append(0.0)  # bars and areas stand on zero
     y_lo, y_hi = _domain(y, ys, "y", pad=True)
-    left = 12 + max(len(_label(v)) for v in (y_lo, y_hi)) * FONT * 0.62 + 10
-    left = min(max(left, 44), width * 0.3)
     top, right, bottom = 30, 14, 40
 
     def shown(p: dict[str, Any]) -> bool:  # a rule wholly outside its domain is not drawn
@@ -299,27 +328,40 @@ def chart(
         lo, hi = (x_lo, x_hi) if p["axis"] == "x" else (y_lo, y_hi)
         return any(lo <= v <= hi for v in p["at"] if math.isfinite(v))
 
+    def margin(lo: float, hi: float) -> float:  # room for the y tick labels
+        wide = 12 + max(len(_label(v)) for v in (lo, hi)) * FONT * 0.62 + 10
+        return min(max(wide, 44), width * 0.3)
+
+    left = margin(y_lo, y_hi)
     legend = [p for p in prepared if p["label"] and shown(p)]
     series_names = [p["label"] for p in legend]
-    categories = sorted({c for p in prepared for c in p["colors"] if c is not None}, key=str)
+    # Each value of a colour field is a legend entry drawn like the mark it first colours.
+    categories: dict[str, str] = {}
+    for p in prepared:
+        for c in sorted({c for c in p["colors"] if c is not None}, key=str):
+            categories.setdefault(c, p["mark"])
     keyed = len(series_names) > 1 or bool(categories)
-    entries = [(p["label"], p["mark"]) for p in legend] + [(c, "scatter") for c in categories]
+    entries = [(p["label"], p["mark"]) for p in legend] + list(categories.items())
     rows = _legend_rows([name for name, _ in entries], left, width - right) if keyed else []
     top += 22 + LEGEND_ROW * (len(rows) - 1) if rows else 0
+    if aspect:  # a unit as long on both axes: the height follows, within reason
+        (x_lo, x_hi), (y_lo, y_hi), left, height = _equal_aspect(
+            (x_lo, x_hi), (y_lo, y_hi), width - right, top + bottom, margin
+        )
     sx = Scale(x.get("scale", "linear"), x_lo, x_hi, left, width - right, bands)
     sy = Scale(y.get("scale", "linear"), y_lo, y_hi, height - bottom, top)
     pw, ph = width - right - left, height - bottom - top
     clip = f"xw-clip-{escape(ident)}"
     out = [
         f'<clipPath id="{clip}"><rect x="{num(left)}" y="{top}" width="{num(pw)}" '
-        f'height="{ph}"/></clipPath>'
+        f'height="{num(ph)}"/></clipPath>'
     ]
     for pos, text in sx.ticks(pw, vertical=False):
         out.append(
-            f'<line class="grid" x1="{num(pos)}" x2="{num(pos)}" y1="{top}" y2="{top + ph}"/>'
+            f'<line class="grid" x1="{num(pos)}" x2="{num(pos)}" y1="{top}" y2="{num(top + ph)}"/>'
         )
         out.append(
-            f'<text class="tick" x="{num(pos)}" y="{top + ph + 16}" text-anchor="middle">'
+            f'<text class="tick" x="{num(pos)}" y="{num(top + ph + 16)}" text-anchor="middle">'
             f"{escape(text)}</text>"
         )
     for pos, text in sy.ticks(ph, vertical=True):
@@ -374,7 +416,7 @@ def chart(
             f'data-xw-tip="{escape(_handle_tip(binds, hx, hy, x, y))}"/>'
         )
     out.append(
-        f'<text class="axis-label" x="{num(left + pw)}" y="{height - 6}" text-anchor="end">'
+        f'<text class="axis-label" x="{num(left + pw)}" y="{num(height - 6)}" text-anchor="end">'
         f"{escape(x.get('label', 'x'))}</text>"
         f'<text class="axis-label" x="{num(left)}" y="{top - 10}">'
         f"{escape(y.get('label', 'y'))}</text>"
@@ -402,9 +444,42 @@ def chart(
     if tips and not handles:
         desc += " (arrow keys read the values of its points)"
     return HTML(
-        f'<svg class="xw-plot xw-chart" viewBox="0 0 {width} {height}" role="img"{focus} '
+        f'<svg class="xw-plot xw-chart" viewBox="0 0 {width} {num(height)}" role="img"{focus} '
         f'aria-label="{escape(desc)}"><title>{escape(desc)}</title>{"".join(out)}</svg>'
     )
+
+
+ASPECT_ROOM = (0.4, 1.25)  # an equal aspect's plot height, as a share of its width
+
+
+def _equal_aspect(
+    xd: tuple[float, float],
+    yd: tuple[float, float],
+    right: float,
+    around: float,
+    margin: Callable[[float, float], float],
+) -> tuple[tuple[float, float], tuple[float, float], float, float]:
+    """The domains, left edge and total height (*around*: the room above and below the
+    plot) that make a unit on x as long as a unit on y: the plot's height follows from its
+    width, within ASPECT_ROOM of it; beyond that the domain with more room is widened
+    about its middle. (The left edge depends on the y labels, so it is found again until
+    it holds.)"""
+    left = margin(*yd)
+    for _ in range(3):
+        (x_lo, x_hi), (y_lo, y_hi) = xd, yd
+        pw = right - left
+        ph = pw * (y_hi - y_lo) / (x_hi - x_lo)
+        low, high = pw * ASPECT_ROOM[0], pw * ASPECT_ROOM[1]
+        if ph < low:  # flat: the plot is taller than the data, y's domain is widened
+            ph, half = low, low * (x_hi - x_lo) / pw / 2
+            y_lo, y_hi = (y_lo + y_hi) / 2 - half, (y_lo + y_hi) / 2 + half
+        elif ph > high:  # tall: x's domain is widened
+            ph, half = high, pw * (y_hi - y_lo) / high / 2
+            x_lo, x_hi = (x_lo + x_hi) / 2 - half, (x_lo + x_hi) / 2 + half
+        if margin(y_lo, y_hi) == left:
+            break
+        left = margin(y_lo, y_hi)
+    return (x_lo, x_hi), (y_lo, y_hi), left, round(around + ph, 3)
 
 
 MAX_POINTS = 50_000  # data points one mark may draw
@@ -422,13 +497,17 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
         "ys": [],
         "y0": [],
         "colors": [],
+        "groups": [],
         "sizes": [],
         "tips": [],
+        "bar_width": 0.0,
         "n": n,
     }
     if kind in ("line", "area") and callable(mark.get("fn")):
         p["fn"] = mark["fn"]
         return p
+    if kind == "histogram":
+        return _histogram(p, mark, n)
     if kind in ("line", "scatter", "bar", "area"):
         if "data" not in mark:
             raise ChartError(f"mark {n + 1} ({kind}): needs a function or data")
@@ -437,7 +516,8 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
             fields += [mark.get("y1", mark.get("y", "y")), mark["y0"]]
         else:
             fields.append(mark.get("y", "y"))
-        extra = [f for f in (mark.get("color"), mark.get("size"), mark.get("key")) if f]
+        z = mark.get("z") if kind in ("line", "area") else None
+        extra = [f for f in (mark.get("color"), mark.get("size"), mark.get("key"), z) if f]
         try:
             cols = columns(mark["data"], [str(f) for f in fields + extra])
         except ChartError as exc:
@@ -456,10 +536,14 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
         if mark.get("size"):
             p["sizes"] = _numbers(rest.pop(0))
         keys = rest.pop(0) if mark.get("key") else [None] * len(p["xs"])
+        if z:
+            p["groups"] = rest.pop(0)
         names = [str(f) for f in fields]
         p["keys"] = keys
         if kind in ("line", "area"):
             return p  # a line's points carry no tooltip: nothing to format
+        if kind == "bar":
+            p["bar_width"] = _bar_width(mark, p["xs"], n)
         # "x 1.5, y 2": one format call per point
         tips = _rows(names, [_labels(col) for col in cols[: len(names)]])
         if p["colors"]:
@@ -494,10 +578,81 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
         value = mark[p["axis"]]
         p["at"] = [_number(v) for v in (value if isinstance(value, Sequence) else [value])]
         return p
-    at = mark.get("at")
-    if not (isinstance(at, Sequence) and len(at) == 2):
-        raise ChartError(f"mark {n + 1} (text): 'at' needs an (x, y) pair")
-    p["at"], p["text"] = at, str(mark.get("text", ""))
+    # A text mark: one text at a point, or a list of texts at a list of points.
+    at, text = mark.get("at"), mark.get("text", "")
+    many = isinstance(at, Sequence) and bool(at) and isinstance(at[0], Sequence)
+    pairs = list(at) if many else [at]  # type: ignore[arg-type]
+    texts = [text] * len(pairs) if isinstance(text, str) or not many else list(text)
+    if not all(isinstance(q, Sequence) and len(q) == 2 for q in pairs):
+        raise ChartError(f"mark {n + 1} (text): 'at' needs an (x, y) pair, or a list of them")
+    if len(texts) != len(pairs):
+        raise ChartError(
+            f"mark {n + 1} (text): {len(texts)} texts for {len(pairs)} points: give one each"
+        )
+    p["at"], p["texts"] = [(q[0], q[1]) for q in pairs], [str(t) for t in texts]
+    return p
+
+
+def _bar_width(mark: Mapping[str, Any], xs: list[Any], n: int) -> float:
+    """A numeric bar's width in x units: its ``width``, else 70% of the closest two bars'
+    distance; 0.0 for bars of categories, or one bar alone (drawn 20 units wide)."""
+    if "width" in mark:
+        width = _number(mark["width"])
+        if not (math.isfinite(width) and width > 0):
+            raise ChartError(f"mark {n + 1} (bar): width must be a number above 0")
+        return width
+    if any(isinstance(v, str) for v in xs):
+        return 0.0
+    finite = sorted({v for v in _numbers(xs) if math.isfinite(v)})
+    gaps = [b - a for a, b in zip(finite, finite[1:], strict=False)]
+    return min(gaps) * 0.7 if gaps else 0.0
+
+
+def _bin_edges(lo: float, hi: float, bins: int) -> list[float]:
+    """About *bins* bins of a round width (1, 2, 2.5 or 5 times a power of ten, the
+    nearest to the span over *bins*) from a multiple of it, covering [lo, hi]."""
+    if hi <= lo:
+        return [lo - 0.5, lo + 0.5]
+    raw = (hi - lo) / bins
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = min((m * power for m in (1, 2, 2.5, 5, 10)), key=lambda w: abs(math.log(w / raw)))
+    first, last = math.floor(lo / step), math.ceil(hi / step)
+    edges = [round(k * step, 12) for k in range(first, max(last, first + 1) + 1)]
+    return edges if edges[-1] >= hi else [*edges, round((last + 1) * step, 12)]
+
+
+def _histogram(p: dict[str, Any], mark: Mapping[str, Any], n: int) -> dict[str, Any]:
+    """Counts of *data* (numbers, or rows with field ``x``) in bins: ``thresholds`` (the
+    bins' edges, in order) or ``bins`` bins over round edges (Sturges' number by
+    default: as many as the data's size calls for, as in D3 and Observable Plot). Values
+    outside the edges and NaN are not counted."""
+    if "data" not in mark:
+        raise ChartError(f"mark {n + 1} (histogram): needs data")
+    data = mark["data"]
+    if "x" in mark or (hasattr(data, "to_dict") and not isinstance(data, Mapping)):
+        data = columns(data, [str(mark.get("x", "x"))])[0]
+    values = [v for v in _numbers(list(data)) if math.isfinite(v)]
+    if "thresholds" in mark:
+        edges = sorted(_numbers(list(mark["thresholds"])))
+        if len(edges) < 2 or not all(map(math.isfinite, edges)):
+            raise ChartError(f"mark {n + 1} (histogram): thresholds needs two edges or more")
+    elif not values:
+        edges = []
+    else:
+        bins = mark.get("bins") or math.ceil(math.log2(len(values))) + 1
+        if not (isinstance(bins, int) and 1 <= bins <= 1000):
+            raise ChartError(f"mark {n + 1} (histogram): bins must be a whole number, 1 to 1000")
+        edges = _bin_edges(min(values), max(values), bins)
+    counts = [0] * max(len(edges) - 1, 0)
+    import bisect
+
+    for v in values:
+        k = bisect.bisect_right(edges, v) - 1
+        if 0 <= k < len(counts) or (v == edges[-1] and counts):
+            counts[min(k, len(counts) - 1)] += 1
+    p["bins"] = [(edges[k], edges[k + 1], c) for k, c in enumerate(counts)]
+    p["xs"], p["ys"] = list(edges), [float(c) for c in counts]
+    p["tips"] = [f"{_label(a)} to {_label(b)}, count {c}" for a, b, c in p["bins"]]
     return p
 
 
@@ -557,6 +712,41 @@ def _draw(
         return ""  # drawn above the clip (_texts, handles)
     if kind in ("scatter", "point"):
         return _dots(p, n, sx, sy, color_of)
+    if kind == "histogram":
+        zero = sy(max(sy.lo, 0.0)) if sy.kind != "log" else sy.start
+        parts = []
+        for (a, b, count), tip in zip(p["bins"], p["tips"], strict=True):
+            x0, x1, top = sx(a), sx(b), sy(float(count))
+            if not (count and math.isfinite(x0 + x1 + top)):
+                continue
+            inset = min(0.5, (x1 - x0) / 4)  # a hairline between two bins
+            parts.append(
+                f'<rect class="bar {cls}" x="{num(x0 + inset)}" y="{num(min(top, zero))}" '
+                f'width="{num(x1 - x0 - 2 * inset)}" height="{num(abs(zero - top))}" '
+                f'data-xw-tip="{escape(tip)}"/>'
+            )
+        return "".join(parts)
+    if kind in ("line", "area") and (p["colors"] or p["groups"]):
+        # One line (or band) per value of its colour or z field, in order of appearance.
+        parts = []
+        colors = p["colors"] or [None] * len(p["xs"])
+        groups = p["groups"] or [None] * len(p["xs"])
+        members: dict[tuple[Any, Any], list[int]] = {}
+        for i, key in enumerate(zip(colors, groups, strict=True)):
+            members.setdefault(key, []).append(i)
+        for (c, _), idx in members.items():
+            part = {
+                **p,
+                "xs": [p["xs"][i] for i in idx],
+                "ys": [p["ys"][i] for i in idx],
+                "y0": [p["y0"][i] for i in idx] if p["y0"] else [],
+                "colors": [],
+                "groups": [],
+            }
+            if c is not None:
+                part["color"] = color_of[c]
+            parts.append(_draw(part, n, sx, sy, color_of, x, y))
+        return "".join(parts)
     pts = [
         (sx(a) if sx.bands is not None or math.isfinite(_number(a)) else math.nan, sy(b))
         for a, b in zip(p["xs"], p["ys"], strict=True)
@@ -579,15 +769,13 @@ def _draw(
             parts.append(f'<polygon class="area {cls}" points="{" ".join(upper + lower)}"/>')
         return "".join(parts)
     if kind == "bar":
-        width = (
-            sx.band_width() * 0.7
-            if sx.bands is not None
-            else max(
-                2.0,
-                min((abs(pts[i + 1][0] - pts[i][0]) for i in range(len(pts) - 1)), default=20)
-                * 0.7,
-            )
-        )
+        if sx.bands is not None:
+            width = sx.band_width() * 0.7
+        elif p["bar_width"] and sx.kind == "linear":  # in x units
+            width = max(1.0, p["bar_width"] * abs(sx.factor))
+        else:
+            gaps = (abs(pts[i + 1][0] - pts[i][0]) for i in range(len(pts) - 1))
+            width = max(2.0, min(gaps, default=20) * 0.7)
         zero = sy(max(sy.lo, min(0.0, sy.hi))) if sy.kind != "log" else sy.start
         parts = []
         for (px, py), tip in zip(pts, p["tips"], strict=True):
@@ -688,16 +876,17 @@ def _texts(prepared: list[dict[str, Any]], sx: Scale, sy: Scale) -> str:
     right edge (at its phone size) and has more room to the left ends at its point."""
     parts = []
     for p in prepared:
-        if p["mark"] != "text" or not (sx.inside(p["at"][0]) and sy.inside(p["at"][1])):
+        if p["mark"] != "text":
             continue
-        px, wide = sx(p["at"][0]), len(p["text"]) * PHONE_FONT * 0.6
-        right, left = sx.end - (px + 4), (px - 4) - sx.start
-        at = f'x="{num(px + 4)}"'
-        if wide > right and left > right:
-            at = f'x="{num(px - 4)}" text-anchor="end"'
-        parts.append(
-            f'<text class="note" {at} y="{num(sy(p["at"][1]) - 4)}">{escape(p["text"])}</text>'
-        )
+        for (ax, ay), text in zip(p["at"], p["texts"], strict=True):
+            if not (sx.inside(ax) and sy.inside(ay)):
+                continue
+            px, wide = sx(ax), len(text) * PHONE_FONT * 0.6
+            right, left = sx.end - (px + 4), (px - 4) - sx.start
+            at = f'x="{num(px + 4)}"'
+            if wide > right and left > right:
+                at = f'x="{num(px - 4)}" text-anchor="end"'
+            parts.append(f'<text class="note" {at} y="{num(sy(ay) - 4)}">{escape(text)}</text>')
     return "".join(parts)
 
 
@@ -731,12 +920,14 @@ def _legend_rows(names: list[str], left: float, right: float) -> list[list[tuple
 
 def _legend(
     legend: list[dict[str, Any]],
-    categories: list[str],
+    categories: dict[str, str],
     color_of: dict[str, int],
     rows: list[list[tuple[int, float]]],
 ) -> str:
+    """The legend: each named mark, then each value of a colour field (*categories*: value
+    -> the kind of mark it colours), its swatch drawn as that mark is."""
     entries = [(p["label"], f"xw-c{p.get('color', 0)}", p["mark"]) for p in legend]
-    entries += [(c, f"xw-c{color_of[c]}", "scatter") for c in categories]
+    entries += [(c, f"xw-c{color_of[c]}", kind) for c, kind in categories.items()]
     parts = []
     for r, row in enumerate(rows):
         y = 14 + r * LEGEND_ROW
@@ -765,10 +956,13 @@ def _describe(p: dict[str, Any]) -> str:
         return f"{name} from {_label(min(finite))} to {_label(max(finite))}"
     if kind in ("scatter", "bar"):
         return f"{name}: {len(p['xs'])} values"
+    if kind == "histogram":
+        total = sum(c for _, _, c in p["bins"])
+        return f"{name}: {total} values in {len(p['bins'])} bins"
     if kind == "point":
         return "; ".join(p["tips"])
     if kind == "drag":
         return f"a handle at x {_label(p['at'][0])}, y {_label(p['at'][1])}"
     if kind == "rule":
         return f"a line at {p['axis']} = " + ", ".join(_label(v) for v in p["at"])
-    return p.get("text", "")
+    return "; ".join(p["texts"])

@@ -13,7 +13,7 @@ import math
 import time
 from typing import Any
 
-from .charts import chart
+from .charts import chart, expr_of
 from .views import HTML, inline_value, line_plot, table_html
 
 
@@ -77,9 +77,17 @@ class Page:
         if spec["type"] == "formula":
             return {"slots": [c(s["expr"]) for s in spec["slots"]]}
         if spec["type"] == "chart":
+            # Options written "=expr" (charts.expr_of), on marks, axes and the title.
+            def exprs(options: Any) -> dict[str, Any]:
+                found = {k: expr_of(v) for k, v in (options or {}).items()}
+                return {k: c(e) for k, e in found.items() if e is not None}
+
             return {
                 "marks": [c(m["expr"]) for m in spec["marks"]],
                 "at": [c(m["at"]) if "at" in m else None for m in spec["marks"]],
+                "options": [exprs(m) for m in spec["marks"]],
+                "axes": {name: exprs(spec.get(name)) for name in ("x", "y")},
+                "title": exprs({"title": spec.get("title")}),
             }
         code = {"expr": c(spec["expr"])}
         if "marker" in spec:
@@ -107,13 +115,20 @@ class Page:
                 for c, s in zip(code["slots"], spec["slots"], strict=True)
             ]
         if kind == "chart":
+            ns = self.ns
+            x, y = (
+                {**(spec.get(a) or {}), **{k: eval(e, ns) for k, e in code["axes"][a].items()}}
+                for a in ("x", "y")
+            )
+            title = eval(code["title"]["title"], ns) if code["title"] else spec.get("title", "")
             return str(
                 chart(
                     self._marks(spec, code),
-                    spec.get("x"),
-                    spec.get("y"),
-                    title=spec.get("title", ""),
+                    x,
+                    y,
+                    title=str(title),
                     ident=spec["id"],
+                    aspect=spec.get("aspect", ""),
                 )
             )
         value = eval(code["expr"], ns)
@@ -149,13 +164,16 @@ class Page:
     def _marks(self, spec: dict[str, Any], code: dict[str, Any]) -> list[dict[str, Any]]:
         """A chart's marks with their expressions evaluated (charts.chart's input)."""
         marks = []
-        for m, expr, at in zip(spec["marks"], code["marks"], code["at"], strict=True):
+        for m, expr, at, options in zip(
+            spec["marks"], code["marks"], code["at"], code["options"], strict=True
+        ):
             value = eval(expr, self.ns)
             mark = {k: v for k, v in m.items() if k not in ("expr", "line", "at")}
+            mark.update({k: eval(e, self.ns) for k, e in options.items()})
             kind = m["mark"]
             if kind in ("line", "area") and callable(value):
                 mark["fn"] = value
-            elif kind in ("line", "area", "scatter", "bar"):
+            elif kind in ("line", "area", "scatter", "bar", "histogram"):
                 mark["data"] = value
             elif kind in ("point", "drag"):
                 mark["at"] = value

@@ -290,3 +290,31 @@ def test_every_legend_entry_is_drawn_whole_and_apart(browser, example_url, tmp_p
                     assert "a much longer species name" in names and "a rule at three" in names
     finally:
         server.shutdown()
+
+
+CIRCLE_BOX = """() => {
+  const fig = [...document.querySelectorAll("figure.xw-widget")].find((f) =>
+    f.querySelector("figcaption")?.textContent.includes("a circle is round"));
+  const r = fig.querySelector("svg.xw-chart polyline.curve").getBoundingClientRect();
+  return [r.width, r.height];
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_equal_units_draw_a_circle_round_as_the_inputs_move(browser, example_url, width):
+    """aspect: equal: the radius circle of the widget reference is as wide as it is tall on
+    the screen (within a pixel), at a desktop's width and a phone's, before and after the
+    reader moves the radius (answered by the build's tables)."""
+    with open_page(browser, viewport={"width": width, "height": 900}) as page:
+        page.goto(example_url + "widget-reference/")
+        w, h = page.evaluate(CIRCLE_BOX)
+        assert w > 100 and abs(w - h) <= 1, (w, h)
+        slider = page.get_by_role("slider", name="radius")
+        slider.focus()
+        page.keyboard.press("End")  # radius 2.5
+        for _ in range(50):
+            moved = page.evaluate(CIRCLE_BOX)
+            if moved[0] > w * 1.3:
+                break
+            page.wait_for_timeout(100)
+        assert moved[0] == pytest.approx(w * 2.5 / 1.5, rel=0.02) and abs(moved[0] - moved[1]) <= 1

@@ -668,3 +668,153 @@ def test_a_drag_handle_is_named_by_the_inputs_it_moves():
     assert 'data-xw-tip="speed 2, angle 4"' in moved
     along = str(chart([{"mark": "drag", "at": (2, 4), "bind": ["z"]}], *axes))
     assert 'data-xw-tip="z 2, σ(z) 4"' in along
+
+
+# --- a grammar that follows the inputs: expressions, histograms, equal units, groups ------
+
+
+def _page(marks, **chart_options):
+    from site_builder.runtime.reactive import Page
+
+    ns: dict = {"__name__": "__main__"}
+    exec(
+        "rows = [{'a': i, 'b': i * i, 'c': -i, 'kind': 'odd' if i % 2 else 'even'}"
+        " for i in range(1, 7)]\n",
+        ns,
+    )
+    inputs = [
+        {"name": "field", "type": "select", "value": "b", "options": ["b", "c"]},
+        {"name": "top", "type": "range", "value": 10, "integer": True},
+    ]
+    spec = {"id": "w0o0", "type": "chart", "marks": marks, "deps": ["field", "top"]}
+    return Page(ns, inputs, [spec | chart_options])
+
+
+def test_any_option_may_be_an_expression_of_the_inputs():
+    page = _page(
+        [{"mark": "scatter", "expr": "rows", "x": "a", "y": {"=": "field"}, "label": "pts"}],
+        x={"domain": {"=": "[0, top]"}, "label": {"=": "f'a up to {top}'"}},
+        y={"label": {"=": "field.upper()"}},
+        title={"=": "f'{field} against a'"},
+    )
+    svg = page.render_all()["w0o0"]["value"]
+    assert "a up to 10" in svg and ">B</text>" in svg and 'aria-label="b against a:' in svg
+    assert "b 36" in svg  # b of the last row: 6 * 6
+    changed = json.loads(page.update('{"field": "c", "top": 20}'))["outputs"]["w0o0"]["value"]
+    assert "a up to 20" in changed and ">C</text>" in changed and "c -6" in changed
+    x_ticks = r'<text class="tick"[^>]*text-anchor="middle">([^<]*)'
+    assert re.findall(x_ticks, svg)[-1] == "10" and re.findall(x_ticks, changed)[-1] == "20"
+
+
+def test_expression_options_make_the_output_depend_on_their_inputs(make_site):
+    from site_builder.article_program import output_spec
+    from site_builder.model import Output
+
+    marks = [{"mark": "scatter", "expr": "rows", "line": 9, "x": {"=": "across"}}]
+    options = {"marks": marks, "x": {"label": {"=": "unit"}}, "title": {"=": "heading"}}
+    spec = output_spec(Output("w0o0", "chart", 8, options), {"across", "unit", "heading", "no"})
+    assert spec["deps"] == ["across", "heading", "unit"]
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("        bins: 0\n", "content/c.md:9: error: bins: a whole number from 1 to 1000, got 0"),
+        ("        thresholds: [1]\n", "content/c.md:9: error: thresholds: a list of two edges"),
+        ("        x: =(\n", "content/c.md:9: error: invalid Python expression '('"),
+        ("        x: 3\n", "content/c.md:9: error: x: expected a field name or a label"),
+        ("        label: =f'{n}'\n    aspect: square\n", "content/c.md:10: error: aspect: equal"),
+    ],
+)
+def test_a_bad_grammar_option_is_an_error_at_its_line(make_site, option, expected):
+    text = "---\ntitle: c\n---\n\n```widget\noutputs:\n  - chart:\n      - histogram: [1, 2]\n"
+    root = make_site({"content/c.md": text + option + "```\n"})
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).startswith(expected)
+
+
+def test_a_fixed_option_cannot_be_an_expression(make_site):
+    text = (
+        "---\ntitle: c\n---\n\n```widget\noutputs:\n  - chart:\n      - scatter: [(1, 2)]\n"
+        "        link: =name\n```\n"
+    )
+    with pytest.raises(BuildError) as caught:
+        build(load_config(make_site({"content/c.md": text})))
+    assert "content/c.md:9: error: this option must be written as it is" in str(caught.value)
+
+
+def _bars(svg: str) -> list[tuple[float, float, float, float, str]]:
+    found = re.findall(
+        r'<rect class="bar[^"]*" x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" '
+        r'data-xw-tip="([^"]*)"',
+        svg,
+    )
+    return [(float(a), float(b), float(c), float(d), t) for a, b, c, d, t in found]
+
+
+def test_a_histogram_counts_each_value_once_in_round_bins():
+    values = [0.1, 0.2, 0.25, 0.9, 1.0, 1.5, 2.0, math.nan, 2.0]
+    bars = _bars(str(chart([{"mark": "histogram", "data": values, "bins": 4}])))
+    assert [t for *_, t in bars] == ["0 to 0.5, count 3", "0.5 to 1, count 1", "1 to 1.5, count 1",
+                                     "1.5 to 2, count 3"]  # fmt: skip
+    # Adjacent bins, a hairline apart; heights proportional to the counts.
+    for (x0, _, w0, _, _), (x1, *_) in zip(bars, bars[1:], strict=False):
+        assert 0 < x1 - (x0 + w0) <= 1.02
+    assert bars[0][3] == pytest.approx(bars[3][3], abs=0.02)
+    assert bars[0][3] == pytest.approx(3 * bars[1][3], abs=0.02)
+    # Edges of its own, from rows: values outside them are not counted.
+    rows = [{"v": v} for v in (1, 2, 2, 3, 3, 3, 10)]
+    edged = str(chart([{"mark": "histogram", "data": rows, "x": "v", "thresholds": [0, 2, 4]}]))
+    assert [t for *_, t in _bars(edged)] == ["0 to 2, count 1", "2 to 4, count 5"]
+    assert _ticks(edged)[0] == "0" and "4" in _ticks(edged)
+
+
+def test_equal_aspect_draws_a_unit_as_long_on_both_axes():
+    ring = [(math.cos(t / 20 * math.pi), 3 + math.sin(t / 20 * math.pi)) for t in range(41)]
+    for x_domain in ([-1, 1], [-8, 8], [-0.3, 0.3]):  # square, wide, tall
+        svg = str(chart([{"mark": "line", "data": ring}], {"domain": x_domain}, aspect="equal"))
+        points = [
+            tuple(map(float, p.split(","))) for p in re.search(r'points="([^"]*)"', svg)[1].split()
+        ]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        assert max(xs) - min(xs) == pytest.approx(max(ys) - min(ys), abs=0.05)
+        height = float(re.search(r'viewBox="0 0 480 ([\d.]+)"', svg)[1])
+        assert 100 < height < 700
+    with pytest.raises(ChartError, match="aspect: equal needs two linear axes"):
+        chart([{"mark": "line", "data": ring}], y={"scale": "log"}, aspect="equal")
+
+
+def test_one_table_draws_several_coloured_lines_with_their_legend():
+    rows = [{"t": t, "v": t * k, "k": f"k={k}"} for k in (1, 2, 3) for t in range(5)]
+    svg = str(chart([{"mark": "line", "data": rows, "x": "t", "y": "v", "color": "k"}]))
+    lines = re.findall(r'<polyline class="curve (xw-c\d)" points="([^"]*)"', svg)
+    assert [c for c, _ in lines] == ["xw-c0", "xw-c1", "xw-c2"]
+    assert all(len(p.split()) == 5 for _, p in lines)
+    legend = re.search(r'<g class="xw-legend">(.*?)</g>', svg)[1]
+    assert re.findall(r'<text class="legend"[^>]*>([^<]*)', legend) == ["k=1", "k=2", "k=3"]
+    assert legend.count('<line class="curve') == 3  # swatches drawn as lines
+    grouped = str(chart([{"mark": "line", "data": rows, "x": "t", "y": "v", "z": "k"}]))
+    assert re.findall(r'<polyline class="curve (xw-c\d)"', grouped) == ["xw-c0"] * 3
+    assert "xw-legend" not in grouped
+
+
+def test_text_marks_from_lists_and_their_errors():
+    svg = str(chart([{"mark": "text", "at": [(1, 1), (2, 2)], "text": ["one", "two"]},
+                     {"mark": "point", "at": [(0, 0), (3, 3)]}]))  # fmt: skip
+    assert re.findall(r'<text class="note"[^>]*>([^<]*)', svg) == ["one", "two"]
+    with pytest.raises(ChartError, match="2 texts for 3 points"):
+        chart([{"mark": "text", "at": [(1, 1), (2, 2), (3, 3)], "text": ["a", "b"]}])
+
+
+def test_bars_are_whole_beside_a_function_and_rules_widen_the_domain():
+    svg = str(chart([{"mark": "bar", "data": [(1, 2), (2, 3), (3, 1)]},
+                     {"mark": "line", "fn": lambda v: v}]))  # fmt: skip
+    left = float(re.search(r'<clipPath [^>]*><rect x="([\d.]+)"', svg)[1])
+    right = left + float(re.search(r'<clipPath [^>]*><rect [^>]*width="([\d.]+)"', svg)[1])
+    bars = _bars(svg)
+    assert left <= bars[0][0] and bars[-1][0] + bars[-1][2] <= right + 0.01
+    wide = _bars(str(chart([{"mark": "bar", "data": [(1, 2), (3, 1)], "width": 1.5}])))
+    assert wide[0][2] == pytest.approx(wide[1][2]) and wide[0][2] > 100  # 1.5 of 4.5 units
+    ruled = str(chart([{"mark": "scatter", "data": [(1, 2), (2, 3)]}, {"mark": "rule", "x": 10}]))
+    assert ruled.count('<line class="rule"') == 1 and "10" in _ticks(ruled)
