@@ -150,4 +150,5 @@ def rows_source(inp: Input) -> RowsSource:
     o = inp.options
     columns = o.get("columns")
     shown = [str(c) for c in columns] if columns is not None else None
-    return RowsSource(inp.name, o["rows"], inp.line, str(o["key"]), shown, o["value"])
+    formats = {str(k): str(v) for k, v in (o.get("format") or {}).items()}
+    return RowsSource(inp.name, o["rows"], inp.line, str(o["key"]), shown, o["value"], formats)

@@ -245,12 +245,29 @@ def render_input(
     return _render_rows(inp, rows or [], url)
 
 
-def _cell_text(value: Any) -> str:
+def _cell_text(value: Any, spec: str = "") -> str:
+    """A cell as the table shows it: its column's format spec applied, else as Python
+    prints it (6.0 stays 6.0); missing values (None, NaN) are a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return format(value, spec) if spec else str(value)
+
+
+def _numeric(values: list[Any]) -> bool:
+    """Whether a column holds numbers (or text that reads as one), aligned as numbers."""
+    seen = False
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float | str):
+            return False
+        if isinstance(v, str):
+            try:
+                float(v.replace(",", ""))
+            except ValueError:
+                return False
+        seen = True
+    return seen
 
 
 STATIC_NOTE = "This figure shows the values it was built with: it needs JavaScript to move."
@@ -268,17 +285,22 @@ class RowsView(NamedTuple):
     keys: list[Any]
     cells: list[list[str]]
     chosen: int  # index of the row chosen at first
+    numeric: list[bool]  # which columns hold numbers (right-aligned, as numbers are)
+    placeholder: str  # the search field's hint
 
     @classmethod
     def of(cls, inp: Input, rows: list[dict[str, Any]]) -> RowsView:
         o = inp.options
         columns = o.get("columns") or {c: str(c) for c in (rows[0] if rows else {})}
+        formats = o.get("format") or {}
         keys = [row.get(o["key"]) for row in rows]
-        cells = [[_cell_text(row.get(c)) for c in columns] for row in rows]
+        cells = [[_cell_text(row.get(c), formats.get(c, "")) for c in columns] for row in rows]
         chosen = keys.index(o["value"]) if o["value"] in keys else 0
-        return cls(
-            str(o.get("label", inp.name)), [str(h) for h in columns.values()], keys, cells, chosen
-        )
+        headings = [str(h) for h in columns.values()]
+        numeric = [_numeric([row.get(c) for row in rows]) for c in columns]
+        hint = o.get("placeholder") or ", ".join(h.lower() for h in headings[:2]) + ", …"
+        label = str(o.get("label", inp.name))
+        return cls(label, headings, keys, cells, chosen, numeric, hint)
 
     @property
     def pages(self) -> int:
@@ -288,7 +310,14 @@ class RowsView(NamedTuple):
         """The rows for the page's script: a line with the headings and the row count,
         then a line per ROWS_CHUNK rows, by column. The page parses one line per task,
         so no task of a 50,000-row table is long."""
-        lines = [{"headings": self.headings, "total": len(self.keys)}]
+        lines: list[dict[str, Any]] = [
+            {
+                "headings": self.headings,
+                "total": len(self.keys),
+                "numeric": self.numeric,
+                "placeholder": self.placeholder,
+            }
+        ]
         keys = [None if isinstance(k, float) and not math.isfinite(k) else k for k in self.keys]
         for first in range(0, len(self.keys), ROWS_CHUNK):
             chunk = self.cells[first : first + ROWS_CHUNK]
@@ -313,12 +342,18 @@ class RowsView(NamedTuple):
     def table(self, page: int) -> str:
         """One page of rows as a plain table (what readers without JavaScript, and print,
         see); the chosen row is marked."""
-        head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in self.headings)
+        num = [' class="xw-num"' if n else "" for n in self.numeric]
+        head = "".join(
+            f'<th scope="col"{n}>{html.escape(h)}</th>'
+            for h, n in zip(self.headings, num, strict=True)
+        )
         first = page * ROWS_PAGE
         body = []
         for i in range(first, min(first + ROWS_PAGE, len(self.keys))):
             mark = ' class="xw-chosen"' if i == self.chosen else ""
-            cells = "".join(f"<td>{html.escape(c)}</td>" for c in self.cells[i])
+            cells = "".join(
+                f"<td{n}>{html.escape(c)}</td>" for c, n in zip(self.cells[i], num, strict=True)
+            )
             body.append(f'<tr data-key="{_attr(self.keys[i])}"{mark}>{cells}</tr>')
         caption = f"{html.escape(self.label)} ({self.summary(page)})"
         return (

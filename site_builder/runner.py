@@ -20,6 +20,7 @@ import contextlib
 import importlib.abc
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -553,6 +554,17 @@ def _check_rows(rows: Any, value: list[dict[str, Any]]) -> None:
         missing = [c for c in rows.columns if all(c not in row for row in value)]
         if missing:
             raise KeyError(f"no row has the column(s) {', '.join(map(repr, missing))}")
+    for column, spec in rows.formats.items():  # every value its column's format can show
+        for i, row in enumerate(value):
+            cell = row.get(column)
+            if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+                continue
+            try:
+                format(cell, spec)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(
+                    f"row {i}: {column} {cell!r} cannot be shown with format {spec!r} ({exc})"
+                ) from None
     if value and rows.value is not None and rows.value not in seen:
         near = ", ".join(map(repr, list(seen)[:5]))
         raise ValueError(f"no row has the key {rows.value!r} (value:); keys are like {near}")

@@ -45,7 +45,7 @@ INPUT_TYPES: dict[str, set[str]] = {
     "radio": {"options", "value", "label"},
     "text": {"value", "label", "placeholder"},
     "button": {"value", "label"},
-    "rows": {"rows", "key", "columns", "value", "label"},
+    "rows": {"rows", "key", "columns", "value", "label", "placeholder", "format"},
 }
 OUTPUT_TYPES: dict[str, set[str]] = {
     "value": {"format", "label", "uses"},
@@ -76,6 +76,8 @@ WIDGET_KEYS = ("inputs", "outputs", "label", "presets", "id", "place", "source",
 # The format specs a range's readout may use: the page formats the readout itself while the
 # slider moves (static/js/app.js, formatNumber), the same way Python's format() does.
 READOUT_FORMAT = re.compile(r"\+?,?(?:\.\d{1,2})?[fe%d]?")
+# A format spec of Python's mini-language (a column's format: format(value, spec)).
+READOUT_SPEC = re.compile(r"(?:.?[<>=^])?[+\- ]?#?0?\d*[,_]?(?:\.\d+)?[bcdeEfFgGnosxX%]?")
 VAL_RE = re.compile(r"\\val\{")
 FIGURE_ID = re.compile(r"[A-Za-z][\w-]*")  # a widget's id:, as {ref}`name` names it
 
@@ -425,6 +427,18 @@ def _check_input(
             err("columns", "'columns' must be a list of column names or a mapping name: heading")
         if "value" not in values:
             err("value", "a rows input needs the key of the row selected at first ('value')")
+        formats = values.get("format", {})
+        if not (
+            isinstance(formats, dict)
+            and all(isinstance(f, str) and READOUT_SPEC.fullmatch(f) for f in formats.values())
+        ):
+            err(
+                "format",
+                "'format' maps columns to format specs, e.g. {fare: .2f, age: g}; "
+                f"got {formats!r}",
+            )
+        if not isinstance(values.get("placeholder", ""), str):
+            err("placeholder", "'placeholder' is the search field's hint, a text")
 
 
 def _check_expr(expr: Any, where: str, line: int, problems: Collector) -> bool:

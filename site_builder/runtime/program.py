@@ -49,6 +49,7 @@ class RowsSource:
     key: str = ""  # the column that identifies a row
     columns: list[str] | None = None  # the columns shown (None: every column)
     value: Any = None  # the key of the row chosen at first
+    formats: dict[str, str] = field(default_factory=dict)  # column -> format spec
 
 
 @dataclass(frozen=True)

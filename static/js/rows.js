@@ -18,8 +18,9 @@ export async function bindRows(box, name, change, canMove) {
   const response = await fetch(box.dataset.xwRows);
   if (!response.ok) return; // the plain table stays
   const [first, ...chunks] = (await response.text()).split("\n");
-  /** @type {{headings: string[], total: number}} */
-  const { headings, total } = JSON.parse(first);
+  /** @type {{headings: string[], total: number, numeric?: boolean[], placeholder?: string}} */
+  const { headings, total, numeric = [], placeholder = "" } = JSON.parse(first);
+  const cell = (c) => (numeric[c] ? "xw-num" : ""); // numbers are right-aligned, as numbers
   const keys = [];
   const columns = headings.map(() => /** @type {string[]} */ ([]));
   const lower = []; // each row's text, lower case, for the search field
@@ -34,11 +35,11 @@ export async function bindRows(box, name, change, canMove) {
   const id = (i) => `xw-${name}-row-${i}`;
 
   const search = make("label", { className: "xw-rows-search" });
-  const field = make("input", { placeholder: "name, age, …" }, { type: "search" });
+  const field = make("input", { placeholder }, { type: "search" });
   search.append("Search ", field);
   const list = make("div", { className: "xw-rows-list", tabIndex: 0 }, { role: "listbox", "aria-label": `${label} (${total} rows)` });
   const head = make("div", { className: "xw-rows-head xw-rows-line" }, { "aria-hidden": "true" });
-  for (const h of headings) head.append(make("span", { textContent: h }));
+  for (const [c, h] of headings.entries()) head.append(make("span", { textContent: h, className: cell(c) }));
   const canvas = make("div", { className: "xw-rows-canvas" }, { role: "none" });
   list.append(head, canvas);
   const count = make("p", { className: "xw-rows-count" }, { "aria-live": "polite" });
@@ -73,7 +74,7 @@ export async function bindRows(box, name, change, canMove) {
   function fill(el, i) {
     el.id = id(i);
     el.dataset.row = String(i);
-    el.replaceChildren(...columns.map((c) => make("span", { textContent: c[i], title: c[i].length > 20 ? c[i] : "" })));
+    el.replaceChildren(...columns.map((col, c) => make("span", { textContent: col[i], title: col[i].length > 20 ? col[i] : "", className: cell(c) })));
   }
 
   // Lay out the options in view (and the active one, which aria-activedescendant names).

@@ -216,6 +216,23 @@ def pick_row(page, key):
     return row
 
 
+def test_the_passenger_table_aligns_numbers_and_says_what_to_search(page, example_url):
+    open_ready(page, example_url + ARTICLE)
+    page.wait_for_selector(".xw-rows[data-xw-ready]", state="attached")
+    assert page.get_attribute(".xw-rows-search input", "placeholder") == "name, age, sex…"
+    aligned = page.evaluate(
+        """() => [...document.querySelectorAll('.xw-rows-head > span')].map((s) =>
+             [s.textContent, getComputedStyle(s).textAlign])"""
+    )
+    assert aligned == [["#", "right"], ["Name", "start"], ["Age", "right"], ["Sex", "start"],
+                       ["Survived", "start"]]  # fmt: skip
+    ages = page.evaluate(
+        """() => [...document.querySelectorAll('[role=option]')].slice(0, 4)
+             .map((o) => o.children[2].textContent)"""
+    )
+    assert ages == ["22", "38", "26", "35"]  # format: {age: g}: no trailing .0
+
+
 def test_keyboard_and_search_reach_any_passenger(page, example_url):
     """The rows are one listbox (one tab stop, aria-activedescendant), reached by Tab."""
     open_ready(page, example_url + ARTICLE)

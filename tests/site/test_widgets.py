@@ -3,6 +3,8 @@ import json
 import pytest
 
 from site_builder.article_program import function_reads, input_spec, output_spec
+from site_builder.build import BuildError, build
+from site_builder.config import load_config
 from site_builder.errors import Collector
 from site_builder.markup import RowsView, render_input
 from site_builder.widgets import parse_widget, split_slots
@@ -142,13 +144,18 @@ def test_rows_are_a_plain_table_and_a_data_file_written_by_the_build():
     assert errors == []
     rows = [{"id": 1, "name": "A & B"}, {"id": 2, "name": "C"}, {"id": 3, "name": None}]
     html = render_input(widget.inputs[0], rows, lambda name: "/a/" + name)
-    assert '<tr data-key="1"><td>1</td><td>A &amp; B</td></tr>' in html
+    assert '<tr data-key="1"><td class="xw-num">1</td><td>A &amp; B</td></tr>' in html
     assert '<tr data-key="2" class="xw-chosen">' in html  # marked, not a widget without JS
     assert html.count("tabindex") == 1 and "aria-selected" not in html  # the scroll box
     assert "<caption>People (3 rows)</caption>" in html and "xw-rows-pages" not in html
     view = RowsView.of(widget.inputs[0], rows)
     assert [json.loads(line) for line in view.data().splitlines()] == [
-        {"headings": ["id", "name"], "total": 3},
+        {
+            "headings": ["id", "name"],
+            "total": 3,
+            "numeric": [True, False],
+            "placeholder": "id, name, …",
+        },
         {"keys": [1, 2, 3], "columns": [["1", "2", "3"], ["A & B", "C", "—"]]},
     ]
     assert f'data-xw-rows="/a/{view.data_name("who")}"' in html
@@ -157,6 +164,44 @@ def test_rows_are_a_plain_table_and_a_data_file_written_by_the_build():
         parse("inputs:\n  who: {type: rows, rows: people, key: id, value: 9}\n")[0].inputs[0], rows
     )
     assert '<tr data-key="1" class="xw-chosen">' in missing
+
+
+def test_rows_columns_have_formats_numbers_align_and_the_search_its_hint():
+    widget, errors = parse(
+        "inputs:\n  who:\n    type: rows\n    rows: people\n    key: id\n    value: 1\n"
+        "    columns: {id: '#', age: Age, fare: Fare, code: Code}\n"
+        "    format: {fare: .2f}\n    placeholder: a name…\n"
+    )
+    assert errors == []
+    rows = [
+        {"id": 1, "age": 6.0, "fare": 7.25, "code": "0042"},
+        {"id": 2, "age": 0.42, "fare": 71.2833, "code": "A-1"},
+        {"id": 3, "age": float("nan"), "fare": 8, "code": "7"},
+    ]
+    view = RowsView.of(widget.inputs[0], rows)
+    assert view.cells == [["1", "6.0", "7.25", "0042"], ["2", "0.42", "71.28", "A-1"],
+                          ["3", "—", "8.00", "7"]]  # fmt: skip
+    assert view.numeric == [True, True, True, False] and view.placeholder == "a name…"
+    html = render_input(widget.inputs[0], rows)
+    assert '<th scope="col" class="xw-num">Fare</th><th scope="col">Code</th>' in html
+    assert json.loads(view.data().splitlines()[0])["placeholder"] == "a name…"
+    _, bad = parse(
+        "inputs:\n  who: {type: rows, rows: people, key: id, value: 1, format: {a: 2}}\n"
+    )
+    assert "'format' maps columns to format specs" in bad[0]
+
+
+def test_a_format_a_row_cannot_take_is_an_error_at_the_inputs_line(make_site):
+    text = (
+        "---\ntitle: r\n---\n\n```python build\npeople = [{'id': 1, 'n': 'x'}]\n```\n\n"
+        "```widget\ninputs:\n  who: {type: rows, rows: people, key: id, value: 1, "
+        "format: {n: .2f}}\n```\n"
+    )
+    root = make_site({"content/r.md": text})
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert str(caught.value).startswith("content/r.md:11: error:")
+    assert "row 0: n 'x' cannot be shown with format '.2f'" in str(caught.value)
 
 
 def test_many_rows_are_paged_for_readers_without_javascript():
