@@ -167,6 +167,7 @@ def watch(
     content = str(folders[0]) + os.sep
     settings = root / CONFIG_NAME
     seen = _stamp(settings)
+    owed = False  # a rebuild owed since a folder moved: made once the folders are watched again
     while not stop.is_set():
         identities = [_identity(f) for f in folders]
         for changes in file_events(
@@ -181,15 +182,19 @@ def watch(
         ):
             if ready is not None:
                 ready.set()
-            moved = [_identity(f) for f in folders] != identities
+            if [_identity(f) for f in folders] != identities:
+                # Watch the folders as they are now first, then rebuild (on the new watch's
+                # first report): a save made meanwhile is in that build or reported after.
+                owed = True
+                break
             now = _stamp(settings)
-            if changes or now != seen or moved:
+            if changes or now != seen or owed:
                 # Files of the content folder that were only modified: the next build need
                 # not look for sources (a file added, deleted or elsewhere: it does).
                 modified: set[str] | None = {path for _, path in changes}
                 if (
                     now != seen
-                    or moved
+                    or owed
                     or any(
                         kind != Change.modified
                         or not path.startswith(content)
@@ -198,10 +203,8 @@ def watch(
                     )
                 ):
                     modified = None
-                seen = now
+                seen, owed = now, False
                 rebuild(root, state, drafts, base_url, modified)
-            if moved:
-                break  # watch the folders as they are now
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):

@@ -113,10 +113,12 @@ def dev_server(root: Path, page: str) -> Iterator[tuple[str, Any]]:
         stop.set()
 
 
-def read_event(stream: Any) -> tuple[str, str]:
-    """The next Server-Sent Event from the dev server: (name, data)."""
-    name = ""
+def read_event(stream: Any, seconds: float = 30) -> tuple[str, str]:
+    """The next Server-Sent Event from the dev server: (name, data); a test fails when none
+    comes within *seconds* (the server's keep-alives would otherwise wait for ever)."""
+    name, deadline = "", time.monotonic() + seconds
     while True:
+        assert time.monotonic() < deadline, f"no event from the dev server in {seconds} s"
         line = stream.readline().decode().rstrip("\n")
         if line.startswith("event: "):
             name = line[7:]
