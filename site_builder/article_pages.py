@@ -20,7 +20,7 @@ from .output import FileConflict
 from .parallel import parallel_map
 from .paths import linked_inside, valid_name
 from .pyodide import PYODIDE_VERSION
-from .render import RenderContext, page_policy, render_page, with_math_styles
+from .render import MissingAsset, RenderContext, page_policy, render_page, with_math_styles
 from .runtime.program import RunResult
 from .runtime.views import HTML
 from .templates import template_diagnostic
@@ -294,7 +294,24 @@ def render_article_page(
     run: RunResult | None,
     problems: Collector,
 ) -> None:
-    """Write one article's page, its spec for the browser, and its bundle's files."""
+    """Write one article's page, its spec for the browser, and its bundle's files; a
+    file of the theme the page needs and static/ lacks is an error at that file, once."""
+    try:
+        _render_article_page(ctx, article, body, toc, run, problems)
+    except MissingAsset as exc:
+        where = f"static/{exc.path}"
+        if not any(d.path == where for d in problems.errors):
+            problems.error(where, 0, str(exc))
+
+
+def _render_article_page(
+    ctx: RenderContext,
+    article: Article,
+    body: str,
+    toc: list[dict[str, Any]],
+    run: RunResult | None,
+    problems: Collector,
+) -> None:
     from .content import is_editor_file
 
     interactive = None
@@ -302,7 +319,7 @@ def render_article_page(
     answers = answer_tables(ctx, article, run)
     if answers and not (runtime and run):  # no Python here: the tables answer alone
         interactive = dict.fromkeys(INTERACTIVE_KEYS, "")
-        interactive.update(answers=answers, app=ctx.urls(ctx.copied.names["js/app.js"]))
+        interactive.update(answers=answers, app=ctx.asset("js/app.js"))
     if runtime and run and (article.widgets or any(c.browser for c in article.cells)):
         limit = ctx.config.runtime.browser_time_limit
         data = page_spec(article, run, limit)
@@ -334,8 +351,8 @@ def render_article_page(
             else "",
             "snapshot": snapshot,
             "stdlib": page_stdlib_urls(ctx, article, runtime.get("stdlib", ""), shipped),
-            "worker": ctx.urls(ctx.copied.names["js/worker.js"]),
-            "app": ctx.urls(ctx.copied.names["js/app.js"]),
+            "worker": ctx.asset("js/worker.js"),
+            "app": ctx.asset("js/app.js"),
             "answers": answers,
             # What starting Python downloads on a first visit (the page says it).
             "weight": runtime.get("weight", 0) + int(shipped.get("image_size") or 0),

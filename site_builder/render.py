@@ -21,6 +21,18 @@ from .templates import make_environment, template_diagnostic
 from .urls import Urls, tag_slug
 
 
+class MissingAsset(ValueError):
+    """A file of static/ that a page names does not exist (a template's asset(), or the
+    page script a page with widgets needs)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"static/{path} does not exist: the site's pages need it (copy it from the tool's "
+            "static/ folder; `site-builder init` starts a site with the whole theme)"
+        )
+        self.path = path
+
+
 @dataclass
 class RenderContext:
     """What rendering any page of this build needs."""
@@ -54,7 +66,7 @@ class RenderContext:
         env.globals.update(
             site=config,
             url=urls,
-            asset=lambda p: urls(names[p]),
+            asset=lambda p: urls(names[p]) if p in names else _missing(p),
             # An author's link as it goes into a page: base path, hashed static name.
             link=lambda href: urls.prefix(href, renames),
             dev=dev,
@@ -65,10 +77,20 @@ class RenderContext:
         )
         return cls(config, urls, env, assets, renames, package_sets or {}, packages)
 
+    def asset(self, path: str) -> str:
+        """The URL of static/*path* under its hashed name; MissingAsset when it is not there."""
+        if path not in self.copied.names:
+            raise MissingAsset(path)
+        return self.urls(self.copied.names[path])
+
     @property
     def files(self) -> SiteFiles:
         """What this build writes: the assets copied, then the pages rendered."""
         return self.copied.files
+
+
+def _missing(path: str) -> str:
+    raise MissingAsset(path)  # in a template: reported at the template's line
 
 
 def page_policy(extensions: tuple[Any, ...], origin: str = "", hashes: Any = ()) -> Any:
@@ -111,7 +133,9 @@ def render_page(
         text = ctx.env.get_template(template).render(csp=base, **data)
     except (jinja2.TemplateError, TypeError, ValueError) as exc:
         templates = ctx.config.path("templates_dir")
-        problems.extend([template_diagnostic(exc, templates, ctx.config.root, template)])
+        found = template_diagnostic(exc, templates, ctx.config.root, template)
+        if found not in problems.errors:  # once, not once for every page it renders
+            problems.extend([found])
         return
     text = with_math_styles(text, base, extensions, origin)
     try:

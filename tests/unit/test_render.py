@@ -53,3 +53,30 @@ def test_math_styles_are_allowed_by_hash_only_on_pages_with_math():
     assert "style-src 'self' 'unsafe-hashes' 'sha256-" in allowed
     plain = f'<meta content="{base}"><p style="padding:0">x</p>'
     assert with_math_styles(plain, base, ()) == plain
+
+
+def test_a_theme_file_static_lacks_is_an_error_at_its_file_once(make_site):
+    import pytest
+
+    from site_builder.build import BuildError, build
+
+    widget = "```widget\ninputs:\n  x: {type: range, min: 0, max: 2, step: 1, value: 1}\n"
+    widget += "outputs:\n  - value: x * 2\n```\n"
+    root = make_site(
+        {
+            "content/a.md": "---\ntitle: A\n---\n\n" + widget,
+            "content/b.md": "---\ntitle: B\n---\n\n" + widget,
+        }
+    )
+    (root / "static" / "js" / "worker.js").unlink()
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    assert [(d.path, d.line) for d in caught.value.diagnostics] == [("static/js/worker.js", 0)]
+    assert "static/js/worker.js does not exist" in caught.value.diagnostics[0].message
+    (root / "static" / "css" / "site.css").unlink()
+    with pytest.raises(BuildError) as caught:
+        build(load_config(root))
+    base = (root / "templates" / "base.html").read_text().splitlines()
+    line = next(n for n, text in enumerate(base, 1) if "asset('css/site.css')" in text)
+    found = {(d.path, d.line) for d in caught.value.diagnostics}
+    assert ("templates/base.html", line) in found and len(caught.value.diagnostics) == 2
