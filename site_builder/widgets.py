@@ -59,12 +59,12 @@ OUTPUT_TYPES: dict[str, set[str]] = {
 # here name fields of the data (plain words), except "at" (an expression). Any option but
 # those in LITERAL_OPTIONS may be an expression instead, written "=expr".
 MARK_OPTIONS: dict[str, set[str]] = {
-    "line": {"label", "x", "y", "samples", "color", "z"},
+    "line": {"label", "x", "y", "samples", "color", "z", "style"},
     "scatter": {"label", "x", "y", "color", "size", "key", "link"},
     "bar": {"label", "x", "y", "width"},
     "area": {"label", "x", "y", "y0", "y1", "color", "z"},
     "point": {"label"},
-    "rule": {"label", "axis"},
+    "rule": {"label", "axis", "style"},
     "text": {"at"},
     "drag": {"label", "y"},
     "histogram": {"label", "x", "bins", "thresholds"},

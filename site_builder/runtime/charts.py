@@ -492,6 +492,7 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
     p: dict[str, Any] = {
         "mark": kind,
         "label": str(mark.get("label") or ""),
+        "style": _style(mark, n),
         "fn": None,
         "xs": [],
         "ys": [],
@@ -591,6 +592,22 @@ def _prepare(mark: Mapping[str, Any], n: int) -> dict[str, Any]:
         )
     p["at"], p["texts"] = [(q[0], q[1]) for q in pairs], [str(t) for t in texts]
     return p
+
+
+STYLES = ("solid", "dashed", "dotted")  # how a line or rule is drawn (site.css)
+
+
+def _style(mark: Mapping[str, Any], n: int) -> str:
+    """A line's or rule's ``style``: its class, "" for the mark's own (lines solid, rules
+    dashed)."""
+    style = mark.get("style")
+    if style is None:
+        return ""
+    if style not in STYLES or mark.get("mark") not in ("line", "rule"):
+        raise ChartError(
+            f"mark {n + 1}: style must be one of {', '.join(STYLES)} (a line or a rule)"
+        )
+    return f" {style}"
 
 
 def _bar_width(mark: Mapping[str, Any], xs: list[Any], n: int) -> float:
@@ -699,12 +716,12 @@ def _draw(
         for v in p["at"]:
             if p["axis"] == "x" and sx.inside(v):
                 parts.append(
-                    f'<line class="rule" x1="{num(sx(v))}" x2="{num(sx(v))}" '
+                    f'<line class="rule{p["style"]}" x1="{num(sx(v))}" x2="{num(sx(v))}" '
                     f'y1="{num(sy.end)}" y2="{num(sy.start)}"/>'
                 )
             elif p["axis"] == "y" and sy.inside(v):
                 parts.append(
-                    f'<line class="rule" x1="{num(sx.start)}" x2="{num(sx.end)}" '
+                    f'<line class="rule{p["style"]}" x1="{num(sx.start)}" x2="{num(sx.end)}" '
                     f'y1="{num(sy(v))}" y2="{num(sy(v))}"/>'
                 )
         return "".join(parts)
@@ -752,7 +769,9 @@ def _draw(
         for a, b in zip(p["xs"], p["ys"], strict=True)
     ]
     if kind == "line":
-        return "".join(f'<polyline class="curve {cls}" points="{pts_}"/>' for pts_ in _paths(pts))
+        return "".join(
+            f'<polyline class="curve {cls}{p["style"]}" points="{pts_}"/>' for pts_ in _paths(pts)
+        )
     if kind == "area":
         base = p["y0"] or [max(sy.lo, 0.0) if sy.kind != "log" else sy.lo] * len(pts)
         parts = []
@@ -926,15 +945,15 @@ def _legend(
 ) -> str:
     """The legend: each named mark, then each value of a colour field (*categories*: value
     -> the kind of mark it colours), its swatch drawn as that mark is."""
-    entries = [(p["label"], f"xw-c{p.get('color', 0)}", p["mark"]) for p in legend]
-    entries += [(c, f"xw-c{color_of[c]}", kind) for c, kind in categories.items()]
+    entries = [(p["label"], f"xw-c{p.get('color', 0)}", p["mark"], p["style"]) for p in legend]
+    entries += [(c, f"xw-c{color_of[c]}", kind, "") for c, kind in categories.items()]
     parts = []
     for r, row in enumerate(rows):
         y = 14 + r * LEGEND_ROW
         for k, x in row:
-            name, cls, kind = entries[k]
+            name, cls, kind, style = entries[k]
             # The swatch is the mark as drawn: a rule dashed in the text's colour.
-            line = "rule" if kind == "rule" else f"curve {cls}"
+            line = f"rule{style}" if kind == "rule" else f"curve {cls}{style}"
             swatch = (
                 f'<line class="{line}" x1="{num(x)}" x2="{num(x + 16)}" y1="{y}" y2="{y}"/>'
                 if kind in ("line", "rule")

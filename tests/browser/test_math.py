@@ -75,3 +75,55 @@ def test_the_site_ships_a_math_font_so_radicals_stretch(browser, make_site):
             assert over_fraction > 1.25 and over_n > 2
     finally:
         server.shutdown()
+
+
+WIDE = """---
+title: Wide
+---
+
+```python exec
+def wide(n):
+    terms = " + ".join(f"<msup><mi>x</mi><mn>{k}</mn></msup>" for k in range(n))
+    return f'<math display="block"><mrow>{terms}</mrow></math>'
+```
+
+```widget
+inputs:
+  n: {type: range, min: 10, max: 60, step: 10, value: 60}
+outputs:
+  - html: wide(n)
+    label: a wide formula
+```
+"""
+
+
+def test_a_wide_formula_in_an_html_output_scrolls_in_its_box(browser, make_site):
+    """On a phone a formula wider than the screen scrolls inside its output, as code does
+    (a named tab stop, so a keyboard scrolls it too); the page itself stays as wide as the
+    screen and nothing of the formula is cut off."""
+    root = make_site({"content/m.md": WIDE})
+    build(load_config(root))
+    server, url = serve_folder(root / "_site")
+    try:
+        with open_page(browser, viewport={"width": 375, "height": 800}) as page:
+            page.goto(url + "m/")
+            box = page.locator(".xw-html div.xw-result")
+            for _ in range(40):  # the page marks scrolling boxes once laid out
+                if box.get_attribute("data-xw-scrolls") == "true":
+                    break
+                page.wait_for_timeout(50)
+            found = box.evaluate(
+                """(el) => [el.clientWidth, el.scrollWidth, el.tabIndex,
+                    el.getAttribute('role'), el.getAttribute('aria-label'),
+                    document.documentElement.scrollWidth]"""
+            )
+            client, scroll, tab, role, name, page_width = found
+            assert scroll > 2 * client and tab == 0 and role == "group" and name
+            assert page_width <= 375
+            box.focus()
+            for _ in range(3):
+                page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(300)  # smooth scrolling
+            assert box.evaluate("(el) => el.scrollLeft") > 0  # the keyboard scrolls it
+    finally:
+        server.shutdown()

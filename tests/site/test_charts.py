@@ -799,6 +799,22 @@ def test_one_table_draws_several_coloured_lines_with_their_legend():
     assert "xw-legend" not in grouped
 
 
+def test_lines_and_rules_are_drawn_in_the_style_they_ask_for_legend_too():
+    svg = str(
+        chart(
+            [
+                {"mark": "line", "fn": lambda v: v, "label": "a", "style": "dotted"},
+                {"mark": "rule", "x": 0.5, "label": "r", "style": "solid"},
+            ],
+            {"domain": [0, 1]},
+        )
+    )
+    assert '<polyline class="curve xw-c0 dotted"' in svg and svg.count('class="rule solid"') == 2
+    assert '<line class="curve xw-c0 dotted" x1=' in svg  # the swatch
+    with pytest.raises(ChartError, match="style must be one of solid, dashed, dotted"):
+        chart([{"mark": "scatter", "data": [(1, 2)], "style": "dashed"}])
+
+
 def test_text_marks_from_lists_and_their_errors():
     svg = str(chart([{"mark": "text", "at": [(1, 1), (2, 2)], "text": ["one", "two"]},
                      {"mark": "point", "at": [(0, 0), (3, 3)]}]))  # fmt: skip
