@@ -322,6 +322,113 @@ def bench_browser(runs: int) -> dict[str, float]:
     return report
 
 
+CLICK_TO = """async ([href, title, hover]) => {
+  const link = [...document.links].find((a) => a.getAttribute("href").endsWith(href));
+  if (hover) {  // as a reader's pointer rests on a link before the click
+    link.dispatchEvent(new PointerEvent("pointerover", { bubbles: true }));
+    await new Promise((r) => setTimeout(r, hover));
+  }
+  const marks = performance.getEntriesByName("xw-ready").length;
+  const start = performance.now();
+  link.click();
+  while (!document.title.startsWith(title)) await new Promise((r) => setTimeout(r, 0));
+  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));  // painted
+  const painted = performance.now() - start;
+  while (performance.getEntriesByName("xw-ready").length === marks)
+    await new Promise((r) => setTimeout(r, 5));
+  const mark = performance.getEntriesByName("xw-ready").at(-1);
+  return [painted, mark.startTime - start, document.documentElement.dataset.xwStartedFrom,
+          mark.detail?.cellsMs || 0];
+}"""
+
+
+def until(page: Any, expression: str, seconds: float = 60) -> None:
+    """Wait until *expression* is true in the page (polled: wait_for_function evaluates a
+    string, which the page's policy forbids)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(f"() => Boolean({expression})"):
+        assert time.monotonic() < deadline, expression
+        page.wait_for_timeout(20)
+
+
+def bench_navigation(runs: int) -> dict[str, float]:
+    """One Python per visit: from the flagship (ready) to the home page and on to the
+    widget reference, in the document (the worker kept) and as a full page load from the
+    HTTP cache and a saved snapshot (what a reader got before); then back; then the
+    worker's heap after twenty articles."""
+    from playwright.sync_api import sync_playwright
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder
+
+    results: dict[str, list[float]] = {}
+    articles = ["neural-network-math/", "widget-reference/", "sigmoid-precision/"]
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "_site"
+        build(load_config(ROOT, {"output_dir": str(site), "cache_dir": str(Path(tmp) / "c")}))
+        server, url = serve_folder(site)
+        with sync_playwright() as pw:
+            for _ in range(runs):
+                profile = tempfile.mkdtemp()
+                ctx = pw.chromium.launch_persistent_context(
+                    profile, executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--headless"]
+                )
+                page = ctx.new_page()
+                page.goto(url + articles[0])
+                page.wait_for_selector("html[data-xw-state=ready]", state="attached")
+                page.wait_for_timeout(2000)  # the snapshot saved
+                fetched: list[str] = []
+                page.on("request", lambda r, into=fetched: into.append(r.url))
+                page.locator("header .site-title").click()
+                page.wait_for_timeout(300)
+                painted, ready, started, cells = page.evaluate(CLICK_TO, [articles[1], "Widget", 0])
+                assert started == "kept", started
+                results.setdefault("kept_click_to_paint_ms", []).append(painted)
+                results.setdefault("kept_click_to_ready_ms", []).append(ready)
+                results.setdefault("kept_exec_cells_ms", []).append(cells)
+                results.setdefault("kept_ready_beyond_cells_ms", []).append(ready - cells)
+                runtime = [u for u in fetched if "/_pyodide/" in u or "python_stdlib" in u]
+                results.setdefault("kept_runtime_requests", []).append(len(runtime))
+                start = page.evaluate("performance.now()")
+                page.go_back()
+                until(page, "document.title.startsWith('Explor')")
+                page.go_back()
+                until(
+                    page,
+                    "performance.getEntriesByName('xw-ready').length >= 3"
+                    " && document.title.startsWith('A visual')",
+                )
+                back = page.evaluate("performance.getEntriesByName('xw-ready').at(-1).startTime")
+                results.setdefault("kept_back_two_to_ready_ms", []).append(back - start)
+                # Again, the pointer resting on the link for 120 ms first (fetched ahead).
+                page.locator("header .site-title").click()
+                page.wait_for_timeout(300)
+                hovered = page.evaluate(CLICK_TO, [articles[1], "Widget", 120])
+                results.setdefault("kept_hover_click_to_paint_ms", []).append(hovered[0])
+                results.setdefault("kept_hover_click_to_ready_ms", []).append(hovered[1])
+                # Twenty articles in one tab: the heap after the first and after the rest.
+                heaps = []
+                for k in range(20):
+                    target = articles[(k + 1) % len(articles)]
+                    page.evaluate("document.querySelector('header .site-title').click()")
+                    until(page, "document.title.startsWith('Explor')")
+                    page.evaluate(CLICK_TO, [target, "", 0])
+                    heaps.append(page.evaluate("window.xw.memory()")["bytes"])
+                results.setdefault("heap_mb_after_1", []).append(heaps[0] / 1e6)
+                results.setdefault("heap_mb_after_20", []).append(heaps[-1] / 1e6)
+                # The same step as a page load (before: a new document, the snapshot).
+                page.goto(url)
+                page.goto(url + articles[1])
+                page.wait_for_selector("html[data-xw-state=ready]", state="attached")
+                loaded = page.evaluate("performance.getEntriesByName('xw-ready')[0].startTime")
+                results.setdefault("page_load_to_ready_ms", []).append(loaded)
+                ctx.close()
+                shutil.rmtree(profile, ignore_errors=True)
+        server.shutdown()
+    return {k: statistics.median(v) for k, v in results.items()}
+
+
 def bench_rows(runs: int) -> dict[str, float]:
     """The 50,000-row listbox of tests/fixtures/readers.md: when it is ready, and the
     longest main-thread task while the page loads and while a reader uses it (End, Page
@@ -1057,7 +1164,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         help="run one browser bench: browser, rows, packages, vocabulary, network, runaway, "
-        "answers",
+        "answers, navigation",
     )
     parser.add_argument(
         "--peers", action="store_true", help="builds side by side with Hugo and Eleventy (peers.py)"
@@ -1072,6 +1179,7 @@ def main() -> None:
         "network": bench_network,
         "runaway": bench_runaway,
         "answers": bench_answers,
+        "navigation": bench_navigation,
     }
     if args.peers:
         from scripts.peers import main as peers

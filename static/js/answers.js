@@ -149,8 +149,9 @@ function fixedText(n, places, strip) {
  * saving data, the tables of the widgets on screen (or about to be) are fetched when the
  * browser is idle, so the first move is a lookup.
  * @param {ReturnType<typeof makeAnswers>} answers
+ * @param {AbortSignal} [signal] ends it (the reader left the page)
  */
-export function fetchWhenReached(answers) {
+export function fetchWhenReached(answers, signal) {
   const reach = (e) => {
     const from = /** @type {Element} */ (e.target).closest?.(".xw-widget, [data-xw-adjust]");
     if (!from) return;
@@ -159,7 +160,7 @@ export function fetchWhenReached(answers) {
       : [...from.querySelectorAll("[data-xw-input]")].map((el) => /** @type {HTMLElement} */ (el).dataset.xwInput || "");
     answers.load(names).catch(() => {});
   };
-  for (const type of ["pointerover", "focusin", "touchstart"]) document.addEventListener(type, reach, { passive: true });
+  for (const type of ["pointerover", "focusin", "touchstart"]) document.addEventListener(type, reach, { passive: true, signal });
   if (savingData() || !("IntersectionObserver" in window)) return;
   const near = new IntersectionObserver(
     (entries) => {
@@ -173,4 +174,5 @@ export function fetchWhenReached(answers) {
     { rootMargin: "25% 0px" },
   );
   for (const el of document.querySelectorAll(".xw-widget, [data-xw-adjust]")) near.observe(el);
+  signal?.addEventListener("abort", () => near.disconnect());
 }

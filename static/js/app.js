@@ -5,6 +5,7 @@
 // before this runs; if anything here fails, it stays as built.
 //
 // Modules, by job: session.js (the worker and how a change reaches the outputs),
+// navigate.js (links to the site's pages followed in the document, Python kept),
 // status.js (what the page says of its Python), controls.js and rows.js (inputs),
 // address.js (the reader's values in the address), charts.js (tooltips, drag, linked
 // points), outputs.js (results into outputs), answers.js (answers before Python),
@@ -15,33 +16,45 @@ import { fetchWhenReached, makeAnswers } from "./answers.js";
 import { bindChartTips } from "./charts.js";
 import { bindAdjustable, bindInput, bindPresets, setInteractive } from "./controls.js";
 import { megabytes } from "./dom.js";
+import { followLinks } from "./navigate.js";
 import { readable } from "./readable.js";
 import { Session } from "./session.js";
 import { loadedBefore, offerToLoad, savingData } from "./status.js";
 
-const article = document.querySelector("[data-xw-spec], [data-xw-answers]");
+const ARTICLE = "[data-xw-spec], [data-xw-answers]";
 
 // A page with widgets: its session, its controls bound to it, the reader's values from
-// the address, and Python started (or offered).
-function start(article) {
+// the address, and Python started (or offered), or opened in *kept*, a worker an earlier
+// page of the visit left running. Returns what leaving the page does: its listeners
+// removed, and its worker, when it can serve the next page, given back.
+function start(article, kept) {
   const answers = article.dataset.xwAnswers ? makeAnswers(JSON.parse(article.dataset.xwAnswers)) : null;
   const names = inputNames();
-  const session = new Session(article, answers, {
-    settled: () => remember(session.current),
-    ready: () => restore(names, session.canMove),
-  });
+  const bound = new AbortController();
+  const session = new Session(
+    article,
+    answers,
+    { settled: () => remember(session.current), ready: () => restore(names, session.canMove) },
+    kept,
+  );
   for (const box of document.querySelectorAll("[data-xw-input]")) {
     bindInput(box, (name, value, preview) => session.change(name, value, preview), session.canMove);
   }
   for (const el of document.querySelectorAll("[data-xw-adjust]")) if (el instanceof HTMLElement) bindAdjustable(el);
   bindPresets();
   if (answers) {
-    fetchWhenReached(answers);
+    fetchWhenReached(answers, bound.signal);
     restore(names, session.canMove); // a shared link's values, where the tables can answer them
   }
-  window.addEventListener("popstate", () => restore(names, session.canMove, true));
+  const path = location.pathname;
+  const back = () => location.pathname === path && restore(names, session.canMove, true);
+  window.addEventListener("popstate", back, { signal: bound.signal });
   exposeForTests(session, names);
   startPython(article, session);
+  return () => {
+    bound.abort();
+    return session.dispose();
+  };
 }
 
 // Python loads at once, unless the reader asked to save data or the connection is slow:
@@ -65,7 +78,7 @@ function startPython(article, session) {
   if (!article.dataset.xwSpec) {
     setInteractive(canMove, "This figure shows the values it was built with: this page loads no Python.");
     session.setStatus("static", "Interactive without Python: the figures answer from values computed when the site was built.");
-  } else if (!savingData()) load();
+  } else if (session.kept || !savingData()) load();
   else loadedBefore(new URL(article.dataset.xwRuntime || "", location.href).href).then((before) => (before ? load() : offer()));
 }
 
@@ -81,10 +94,44 @@ function exposeForTests(session, names) {
       return Object.fromEntries(answers.outputsOf([...names]).map((id) => [id, answers.lookup(id, session.current)]));
     },
     renderAll: () => session.renderAll(),
+    memory: () => session.memory(),
+  };
+}
+
+// What a worker can serve: pages with the same runtime, shared package and packages.
+const keyOf = (article) =>
+  ["xwRuntime", "xwShared", "xwWorker", "xwIntegrity", "xwImage", "xwLock", "xwPackages"].map((k) => article.dataset[k] || "").join("\n");
+
+// The page as it is now, and the worker kept between pages (one Python per visit): a page
+// without Python keeps it for the next one that has.
+let leave = null;
+let spare = null; // {worker, key}
+
+function enter(main) {
+  readable.watch(main);
+  const article = main.querySelector(ARTICLE);
+  if (!(article instanceof HTMLElement)) return;
+  const key = keyOf(article);
+  const kept = article.dataset.xwSpec && spare?.key === key ? spare.worker : null;
+  if (spare && (kept || article.dataset.xwSpec)) {
+    if (!kept) spare.worker.terminate();
+    spare = null;
+  }
+  const stop = start(article, kept);
+  leave = () => {
+    const worker = stop();
+    if (worker) spare = { worker, key };
   };
 }
 
 // Started last, once every constant of this module is defined.
-readable.watch(document);
 bindChartTips();
-if (article) start(article);
+enter(document.querySelector("main") || document.body);
+followLinks({
+  leave: () => {
+    readable.forget(document.querySelector("main") || document.body);
+    leave?.();
+    leave = null;
+  },
+  enter,
+});

@@ -16,8 +16,12 @@ export class Session {
    * @param {ReturnType<import("./answers.js").makeAnswers> | null} answers the answer tables
    * @param {{settled: () => void, ready: () => void}} hooks called when an input has
    *   settled (its results in), and when Python is first ready
+   * @param {Worker | null} kept a worker an earlier article of the visit left running,
+   *   whose runtime and packages this one shares (keyOf): it opens this article instead
+   *   of a new worker starting Python
    */
-  constructor(article, answers, hooks) {
+  constructor(article, answers, hooks, kept = null) {
+    this.kept = kept;
     this.article = article;
     this.answers = answers;
     this.hooks = hooks;
@@ -41,6 +45,7 @@ export class Session {
     this.touched = new Set(); // outputs updated since the last announcement
     this.lastSent = 0;
     this.nextId = 1;
+    this.idle = true; // the worker is computing nothing
     this.watchdog = 0;
     this.busyTimer = 0;
     this.settleTimer = 0;
@@ -85,6 +90,17 @@ export class Session {
   launch() {
     this.ready = false;
     this.starts++;
+    if (this.kept) {
+      this.worker = this.kept;
+      this.kept = null;
+      this.worker.onerror = (event) => {
+        event.preventDefault();
+        this.fail(`Interactive figures stopped: the Python worker failed (${event.message || "unknown error"}).`);
+      };
+      this.worker.onmessage = ({ data }) => this.handle(data);
+      this.post({ type: "open", spec: this.article.dataset.xwSpec });
+      return;
+    }
     try {
       this.worker = this.spawn().worker;
     } catch (err) {
@@ -142,6 +158,7 @@ export class Session {
         break;
       }
       case "computing": {
+        this.idle = false;
         clearTimeout(this.watchdog);
         clearTimeout(this.standbyTimer);
         this.watchdog = setTimeout(() => this.overran(msg.output), this.limit * 1000);
@@ -167,6 +184,7 @@ export class Session {
         break;
       }
       case "idle": {
+        this.idle = true;
         this.dropStandby(); // nothing runs long any more
         if (msg.id === this.lastSent) this.finished();
         break;
@@ -190,8 +208,8 @@ export class Session {
     this.ready = true;
     this.limit = msg.timeLimit || this.limit;
     if (this.starts === 1) {
-      performance.mark("xw-ready");
-      root.dataset.xwStartedFrom = msg.snapshot ? "snapshot" : "scratch";
+      performance.mark("xw-ready", { detail: { cellsMs: msg.cellsMs } });
+      root.dataset.xwStartedFrom = msg.kept ? "kept" : msg.snapshot ? "snapshot" : "scratch";
       this.setStatus("ready", `Interactive: Python ${msg.python} is running in your browser.`);
     } else {
       this.setStatus("ready", `Interactive again: Python restarted after an output ran over ${this.limit} s.`);
@@ -329,13 +347,44 @@ export class Session {
     }
   }
 
+  // The page leaves this article (navigate.js): every timer stops, and the worker is
+  // returned for the next article when it is idle and ready, else stopped (null).
+  dispose() {
+    for (const timer of [this.watchdog, this.busyTimer, this.settleTimer, this.standbyTimer]) clearTimeout(timer);
+    this.dropStandby();
+    this.kept?.terminate();
+    const worker = this.worker;
+    this.worker = null;
+    if (!worker) return null;
+    worker.onmessage = null;
+    worker.onerror = null;
+    if (this.ready && !this.busy()) return worker;
+    worker.terminate();
+    return null;
+  }
+
+  // Whether the worker is computing outputs (from its "computing" to its "idle").
+  busy() {
+    return !this.idle;
+  }
+
   // Every output's result computed again by the browser's Python, the page untouched
   // (tests compare it with the build's and the tables').
   renderAll() {
+    return this.ask({ type: "render_all" });
+  }
+
+  // The worker's memory: the bytes of Python's WebAssembly heap (the bench's leak check).
+  memory() {
+    return this.ask({ type: "memory" });
+  }
+
+  // A question for the worker: its "result" with the same id resolves the promise.
+  ask(message) {
     return new Promise((resolve) => {
       const id = this.nextId++;
       this.waiting.set(id, resolve);
-      this.post({ type: "render_all", id });
+      this.post({ ...message, id });
     });
   }
 }

@@ -7,6 +7,10 @@
 // another) when one output runs past the article's time limit.
 
 let page = null; // PyProxy of the article's reactive.Page
+let python = null; // the Pyodide instance, kept for the visit's next article ("open")
+let kept = ""; // the files under HOME before any article's (site_builder/runtime/visit.py)
+let modules = []; // the open article's bundle modules, by path
+let cellsMs = 0; // how long the open article's exec cells ran
 const queue = []; // output ids still to compute for the latest inputs, cheapest first
 let rank = new Map(); // output id -> its place: by the cost the build measured, then page order
 let draining = false;
@@ -379,26 +383,58 @@ async function init({ spec: specURL, shared: sharedURL, indexURL, snapshot: modu
     ]),
     fetchJSON(specURL),
   ]);
+  python = py;
+  kept = py.runPython("from site_builder.runtime import visit\nvisit").files_under(HOME);
+  await runArticle(spec, specURL);
+  post({
+    type: "ready",
+    python: pythonVersion(),
+    snapshot,
+    timeLimit: spec.time_limit,
+    kept: false,
+    cellsMs,
+  });
+}
+
+const pythonVersion = () => python.runPython("import sys; sys.version.split()[0]");
+
+// The article's packages, modules, files and browser cells, in a namespace of its own.
+async function runArticle(spec, specURL) {
+  const py = python;
   if (spec.packages?.length) await loadPackages(py, spec.packages);
   const files = await Promise.all((spec.files || []).map((path) => fetchFile(new URL(path, specURL).href, path)));
+  modules = Object.keys(spec.modules || {});
   writeFiles(py, [...Object.entries(spec.modules || {}), ...files]);
   // The bundle's files at the paths the build's cells used: open("data/x.csv") works here too.
   py.FS.chdir(HOME);
   const reactive = py.runPython("from site_builder.runtime import reactive\nreactive");
   const ns = reactive.new_namespace(spec.exports); // JSON text, read by Python as written
   post({ type: "starting", timeLimit: spec.time_limit }); // the page's watchdog starts
+  const began = performance.now();
   for (const cell of spec.cells) {
     // Pad with newlines so tracebacks name the Markdown file's own line numbers.
     py.runPython("\n".repeat(cell.line - 1) + cell.code, { globals: ns, filename: spec.article });
   }
   page = reactive.Page.from_json(ns, JSON.stringify(spec.inputs), JSON.stringify(spec.outputs));
+  cellsMs = performance.now() - began;
+  ns.destroy();
+  reactive.destroy();
   rank = new Map(spec.outputs.map((o, i) => [o.id, (o.cost || 0) * spec.outputs.length + i]));
-  post({
-    type: "ready",
-    python: py.runPython("import sys; sys.version.split()[0]"),
-    snapshot,
-    timeLimit: spec.time_limit,
-  });
+}
+
+// The next article of the visit, in the same Python (the page moved to it in the document):
+// what the last one left (its namespace, modules and files) is forgotten first.
+async function open({ spec: specURL }) {
+  status("loading", "Starting the article's Python…");
+  const spec = await fetchJSON(specURL);
+  queue.length = 0;
+  page?.destroy();
+  page = null;
+  const visit = python.runPython("from site_builder.runtime import visit\nvisit");
+  visit.forget(HOME, kept, JSON.stringify(modules));
+  visit.destroy();
+  await runArticle(spec, specURL);
+  post({ type: "ready", python: pythonVersion(), snapshot: false, timeLimit: spec.time_limit, kept: true, cellsMs });
 }
 
 // A failure nobody awaited (a runtime file that does not compile, say) ends the start too.
@@ -410,6 +446,8 @@ self.onmessage = async ({ data }) => {
   try {
     if (data.type === "init") {
       await init(data);
+    } else if (data.type === "open") {
+      await open(data);
     } else if (data.type === "update") {
       const answer = JSON.parse(page.accept(JSON.stringify(data.changes)));
       latest = data.id;
@@ -419,11 +457,13 @@ self.onmessage = async ({ data }) => {
       enqueue(data.outputs);
     } else if (data.type === "render_all") {
       post({ type: "result", id: data.id, ...JSON.parse(page.render_all_json()) });
+    } else if (data.type === "memory") {
+      post({ type: "result", id: data.id, bytes: python._module.HEAP8.length });
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : typeof err === "object" ? JSON.stringify(err) : String(err);
     console.error("worker:", message);
-    if (data.type === "init") status("error", message.trim().split("\n").slice(-1)[0]);
+    if (data.type === "init" || data.type === "open") status("error", message.trim().split("\n").slice(-1)[0]);
     else post({ type: "result", id: data.id, error: message });
   }
 };

@@ -3,7 +3,7 @@
 interface Window {
   /** For tests and debugging: recompute every output in the browser's Python; every
    * output a table answers, for the inputs' current values. */
-  xw: { renderAll: () => Promise<unknown>; answered: () => Promise<Record<string, unknown>> };
+  xw: { renderAll: () => Promise<unknown>; answered: () => Promise<Record<string, unknown>>; memory: () => Promise<unknown> };
 }
 
 interface Navigator {

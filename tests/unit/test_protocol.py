@@ -29,7 +29,7 @@ def documented_fields(text: str) -> set[str]:
 def test_page_to_worker_messages():
     doc = table("Page → worker")
     # Messages the page posts, and the one initMessage returns.
-    sent = set(re.findall(r'(?:postMessage\(\{|post\(\{|return \{)\s*type: "(\w+)"', APP))
+    sent = set(re.findall(r'(?:postMessage\(\{|post\(\{|ask\(\{|return \{)\s*type: "(\w+)"', APP))
     handled = set(re.findall(r'data\.type === "(\w+)"', WORKER))
     assert set(doc) == sent == handled
     init = re.search(r"async function init\(\{([^}]*)\}\)", WORKER)[1]
