@@ -103,7 +103,7 @@ def ready_kept(page, title: str = "") -> dict:
         if found["title"].startswith(title) and found["state"] in ("ready", "error"):
             return found
         page.wait_for_timeout(50)
-    return state(page)
+    raise AssertionError(f"no ready page titled {title!r}: {state(page)}")
 
 
 def test_the_next_article_opens_in_the_same_python_and_sees_nothing_of_the_last(browser, site):
@@ -200,3 +200,24 @@ def test_a_page_reached_in_the_document_passes_axe(browser, site):
         assert AXE.exists() and axe(page) == []
     finally:
         context.close()
+
+
+def test_an_article_with_other_packages_gets_a_python_of_its_own(browser, example_url):
+    """From the widget reference (no packages) by the home page to the sigmoid precision
+    article (mpmath): still in the document, but with a worker that loads its packages."""
+    page = browser.new_page()
+    try:
+        open_ready(page, example_url + "widget-reference/")
+        page.evaluate("() => { window.sameDocument = true; }")
+        fetched: list[str] = []
+        page.on("request", lambda r: fetched.append(r.url))
+        page.locator("header .site-title").click()
+        page.wait_for_url(example_url)
+        page.locator("main a[href$='sigmoid-precision/']").first.click()
+        found = ready_kept(page, "How many digits")
+        assert found["state"] == "ready" and found["from"] in ("scratch", "snapshot"), found
+        assert page.evaluate("window.sameDocument") is True
+        assert any("/_pyodide/packages/image." in u for u in fetched)  # its packages
+        assert page.evaluate("window.xw.renderAll()")["outputs"]  # and its Python answers
+    finally:
+        page.close()
