@@ -73,7 +73,7 @@ async function go(href, hooks, push, address = "") {
     location.assign(href); // the browser says what went wrong
     return;
   }
-  const next = new DOMParser().parseFromString(text, "text/html");
+  const next = new DOMParser().parseFromString(asideMathStyles(text), "text/html");
   const main = next.querySelector("main");
   if (!main || !fits(next)) {
     if (push) location.assign(href);
@@ -100,6 +100,7 @@ async function go(href, hooks, push, address = "") {
   }
   const fresh = /** @type {HTMLElement} */ (document.importNode(main, true));
   document.querySelector("main")?.replaceWith(fresh);
+  mathStyles(fresh, policy(next));
   hooks.enter(fresh);
   arrive(url, push ? 0 : history.state?.scroll || 0, next.title);
 }
@@ -113,18 +114,52 @@ async function fetchPage(url) {
 // The next page can live in this document: its policy allows nothing this one's does not
 // (a <meta> policy holds for the document's life), it runs the same scripts, and it is
 // not a redirect.
+//
+// One difference is bridged: the hashes of the style attributes of a page's typeset math
+// (site_builder/tex.py), which differ from page to page. Those attributes are applied
+// through the CSSOM once the page is in (mathStyles), each only if its hash is one the
+// next page's own policy allows, so the page looks as it does when loaded.
 function fits(next) {
   if (next.querySelector('meta[http-equiv="refresh"]')) return false;
-  const policy = (doc) => doc.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute("content") || "";
   const mine = directives(policy(document));
   for (const [name, sources] of directives(policy(next))) {
     const allowed = mine.get(name) || mine.get("default-src") || new Set();
-    for (const source of sources) if (!allowed.has(source)) return false;
+    for (const source of sources) {
+      if (!allowed.has(source) && !(name === "style-src" && MATH_STYLE.test(source))) return false;
+    }
   }
   // The same scripts: the author's, and this page script under the same hashed name (a
   // page of a newer build of the site gets a page of its own).
   const scripts = (doc) => [...doc.head.querySelectorAll("script[src]")].map((s) => s.getAttribute("src")).join(" ");
   return scripts(next) === scripts(document);
+}
+
+const MATH_STYLE = /^'(sha256-[A-Za-z0-9+/=]+|unsafe-hashes)'$/;
+const policy = (doc) => doc.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute("content") || "";
+
+// The style attributes of the page's math, set aside in its text before it is parsed
+// (parsed here, this document's policy would refuse them, and say so in the console) and
+// applied as the next page's own policy allows them (fits).
+const asideMathStyles = (html) =>
+  html.replace(/<math\b[\s\S]*?<\/math>/g, (math) => math.replace(/\sstyle="/g, ' data-math-style="'));
+
+async function mathStyles(main, text) {
+  const allowed = directives(text).get("style-src") || new Set();
+  for (const el of main.querySelectorAll("[data-math-style]")) {
+    const value = el.getAttribute("data-math-style") || "";
+    el.removeAttribute("data-math-style");
+    if (!allowed.has("'unsafe-hashes'") || !crypto.subtle) continue;
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
+    const hash = `'sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`;
+    if (!allowed.has(hash)) continue;
+    // Declaration by declaration: the CSSOM's setters are not inline style to a policy
+    // (setting cssText is, and is refused).
+    const style = /** @type {HTMLElement} */ (el).style;
+    for (const declaration of value.split(";")) {
+      const at = declaration.indexOf(":");
+      if (at > 0) style.setProperty(declaration.slice(0, at).trim(), declaration.slice(at + 1).trim());
+    }
+  }
 }
 
 function directives(text) {

@@ -26,7 +26,7 @@ with open("left-by-alpha.txt", "w") as f:
     f.write("alpha was here")
 ```
 
-Go on to [the beta article](../b/), or [gamma](../c/).
+Go on to [the beta article](../b/), or [gamma](../c/), or [delta](../d/).
 
 ```widget
 inputs:
@@ -59,6 +59,17 @@ outputs:
 ```
 """
 
+DELTA = """---
+title: Delta
+---
+
+A matrix, whose columns Temml pads with style attributes:
+
+$$
+\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}
+$$
+"""
+
 GAMMA = """---
 title: Gamma
 csp:
@@ -79,6 +90,7 @@ def site(tmp_path_factory):
             "content/b/index.md": BETA,
             "content/b/helpers.py": 'VALUE = "beta"\n',
             "content/c.md": GAMMA,
+            "content/d.md": DELTA,
         },
     )
     build(load_config(root))
@@ -221,3 +233,33 @@ def test_an_article_with_other_packages_gets_a_python_of_its_own(browser, exampl
         assert page.evaluate("window.xw.renderAll()")["outputs"]  # and its Python answers
     finally:
         page.close()
+
+
+def test_math_reached_in_the_document_is_styled_as_its_own_policy_allows(browser, site):
+    """A page with a matrix, reached from one without math: the matrix's style attributes
+    (hashes the next page's policy lists, not this one's) are applied, and nothing is
+    refused by the policy on the way."""
+    from tests.conftest import policy_refusals
+
+    page = browser.new_page()
+    refused = policy_refusals(page)
+    try:
+        page.goto(site + "d/")
+        loaded = page.evaluate(PADDING)
+        open_ready(page, site + "a/")
+        page.evaluate("() => { window.sameDocument = true; }")
+        page.get_by_role("link", name="delta").click()
+        page.wait_for_url(site + "d/")
+        for _ in range(50):
+            if page.evaluate(PADDING) == loaded:
+                break
+            page.wait_for_timeout(50)
+        assert page.evaluate("window.sameDocument") is True
+        assert loaded and page.evaluate(PADDING) == loaded  # as when the page is loaded
+        assert refused == []
+    finally:
+        page.close()
+
+
+PADDING = """() => [...document.querySelectorAll("math mtd")].map((el) => {
+  const s = getComputedStyle(el); return s.paddingLeft + " " + s.paddingRight; })"""
