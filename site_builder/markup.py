@@ -95,7 +95,7 @@ CLASSES: dict[str, tuple[str, str]] = {
 # classes on what it makes (for the stylesheet and the tests, not the build's).
 SCRIPT_STATE = {
     "data-xw-state",  # <html>: loading, ready, error
-    "data-xw-started-from",  # <html>: scratch or snapshot
+    "data-xw-started-from",  # <html>: scratch, snapshot, or kept (an earlier page's Python)
     "data-xw-interactive",  # a widget whose controls answer
     "data-xw-pending",  # an output waiting for Python
     "data-xw-ready",
