@@ -287,6 +287,7 @@ class RowsView(NamedTuple):
     chosen: int  # index of the row chosen at first
     numeric: list[bool]  # which columns hold numbers (right-aligned, as numbers are)
     placeholder: str  # the search field's hint
+    widths: list[int]  # each column's width in characters (width:), 0 for its text's
 
     @classmethod
     def of(cls, inp: Input, rows: list[dict[str, Any]]) -> RowsView:
@@ -300,7 +301,8 @@ class RowsView(NamedTuple):
         numeric = [_numeric([row.get(c) for row in rows]) for c in columns]
         hint = o.get("placeholder") or ", ".join(h.lower() for h in headings[:2]) + ", …"
         label = str(o.get("label", inp.name))
-        return cls(label, headings, keys, cells, chosen, numeric, hint)
+        widths = [int((o.get("width") or {}).get(c, 0)) for c in columns]
+        return cls(label, headings, keys, cells, chosen, numeric, hint, widths)
 
     @property
     def pages(self) -> int:
@@ -316,6 +318,7 @@ class RowsView(NamedTuple):
                 "total": len(self.keys),
                 "numeric": self.numeric,
                 "placeholder": self.placeholder,
+                **({"widths": self.widths} if any(self.widths) else {}),
             }
         ]
         keys = [None if isinstance(k, float) and not math.isfinite(k) else k for k in self.keys]

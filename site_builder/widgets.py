@@ -45,7 +45,7 @@ INPUT_TYPES: dict[str, set[str]] = {
     "radio": {"options", "value", "label"},
     "text": {"value", "label", "placeholder"},
     "button": {"value", "label"},
-    "rows": {"rows", "key", "columns", "value", "label", "placeholder", "format"},
+    "rows": {"rows", "key", "columns", "value", "label", "placeholder", "format", "width"},
 }
 OUTPUT_TYPES: dict[str, set[str]] = {
     "value": {"format", "label", "uses"},
@@ -436,6 +436,16 @@ def _check_input(
                 "format",
                 "'format' maps columns to format specs, e.g. {fare: .2f, age: g}; "
                 f"got {formats!r}",
+            )
+        widths = values.get("width", {})
+        if not (
+            isinstance(widths, dict)
+            and all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= 200
+                    for w in widths.values())
+        ):  # fmt: skip
+            err(
+                "width",
+                f"'width' maps columns to widths in characters, e.g. {{name: 30}}; got {widths!r}",
             )
         if not isinstance(values.get("placeholder", ""), str):
             err("placeholder", "'placeholder' is the search field's hint, a text")

@@ -47,7 +47,9 @@ def forget(home: str, kept_json: str, modules_json: str) -> None:
                     os.remove(path)
                 else:
                     os.rmdir(path)
-    finder = sys.path_importer_cache.get(home)  # (importlib.invalidate_caches would import
-    if finder is not None:  # importlib.metadata, which the browser's core may not hold)
+    # The folder's finder forgets what it listed (importlib.invalidate_caches would import
+    # importlib.metadata, which the browser's core may not hold).
+    finder = sys.path_importer_cache.get(home)
+    if finder is not None and hasattr(finder, "invalidate_caches"):
         finder.invalidate_caches()
     gc.collect()

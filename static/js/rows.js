@@ -18,8 +18,8 @@ export async function bindRows(box, name, change, canMove) {
   const response = await fetch(box.dataset.xwRows);
   if (!response.ok) return; // the plain table stays
   const [first, ...chunks] = (await response.text()).split("\n");
-  /** @type {{headings: string[], total: number, numeric?: boolean[], placeholder?: string}} */
-  const { headings, total, numeric = [], placeholder = "" } = JSON.parse(first);
+  /** @type {{headings: string[], total: number, numeric?: boolean[], placeholder?: string, widths?: number[]}} */
+  const { headings, total, numeric = [], placeholder = "", widths: chars = [] } = JSON.parse(first);
   const cell = (c) => (numeric[c] ? "xw-num" : ""); // numbers are right-aligned, as numbers
   const keys = [];
   const columns = headings.map(() => /** @type {string[]} */ ([]));
@@ -46,8 +46,10 @@ export async function bindRows(box, name, change, canMove) {
   box.append(search, list, count);
   box.classList.add("xw-rows-live");
 
-  // Columns as wide as their longest text (within reason), in characters.
+  // Columns as wide as the author says (width:, in characters), else as their longest
+  // text (within reason).
   const widths = columns.map((col, c) => {
+    if (chars[c]) return chars[c] + 2;
     let most = headings[c].length;
     for (let i = 0; i < col.length; i += Math.ceil(col.length / 2000)) most = Math.max(most, col[i].length);
     return Math.min(most, 24) + 2;

@@ -170,7 +170,7 @@ def test_rows_columns_have_formats_numbers_align_and_the_search_its_hint():
     widget, errors = parse(
         "inputs:\n  who:\n    type: rows\n    rows: people\n    key: id\n    value: 1\n"
         "    columns: {id: '#', age: Age, fare: Fare, code: Code}\n"
-        "    format: {fare: .2f}\n    placeholder: a name…\n"
+        "    format: {fare: .2f}\n    placeholder: a name…\n    width: {code: 12}\n"
     )
     assert errors == []
     rows = [
@@ -184,11 +184,16 @@ def test_rows_columns_have_formats_numbers_align_and_the_search_its_hint():
     assert view.numeric == [True, True, True, False] and view.placeholder == "a name…"
     html = render_input(widget.inputs[0], rows)
     assert '<th scope="col" class="xw-num">Fare</th><th scope="col">Code</th>' in html
-    assert json.loads(view.data().splitlines()[0])["placeholder"] == "a name…"
+    head = json.loads(view.data().splitlines()[0])
+    assert head["placeholder"] == "a name…" and head["widths"] == [0, 0, 0, 12]
     _, bad = parse(
         "inputs:\n  who: {type: rows, rows: people, key: id, value: 1, format: {a: 2}}\n"
     )
     assert "'format' maps columns to format specs" in bad[0]
+    _, bad = parse(
+        "inputs:\n  who: {type: rows, rows: people, key: id, value: 1, width: {a: wide}}\n"
+    )
+    assert "'width' maps columns to widths in characters" in bad[0]
 
 
 def test_a_format_a_row_cannot_take_is_an_error_at_the_inputs_line(make_site):
