@@ -530,9 +530,11 @@ def run_notes(changed: list[Article], executed: dict[str, RunResult]) -> list[st
     for article in changed:
         run = executed.get(article.source.slug)
         if run and run.seconds:
+            cells = len(article.cells)
+            ran = f"all {cells} cells" if cells > 1 else "its cell" if cells else "its values"
+            why = "; ".join(run.why) or "its code changed"
             notes.append(
-                f"{article.source.rel}: ran its Python in {run.seconds:.1f} s (new code, a "
-                "module, a data file or a package changed; prose edits reuse the last run)"
+                f"{article.source.rel}: ran its Python in {run.seconds:.1f} s ({ran}): {why}"
             )
         if run and run.answers:
             notes.append(report(article.source.rel, run.answers))

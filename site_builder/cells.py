@@ -25,41 +25,98 @@ from .config import SiteConfig
 from .errors import Collector, Diagnostic
 from .model import Article
 from .pyodide import PYODIDE_VERSION, pyodide_dir
-from .runner import TIME_LIMIT_EXIT
+from .runner import TIME_LIMIT_EXIT, read_digest
 from .runtime.program import Failure, Program, RunResult
 
 log = logging.getLogger(__name__)
 RUNTIME_DIR = Path(__file__).parent / "runtime"
 
 
-def _fingerprint(
+def _components(
     program: Program, bundle: Path | None, packages: dict[str, Any] | None = None
-) -> str:
-    """Hash everything a run depends on that is known before it: the program (its code,
-    not where it stands in the page), the bundle's files (by path and content) but the
-    article's own Markdown, the shared package and the runner, the Python implementation
-    and version, the Pyodide version (the browser check). So an edit to the prose,
-    headings or front matter reuses the run: only code the Python can see makes it run
-    again. What the cells import is known only after the run: installed_versions_match."""
-    code = _without_places(program.to_json())
-    h = hashlib.sha256(json.dumps(code, sort_keys=True).encode())
-    h.update(f"{sys.implementation.name} {sys.version} pyodide {PYODIDE_VERSION}".encode())
-    h.update(f"packages {packages['key'] if packages else ''}".encode())
+) -> dict[str, Any]:
+    """Everything a run depends on that is known before it, by part: the program (its code,
+    each part with the line it stands at, which the key leaves out), the bundle's Python
+    modules (by path and content), the packages, and the tool (the shared package and the
+    runner, the Python implementation and version, the Pyodide version of the browser
+    check). So an edit to the prose, headings or front matter, or to an image, reuses the
+    run: only code the Python can see makes it run again; and when it runs again, what
+    changed can be said (why_it_ran). What the run reads (data files, folders it lists)
+    and what the cells import are known only after it: RunResult.read and
+    installed_versions_match, checked when the run is reused."""
+    tool = hashlib.sha256(f"{sys.implementation.name} {sys.version} {PYODIDE_VERSION}".encode())
+    files: dict[str, str] = {}
     roots = [RUNTIME_DIR, *(Path(__file__).with_name(n) for n in ("runner.py", "answers.py"))]
-    if bundle:
-        roots.append(bundle)
-    for root in roots:
-        files = (
+    for root in [*roots, *([bundle] if bundle else [])]:
+        found = (
             [root]
             if root.is_file()
             else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         )
-        for path in files:
-            if str(path) == program.article:  # the Markdown: its code is in the program
+        for path in found:
+            if root is bundle and path.suffix != ".py":  # data: by what the run read
                 continue
-            h.update(path.relative_to(root.parent).as_posix().encode() + b"\0")
-            h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if root is bundle:
+                files[path.relative_to(root).as_posix()] = digest
+            else:
+                tool.update(path.relative_to(root.parent).as_posix().encode() + b"\0")
+                tool.update(digest.encode())
+    return {
+        "program": program.to_json(),
+        "files": files,
+        "packages": packages["key"] if packages else "",
+        "tool": tool.hexdigest(),
+    }
+
+
+def _fingerprint(components: dict[str, Any]) -> str:
+    """The cache key of a run: its components without the places their code stands at."""
+    data = {**components, "program": _without_places(components["program"])}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def why_it_ran(last: dict[str, Any] | None, now: dict[str, Any]) -> list[str]:
+    """What changed since the last run of an article (*last*, its components; None for
+    none), in the author's words: "the cell at line 40 changed", "data/people.csv
+    changed", "the packages changed"."""
+    if last is None:
+        return ["its first run here"]
+    said = []
+    for part, what in (("cells", "cell"), ("inlines", "inline value"), ("outputs", "output"),
+                       ("rows", "rows input")):  # fmt: skip
+        before, after = last["program"].get(part, []), now["program"].get(part, [])
+        kept = {json.dumps(_without_places(x), sort_keys=True) for x in before}
+        for item in after:
+            if json.dumps(_without_places(item), sort_keys=True) not in kept:
+                line = item.get("line", 1) - (what == "cell")  # a cell: its fence's line
+                said.append(f"the {what} at line {line} changed")
+        if len(after) < len(before):
+            gone = len(before) - len(after)
+            said.append(f"{gone} {what}{'s' * (gone != 1)} removed")
+    for name in sorted(set(last["files"]) | set(now["files"])):
+        if last["files"].get(name) != now["files"].get(name):
+            state = (
+                "added"
+                if name not in last["files"]
+                else "removed"
+                if name not in now["files"]
+                else "changed"
+            )
+            said.append(f"{name} {state}")
+    if last["packages"] != now["packages"]:
+        said.append("the packages changed")
+    if last["tool"] != now["tool"]:
+        said.append("the site builder or Python changed")
+    program = {
+        k: v for k, v in now["program"].items() if k not in ("cells", "inlines", "outputs", "rows")
+    }
+    earlier = {
+        k: v for k, v in last["program"].items() if k not in ("cells", "inlines", "outputs", "rows")
+    }
+    if not said and _without_places(program) != _without_places(earlier):
+        said.append("its inputs or limits changed")
+    return said or ["its last result was not in the cache"]
 
 
 def _shadowing_modules(article: Article) -> list[Diagnostic]:
@@ -106,15 +163,27 @@ def installed_versions_match(deps: dict[str, str]) -> bool:
     return True
 
 
-def _load_cached(path: Path, key: str) -> RunResult | None:
+def _load_cached(path: Path, key: str, bundle: Path | None) -> tuple[RunResult | None, list[str]]:
+    """The cached run at *key*, if the files it read are as it read them and the
+    distributions it imported as installed; else None, with what changed."""
     payload = read_entry(path, key)  # missing or damaged: None, simply re-run
     if payload is None:
-        return None
+        return None, []
     try:
         result = RunResult.from_json(json.loads(payload))
     except (ValueError, KeyError, TypeError):  # written by another version
-        return None
-    return result if installed_versions_match(result.deps) else None
+        return None, []
+    if result.read and bundle is not None:
+        changed = [
+            f"the folder {name.rstrip('/')} changed" if name.endswith("/") else f"{name} changed"
+            for name, digest in result.read.items()
+            if read_digest(bundle, name) != digest
+        ]
+        if changed:
+            return None, changed
+    if not installed_versions_match(result.deps):
+        return None, ["an installed package it imports changed"]
+    return result, []
 
 
 def _store(path: Path, key: str, result: RunResult) -> None:
@@ -152,16 +221,40 @@ def run_article(
         return RunResult(), []
     if shadows := _shadowing_modules(article):
         return None, shadows
-    key = _fingerprint(program, article.source.bundle, packages)
+    components = _components(program, article.source.bundle, packages)
+    key = _fingerprint(components)
     cache_file = entry_path(cache_dir / "cells", key, ".json") if cache_dir else None
-    if cache_file and (cached := _load_cached(cache_file, key)) is not None:
-        return cached, []
+    stale: list[str] = []
+    if cache_file:
+        cached, stale = _load_cached(cache_file, key, article.source.bundle)
+        if cached is not None:
+            return cached, []
+    # What the last run of this article saw, to say what changed since.
+    seen = (
+        cache_dir
+        / "cells"
+        / "seen"
+        / f"{hashlib.sha256(article.source.rel.encode()).hexdigest()[:24]}.json"
+        if cache_dir
+        else None
+    )
+    try:
+        last = json.loads(seen.read_text(encoding="utf-8")) if seen else None
+    except (OSError, ValueError):
+        last = None
     start = time.perf_counter()
     result, problems = _run_in_box(article, program, timeout, browser_stdlib, packages)
     if result and cache_file:
         _store(cache_file, key, result)
     if result:
         result.seconds = time.perf_counter() - start
+        result.why = stale or why_it_ran(last if isinstance(last, dict) else None, components)
+        if seen:
+            from .cache import write_atomically
+
+            with contextlib.suppress(OSError):  # a cache that cannot be written is quieter
+                seen.parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(seen, json.dumps(components, sort_keys=True))
     return result, problems
 
 

@@ -339,20 +339,25 @@ def run(program: Program, progress: Any) -> tuple[RunResult, Any]:
         progress.flush()
 
     read: set[str] = set()  # the bundle files the browser's Python opens
+    seen: set[str] = set()  # the bundle files and folders any of it read
     try:
-        ns = _run_cells(program, result, mark)
-        _evaluate(program, ns, result, mark)
-        with _files_read(os.getcwd(), read):
-            browser = _run_as_the_browser(program, result, mark)
+        with _files_read(os.getcwd(), seen):
+            ns = _run_cells(program, result, mark)
+            _evaluate(program, ns, result, mark)
+            with _files_read(os.getcwd(), read):
+                browser = _run_as_the_browser(program, result, mark)
     except _Stop:
         return result, None
     mark("outputs")
     from site_builder.runtime.reactive import Page
 
-    with _files_read(os.getcwd(), read):
+    with _files_read(os.getcwd(), read), _files_read(os.getcwd(), seen):
         page = Page(browser, program.inputs, program.outputs)
         result.initial = page.measure_all()
     result.files = sorted(read)
+    # What the run read, as it read it: a later build reuses the run while these are the
+    # same (the bundle's other files, images say, are not the run's business).
+    result.read = {name: d for name in sorted(seen) if (d := read_digest(os.getcwd(), name))}
     _explain_build_only_names(program, ns, result)
     result.deps = imported_distributions(program.bundle)
     return result, page
@@ -574,16 +579,43 @@ _reading: list[tuple[str, set[str]]] = []  # (scratch folder, files read) while 
 
 
 def _record_reads(event: str, args: tuple[Any, ...]) -> None:
-    if event != "open" or not _reading or not isinstance(args[0], str | bytes):
+    """Files opened for reading, and folders listed ("name/"), under the recorded folder,
+    into every set recording them."""
+    if not _reading or event not in ("open", "os.listdir", "os.scandir"):
         return
-    folder, found = _reading[-1]
-    flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
-    mode = args[1] if isinstance(args[1], str) else ""
-    if flags & (os.O_WRONLY | os.O_RDWR) or any(c in mode for c in "wax+"):
+    target = args[0] if args else None
+    if event != "open":
+        target = "." if target is None else target
+    if not isinstance(target, str | bytes):
         return
-    path = os.path.realpath(os.fsdecode(args[0]))
-    if path.startswith(folder + os.sep) and os.path.isfile(path):
-        found.add(os.path.relpath(path, folder).replace(os.sep, "/"))
+    if event == "open":
+        flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+        mode = args[1] if isinstance(args[1], str) else ""
+        if flags & (os.O_WRONLY | os.O_RDWR) or any(c in mode for c in "wax+"):
+            return
+    path = os.path.realpath(os.fsdecode(target))
+    for folder, found in _reading:
+        inside = path == folder or path.startswith(folder + os.sep)
+        if event == "open" and inside and os.path.isfile(path):
+            found.add(os.path.relpath(path, folder).replace(os.sep, "/"))
+        elif event != "open" and inside and os.path.isdir(path):
+            found.add(os.path.relpath(path, folder).replace(os.sep, "/").rstrip("/") + "/")
+
+
+def read_digest(folder: str | Path, name: str) -> str | None:
+    """What the run saw of *name* under *folder*: a file's SHA-256, or a folder's ("x/")
+    sorted listing's; None when it is not there any more."""
+    import hashlib
+
+    path = os.path.join(folder, name)
+    try:
+        if name.endswith("/"):
+            listing = "\n".join(sorted(os.listdir(path)))
+            return "dir:" + hashlib.sha256(listing.encode()).hexdigest()
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 @contextlib.contextmanager

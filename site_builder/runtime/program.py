@@ -151,6 +151,9 @@ class RunResult:
     # Bundle files (relative paths) the exec cells and outputs opened when the build ran
     # them as the browser will: the page gives the browser's Python the same files.
     files: list[str] = field(default_factory=list)
+    # Bundle files (and folders, "name/") any phase read, with what it saw of each
+    # (runner.read_digest): the cached run holds while they are the same.
+    read: dict[str, str] = field(default_factory=dict)
     # Answers computed ahead (site_builder/answers.py): {"files": [{deps, outputs, text,
     # size}], "inputs": those whose every output is in a file, "left": {output id: why
     # Python answers it}, "seconds": time spent}.
@@ -158,10 +161,13 @@ class RunResult:
     # Seconds this build spent running it; 0.0 for a result reused from the cache (not
     # part of its JSON: a cached run and a fresh one are the same result).
     seconds: float = 0.0
+    # Why it ran: what changed since the article's last run (cells.why_it_ran), for the
+    # author; not part of its JSON either.
+    why: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["seconds"]
+        del data["seconds"], data["why"]
         return data
 
     @classmethod
@@ -178,5 +184,6 @@ class RunResult:
             box=data.get("box", 0),
             deps=dict(data.get("deps", {})),
             files=list(data.get("files", [])),
+            read=dict(data.get("read", {})),
             answers=dict(data.get("answers", {})),
         )

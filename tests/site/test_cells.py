@@ -189,9 +189,62 @@ def test_a_prose_edit_runs_no_python(make_site, monkeypatch):
         "Some prose before the code.", "# A heading\n\nNew words,\nmore lines."
     )
     page.write_text(edited.replace("title: Slow", "title: Slow, renamed\nsummary: s"))
+    (root / "content" / "slow" / "figure.png").write_bytes(b"another png")  # not read
     build(load_config(root))
     html = (root / "_site" / "slow" / "index.html").read_text()
     assert runs == [] and "New words" in html and "The total is 45" in html
     page.write_text(edited.replace("range(10)", "range(11)"))
-    build(load_config(root))
+    result = build(load_config(root))
     assert runs == [1] and "The total is 55" in (root / "_site" / "slow" / "index.html").read_text()
+    # What ran and why, for the author: the cell's fence is at line 10 of the edited page.
+    assert "content/slow/index.md: ran its Python in " in result.notes[0]
+    assert result.notes[0].endswith("(its cell): the cell at line 10 changed")
+
+
+DATA_ARTICLE = """---
+title: Data
+---
+
+```python build
+import csv, glob
+with open("people.csv") as f:
+    ages = [int(row["age"]) for row in csv.DictReader(f)]
+parts = sorted(glob.glob("parts/*.txt"))
+```
+
+{py}`sum(ages)` years in {py}`len(parts)` parts.
+"""
+
+
+def test_a_run_is_reused_while_the_files_it_read_are_unchanged(make_site, monkeypatch):
+    """Data files count by what the run read: an edit to one it read runs it again and
+    says so; an edit to one it did not read (notes, images) does not; a file added to a
+    folder it listed does."""
+    from site_builder import cells
+    from site_builder.build import build
+    from site_builder.config import load_config
+
+    root = make_site(
+        {
+            "content/data/index.md": DATA_ARTICLE,
+            "content/data/people.csv": "name,age\na,30\nb,12\n",
+            "content/data/notes.txt": "not read",
+            "content/data/parts/one.txt": "1",
+        }
+    )
+    build(load_config(root))
+    runs = []
+    real = cells._run_in_box
+    monkeypatch.setattr(cells, "_run_in_box", lambda *a, **k: runs.append(1) or real(*a, **k))
+    page = root / "_site" / "data" / "index.html"
+    (root / "content" / "data" / "notes.txt").write_text("still not read")
+    build(load_config(root))
+    assert runs == [] and "42 years in 1 parts" in page.read_text()
+    (root / "content" / "data" / "people.csv").write_text("name,age\na,30\nb,13\n")
+    result = build(load_config(root))
+    assert runs == [1] and "43 years in 1 parts" in page.read_text()
+    assert result.notes[0].endswith("(its cell): people.csv changed")
+    (root / "content" / "data" / "parts" / "two.txt").write_text("2")
+    result = build(load_config(root))
+    assert runs == [1, 1] and "43 years in 2 parts" in page.read_text()
+    assert result.notes[0].endswith("(its cell): the folder parts changed")
