@@ -32,18 +32,27 @@ log = logging.getLogger(__name__)
 RUNTIME_DIR = Path(__file__).parent / "runtime"
 
 
+# Files a page shows or plays, which its Python seldom reads: not part of a run's key,
+# but checked when the run read them (RunResult.read). Every other file of a bundle (data,
+# modules, text) is part of the key, whether the run read it or not: a library reading a
+# file from C is not seen reading it.
+MEDIA = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".mp4",
+                   ".webm", ".ogg", ".mp3", ".wav", ".m4a", ".pdf"})  # fmt: skip
+
+
 def _components(
     program: Program, bundle: Path | None, packages: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Everything a run depends on that is known before it, by part: the program (its code,
-    each part with the line it stands at, which the key leaves out), the bundle's Python
-    modules (by path and content), the packages, and the tool (the shared package and the
-    runner, the Python implementation and version, the Pyodide version of the browser
-    check). So an edit to the prose, headings or front matter, or to an image, reuses the
-    run: only code the Python can see makes it run again; and when it runs again, what
-    changed can be said (why_it_ran). What the run reads (data files, folders it lists)
-    and what the cells import are known only after it: RunResult.read and
-    installed_versions_match, checked when the run is reused."""
+    each part with the line it stands at, which the key leaves out), the bundle's files
+    but its pictures and sounds (MEDIA) and the article's own Markdown (by path and
+    content), the packages, and the tool (the shared package and the runner, the Python
+    implementation and version, the Pyodide version of the browser check). So an edit to
+    the prose, headings or front matter, or to a picture, reuses the run: only what the
+    Python can see makes it run again; and when it runs again, what changed can be said
+    (why_it_ran). The pictures it read, the folders it listed and the distributions it
+    imported are known only after the run: RunResult.read and installed_versions_match,
+    checked when the run is reused."""
     tool = hashlib.sha256(f"{sys.implementation.name} {sys.version} {PYODIDE_VERSION}".encode())
     files: dict[str, str] = {}
     roots = [RUNTIME_DIR, *(Path(__file__).with_name(n) for n in ("runner.py", "answers.py"))]
@@ -54,8 +63,8 @@ def _components(
             else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         )
         for path in found:
-            if root is bundle and path.suffix != ".py":  # data: by what the run read
-                continue
+            if root is bundle and (path.suffix.lower() in MEDIA or str(path) == program.article):
+                continue  # the page's pictures and sounds count if the run read them
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if root is bundle:
                 files[path.relative_to(root).as_posix()] = digest

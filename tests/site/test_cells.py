@@ -209,17 +209,21 @@ title: Data
 import csv, glob
 with open("people.csv") as f:
     ages = [int(row["age"]) for row in csv.DictReader(f)]
-parts = sorted(glob.glob("parts/*.txt"))
+frames = sorted(glob.glob("frames/*.png"))
+with open("logo.png", "rb") as f:
+    logo = len(f.read())
 ```
 
-{py}`sum(ages)` years in {py}`len(parts)` parts.
+{py}`sum(ages)` years in {py}`len(frames)` frames, a {py}`logo`-byte logo.
+
+![A photo](photo.jpg)
 """
 
 
 def test_a_run_is_reused_while_the_files_it_read_are_unchanged(make_site, monkeypatch):
-    """Data files count by what the run read: an edit to one it read runs it again and
-    says so; an edit to one it did not read (notes, images) does not; a file added to a
-    folder it listed does."""
+    """A data file is part of the key; a picture counts when the run read it: an edit to
+    the photo the page shows runs nothing, an edit to the logo the cell reads, or a
+    picture added to a folder it lists, runs it again; each run says why."""
     from site_builder import cells
     from site_builder.build import build
     from site_builder.config import load_config
@@ -228,8 +232,9 @@ def test_a_run_is_reused_while_the_files_it_read_are_unchanged(make_site, monkey
         {
             "content/data/index.md": DATA_ARTICLE,
             "content/data/people.csv": "name,age\na,30\nb,12\n",
-            "content/data/notes.txt": "not read",
-            "content/data/parts/one.txt": "1",
+            "content/data/photo.jpg": b"jpeg",
+            "content/data/logo.png": b"png!",
+            "content/data/frames/one.png": b"1",
         }
     )
     build(load_config(root))
@@ -237,14 +242,18 @@ def test_a_run_is_reused_while_the_files_it_read_are_unchanged(make_site, monkey
     real = cells._run_in_box
     monkeypatch.setattr(cells, "_run_in_box", lambda *a, **k: runs.append(1) or real(*a, **k))
     page = root / "_site" / "data" / "index.html"
-    (root / "content" / "data" / "notes.txt").write_text("still not read")
+    (root / "content" / "data" / "photo.jpg").write_bytes(b"another jpeg")
     build(load_config(root))
-    assert runs == [] and "42 years in 1 parts" in page.read_text()
+    assert runs == [] and "42 years in 1 frames, a 4-byte logo" in page.read_text()
     (root / "content" / "data" / "people.csv").write_text("name,age\na,30\nb,13\n")
     result = build(load_config(root))
-    assert runs == [1] and "43 years in 1 parts" in page.read_text()
+    assert runs == [1] and "43 years in 1 frames" in page.read_text()
     assert result.notes[0].endswith("(its cell): people.csv changed")
-    (root / "content" / "data" / "parts" / "two.txt").write_text("2")
+    (root / "content" / "data" / "logo.png").write_bytes(b"png!!")
     result = build(load_config(root))
-    assert runs == [1, 1] and "43 years in 2 parts" in page.read_text()
-    assert result.notes[0].endswith("(its cell): the folder parts changed")
+    assert runs == [1, 1] and "a 5-byte logo" in page.read_text()
+    assert result.notes[0].endswith("(its cell): logo.png changed")
+    (root / "content" / "data" / "frames" / "two.png").write_bytes(b"2")
+    result = build(load_config(root))
+    assert runs == [1, 1, 1] and "43 years in 2 frames" in page.read_text()
+    assert result.notes[0].endswith("(its cell): the folder frames changed")
