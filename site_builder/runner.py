@@ -341,7 +341,7 @@ def run(program: Program, progress: Any) -> tuple[RunResult, Any]:
     read: set[str] = set()  # the bundle files the browser's Python opens
     seen: set[str] = set()  # the bundle files and folders any of it read
     try:
-        with _files_read(os.getcwd(), seen):
+        with _files_read(os.getcwd(), seen, folders=True):
             ns = _run_cells(program, result, mark)
             _evaluate(program, ns, result, mark)
             with _files_read(os.getcwd(), read):
@@ -351,7 +351,7 @@ def run(program: Program, progress: Any) -> tuple[RunResult, Any]:
     mark("outputs")
     from site_builder.runtime.reactive import Page
 
-    with _files_read(os.getcwd(), read), _files_read(os.getcwd(), seen):
+    with _files_read(os.getcwd(), read), _files_read(os.getcwd(), seen, folders=True):
         page = Page(browser, program.inputs, program.outputs)
         result.initial = page.measure_all()
     result.files = sorted(read)
@@ -575,7 +575,8 @@ def _check_rows(rows: Any, value: list[dict[str, Any]]) -> None:
         raise ValueError(f"no row has the key {rows.value!r} (value:); keys are like {near}")
 
 
-_reading: list[tuple[str, set[str]]] = []  # (scratch folder, files read) while recording
+# (scratch folder, what was read there, whether folders listed count) while recording
+_reading: list[tuple[str, set[str], bool]] = []
 
 
 def _record_reads(event: str, args: tuple[Any, ...]) -> None:
@@ -593,13 +594,27 @@ def _record_reads(event: str, args: tuple[Any, ...]) -> None:
         mode = args[1] if isinstance(args[1], str) else ""
         if flags & (os.O_WRONLY | os.O_RDWR) or any(c in mode for c in "wax+"):
             return
+    elif _importing():
+        return  # the import system looking for modules: those are in the run's key
     path = os.path.realpath(os.fsdecode(target))
-    for folder, found in _reading:
+    for folder, found, folders in _reading:
         inside = path == folder or path.startswith(folder + os.sep)
         if event == "open" and inside and os.path.isfile(path):
             found.add(os.path.relpath(path, folder).replace(os.sep, "/"))
-        elif event != "open" and inside and os.path.isdir(path):
+        elif folders and event != "open" and inside and os.path.isdir(path):
             found.add(os.path.relpath(path, folder).replace(os.sep, "/").rstrip("/") + "/")
+
+
+def _importing() -> bool:
+    """Whether the import system is what lists a folder now (its frames are frozen)."""
+    frame: Any = sys._getframe(2)
+    for _ in range(12):
+        if frame is None:
+            return False
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def read_digest(folder: str | Path, name: str) -> str | None:
@@ -619,13 +634,14 @@ def read_digest(folder: str | Path, name: str) -> str | None:
 
 
 @contextlib.contextmanager
-def _files_read(folder: str, found: set[str]) -> Any:
+def _files_read(folder: str, found: set[str], folders: bool = False) -> Any:
     """Add to *found* the files under *folder* (the scratch copy of the bundle) opened for
-    reading inside this block: the bundle files the browser's Python will need."""
+    reading inside this block (the bundle files the browser's Python will need), and with
+    *folders* the folders listed there ("name/", what a reused run depends on too)."""
     if not getattr(_record_reads, "installed", False):
         sys.addaudithook(_record_reads)
         _record_reads.installed = True  # type: ignore[attr-defined]
-    _reading.append((os.path.realpath(folder), found))
+    _reading.append((os.path.realpath(folder), found, folders))
     try:
         yield
     finally:

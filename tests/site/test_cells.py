@@ -1,5 +1,7 @@
 """Build-time execution: results, errors at file:line, time limit, sandbox, cache."""
 
+import json
+
 import pytest
 
 from site_builder.articles import parse_article
@@ -205,8 +207,13 @@ DATA_ARTICLE = """---
 title: Data
 ---
 
+```python exec
+import helpers
+```
+
 ```python build
 import csv, glob
+import helpers
 with open("people.csv") as f:
     ages = [int(row["age"]) for row in csv.DictReader(f)]
 frames = sorted(glob.glob("frames/*.png"))
@@ -231,6 +238,7 @@ def test_a_run_is_reused_while_the_files_it_read_are_unchanged(make_site, monkey
     root = make_site(
         {
             "content/data/index.md": DATA_ARTICLE,
+            "content/data/helpers.py": "SCALE = 1\n",
             "content/data/people.csv": "name,age\na,30\nb,12\n",
             "content/data/photo.jpg": b"jpeg",
             "content/data/logo.png": b"png!",
@@ -242,18 +250,23 @@ def test_a_run_is_reused_while_the_files_it_read_are_unchanged(make_site, monkey
     real = cells._run_in_box
     monkeypatch.setattr(cells, "_run_in_box", lambda *a, **k: runs.append(1) or real(*a, **k))
     page = root / "_site" / "data" / "index.html"
+    # The browser gets the files its Python reads, never a folder (the import system
+    # lists the bundle's folder to find helpers).
+    (spec,) = (root / "_site" / "data").glob("page.*.json")
+    assert not [f for f in json.loads(spec.read_text())["files"] if f.endswith("/")]
     (root / "content" / "data" / "photo.jpg").write_bytes(b"another jpeg")
+    (root / "content" / "data" / "new-photo.jpg").write_bytes(b"a new picture")
     build(load_config(root))
     assert runs == [] and "42 years in 1 frames, a 4-byte logo" in page.read_text()
     (root / "content" / "data" / "people.csv").write_text("name,age\na,30\nb,13\n")
     result = build(load_config(root))
     assert runs == [1] and "43 years in 1 frames" in page.read_text()
-    assert result.notes[0].endswith("(its cell): people.csv changed")
+    assert result.notes[0].endswith("(all 2 cells): people.csv changed")
     (root / "content" / "data" / "logo.png").write_bytes(b"png!!")
     result = build(load_config(root))
     assert runs == [1, 1] and "a 5-byte logo" in page.read_text()
-    assert result.notes[0].endswith("(its cell): logo.png changed")
+    assert result.notes[0].endswith("(all 2 cells): logo.png changed")
     (root / "content" / "data" / "frames" / "two.png").write_bytes(b"2")
     result = build(load_config(root))
     assert runs == [1, 1, 1] and "43 years in 2 frames" in page.read_text()
-    assert result.notes[0].endswith("(its cell): the folder frames changed")
+    assert result.notes[0].endswith("(all 2 cells): the folder frames changed")
