@@ -24,7 +24,8 @@ let announcer = null;
  */
 export function followLinks(hooks) {
   if (!("fetch" in window && "DOMParser" in window && history.pushState)) return;
-  history.scrollRestoration = "manual";
+  // (Scroll restoration stays the browser's, so a reload keeps the reader's place; going
+  // back to a page of this document, its own position is put back once it is in.)
   history.replaceState({ ...history.state, xwPage: true }, "");
   document.addEventListener("click", (event) => {
     const link = /** @type {Element} */ (event.target).closest?.("a[href]");
