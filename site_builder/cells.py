@@ -238,18 +238,14 @@ def run_article(
         cached, stale = _load_cached(cache_file, key, article.source.bundle)
         if cached is not None:
             return cached, []
-    # What the last run of this article saw, to say what changed since.
-    seen = (
-        cache_dir
-        / "cells"
-        / "seen"
-        / f"{hashlib.sha256(article.source.rel.encode()).hexdigest()[:24]}.json"
-        if cache_dir
-        else None
-    )
+    # What the last run of this article saw, to say what changed since: a checked entry
+    # like the others, by the article's path.
+    named = hashlib.sha256(article.source.rel.encode()).hexdigest()
+    seen = cache_dir / "cells" / "seen" / f"{named}.json" if cache_dir else None
+    payload = read_entry(seen, named) if seen else None
     try:
-        last = json.loads(seen.read_text(encoding="utf-8")) if seen else None
-    except (OSError, ValueError):
+        last = json.loads(payload) if payload is not None else None
+    except ValueError:
         last = None
     start = time.perf_counter()
     result, problems = _run_in_box(article, program, timeout, browser_stdlib, packages)
@@ -259,11 +255,7 @@ def run_article(
         result.seconds = time.perf_counter() - start
         result.why = stale or why_it_ran(last if isinstance(last, dict) else None, components)
         if seen:
-            from .cache import write_atomically
-
-            with contextlib.suppress(OSError):  # a cache that cannot be written is quieter
-                seen.parent.mkdir(parents=True, exist_ok=True)
-                write_atomically(seen, json.dumps(components, sort_keys=True))
+            write_entry(seen, named, json.dumps(components, sort_keys=True).encode())
     return result, problems
 
 
