@@ -25,19 +25,11 @@ from .config import SiteConfig
 from .errors import Collector, Diagnostic
 from .model import Article
 from .pyodide import PYODIDE_VERSION, pyodide_dir
-from .runner import TIME_LIMIT_EXIT, read_digest
+from .runner import MEDIA, TIME_LIMIT_EXIT, read_digest
 from .runtime.program import Failure, Program, RunResult
 
 log = logging.getLogger(__name__)
 RUNTIME_DIR = Path(__file__).parent / "runtime"
-
-
-# Files a page shows or plays, which its Python seldom reads: not part of a run's key,
-# but checked when the run read them (RunResult.read). Every other file of a bundle (data,
-# modules, text) is part of the key, whether the run read it or not: a library reading a
-# file from C is not seen reading it.
-MEDIA = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".mp4",
-                   ".webm", ".ogg", ".mp3", ".wav", ".m4a", ".pdf"})  # fmt: skip
 
 
 def _components(
@@ -73,7 +65,7 @@ def _components(
                 tool.update(digest.encode())
     return {
         "program": program.to_json(),
-        "files": files,
+        "files": files,  # every file of the bundle but MEDIA (runner.py says why)
         "packages": packages["key"] if packages else "",
         "tool": tool.hexdigest(),
     }
@@ -85,6 +77,15 @@ def _fingerprint(components: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+# The parts of a program that stand at lines of the page, as an author names them.
+PROGRAM_PARTS = {
+    "cells": "cell",
+    "inlines": "inline value",
+    "outputs": "output",
+    "rows": "rows input",
+}
+
+
 def why_it_ran(last: dict[str, Any] | None, now: dict[str, Any]) -> list[str]:
     """What changed since the last run of an article (*last*, its components; None for
     none), in the author's words: "the cell at line 40 changed", "data/people.csv
@@ -92,8 +93,7 @@ def why_it_ran(last: dict[str, Any] | None, now: dict[str, Any]) -> list[str]:
     if last is None:
         return ["its first run here"]
     said = []
-    for part, what in (("cells", "cell"), ("inlines", "inline value"), ("outputs", "output"),
-                       ("rows", "rows input")):  # fmt: skip
+    for part, what in PROGRAM_PARTS.items():
         before, after = last["program"].get(part, []), now["program"].get(part, [])
         kept = {json.dumps(_without_places(x), sort_keys=True) for x in before}
         for item in after:
@@ -117,13 +117,12 @@ def why_it_ran(last: dict[str, Any] | None, now: dict[str, Any]) -> list[str]:
         said.append("the packages changed")
     if last["tool"] != now["tool"]:
         said.append("the site builder or Python changed")
-    program = {
-        k: v for k, v in now["program"].items() if k not in ("cells", "inlines", "outputs", "rows")
-    }
-    earlier = {
-        k: v for k, v in last["program"].items() if k not in ("cells", "inlines", "outputs", "rows")
-    }
-    if not said and _without_places(program) != _without_places(earlier):
+
+    def rest(components: dict[str, Any]) -> Any:  # the program but the parts said above
+        parts = components["program"].items()
+        return _without_places({k: v for k, v in parts if k not in PROGRAM_PARTS})
+
+    if not said and rest(now) != rest(last):
         said.append("its inputs or limits changed")
     return said or ["its last result was not in the cache"]
 

@@ -355,9 +355,14 @@ def run(program: Program, progress: Any) -> tuple[RunResult, Any]:
         page = Page(browser, program.inputs, program.outputs)
         result.initial = page.measure_all()
     result.files = sorted(read)
-    # What the run read, as it read it: a later build reuses the run while these are the
-    # same (the bundle's other files, images say, are not the run's business).
-    result.read = {name: d for name in sorted(seen) if (d := read_digest(os.getcwd(), name))}
+    # The pictures the run read and the folders it listed, as it saw them: a later build
+    # reuses the run while these are the same (its other files are in its key already).
+    result.read = {
+        name: d
+        for name in sorted(seen)
+        if (name.endswith("/") or Path(name).suffix.lower() in MEDIA)
+        and (d := read_digest(os.getcwd(), name))
+    }
     _explain_build_only_names(program, ns, result)
     result.deps = imported_distributions(program.bundle)
     return result, page
@@ -574,6 +579,13 @@ def _check_rows(rows: Any, value: list[dict[str, Any]]) -> None:
         near = ", ".join(map(repr, list(seen)[:5]))
         raise ValueError(f"no row has the key {rows.value!r} (value:); keys are like {near}")
 
+
+# Files a page shows or plays, which its Python seldom reads: not part of a run's key
+# (cells.py), but recorded with a digest when the run read them (RunResult.read), with the
+# folders it listed. Every other file of a bundle (data, modules, text) is part of the key
+# whether the run read it or not: a library reading a file from C is not seen reading it.
+MEDIA = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".mp4",
+                   ".webm", ".ogg", ".mp3", ".wav", ".m4a", ".pdf"})  # fmt: skip
 
 # (scratch folder, what was read there, whether folders listed count) while recording
 _reading: list[tuple[str, set[str], bool]] = []
