@@ -63,10 +63,11 @@ class RenderContext:
         renames = {f"static/{k}": v for k, v in names.items()}
         cache = config.path("cache_dir") / "templates"
         env = make_environment(config.path("templates_dir"), {}, cache)
+        ctx = cls(config, urls, env, assets, renames, package_sets or {}, packages)
         env.globals.update(
             site=config,
             url=urls,
-            asset=lambda p: urls(names[p]) if p in names else _missing(p),
+            asset=ctx.asset,  # a file static/ lacks: an error at the template's line
             # An author's link as it goes into a page: base path, hashed static name.
             link=lambda href: urls.prefix(href, renames),
             dev=dev,
@@ -75,7 +76,7 @@ class RenderContext:
             # The modules a module imports, to preload with it: <link rel=modulepreload>.
             preloads=lambda p: [urls(names[d]) for d in assets.imports.get(p, [])],
         )
-        return cls(config, urls, env, assets, renames, package_sets or {}, packages)
+        return ctx
 
     def asset(self, path: str) -> str:
         """The URL of static/*path* under its hashed name; MissingAsset when it is not there."""
@@ -87,10 +88,6 @@ class RenderContext:
     def files(self) -> SiteFiles:
         """What this build writes: the assets copied, then the pages rendered."""
         return self.copied.files
-
-
-def _missing(path: str) -> str:
-    raise MissingAsset(path)  # in a template: reported at the template's line
 
 
 def page_policy(extensions: tuple[Any, ...], origin: str = "", hashes: Any = ()) -> Any:

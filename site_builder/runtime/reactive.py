@@ -87,7 +87,7 @@ class Page:
                 "at": [c(m["at"]) if "at" in m else None for m in spec["marks"]],
                 "options": [exprs(m) for m in spec["marks"]],
                 "axes": {name: exprs(spec.get(name)) for name in ("x", "y")},
-                "title": exprs({"title": spec.get("title")}),
+                "title": c(t) if (t := expr_of(spec.get("title"))) is not None else None,
             }
         code = {"expr": c(spec["expr"])}
         if "marker" in spec:
@@ -120,7 +120,7 @@ class Page:
                 {**(spec.get(a) or {}), **{k: eval(e, ns) for k, e in code["axes"][a].items()}}
                 for a in ("x", "y")
             )
-            title = eval(code["title"]["title"], ns) if code["title"] else spec.get("title", "")
+            title = eval(code["title"], ns) if code["title"] else spec.get("title", "")
             return str(
                 chart(
                     self._marks(spec, code),
