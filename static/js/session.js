@@ -65,11 +65,17 @@ export class Session {
     setInteractive(this.canMove, `Not interactive: ${text}`);
   }
 
-  // A worker; its messages are handled once it is the page's worker. A standby (started
-  // while an output runs long, so a stopped worker is replaced at once) keeps its "ready"
-  // until then.
+  // A new worker, starting Python for this article.
   spawn() {
-    const w = { worker: new Worker(this.article.dataset.xwWorker || "", { type: "module" }), ready: null };
+    const w = this.attach(new Worker(this.article.dataset.xwWorker || "", { type: "module" }));
+    w.worker.postMessage(initMessage(this.article.dataset));
+    return w;
+  }
+
+  // *worker*'s messages, handled once it is the page's worker. A standby (started while an
+  // output runs long, so a stopped worker is replaced at once) keeps its "ready" until then.
+  attach(worker) {
+    const w = { worker, ready: null };
     w.worker.onerror = (event) => {
       event.preventDefault();
       if (w.worker === this.worker) {
@@ -83,7 +89,6 @@ export class Session {
       else if (data.type === "ready") w.ready = data;
       else if (data.type === "status" && data.state === "error" && this.standby === w) this.standby = null;
     };
-    w.worker.postMessage(initMessage(this.article.dataset));
     return w;
   }
 
@@ -91,13 +96,8 @@ export class Session {
     this.ready = false;
     this.starts++;
     if (this.kept) {
-      this.worker = this.kept;
+      this.worker = this.attach(this.kept).worker;
       this.kept = null;
-      this.worker.onerror = (event) => {
-        event.preventDefault();
-        this.fail(`Interactive figures stopped: the Python worker failed (${event.message || "unknown error"}).`);
-      };
-      this.worker.onmessage = ({ data }) => this.handle(data);
       this.post({ type: "open", spec: this.article.dataset.xwSpec });
       return;
     }
