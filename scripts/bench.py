@@ -994,6 +994,178 @@ TABLE_LATENCY = """async ([inputSel, outputSel, count, lo, hi]) => {
 }"""
 
 
+# An article whose cells take seconds: three independent cells integrate a projectile with
+# drag (RK4, ~1.7 s each here), for three drag coefficients; a slider reads them.
+SLOW_ARTICLE = """---
+title: How far does it fly?
+---
+
+A ball leaves the ground at 30 m/s. Air pushes back in proportion to the square of its
+speed; how far it flies depends on the angle and on the drag.
+
+```python build export=angles,light
+import math
+
+angles = list(range(15, 80, 10))
+
+
+def flight(v0, degrees, k, dt=4e-5):
+    a = math.radians(degrees)
+    s = [0.0, 0.0, v0 * math.cos(a), v0 * math.sin(a)]
+
+    def f(s):
+        x, y, vx, vy = s
+        v = math.hypot(vx, vy)
+        return [vx, vy, -k * v * vx, -9.81 - k * v * vy]
+
+    while True:
+        k1 = f(s)
+        k2 = f([p + dt / 2 * q for p, q in zip(s, k1)])
+        k3 = f([p + dt / 2 * q for p, q in zip(s, k2)])
+        k4 = f([p + dt * q for p, q in zip(s, k3)])
+        n = [p + dt / 6 * (a + 2 * b + 2 * c + d) for p, a, b, c, d in zip(s, k1, k2, k3, k4)]
+        if n[1] < 0:
+            return round(s[0], 2)
+        s = n
+
+
+light = [flight(30, d, 0.01) for d in angles]
+```
+
+```python build export=middle
+middle = [flight(30, d, 0.02) for d in angles]
+```
+
+```python build export=heavy
+heavy = [flight(30, d, DRAG) for d in angles] if (DRAG := 0.04) else []
+```
+
+```widget
+inputs:
+  angle: {type: range, min: 15, max: 75, step: 10, value: 45, label: Angle}
+outputs:
+  - value: light[angles.index(angle)]
+  - value: heavy[angles.index(angle)]
+```
+
+With light drag the best angle is near 45°.
+"""
+
+AUTHORING = """
+import sys
+from pathlib import Path
+from site_builder.config import load_config
+from site_builder.serve import serve
+serve(load_config(Path(sys.argv[1])), port=0)
+"""
+
+
+def bench_authoring(runs: int) -> dict[str, float]:
+    """The author's loop on an article whose cells take seconds (issue: a prose edit runs
+    no Python; an output's edit computes that output; a cell's edit runs the cells it
+    reaches): seconds from a save to the dev server's "reload" event, the cells each
+    rebuild ran (from its notes), and a new `site-builder build` process after a prose
+    edit."""
+    import re
+    import urllib.request
+
+    from tests.conftest import write_site
+
+    report: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_site(Path(tmp) / "site", {"content/fly/index.md": SLOW_ARTICLE})
+        target = root / "content" / "fly" / "index.md"
+        log_path = Path(tmp) / "serve.log"
+        preview = root / ".site-cache" / "preview" / "site" / "fly" / "index.html"
+        with log_path.open("w") as log_file:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", AUTHORING, str(root)],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=PYTHON_ENV,
+            )
+        try:
+            deadline = time.monotonic() + 300
+            while not preview.exists():
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise SystemExit(
+                        "the dev server never built the site:\n" + log_path.read_text()
+                    )
+                time.sleep(0.1)
+            first = re.findall(r"ran its Python in ([\d.]+) s", log_path.read_text())
+            report["authoring_first_run_s"] = float(first[0])
+            port = preview.read_text().split('href="http://127.0.0.1:')[1].split("/")[0]
+            events = urllib.request.urlopen(f"http://127.0.0.1:{port}/__dev/events", timeout=120)
+            time.sleep(1)
+
+            def save(text: str) -> tuple[float, str]:
+                seen = len(log_path.read_text())
+                t = time.perf_counter()
+                target.write_text(text)
+                while not events.readline().startswith(b"event: reload"):
+                    pass
+                took = time.perf_counter() - t
+                time.sleep(0.3)
+                notes = log_path.read_text()[seen:]
+                ran = re.findall(
+                    r"ran its Python in [\d.]+ s \(([^)]*(?:\([^)]*\))?[^)]*)\)", notes
+                )
+                return took, ran[0] if ran else "no Python"
+
+            kinds = {"prose": [], "output": [], "cell": []}
+            said: dict[str, str] = {}
+            for i in range(runs):
+                text = target.read_text()
+                edits = {
+                    "prose": text.replace("near 45°.", f"near 45° (save {i}).", 1)
+                    if "near 45°." in text
+                    else re.sub(r"\(save \d+\)", f"(save {i})", text),
+                    "output": None,
+                    "cell": None,
+                }
+                took, said["prose"] = save(edits["prose"])
+                kinds["prose"].append(took)
+                text = target.read_text()
+                took, said["output"] = save(
+                    re.sub(
+                        r"  - value: heavy\[[^\n]*",
+                        f"  - value: heavy[angles.index(angle)] + {i}",
+                        text,
+                    )
+                )
+                kinds["output"].append(took)
+                text = target.read_text()
+                took, said["cell"] = save(re.sub(r"DRAG := [\d.]+", f"DRAG := 0.04{i + 1}", text))
+                kinds["cell"].append(took)
+            for kind, times in kinds.items():
+                report[f"authoring_{kind}_edit_serve_s"] = statistics.median(times)
+                print(f"a {kind} edit ran: {said[kind]}", file=sys.stderr)
+            # what the last edit of each kind ran, counted from the dev server's notes
+            counted = re.search(r"(\d+) of 3 cells", said["cell"])
+            report["authoring_cell_edit_cells_ran"] = float(counted[1]) if counted else 3.0
+            counted = re.search(r"(\d+) of 2 outputs", said["output"])
+            report["authoring_output_edit_outputs_computed"] = float(counted[1]) if counted else 2
+            report["authoring_prose_edit_cells_ran"] = 0.0 if said["prose"] == "no Python" else 3
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        builds = []
+        for i in range(runs):  # a new process after a prose edit: the cell cache answers
+            target.write_text(target.read_text().replace("Air pushes", f"Air ({i}) pushes", 1))
+            t = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "site_builder.cli", "build"],
+                cwd=root,
+                env=PYTHON_ENV | {"PYTHONPATH": str(ROOT)},
+                check=True,
+                capture_output=True,
+            )
+            builds.append(time.perf_counter() - t)
+        report["authoring_prose_edit_new_build_s"] = statistics.median(builds)
+    return report
+
+
 def bench_answers(runs: int) -> dict[str, float]:
     """Answers before Python (site_builder/answers.py), against the goals: the first
     correct answer after an input made at first paint on the flagship, on a host that
@@ -1164,7 +1336,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         help="run one browser bench: browser, rows, packages, vocabulary, network, runaway, "
-        "answers, navigation",
+        "answers, navigation, authoring",
     )
     parser.add_argument(
         "--peers", action="store_true", help="builds side by side with Hugo and Eleventy (peers.py)"
@@ -1180,6 +1352,7 @@ def main() -> None:
         "runaway": bench_runaway,
         "answers": bench_answers,
         "navigation": bench_navigation,
+        "authoring": bench_authoring,
     }
     if args.peers:
         from scripts.peers import main as peers

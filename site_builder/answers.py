@@ -138,18 +138,19 @@ def precompute(
     limits: Limits,
     deadline: float,
     clock: Callable[[], float] = time.monotonic,
+    only: set[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Compute every precomputable output of *page* (a reactive.Page) for every combination
-    of its inputs (*spaces*: spaces_of). Returns (the encoded tables by output id, and why
-    each other output with inputs was left to Python). *deadline*: the *clock* time at
-    which to stop; a TimeUp raised meanwhile (the runner's alarm) stops the output being
-    computed and the rest."""
+    of its inputs (*spaces*: spaces_of), or those of them whose ids are in *only*. Returns
+    (the encoded tables by output id, and why each other output with inputs was left to
+    Python). *deadline*: the *clock* time at which to stop; a TimeUp raised meanwhile (the
+    runner's alarm) stops the output being computed and the rest."""
     first = {name: page.ns[name] for name in page.inputs}
     found: dict[str, Any] = {}
     left: dict[str, str] = {}
     for spec in page.outputs:
         oid, deps = spec["id"], spec["deps"]
-        if not deps:
+        if not deps or (only is not None and oid not in only):
             continue  # never changes: the built page already shows it
         reason = _why_not(spec, deps, spaces, limits)
         if not reason and clock() > deadline:
@@ -531,7 +532,9 @@ def run_notes(changed: list[Article], executed: dict[str, RunResult]) -> list[st
         run = executed.get(article.source.slug)
         if run and run.seconds:
             cells = len(article.cells)
-            ran = f"all {cells} cells" if cells > 1 else "its cell" if cells else "its values"
+            ran = run.ran or (
+                f"all {cells} cells" if cells > 1 else "its cell" if cells else "its values"
+            )
             why = "; ".join(run.why) or "its code changed"
             notes.append(
                 f"{article.source.rel}: ran its Python in {run.seconds:.1f} s ({ran}): {why}"

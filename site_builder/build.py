@@ -75,6 +75,7 @@ class Request:
     dev: bool = False  # for the dev server: its own folder, its reload script
     incremental: bool = True  # False: ignore the saved state (``--full``)
     known: Known | None = None  # the sources as they are, when the caller knows
+    warm: Any = None  # the dev server's warm runners (warm.Pool): cells run there
 
     @property
     def preview(self) -> bool:
@@ -91,6 +92,7 @@ def build(
     wait: bool = True,
     waiting: Callable[[str], None] | None = None,
     known: Known | None = None,
+    warm: Any = None,
 ) -> BuildResult:
     """Build the site; raise BuildError with every problem, leaving the output alone.
 
@@ -101,9 +103,10 @@ def build(
     A preview (*drafts*, or *dev* for the dev server) is written to its own folder,
     ``preview_dir``, with its own saved state: the output folder only ever holds what a
     plain build publishes. *known*: the sources as they are now, when the caller knows
-    (Known.after); otherwise the content folder is walked.
+    (Known.after); otherwise the content folder is walked. *warm*: a warm.Pool whose
+    runners run the articles' Python (the dev server's: an edit runs what it reaches).
     """
-    request = Request(drafts, write, dev, incremental, known)
+    request = Request(drafts, write, dev, incremental, known, warm)
     if request.preview:
         config = replace(config, output_dir=str(preview_dir(config)))
     if not write:
@@ -204,7 +207,7 @@ def _build(
         envs = {}
         if packages:  # the locked wheels, unpacked, first on the cells' sys.path
             envs = {slug: packages.build_env(found) for slug, found in package_sets.items()}
-        executed = run_articles(config, changed, problems, envs)
+        executed = run_articles(config, changed, problems, envs, request.warm)
     problems.raise_if_errors()
 
     # 5. Copy what the site ships besides pages (or only name it: nothing of it changed).

@@ -1,4 +1,5 @@
-"""Run an article's Python at build time in a child process, with a time limit and a cache."""
+"""Run an article's Python at build time in a child process, with a time limit and a cache
+(in the dev server, in the article's warm runner: warm.py)."""
 
 from __future__ import annotations
 
@@ -220,10 +221,12 @@ def run_article(
     browser_stdlib: Path | None = None,
     packages: dict[str, Any] | None = None,
     answers: dict[str, Any] | None = None,
+    warm: Any = None,
 ) -> tuple[RunResult | None, list[Diagnostic]]:
     """Execute *article*'s cells (or reuse a cached run); return the result or diagnostics.
     *packages*: the article's browser packages (packages.Packages.build_env); *answers*:
-    the limits of its answers computed ahead (answer_limits)."""
+    the limits of its answers computed ahead (answer_limits); *warm*: the dev server's
+    warm runners (warm.Pool), to run it in."""
     program = dataclasses.replace(program_of(article), answers=answers or {})
     if program.empty:
         return RunResult(), []
@@ -247,7 +250,12 @@ def run_article(
     except ValueError:
         last = None
     start = time.perf_counter()
-    result, problems = _run_in_box(article, program, timeout, browser_stdlib, packages)
+    if warm is not None:
+        result, problems = _run_warm(
+            warm, article, program, components, timeout, browser_stdlib, packages
+        )
+    else:
+        result, problems = _run_in_box(article, program, timeout, browser_stdlib, packages)
     if result and cache_file:
         _store(cache_file, key, result)
     if result:
@@ -255,6 +263,59 @@ def run_article(
         result.why = stale or why_it_ran(last if isinstance(last, dict) else None, components)
         if seen:
             write_entry(seen, named, json.dumps(components, sort_keys=True).encode())
+    return result, problems
+
+
+def _run_warm(
+    pool: Any,
+    article: Article,
+    program: Program,
+    components: dict[str, Any],
+    timeout: float,
+    browser_stdlib: Path | None = None,
+    packages: dict[str, Any] | None = None,
+) -> tuple[RunResult | None, list[Diagnostic]]:
+    """Run *program* in the article's warm runner, from the latest state it shares."""
+    bundle = article.source.bundle
+    base = {k: components[k] for k in ("files", "packages", "tool")}
+    base |= {"bundle": str(bundle), "stdlib": str(browser_stdlib), "env": packages}
+    for _ in range(2):
+        warm = pool.take(
+            article.source.slug,
+            bundle,
+            base,
+            lambda private: child_env(private, browser_stdlib, packages),
+        )
+        warm.sync()
+        ran = warm.run(program, timeout)
+        if ran.result is not None or not warm.stale.startswith("its runner"):
+            break  # else the runner itself failed, not the cells: once more, in a new one
+    result, problems = outcome(
+        article, timeout, ran.code, ran.stderr, ran.progress, ran.result, ran.answers
+    )
+    if result is not None:
+        warm.read = result.read
+        n, k = len(program.cells), len(ran.cells)
+        said = (
+            "no cell"
+            if not k
+            else "its cell"
+            if k == n == 1
+            else f"all {n} cells"
+            if k == n
+            else f"{k} of {n} cells"
+        )
+        if ran.how == "only the cells it reaches":
+            said += f" (the others do not depend on {'them' if k > 1 else 'it'})"
+        elif ran.how.startswith("from after cell"):
+            said += " (from the state after the cells above it)"
+        if warm.replaced.startswith("a cell"):  # what made it start again, if not the key
+            said += f" (from the start: {warm.replaced})"
+            warm.replaced = ""
+        outputs = len(program.outputs)
+        if ran.outputs < outputs:  # the others' results kept: computed from the same state
+            said += f", {ran.outputs} of {outputs} output{'s' * (outputs != 1)}"
+        result.ran = said
     return result, problems
 
 
@@ -266,83 +327,124 @@ def _run_in_box(
     packages: dict[str, Any] | None = None,
 ) -> tuple[RunResult | None, list[Diagnostic]]:
     """Run *program* in the runner, in a scratch copy of the bundle (see sandbox.py)."""
-    where = article.source.rel
     with tempfile.TemporaryDirectory(prefix="site-builder-") as tmp:
         work, private = Path(tmp) / "work", Path(tmp) / "tmp"
-        if article.source.bundle:
-            shutil.copytree(article.source.bundle, work, symlinks=True, ignore=_special_files)
-        else:
-            work.mkdir()
+        scratch_copy(article.source.bundle, work)
         private.mkdir()
         job_file, result_file = Path(tmp) / "job.json", Path(tmp) / "result.json"
         job_file.write_text(json.dumps(program.to_json()), encoding="utf-8")
-        env = {
-            **os.environ,
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0",
-            "PYTHONPATH": os.pathsep.join(
-                [str(Path(__file__).parent.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
-            ),
-            "MPLBACKEND": "Agg",
-            # The cells' own temporary folder, inside the box: not the shared /tmp.
-            "TMPDIR": str(private),
-            "TEMP": str(private),
-            "TMP": str(private),
-            "MPLCONFIGDIR": str(private / "matplotlib"),
-            "XDG_CACHE_HOME": str(private / "cache"),
-            "SITE_BUILDER_BROWSER_STDLIB": str(browser_stdlib or ""),
-            "SITE_BUILDER_PACKAGES": json.dumps(packages or {}),
-        }
+        env = child_env(private, browser_stdlib, packages)
         start = time.perf_counter()
         args = [sys.executable, "-m", "site_builder.runner", str(job_file), str(result_file)]
         code, stderr = _run_child([*args, str(timeout), str(os.getpid())], work, env, timeout)
-        log.debug("ran %s in %.2f s", where, time.perf_counter() - start)
-        result = _read_result(result_file)
-        if result is not None and _progress(result_file) == "answers":
-            # Stopped while computing answers ahead: the article itself is complete.
-            code = 0 if code == TIME_LIMIT_EXIT else code
-        if code == TIME_LIMIT_EXIT:
-            line = _progress_line(article, result_file)
-            return None, [
-                Diagnostic(
-                    where,
-                    line,
-                    0,
-                    f"Python did not finish within {timeout:g} s (the article's time limit); "
-                    "stopped",
-                    hint="an infinite loop? or raise the limit with 'timeout:' in the front matter",
-                )
-            ]
-        if code != 0 or result is None:
-            line = _progress_line(article, result_file)
-            detail = stderr.strip().splitlines()[-1:] or [f"exit code {code}"]
-            return None, [
-                Diagnostic(
-                    where,
-                    line,
-                    0,
-                    f"Python exited the build process ({detail[0]})",
-                    hint="cells must not call os._exit() or kill their own process",
-                )
-            ]
+        log.debug("ran %s in %.2f s", article.source.rel, time.perf_counter() - start)
+        return outcome(
+            article,
+            timeout,
+            code,
+            stderr,
+            _progress(result_file),
+            _text(result_file),
+            _text(Path(f"{result_file}.answers")),
+        )
+
+
+def scratch_copy(bundle: Path | None, work: Path) -> None:
+    """The folder cells run in: a copy of the article's bundle (empty without one)."""
+    if bundle:
+        shutil.copytree(bundle, work, symlinks=True, ignore=_special_files)
+    else:
+        work.mkdir()
+
+
+def child_env(
+    private: Path, browser_stdlib: Path | None, packages: dict[str, Any] | None
+) -> dict[str, str]:
+    """The environment of the process that runs cells, with *private* as its own
+    temporary folder (inside the box: not the shared /tmp)."""
+    return {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).parent.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+        "MPLBACKEND": "Agg",
+        "TMPDIR": str(private),
+        "TEMP": str(private),
+        "TMP": str(private),
+        "MPLCONFIGDIR": str(private / "matplotlib"),
+        "XDG_CACHE_HOME": str(private / "cache"),
+        "SITE_BUILDER_BROWSER_STDLIB": str(browser_stdlib or ""),
+        "SITE_BUILDER_PACKAGES": json.dumps(packages or {}),
+    }
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def outcome(
+    article: Article,
+    timeout: float,
+    code: int,
+    stderr: str,
+    progress: str,
+    result_text: str | None,
+    answers_text: str | None,
+) -> tuple[RunResult | None, list[Diagnostic]]:
+    """What a run of *article*'s cells came to: the runner's exit *code*, the end of its
+    *stderr*, the last step it reported (*progress*: a cell's index, "outputs",
+    "answers"), its result and its answers as JSON text (None when not written)."""
+    where = article.source.rel
+    result = _read_result(result_text, answers_text, progress)
+    if result is not None and progress == "answers":
+        # Stopped while computing answers ahead: the article itself is complete.
+        code = 0 if code == TIME_LIMIT_EXIT else code
+    if code == TIME_LIMIT_EXIT:
+        return None, [
+            Diagnostic(
+                where,
+                _progress_line(article, progress),
+                0,
+                f"Python did not finish within {timeout:g} s (the article's time limit); stopped",
+                hint="an infinite loop? or raise the limit with 'timeout:' in the front matter",
+            )
+        ]
+    if code != 0 or result is None:
+        detail = stderr.strip().splitlines()[-1:] or [f"exit code {code}"]
+        return None, [
+            Diagnostic(
+                where,
+                _progress_line(article, progress),
+                0,
+                f"Python exited the build process ({detail[0]})",
+                hint="cells must not call os._exit() or kill their own process",
+            )
+        ]
     if result.error:
         return None, [_diagnostic(article, result.error)]
     return result, []
 
 
-def _read_result(result_file: Path) -> RunResult | None:
+def _read_result(
+    result_text: str | None, answers_text: str | None, progress: str
+) -> RunResult | None:
     """The runner's result, with the answers it computed ahead when it finished them."""
     try:
-        result = RunResult.from_json(json.loads(result_file.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
+        result = RunResult.from_json(json.loads(result_text or ""))
+    except (ValueError, KeyError, TypeError):
         return None
     try:
-        answers = json.loads(Path(f"{result_file}.answers").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        answers = json.loads(answers_text or "")
+    except ValueError:
         answers = None
     if isinstance(answers, dict) and isinstance(answers.get("files"), list):
         result.answers = answers
-    elif _progress(result_file) == "answers":
+    elif progress == "answers":
         result.answers = {"files": [], "left": {"*": "stopped at the article's time limit"}}
     return result
 
@@ -425,12 +527,12 @@ def stop_children() -> None:
             _kill_group(proc, signal.SIGTERM)
 
 
-def _progress_line(article: Article, result_file: Path) -> int:
-    """The line of the cell that was running when the child process stopped."""
+def _progress_line(article: Article, progress: str) -> int:
+    """The line of the cell that was running when the child process stopped (*progress*:
+    the index of the cell it last reported)."""
     try:
-        last = Path(str(result_file) + ".progress").read_text().split()[-1]
-        return article.cells[int(last)].line
-    except (OSError, ValueError, IndexError):
+        return article.cells[int(progress)].line
+    except (ValueError, IndexError):
         return article.cells[0].line if article.cells else 0
 
 
@@ -476,9 +578,11 @@ def run_articles(
     articles: list[Article],
     problems: Collector,
     packages: dict[str, dict[str, Any]] | None = None,
+    warm: Any = None,
 ) -> dict[str, RunResult]:
     """Run every article's Python in child processes, two at a time on two cores;
-    *packages*: slug -> the article's browser packages (packages.Packages.build_env)."""
+    *packages*: slug -> the article's browser packages (packages.Packages.build_env);
+    *warm*: the dev server's warm runners (warm.Pool), to run them in."""
     articles = [a for a in articles if a.cells or a.widgets or a.inlines]
     if not articles:
         return {}
@@ -504,6 +608,7 @@ def run_articles(
             stdlib if stdlib.is_file() else None,
             (packages or {}).get(article.source.slug),
             answer_limits(config, article),
+            warm,
         )
         return article, result, diags
 

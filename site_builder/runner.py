@@ -26,6 +26,7 @@ import re
 import sys
 import traceback
 from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,64 +60,66 @@ class _Capped(io.StringIO):
         return value
 
 
+# event -> positions of the paths it changes (besides "open" for writing and SQLite's)
+_CHANGES = {
+    "os.remove": (0,),
+    "os.rename": (0, 1),  # also os.replace and shutil.move
+    "os.rmdir": (0,),
+    "os.mkdir": (0,),
+    "shutil.rmtree": (0,),
+    "os.truncate": (0,),
+    "os.chmod": (0,),
+    "os.chown": (0,),
+    "os.utime": (0,),
+    "os.symlink": (1,),
+    "os.link": (1,),
+    "os.mkfifo": (0,),
+    "os.mknod": (0,),
+    "os.setxattr": (0,),
+    "os.removexattr": (0,),
+}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+def written(event: str, args: tuple[Any, ...]) -> list[Any]:
+    """The paths an audit event writes to, create or change (none for most events)."""
+    if event == "open" and args[0] is not None and not isinstance(args[0], int):
+        mode, flags = args[1], args[2]
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & _WRITE_FLAGS
+        )
+        return [args[0]] if writing else []
+    if event == "sqlite3.connect" and args:
+        name = os.fsdecode(args[0]) if isinstance(args[0], str | bytes | os.PathLike) else ""
+        return [name] if name and name != ":memory:" and not name.startswith("file:") else []
+    return [args[i] for i in _CHANGES.get(event, ()) if i < len(args)]
+
+
+def within(path: Any, folders: tuple[str, ...]) -> bool:
+    """Whether *path* (a name or a descriptor) is inside one of *folders* (real paths), or
+    is a harmless device such as /dev/null (Landlock allows those too)."""
+    from site_builder.sandbox import DEVICES
+
+    if isinstance(path, int) or path is None:
+        return True
+    real = os.path.realpath(os.fsdecode(path))
+    return real in DEVICES or any(real == a or real.startswith(a + os.sep) for a in folders)
+
+
 def _guard_writes(folders: list[str]) -> None:
     """Refuse, with a clear message, writes by Python's own file functions outside
     *folders* (the scratch copy and the private temporary folder). Landlock, where the
     kernel has it, enforces the same for every route (sandbox.confine_writes); this hook
     names the problem in words an author understands."""
     allowed = tuple(os.path.realpath(f) for f in folders)
-    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-    # event -> positions of the paths it changes
-    changes = {
-        "os.remove": (0,),
-        "os.rename": (0, 1),  # also os.replace and shutil.move
-        "os.rmdir": (0,),
-        "os.mkdir": (0,),
-        "shutil.rmtree": (0,),
-        "os.truncate": (0,),
-        "os.chmod": (0,),
-        "os.chown": (0,),
-        "os.utime": (0,),
-        "os.symlink": (1,),
-        "os.link": (1,),
-        "os.mkfifo": (0,),
-        "os.mknod": (0,),
-        "os.setxattr": (0,),
-        "os.removexattr": (0,),
-    }
-
-    from site_builder.sandbox import DEVICES
-
-    def inside(path: Any) -> bool:
-        if isinstance(path, int) or path is None:
-            return True
-        real = os.path.realpath(os.fsdecode(path))
-        if real in DEVICES:  # /dev/null and the like: harmless, as Landlock allows them
-            return True
-        return any(real == a or real.startswith(a + os.sep) for a in allowed)
-
-    def refuse(path: Any) -> None:
-        raise PermissionError(
-            f"build-time Python may only write inside its working folder, not to "
-            f"{os.fsdecode(path)}"
-        )
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event == "open" and args[0] is not None and not isinstance(args[0], int):
-            mode, flags = args[1], args[2]
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and flags & write_flags
-            )
-            if writing and not inside(args[0]):
-                refuse(args[0])
-        elif event == "sqlite3.connect" and args:
-            name = os.fsdecode(args[0]) if isinstance(args[0], str | bytes | os.PathLike) else ""
-            if name and name != ":memory:" and not name.startswith("file:") and not inside(name):
-                refuse(name)
-        elif event in changes:
-            for position in changes[event]:
-                if position < len(args) and not inside(args[position]):
-                    refuse(args[position])
+        for path in written(event, args):
+            if not within(path, allowed):
+                raise PermissionError(
+                    f"build-time Python may only write inside its working folder, not to "
+                    f"{os.fsdecode(path)}"
+                )
 
     sys.addaudithook(hook)
 
@@ -326,102 +329,250 @@ def to_plain(value: Any) -> Any:
 
 
 class _Stop(Exception):
-    """The run ends here; RunResult.error says why."""
+    """The run ends here; RunResult.error, or the Failure given, says why."""
+
+
+class Stops:
+    """The points where a run may stop and later go on with a changed program: after each
+    cell, and after its outputs. The dev server's warm runner (warm.py) keeps a process
+    waiting at each, holding the run's state as it was there; a plain run passes them by.
+    mark() says how far the run got."""
+
+    def __init__(self, progress: Any = None) -> None:
+        self.progress = progress
+
+    def mark(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress.write(text + "\n")
+            self.progress.flush()
+
+    def after_cells(self, count: int) -> Resume | None:
+        """*count* cells have run; None: go on."""
+        return None
+
+    def after_outputs(self) -> Resume | None:
+        """The outputs and answers are done; None: the run ends."""
+        return None
+
+
+@dataclass
+class Resume:
+    """Go on from a stop with *program*: its cells up to the stop are the ones that ran."""
+
+    program: Program
+    # From the stop after every cell: run only these cells again, in order, first
+    # removing the names in *forget* (those their last versions bound).
+    rerun: list[int] | None = None
+    forget: list[str] = field(default_factory=list)
+
+
+def output_key(spec: dict[str, Any]) -> str:
+    """An output as its result depends on it: its spec without its id and line."""
+    return json.dumps(
+        {k: v for k, v in spec.items() if k not in ("id", "line")}, sort_keys=True, default=str
+    )
+
+
+class Run:
+    """One run of an article's program; see the module docstring for its phases."""
+
+    def __init__(self, program: Program, stops: Stops) -> None:
+        self.program, self.stops = program, stops
+        self.result = RunResult()
+        self.cwd = os.getcwd()
+        self.ns: dict[str, Any] = {"__name__": "__main__"}
+        self.browser: dict[str, Any] = {}
+        self.page: Any = None
+        self.read: set[str] = set()  # the bundle files the browser's cells opened
+        self.seen: set[str] = set()  # the bundle files and folders the cells read
+        # output_key -> what measuring the output and answering for it gave and read:
+        # an output unchanged since the last stop after the outputs is not computed again.
+        self.records: dict[str, dict[str, Any]] = {}
+        self.measured = 0  # outputs measured by the last outputs(), not kept from before
+
+    def cells_and_values(self) -> bool:
+        """Phases 1 to 3; False when the author's code failed (result.error says where)."""
+        mark = self.stops.mark
+        try:
+            with _files_read(self.cwd, self.seen, folders=True):
+                self.program = _run_cells(self.program, self.ns, self.result, self.stops)
+                _evaluate(self.program, self.ns, self.result, mark)
+                with _files_read(self.cwd, self.read):
+                    self.browser = _run_as_the_browser(self.program, self.result, mark)
+        except _Stop as stop:
+            if stop.args:  # a cell failed (_run_cell); the other phases set the error
+                self.result.error = stop.args[0]
+            return False
+        return True
+
+    def state(self) -> str:
+        """What the outputs are computed from, after phase 3: the exported values, the
+        browser's cells, the inputs and rows, the limits of the answers. Outputs measured
+        from an equal state give the same results (records() and keep())."""
+        import hashlib
+
+        program = self.program
+        data = [
+            self.result.exports,
+            [c.code for c in program.cells if c.browser],
+            program.inputs,
+            self.result.rows,
+            program.answers,
+            sorted(self.read),
+        ]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+    def saved_records(self) -> dict[str, Any]:
+        """The outputs' records as JSON, with the state they were computed from."""
+        return {
+            "state": self.state(),
+            "records": {
+                key: {**r, "read": sorted(r["read"]), "seen": sorted(r["seen"])}
+                for key, r in self.records.items()
+            },
+        }
+
+    def keep(self, saved: dict[str, Any] | None) -> None:
+        """Take the records of an earlier run (saved_records) when they were computed from
+        the state this run is in: its outputs are then not computed again."""
+        if saved and saved.get("state") == self.state():
+            self.records = {
+                key: {**r, "read": set(r["read"]), "seen": set(r["seen"])}
+                for key, r in saved["records"].items()
+            }
+
+    def outputs(self) -> None:
+        """The outputs' first results, in the browser's namespace (only those not
+        measured before, on a resumed run), and what the run read."""
+        from site_builder.runtime.reactive import Page
+
+        self.stops.mark("outputs")
+        program, result = self.program, self.result
+        self.page = Page(self.browser, program.inputs, program.outputs)
+        records: dict[str, dict[str, Any]] = {}
+        result.initial, self.measured = {}, 0
+        for spec in program.outputs:
+            key = output_key(spec)
+            record = self.records.get(key) or records.get(key)
+            if record is None:
+                record = {"read": set(), "seen": set(), "answer": None}
+                read, seen = record["read"], record["seen"]
+                with _files_read(self.cwd, read), _files_read(self.cwd, seen, folders=True):
+                    record["initial"] = self.page.measure(spec)
+                self.measured += 1
+            records[key] = record
+            result.initial[spec["id"]] = record["initial"]
+        self.records = records
+        self._files()
+        _explain_build_only_names(program, self.ns, result)
+        result.deps = imported_distributions(program.bundle)
+
+    def _files(self) -> None:
+        read = self.read.union(*(r["read"] for r in self.records.values()))
+        seen = self.seen.union(*(r["seen"] for r in self.records.values()))
+        self.result.files = sorted(read)
+        # The pictures the run read and the folders it listed, as it saw them: a later build
+        # reuses the run while these are the same (its other files are in its key already).
+        self.result.read = {
+            name: d
+            for name in sorted(seen)
+            if (name.endswith("/") or Path(name).suffix.lower() in MEDIA)
+            and (d := read_digest(self.cwd, name))
+        }
+
+    def answer_ahead(self, seconds: float) -> None:
+        """Phase 4: the answers the page gives before Python (site_builder/answers.py),
+        within *seconds*: an alarm stops a call that runs past them, so a slow output is
+        left to the browser's Python instead of failing the article. Bundle files read
+        meanwhile are given to the browser's Python too."""
+        import signal
+        import time
+
+        from site_builder import answers
+
+        program, page, result = self.program, self.page, self.result
+        limits = answers.Limits(**program.answers)
+        start = time.monotonic()
+
+        def time_up(signum: int, frame: Any) -> None:
+            raise answers.TimeUp
+
+        spaces = answers.spaces_of(page, result.rows, limits.combinations)
+        # Browser code that imports the browser's own modules may answer otherwise there
+        # (try: import js ... except ImportError: ...): the build cannot answer for it.
+        bundle = Path(program.bundle) if program.bundle else None
+        sources = browser_sources([c.code for c in program.cells if c.browser], bundle)
+        own = sorted(imports_of(sources) & BROWSER_ONLY)
+        todo = [s for s in program.outputs if s["deps"]]
+        if own or seconds <= 0:
+            why = f"its browser code imports {', '.join(own)}: it may answer otherwise there"
+            for spec in todo:
+                self.records[output_key(spec)]["answer"] = (
+                    "left",
+                    why if own else "no time left for answers",
+                )
+        else:
+            previous = signal.signal(signal.SIGALRM, time_up)
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            try:
+                with redirect_stdout(_Capped()):
+                    for spec in todo:
+                        record = self.records[output_key(spec)]
+                        if record["answer"] is not None:
+                            continue  # answered before this run was resumed
+                        with _files_read(self.cwd, record["read"]):
+                            found, left = answers.precompute(
+                                page,
+                                spaces,
+                                result.initial,
+                                limits,
+                                start + seconds,
+                                only={spec["id"]},
+                            )
+                        oid = spec["id"]
+                        record["answer"] = (
+                            ("found", found[oid])
+                            if oid in found
+                            else (
+                                "left",
+                                left.get(oid, ""),
+                            )
+                        )
+            except answers.TimeUp:  # the alarm rang just as the work ended: keep what was found
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+        found, left = {}, {}
+        for spec in todo:
+            record = self.records[output_key(spec)]
+            kind, value = record["answer"] or ("left", "the article's time for answers ran out")
+            if kind == "found":
+                found[spec["id"]] = value
+            else:
+                left[spec["id"]] = value
+            if kind == "left" and ("time" in value or "too slow" in value):
+                record["answer"] = None  # a resumed run tries it again
+        self._files()
+        domains = {n: s.domain for n, s in spaces.items() if not isinstance(s, str)}
+        files, too_large = answers.files(found, domains, limits.bytes)
+        tabled = {oid for f in files for oid in f["outputs"]}
+        result.answers = {
+            "files": files,
+            "inputs": answers.ready_inputs(page, tabled),
+            "left": {**left, **too_large},
+            "seconds": round(time.monotonic() - start, 2),
+        }
 
 
 def run(program: Program, progress: Any) -> tuple[RunResult, Any]:
     """Run *program* as the build and then as the browser will; see the module docstring.
     Returns the result and the browser's reactive Page (None when the run failed)."""
-    result = RunResult()
-
-    def mark(text: str) -> None:
-        progress.write(text + "\n")
-        progress.flush()
-
-    read: set[str] = set()  # the bundle files the browser's Python opens
-    seen: set[str] = set()  # the bundle files and folders any of it read
-    try:
-        with _files_read(os.getcwd(), seen, folders=True):
-            ns = _run_cells(program, result, mark)
-            _evaluate(program, ns, result, mark)
-            with _files_read(os.getcwd(), read):
-                browser = _run_as_the_browser(program, result, mark)
-    except _Stop:
-        return result, None
-    mark("outputs")
-    from site_builder.runtime.reactive import Page
-
-    with _files_read(os.getcwd(), read), _files_read(os.getcwd(), seen, folders=True):
-        page = Page(browser, program.inputs, program.outputs)
-        result.initial = page.measure_all()
-    result.files = sorted(read)
-    # The pictures the run read and the folders it listed, as it saw them: a later build
-    # reuses the run while these are the same (its other files are in its key already).
-    result.read = {
-        name: d
-        for name in sorted(seen)
-        if (name.endswith("/") or Path(name).suffix.lower() in MEDIA)
-        and (d := read_digest(os.getcwd(), name))
-    }
-    _explain_build_only_names(program, ns, result)
-    result.deps = imported_distributions(program.bundle)
-    return result, page
-
-
-def answer_ahead(program: Program, page: Any, result: RunResult, seconds: float) -> None:
-    """Phase 4: the answers the page gives before Python (site_builder/answers.py), within
-    *seconds*: an alarm stops a call that runs past them, so a slow output is left to the
-    browser's Python instead of failing the article. Bundle files read meanwhile are
-    given to the browser's Python too."""
-    import signal
-    import time
-
-    from site_builder import answers
-
-    limits = answers.Limits(**program.answers)
-    start = time.monotonic()
-
-    def time_up(signum: int, frame: Any) -> None:
-        raise answers.TimeUp
-
-    found: dict[str, Any] = {}
-    left: dict[str, str] = {}
-    spaces = answers.spaces_of(page, result.rows, limits.combinations)
-    # Browser code that imports the browser's own modules may answer differently there
-    # (try: import js ... except ImportError: ...): the build cannot answer for it.
-    bundle = Path(program.bundle) if program.bundle else None
-    sources = browser_sources([c.code for c in program.cells if c.browser], bundle)
-    own = sorted(imports_of(sources) & BROWSER_ONLY)
-    why = f"its browser code imports {', '.join(own)}: it may answer otherwise in the browser"
-    if own or seconds <= 0:
-        why = why if own else "no time left for answers"
-        left = {o["id"]: why for o in program.outputs if o["deps"]}
-    else:
-        previous = signal.signal(signal.SIGALRM, time_up)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        read = set(result.files)
-        try:
-            try:
-                with _files_read(os.getcwd(), read), redirect_stdout(_Capped()):
-                    found, left = answers.precompute(
-                        page, spaces, result.initial, limits, start + seconds
-                    )
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        except answers.TimeUp:  # the alarm rang just as the work ended: keep what was found
-            pass
-        finally:
-            signal.signal(signal.SIGALRM, previous)
-        result.files = sorted(read)
-    domains = {n: s.domain for n, s in spaces.items() if not isinstance(s, str)}
-    files, too_large = answers.files(found, domains, limits.bytes)
-    tabled = {oid for f in files for oid in f["outputs"]}
-    result.answers = {
-        "files": files,
-        "inputs": answers.ready_inputs(page, tabled),
-        "left": {**left, **too_large},
-        "seconds": round(time.monotonic() - start, 2),
-    }
+    done = Run(program, Stops(progress))
+    if not done.cells_and_values():
+        return done.result, None
+    done.outputs()
+    return done.result, done.page
 
 
 def _explain_build_only_names(program: Program, ns: dict[str, Any], result: RunResult) -> None:
@@ -477,27 +628,44 @@ def imported_distributions(bundle: str | None) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def _run_cells(program: Program, result: RunResult, mark: Any) -> dict[str, Any]:
-    """Phase 1: every cell in order in one namespace; return it."""
+def _run_cells(program: Program, ns: dict[str, Any], result: RunResult, stops: Stops) -> Program:
+    """Phase 1: every cell in order in *ns*, stopping after each (Stops.after_cells);
+    return the program the run went on with."""
+    count = 0
+    while True:
+        resume = stops.after_cells(count)
+        if resume is not None:
+            program = resume.program
+            if resume.rerun is not None:  # from the state after every cell
+                for name in resume.forget:
+                    ns.pop(name, None)
+                for index in resume.rerun:
+                    result.cells[index] = _run_cell(program, program.cells[index], ns, stops)
+                continue  # a stop after the cells again, holding this state
+        if count == len(program.cells):
+            return program
+        result.cells.append(_run_cell(program, program.cells[count], ns, stops))
+        count += 1
+
+
+def _run_cell(program: Program, cell: Any, ns: dict[str, Any], stops: Stops) -> CellOutput:
+    """One cell in *ns*: what it printed and showed."""
     article, scratch = program.article, os.getcwd()
-    ns: dict[str, Any] = {"__name__": "__main__"}
-    for cell in program.cells:
-        mark(f"cell {cell.index}")
-        out, err = _Capped(), _Capped()
-        shown = ""
-        try:
-            body, last = _split_last_expr(cell.code, cell.line, article)
-            with redirect_stdout(out), redirect_stderr(err):
-                exec(body, ns)
-                if last is not None:
-                    shown = _display(eval(last, ns))
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt are cell errors too
-            result.error = _failure(exc, article, program.bundle, scratch)
-            if isinstance(exc, SystemExit):
-                result.error.message = f"the cell called exit({exc.code!r})"
-            raise _Stop from None
-        result.cells.append(CellOutput(out.text(), err.text(), shown))
-    return ns
+    stops.mark(f"cell {cell.index}")
+    out, err = _Capped(), _Capped()
+    shown = ""
+    try:
+        body, last = _split_last_expr(cell.code, cell.line, article)
+        with redirect_stdout(out), redirect_stderr(err):
+            exec(body, ns)
+            if last is not None:
+                shown = _display(eval(last, ns))
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt are cell errors too
+        failure = _failure(exc, article, program.bundle, scratch)
+        if isinstance(exc, SystemExit):
+            failure.message = f"the cell called exit({exc.code!r})"
+        raise _Stop(failure) from None
+    return CellOutput(out.text(), err.text(), shown)
 
 
 def _evaluate(program: Program, ns: dict[str, Any], result: RunResult, mark: Any) -> None:
@@ -715,18 +883,20 @@ def main() -> None:
         answers_file = open(result_path + ".answers", "w", encoding="utf-8")  # noqa: SIM115
         box = confine_writes(folders)
         _guard_writes(folders)
-        result, page = run(program, progress)
+        done = Run(program, Stops(progress))
+        if done.cells_and_values():
+            done.outputs()
+        result = done.result
         result.box = box
         # NaN and ±inf are values a cell may export (the build reads them back exactly).
         # The answers go to a file of their own, after the result: if computing them
         # overran the article's time limit after all, the build still has the article.
         result_file.write(json.dumps(result.to_json(), default=str))
         result_file.close()
-        if page is not None and program.answers and not result.error:
+        if done.page is not None and program.answers and not result.error:
             progress.write("answers\n")
             progress.flush()
-            left = float(limit) - (time.monotonic() - started)
-            answer_ahead(program, page, result, min(program.answers["seconds"], left * 0.8 - 1))
+            done.answer_ahead(answer_seconds(program, float(limit) - (time.monotonic() - started)))
             answers_file.write(json.dumps(result.answers))
         answers_file.close()
         return 0
@@ -736,6 +906,11 @@ def main() -> None:
 
 
 TIME_LIMIT_EXIT = 124  # the runner's exit status when the cells passed the time limit
+
+
+def answer_seconds(program: Program, left: float) -> float:
+    """The seconds for a run's answers: the article's, within what its time limit left."""
+    return float(min(program.answers["seconds"], left * 0.8 - 1))
 
 
 if __name__ == "__main__":

@@ -95,13 +95,17 @@ jobs:
       - uses: actions/setup-node@v5
         with:
           node-version: "22"
+      # Pyodide's download and pip's wheels; and the build cache, saved anew after each
+      # push and restored from the latest (cell results record the package versions they
+      # were computed with and run again when those differ).
       - uses: actions/cache@v4
         with:
           path: |
             .cache
             .site-cache
             ~/.cache/pip
-          key: site-${{ hashFiles('site.toml', 'packages-lock.json') }}
+          key: site-${{ hashFiles('site.toml', 'packages-lock.json') }}-${{ github.sha }}
+          restore-keys: site-${{ hashFiles('site.toml', 'packages-lock.json') }}-
       - run: pip install "$SITE_BUILDER"
       - id: pages
         uses: actions/configure-pages@v5

@@ -23,6 +23,7 @@ from .build import Known, build, preview_dir
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .content import is_editor_file
 from .errors import BuildError
+from .warm import Pool
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ class DevState:
         self.errors: list[str] = []
         self.changed = threading.Condition()
         self.known: Known | None = None  # the sources the last good build found
+        # The articles' warm runners (warm.py): processes, started when Python first runs.
+        self.warm = Pool()
 
     def publish(self, errors: list[str]) -> None:
         with self.changed:
@@ -112,7 +115,9 @@ def rebuild(
     state.known = None  # until this build succeeds
     try:
         config = load_config(root, {"base_url": base_url})
-        result = build(config, drafts=drafts, dev=True, waiting=_waiting, known=known)
+        result = build(
+            config, drafts=drafts, dev=True, waiting=_waiting, known=known, warm=state.warm
+        )
         state.known = result.sources
     except BuildError as exc:
         errors = [d.format() for d in exc.diagnostics]
@@ -318,7 +323,8 @@ def serve(
     drafts: bool = True,
     stop: threading.Event | None = None,
 ) -> int:
-    """Build, then serve and rebuild until interrupted (or *stop* is set)."""
+    """Build, then serve and rebuild until interrupted (or *stop* is set). Articles'
+    Python runs in warm runners (warm.py): an edit runs only what it reaches."""
     state = DevState()
     folder = config.root / preview_dir(config)
     folder.mkdir(parents=True, exist_ok=True)
@@ -354,4 +360,5 @@ def serve(
     finally:
         stop.set()
         server.server_close()
+        state.warm.close()
     return 0

@@ -164,10 +164,13 @@ class RunResult:
     # Why it ran: what changed since the article's last run (cells.why_it_ran), for the
     # author; not part of its JSON either.
     why: list[str] = field(default_factory=list)
+    # What of it ran, when not all of it (a warm runner in the dev server: warm.py), for
+    # the author; not part of its JSON either.
+    ran: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["seconds"], data["why"]
+        del data["seconds"], data["why"], data["ran"]
         return data
 
     @classmethod

@@ -201,13 +201,14 @@ class Page:
         """render_all, each result with its ``cost``: how slow it was, as a coarse class
         (0 under a millisecond, 1 under 20 ms, 2 slower) so that builds stay reproducible.
         The browser computes cheap outputs first."""
-        results = {}
-        for spec in self.outputs:
-            start = time.perf_counter()
-            result = self.compute(spec)
-            ms = (time.perf_counter() - start) * 1000
-            results[spec["id"]] = {**result, "cost": 0 if ms < 1 else 1 if ms < 20 else 2}
-        return results
+        return {spec["id"]: self.measure(spec) for spec in self.outputs}
+
+    def measure(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """One output's result with its ``cost`` (measure_all)."""
+        start = time.perf_counter()
+        result = self.compute(spec)
+        ms = (time.perf_counter() - start) * 1000
+        return {**result, "cost": 0 if ms < 1 else 1 if ms < 20 else 2}
 
     def accept(self, changes_json: str) -> str:
         """Apply input changes (a JSON object); return, as JSON, the ids of the outputs they

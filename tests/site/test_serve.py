@@ -83,3 +83,51 @@ def test_a_burst_of_saves_is_one_rebuild_and_editor_files_are_ignored(make_site,
         assert capfd.readouterr().out.count("rebuilt in") == 0
         (root / "site.toml").write_text((root / "site.toml").read_text() + "\n")
         assert read_event(events)[0] == "reload"
+
+
+def test_an_edit_in_the_dev_server_runs_only_the_cells_it_reaches(make_site, capfd):
+    import time
+
+    def body(n):
+        return (
+            "---\ntitle: A\n---\n\n```python build\nimport time\ntime.sleep(1)\nslow = 1\n```\n\n"
+            f"```python build\nfast = {n}\nfast * 10\n```\n"
+        )
+
+    root = make_site({"content/a/index.md": body(1)})
+    with dev_server(root, "a/index.html") as (base, events):
+        runners = warm_processes(root)
+        assert runners  # the article's warm runner: its first process and its stops
+        capfd.readouterr()
+        (root / "content" / "a" / "index.md").write_text(body(2))
+        assert read_event(events)[0] == "reload"
+        out = capfd.readouterr().out
+        assert "(1 of 2 cells (from the state after the cells above it)): the cell at " in out
+        page = urllib.request.urlopen(base + "a/").read().decode()
+        assert '<pre class="xw-value">20</pre>' in page
+    deadline = time.monotonic() + 10  # the server stopped: so did its warm runners
+    while set(warm_processes(root)) & set(runners) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not set(warm_processes(root)) & set(runners)
+
+
+def warm_processes(root):
+    """The processes of the warm runners started for the project at *root*."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        # its last argument: the article's folder, in this project
+        if (
+            b"site_builder.warm" in command
+            and state != "Z"
+            and str(root) in os.fsdecode(command[-1])
+        ):
+            found.append(int(entry.name))
+    return found
