@@ -41,7 +41,8 @@ from .errors import rel as rel_path
 from .links import check_links, scan_page
 from .lock import Busy, build_lock
 from .model import BuildResult
-from .output import GUARD_HINTS, SiteFiles, guard_folders, write_site
+from .output import GUARD_HINTS, SiteFiles, discard_prepared, guard_folders, write_site
+from .parallel import parallel_map
 from .plan import (
     Known,
     Listing,
@@ -131,6 +132,11 @@ def build(
         raise BuildError([Diagnostic(config.cache_dir, 0, 0, message, hint)]) from None
 
 
+def _scan(page: str, files: SiteFiles, urls: Urls) -> Any:
+    """The links and anchors of one rendered page (links.scan_page), on any core."""
+    return scan_page(page, files.read(page).decode("utf-8", "replace"), urls)
+
+
 def preview_dir(config: SiteConfig) -> Path:
     """Where previews (drafts, the dev server) are built: inside the cache folder."""
     return Path(config.cache_dir) / "preview" / "site"
@@ -155,6 +161,7 @@ def _build_once(config: SiteConfig, request: Request) -> BuildResult:
         discard(state_dir)
         result = _build(config, replace(request, known=None), key, None, state_dir)
     finally:
+        discard_prepared()  # a build that failed before writing leaves no staging folder
         if state:
             state.close()
     if request.write and not result.incremental and not request.preview:
@@ -221,6 +228,8 @@ def _build(
     from .site_pages import render_site_pages
 
     ctx = RenderContext.make(config, dev, urls, assets, packages, package_sets)
+    if request.write and state is None:  # a full build: its folders are made meanwhile
+        ctx.files.prepare(output, [a.url for a in changed])
     bodies = render_bodies(ctx, changed, executed, problems)
     for article, (body, toc, found) in zip(changed, bodies, strict=True):
         problems.extend(found)
@@ -239,9 +248,7 @@ def _build(
 
     # 7. Check the links of the pages rendered, and of pages linking into what changed.
     pages = sorted(p for p in ctx.files.files if p.endswith(".html"))
-    new_scans = {
-        p: scan_page(p, ctx.files.read(p).decode("utf-8", "replace"), ctx.urls) for p in pages
-    }
+    new_scans = dict(zip(pages, parallel_map(_scan, pages, ctx.files, ctx.urls), strict=True))
     gone_pages = {p for p in removed if p.endswith(".html")}
     touched = set(ctx.files.files) | gone
     scans, referrers = plan.scans(new_scans, gone_pages, touched, pages)

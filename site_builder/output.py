@@ -4,6 +4,7 @@ replacing a folder that is not its own."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import functools
@@ -12,6 +13,8 @@ import os
 import re
 import secrets
 import shutil
+import threading
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -152,6 +155,41 @@ class SiteFiles:
     def __init__(self) -> None:
         self.files: dict[str, bytes | Path] = {}
         self.owners: dict[str, str] = {}
+        # A full build's staging folder, made ahead (prepare) with the folders being made
+        # in it meanwhile, and those made.
+        self._staging: tuple[Path, Path, threading.Thread, set[str]] | None = None
+
+    def prepare(self, target: Path, folders: list[str]) -> None:
+        """Start the staging folder of a full build into *target* now, making *folders*
+        in it from a thread while the pages are rendered: making a folder waits on the
+        disk (more so in a large one), not on Python. commit() goes on from there."""
+        target = target.resolve()
+        made: set[str] = set()
+        try:
+            staging = self._fresh_staging(target)
+            staging.mkdir()
+        except (OSError, WriteFailed):
+            return  # commit() tries again, and says why it cannot
+
+        def make() -> None:
+            with contextlib.suppress(OSError):  # commit() makes what is missing, or says why
+                for folder in sorted(folders):
+                    os.makedirs(os.path.join(staging, folder), exist_ok=True)
+                    made.add(folder.strip("/"))
+
+        thread = threading.Thread(target=make, daemon=True)
+        thread.start()
+        self._staging = (target, staging, thread, made)
+        _prepared.add(self)
+
+    def discard(self) -> None:
+        """Remove the staging folder prepare() started, when the build ends without it."""
+        if self._staging is not None:
+            _, staging, thread, _ = self._staging
+            thread.join()
+            shutil.rmtree(staging, ignore_errors=True)
+            self._staging = None
+        _prepared.discard(self)
 
     def write(self, path: str, data: bytes | str | Path, owner: str) -> None:
         """Record a file (bytes, text, or a file to copy); *owner* names its source.
@@ -214,26 +252,45 @@ class SiteFiles:
         remove_leftovers(parent, f".{target.name}.old-")
         return parent / f".{target.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
 
-    def _write_all(self, folder: Path) -> None:
-        for rel in sorted(self.files):
+    def _write_all(self, folder: Path, made: set[str] | None = None) -> None:
+        """Every file under *folder*: the folders first (but those *made* already), then
+        the files from a few threads (writing waits on the disk, not on Python)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        for parent in sorted({os.path.dirname(rel) for rel in self.files} - (made or set())):
+            (folder / parent).mkdir(parents=True, exist_ok=True)
+
+        def write(rel: str) -> None:
             dest = folder / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
             data = self.files[rel]
             try:
                 if isinstance(data, Path):
                     shutil.copyfile(data, dest)
                 else:
-                    dest.write_bytes(data)
+                    with open(dest, "wb") as f:
+                        f.write(data)
             except OSError as exc:  # name the file being written, not the one copied
                 raise OSError(exc.errno, exc.strerror, str(dest)) from exc
+
+        with ThreadPoolExecutor(4) as pool:
+            for _ in pool.map(write, sorted(self.files)):
+                pass
 
     def commit(self, target: Path) -> None:
         """Write everything to a staging folder beside *target*, then swap it in."""
         target = target.resolve()  # a symlinked output folder: the site goes to its target
-        staging = self._fresh_staging(target)
+        made: set[str] = set()
+        if self._staging is not None and self._staging[0] == target:
+            _, staging, thread, made = self._staging
+            thread.join()
+            self._staging = None
+            _prepared.discard(self)
+        else:
+            self.discard()
+            staging = self._fresh_staging(target)
         old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            self._write_all(staging)
+            self._write_all(staging, made)
             # The swap: one exchange, or two renames (the previous site survives until the
             # new one is complete, and a build killed between them puts it back next time).
             if target.exists() and exchange(staging, target):
@@ -252,6 +309,16 @@ class SiteFiles:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(old, ignore_errors=True)
+
+
+# The SiteFiles whose staging folder was started (prepare) and is not yet committed.
+_prepared: weakref.WeakSet[SiteFiles] = weakref.WeakSet()
+
+
+def discard_prepared() -> None:
+    """Remove every staging folder started and not committed (the build failed)."""
+    for files in list(_prepared):
+        files.discard()
 
 
 def _write_failed(exc: OSError, staging: Path, target: Path) -> WriteFailed:

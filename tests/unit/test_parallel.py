@@ -23,3 +23,15 @@ def test_a_large_job_runs_in_workers_and_keeps_the_order():
     results = parallel_map(square_and_pid, items, 0)
     assert [r for r, _ in results] == [n * n for n in items]
     assert os.getpid() not in {pid for _, pid in results}
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: everything runs here")
+def test_the_workers_inherit_the_items_and_arguments_unpickled():
+    """What the work reads (parsed articles, rendered pages) is not copied to the workers:
+    they are forked with it. A lock cannot be pickled: passing one as an argument proves it."""
+    import threading
+
+    lock = threading.Lock()
+    items = [threading.Lock() for _ in range(PARALLEL_MIN)]
+    results = parallel_map(lambda item, shared: (item.locked(), shared.locked()), items, lock)
+    assert results == [(False, False)] * PARALLEL_MIN
