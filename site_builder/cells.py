@@ -279,15 +279,16 @@ def _run_warm(
     bundle = article.source.bundle
     base = {k: components[k] for k in ("files", "packages", "tool")}
     base |= {"bundle": str(bundle), "stdlib": str(browser_stdlib), "env": packages}
+    slug = article.source.slug
     for _ in range(2):
         warm = pool.take(
-            article.source.slug,
-            bundle,
-            base,
-            lambda private: child_env(private, browser_stdlib, packages),
+            slug, bundle, base, lambda private: child_env(private, browser_stdlib, packages)
         )
-        warm.sync()
-        ran = warm.run(program, timeout)
+        try:
+            warm.sync()
+            ran = warm.run(program, timeout)
+        finally:
+            pool.give_back(slug, warm)
         if ran.result is not None or not warm.stale.startswith("its runner"):
             break  # else the runner itself failed, not the cells: once more, in a new one
     result, problems = outcome(
@@ -317,6 +318,28 @@ def _run_warm(
             said += f", {ran.outputs} of {outputs} output{'s' * (outputs != 1)}"
         result.ran = said
     return result, problems
+
+
+def warm_up(config: SiteConfig, articles: list[Article], pool: Any) -> list[str]:
+    """Run *articles*' Python in warm runners of *pool* (the dev server's, after its
+    first build reused their runs from the cache), so that their first edit runs only
+    what it reaches; return a note for each. Articles with browser packages are left."""
+    stdlib = pyodide_dir(config.root / ".cache") / "python_stdlib.zip"
+    notes = []
+    for article in articles:
+        if pool.has(article.source.slug) or article.meta.packages or config.runtime.packages:
+            continue
+        limits = answer_limits(config, article)
+        program = dataclasses.replace(program_of(article), answers=limits)
+        if program.empty or _shadowing_modules(article):
+            continue
+        start = time.perf_counter()
+        timeout = article.meta.timeout or config.runtime.timeout
+        components = _components(program, article.source.bundle)
+        _run_warm(pool, article, program, components, timeout, stdlib if stdlib.is_file() else None)
+        seconds = time.perf_counter() - start
+        notes.append(f"{article.source.rel}: its Python is kept warm for edits ({seconds:.1f} s)")
+    return notes
 
 
 def _run_in_box(

@@ -136,6 +136,41 @@ def rebuild(
     return config
 
 
+WARM_UP = 3  # articles whose Python the dev server runs ahead, for their first edit
+LOOKED_AT = 30  # of the most recently changed sources
+
+
+def warm_up(config: SiteConfig, state: DevState, drafts: bool) -> None:
+    """After the first build: the most recently changed articles with Python whose runs
+    came from the cache get a warm runner (cells.warm_up), so that the first edit to one
+    of them runs only what it reaches, like the edits after it."""
+    from . import cells
+    from .articles import parse_article
+    from .content import find_sources
+    from .errors import Collector
+
+    try:
+        sources = find_sources(config.root, config.path("content_dir"), Collector())
+        sources.sort(key=lambda s: _stamp(s.path) or (0, 0), reverse=True)
+        chosen = []
+        for source in sources[:LOOKED_AT]:  # a glance at the text first: parsing costs more
+            try:
+                text = source.path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if not any(mark in text for mark in ("```python", "```widget", "{py", "~~~python")):
+                continue
+            article, _ = parse_article(source, drafts, config.csp, config.permalink)
+            if article is not None and (article.cells or article.widgets or article.inlines):
+                chosen.append(article)
+            if len(chosen) == WARM_UP:
+                break
+        for note in cells.warm_up(config, chosen, state.warm):
+            print(note, flush=True)
+    except Exception:  # a bug of ours must not stop the author's loop
+        log.exception("warming up failed")
+
+
 def _waiting(holder: str) -> None:
     print(f"waiting for another build of this project (pid {holder}) to finish…", flush=True)
 
@@ -341,6 +376,7 @@ def serve(
     ).start()
     watching.wait(5)  # a save made during the first build is then seen, and built
     rebuild(config.root, state, drafts, base_url)
+    threading.Thread(target=warm_up, args=(config, state, drafts), daemon=True).start()
     server.daemon_threads = True
     print(
         f"serving a preview with drafts on http://{host}:{server.server_address[1]}/ "

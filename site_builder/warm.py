@@ -477,12 +477,22 @@ class Pool:
         self.keep = keep
         self.warm: OrderedDict[str, Warm] = OrderedDict()
         self.lock = threading.Lock()
+        self.free = threading.Condition(self.lock)
+        self.busy: set[str] = set()  # articles whose runner a thread has taken
+
+    def has(self, slug: str) -> bool:
+        with self.lock:
+            return slug in self.warm or slug in self.busy
 
     def take(self, slug: str, bundle: Path | None, base: Any, env_of: Any) -> Warm:
-        """The article's warm runner, a new one when its state no longer holds."""
+        """The article's warm runner, a new one when its state no longer holds; it is
+        this thread's until give_back (another thread taking it waits)."""
         from site_builder.runner import read_digest
 
-        with self.lock:
+        with self.free:
+            while slug in self.busy:
+                self.free.wait()
+            self.busy.add(slug)
             warm = self.warm.pop(slug, None)
         why = ""
         if warm is not None:
@@ -494,13 +504,25 @@ class Pool:
                 warm.close()
                 warm = None
         if warm is None:
-            warm = Warm(bundle, env_of, base)
+            try:
+                warm = Warm(bundle, env_of, base)
+            except BaseException:
+                self.give_back(slug, None)
+                raise
             warm.replaced = why
-        with self.lock:
-            self.warm[slug] = warm
-            while len(self.warm) > self.keep:
-                self.warm.popitem(last=False)[1].close()
         return warm
+
+    def give_back(self, slug: str, warm: Warm | None) -> None:
+        """The runner taken for *slug* is free again: the most recently used; beyond KEEP,
+        the least recently used idle runners end."""
+        with self.free:
+            self.busy.discard(slug)
+            if warm is not None:
+                self.warm[slug] = warm
+            idle = [s for s in self.warm if s not in self.busy]
+            while len(self.warm) > self.keep and idle:
+                self.warm.pop(idle.pop(0)).close()
+            self.free.notify_all()
 
     def close(self) -> None:
         with self.lock:

@@ -131,3 +131,33 @@ def warm_processes(root):
         ):
             found.append(int(entry.name))
     return found
+
+
+def test_the_dev_server_warms_up_the_articles_edited_last(make_site, capfd):
+    """Started on a site whose runs are all in the cache, the dev server runs the Python
+    of the articles changed last in warm runners: their first edit runs what it reaches."""
+    import time
+
+    from site_builder.build import build
+    from site_builder.config import load_config
+
+    def body(expr):
+        return (
+            "---\ntitle: A\n---\n\n```python build export=k\nk = 2\n```\n\n"
+            "```widget\ninputs:\n  x: {type: range, min: 0, max: 3, value: 1}\n"
+            f"outputs:\n  - value: {expr}\n```\n"
+        )
+
+    root = make_site({"content/a/index.md": body("k * x")})
+    build(load_config(root))  # what an earlier build left in the cache
+    with dev_server(root, "a/index.html") as (base, events):
+        deadline = time.monotonic() + 30
+        out = ""
+        while "kept warm for edits" not in out and time.monotonic() < deadline:
+            time.sleep(0.1)
+            out += capfd.readouterr().out
+        assert "content/a/index.md: its Python is kept warm for edits" in out
+        (root / "content" / "a" / "index.md").write_text(body("k * x + 100"))
+        assert read_event(events)[0] == "reload"
+        assert "(no cell): the output at line 13 changed" in capfd.readouterr().out
+        assert ">102<" in urllib.request.urlopen(base + "a/").read().decode()

@@ -168,3 +168,19 @@ def alive(pid):
         return False
     with open(f"/proc/{pid}/stat") as f:  # a zombie is gone for our purpose
         return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_run_reused_from_the_cache_is_warmed_up_for_its_first_edit(make_site, warm):
+    """The dev server starts on a site whose runs are cached: it runs the articles edited
+    last in warm runners (serve.warm_up), and their first edit runs only what it reaches."""
+    from site_builder import cells
+
+    root = make_site({"content/w/index.md": article()})
+    result = build(load_config(root))  # a build, no warm runner: the cache holds the run
+    assert notes(build(load_config(root), warm=warm, incremental=False)) == []  # cached
+    [note] = cells.warm_up(load_config(root), result.articles, warm)
+    assert note.startswith("content/w/index.md: its Python is kept warm for edits")
+    make_site({"content/w/index.md": article(output="a * x * 7")})
+    [note] = notes(build(load_config(root), warm=warm))
+    assert "(no cell, 1 of 2 outputs)" in note
+    assert tree(root / "_site") == clean(root)
