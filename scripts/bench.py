@@ -165,28 +165,38 @@ serve(load_config(Path(sys.argv[1])), port=0)
 """
 
 
+def start_serve(root: Path, page: str, log: Path | None = None) -> tuple[Any, Any]:
+    """`make serve` on *root* in a process of its own (its output to *log*), once it has
+    built *page*: (the process, its stream of events). The caller stops the process."""
+    import urllib.request
+
+    preview = root / ".site-cache" / "preview" / "site" / page
+    preview.unlink(missing_ok=True)
+    with open(log or os.devnull, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVE, str(root)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=PYTHON_ENV,
+        )
+    deadline = time.monotonic() + 300
+    while not preview.exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.terminate()
+            said = log.read_text() if log else ""
+            raise SystemExit(f"the dev server never built the site\n{said}")
+        time.sleep(0.1)
+    port = preview.read_text().split('href="http://127.0.0.1:')[1].split("/")[0]
+    events = urllib.request.urlopen(f"http://127.0.0.1:{port}/__dev/events", timeout=120)
+    return proc, events
+
+
 def serve_idle_and_reload(root: Path, runs: int) -> tuple[float, list[float]]:
     """`make serve` on *root*: CPU (% of one core) over 10 s of an author only reading,
     and seconds from a save to the page's "reload" event."""
-    import urllib.request
-
-    preview = root / ".site-cache" / "preview" / "site" / "a1" / "index.html"
-    preview.unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(root)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-        env=PYTHON_ENV,
-    )
+    proc, events = start_serve(root, "a1/index.html")
     try:
-        deadline = time.monotonic() + 300
-        while not preview.exists():
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise SystemExit("the dev server never built the site")
-            time.sleep(0.1)
-        port = preview.read_text().split('href="http://127.0.0.1:')[1].split("/")[0]
-        events = urllib.request.urlopen(f"http://127.0.0.1:{port}/__dev/events", timeout=60)
         time.sleep(2)  # settled
         ticks = os.sysconf("SC_CLK_TCK")
 
@@ -1051,14 +1061,6 @@ outputs:
 With light drag the best angle is near 45°.
 """
 
-AUTHORING = """
-import sys
-from pathlib import Path
-from site_builder.config import load_config
-from site_builder.serve import serve
-serve(load_config(Path(sys.argv[1])), port=0)
-"""
-
 
 def bench_authoring(runs: int) -> dict[str, float]:
     """The author's loop on an article whose cells take seconds (issue: a prose edit runs
@@ -1067,7 +1069,6 @@ def bench_authoring(runs: int) -> dict[str, float]:
     rebuild ran (from its notes), and a new `site-builder build` process after a prose
     edit."""
     import re
-    import urllib.request
 
     from tests.conftest import write_site
 
@@ -1076,27 +1077,10 @@ def bench_authoring(runs: int) -> dict[str, float]:
         root = write_site(Path(tmp) / "site", {"content/fly/index.md": SLOW_ARTICLE})
         target = root / "content" / "fly" / "index.md"
         log_path = Path(tmp) / "serve.log"
-        preview = root / ".site-cache" / "preview" / "site" / "fly" / "index.html"
-        with log_path.open("w") as log_file:
-            proc = subprocess.Popen(
-                [sys.executable, "-c", AUTHORING, str(root)],
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                cwd=ROOT,
-                env=PYTHON_ENV,
-            )
+        proc, events = start_serve(root, "fly/index.html", log_path)
         try:
-            deadline = time.monotonic() + 300
-            while not preview.exists():
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit(
-                        "the dev server never built the site:\n" + log_path.read_text()
-                    )
-                time.sleep(0.1)
             first = re.findall(r"ran its Python in ([\d.]+) s", log_path.read_text())
             report["authoring_first_run_s"] = float(first[0])
-            port = preview.read_text().split('href="http://127.0.0.1:')[1].split("/")[0]
-            events = urllib.request.urlopen(f"http://127.0.0.1:{port}/__dev/events", timeout=120)
             time.sleep(1)
 
             def save(text: str) -> tuple[float, str]:

@@ -324,22 +324,26 @@ def warm_up(config: SiteConfig, articles: list[Article], pool: Any) -> list[str]
     """Run *articles*' Python in warm runners of *pool* (the dev server's, after its
     first build reused their runs from the cache), so that their first edit runs only
     what it reaches; return a note for each. Articles with browser packages are left."""
-    stdlib = pyodide_dir(config.root / ".cache") / "python_stdlib.zip"
     notes = []
     for article in articles:
         if pool.has(article.source.slug) or article.meta.packages or config.runtime.packages:
             continue
-        limits = answer_limits(config, article)
-        program = dataclasses.replace(program_of(article), answers=limits)
-        if program.empty or _shadowing_modules(article):
-            continue
-        start = time.perf_counter()
         timeout = article.meta.timeout or config.runtime.timeout
-        components = _components(program, article.source.bundle)
-        _run_warm(pool, article, program, components, timeout, stdlib if stdlib.is_file() else None)
-        seconds = time.perf_counter() - start
-        notes.append(f"{article.source.rel}: its Python is kept warm for edits ({seconds:.1f} s)")
+        limits = answer_limits(config, article)
+        # No cache: a run taken from it would leave the runner cold.
+        result, _ = run_article(article, timeout, None, _browser_stdlib(config), None, limits, pool)
+        if result is not None and result.seconds:
+            notes.append(
+                f"{article.source.rel}: its Python is kept warm for edits ({result.seconds:.1f} s)"
+            )
     return notes
+
+
+def _browser_stdlib(config: SiteConfig) -> Path | None:
+    """The browser's own standard library (Pyodide's), when downloaded: the check of exec
+    cells refuses what it lacks (a module removed since the host's Python, say)."""
+    stdlib = pyodide_dir(config.root / ".cache") / "python_stdlib.zip"
+    return stdlib if stdlib.is_file() else None
 
 
 def _run_in_box(
@@ -618,9 +622,7 @@ def run_articles(
             "functions are kept inside the scratch folder, not subprocesses or ctypes"
         )
 
-    # The browser's own standard library (Pyodide's), when downloaded: the check of exec
-    # cells refuses what it lacks (a module removed since the host's Python, say).
-    stdlib = pyodide_dir(config.root / ".cache") / "python_stdlib.zip"
+    stdlib = _browser_stdlib(config)
 
     def one(article: Article) -> tuple[Article, Any, list[Diagnostic]]:
         timeout = article.meta.timeout or config.runtime.timeout
@@ -628,7 +630,7 @@ def run_articles(
             article,
             timeout,
             cache,
-            stdlib if stdlib.is_file() else None,
+            stdlib,
             (packages or {}).get(article.source.slug),
             answer_limits(config, article),
             warm,

@@ -646,7 +646,7 @@ def main() -> None:
     """``python -m site_builder.warm CONTROL LIFELINE BUNDLE``: a warm runner's first
     process (BUNDLE: the article's folder, whose modules the cells import; "" for none)."""
     from site_builder import runner
-    from site_builder.sandbox import Supervisor, confine_writes
+    from site_builder.sandbox import _PR_SET_CHILD_SUBREAPER, Supervisor, _libc, confine_writes
 
     control, lifeline, bundle = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     folders = [os.getcwd(), os.environ["TMPDIR"]]
@@ -654,9 +654,9 @@ def main() -> None:
     sys.path[1:1] = packages.get("paths", [])
     if bundle:
         sys.path.insert(0, bundle)
-    libc = __import__("site_builder.sandbox", fromlist=["_libc"])._libc()
+    libc = _libc()
     if libc is not None:  # stops whose worker ended are handed to this process to reap
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     supervisor = Supervisor()
     supervisor._make_cgroup()
     supervisor._enter_limit()
